@@ -1,0 +1,12 @@
+// Hardhat is used only as the L1 node (EDR) for the devnet and tests; contracts are compiled by contracts/compile.ts.
+module.exports = {
+  paths: { sources: './contracts/src', artifacts: './.hardhat/artifacts', cache: './.hardhat/cache' },
+  networks: {
+    hardhat: {
+      chainId: 31337,
+      hardfork: 'cancun',
+      mining: { auto: true, interval: 0 },
+      allowUnlimitedContractSize: false,
+    },
+  },
+};
