@@ -1,0 +1,60 @@
+use alloy_consensus::crypto::SECP256K1N_HALF;
+use alloy_consensus::transaction::SignerRecoverable;
+use alloy_consensus::{Transaction, TxEnvelope};
+use alloy_eips::eip2718::{Decodable2718, Eip2718Error};
+
+use crate::{DecodePolicy, RecoveredTx, TxError};
+
+/// Type bytes the sequencer executes: EIP-2930 access-list and EIP-1559 dynamic-fee transactions
+/// (legacy ones carry no type byte). Blob (3) and set-code (4) transactions have no meaning on this L2.
+const EIP2930: u8 = 0x01;
+const EIP1559: u8 = 0x02;
+/// EIP-2718: a first byte at or above 0xc0 starts an RLP list, i.e. an untyped legacy transaction.
+const LEGACY_LIST_START: u8 = 0xc0;
+/// EIP-2718 reserves type bytes 0x00..=0x7f; 0x80..=0xbf would be an RLP string, not a transaction.
+const MAX_TYPE_BYTE: u8 = 0x7f;
+
+/// Decodes one EIP-2718 transaction (as sent to `eth_sendRawTransaction`), checks it against `policy`
+/// and recovers its sender. Cheap checks run first, so junk never reaches signature recovery.
+pub fn decode_and_recover(raw: &[u8], policy: &DecodePolicy) -> Result<RecoveredTx, TxError> {
+    let first = *raw.first().ok_or(TxError::Empty)?;
+    if raw.len() > policy.max_size {
+        return Err(TxError::Oversize { size: raw.len(), max: policy.max_size });
+    }
+    check_type_byte(first)?;
+
+    let envelope = TxEnvelope::decode_2718_exact(raw).map_err(malformed)?;
+    check_chain_id(&envelope, policy.chain_id)?;
+
+    let signature = envelope.signature();
+    if signature.s() > SECP256K1N_HALF {
+        return Err(TxError::BadSignature("s is above secp256k1n/2 (EIP-2)"));
+    }
+    let sender = envelope
+        .recover_signer_unchecked()
+        .map_err(|_| TxError::BadSignature("no public key recovers from this signature"))?;
+
+    let hash = *envelope.tx_hash();
+    Ok(RecoveredTx { envelope, sender, hash, encoded_len: raw.len() })
+}
+
+fn check_type_byte(first: u8) -> Result<(), TxError> {
+    match first {
+        EIP2930 | EIP1559 => Ok(()),
+        LEGACY_LIST_START.. => Ok(()),
+        0..=MAX_TYPE_BYTE => Err(TxError::UnsupportedType(first)),
+        _ => Err(TxError::MalformedRlp(format!("first byte 0x{first:02x} is neither a type nor an RLP list"))),
+    }
+}
+
+fn check_chain_id(envelope: &TxEnvelope, expected: u64) -> Result<(), TxError> {
+    match envelope.chain_id() {
+        None => Err(TxError::UnprotectedLegacy),
+        Some(got) if got != expected => Err(TxError::WrongChainId { expected, got }),
+        Some(_) => Ok(()),
+    }
+}
+
+fn malformed(err: Eip2718Error) -> TxError {
+    TxError::MalformedRlp(err.to_string())
+}
