@@ -1,0 +1,112 @@
+import type { Hex } from './hex.ts';
+import type { RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from './records.ts';
+
+/**
+ * The seam between the host and the native core: exactly the calls the host needs. The one implementation wraps
+ * the napi `Chain` and `decodeTransactions` (node/chain/native-engine.ts); there is no EVM in TypeScript.
+ */
+
+/** A decoded, sender-recovered transaction as admission needs it. */
+export interface DecodedTx {
+  hash: Hex;
+  sender: Hex;
+  nonce: bigint;
+  gasLimit: bigint;
+  /** gasPrice for legacy / EIP-2930 transactions. */
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+  value: bigint;
+  /** Minimum gas the transaction must pay before execution, when the decoder computes it. */
+  intrinsicGas?: bigint;
+}
+
+/** Why one raw transaction could not be decoded; `error` is the native crate's stable code. */
+export interface DecodeFailure {
+  error: string;
+  message: string;
+  size?: number;
+}
+
+export interface TxDecoder {
+  /** Decodes and recovers many raw transactions at once; one result per input, in order. */
+  decode(raws: readonly Uint8Array[]): (DecodedTx | DecodeFailure)[];
+}
+
+/** What the producer decides for a block; everything else in the header is derived by execution. */
+export interface BlockEnv {
+  number: bigint;
+  timestamp: bigint;
+  beneficiary: Hex;
+  gasLimit: bigint;
+}
+
+/** A block ready to travel: enough to re-execute it and to check the result. */
+export interface SealedBlock {
+  env: BlockEnv;
+  parentHash: Hex;
+  hash: Hex;
+  stateRoot: Hex;
+  transactionsRoot: Hex;
+  receiptsRoot: Hex;
+  /** EIP-2718 raw transactions in block order. */
+  transactions: Hex[];
+}
+
+export interface ExecutedBlock {
+  sealed: SealedBlock;
+  block: RpcBlock;
+  baseFeePerGas: bigint;
+  gasUsed: bigint;
+  /** Receipts in block order; their transactions were included. */
+  receipts: RpcReceipt[];
+  /** Transactions offered but not included, with the executor's reason. */
+  rejected: { hash: Hex; reason: string }[];
+}
+
+export type VerifyOutcome = { ok: true; block: RpcBlock; receipts: RpcReceipt[] } | { ok: false; reason: string };
+
+/** eth_call / eth_estimateGas input, already validated. */
+export interface CallRequest {
+  from?: Hex;
+  to?: Hex;
+  gas?: bigint;
+  gasPrice?: bigint;
+  maxFeePerGas?: bigint;
+  maxPriorityFeePerGas?: bigint;
+  value?: bigint;
+  data?: Hex;
+  nonce?: bigint;
+  accessList?: { address: Hex; storageKeys: Hex[] }[];
+}
+
+export type CallOutcome =
+  | { ok: true; output: Hex; gasUsed: bigint }
+  | { ok: false; reverted: true; output: Hex; reason: string | null }
+  | { ok: false; reverted: false; error: string };
+
+export interface ExecutionEngine {
+  readonly chainId: bigint;
+  /** Highest block durably stored. */
+  latestNumber(): bigint;
+  /** Base fee the next block will use. */
+  nextBaseFee(): bigint;
+  /** Executes `rawTxs` on top of the head, commits durably, returns the new block. One native call. */
+  executeBlock(env: BlockEnv, rawTxs: readonly Uint8Array[]): ExecutedBlock;
+  /** Re-executes a block received from the sequencer; applies it only if every root matches. */
+  verifyAndApply(block: SealedBlock): VerifyOutcome;
+  /** The block as replication sends it (raw transactions included), for catch-up requests. */
+  sealedBlock(number: bigint): SealedBlock | null;
+
+  getAccount(address: Hex, block: bigint): { nonce: bigint; balance: bigint };
+  getCode(address: Hex, block: bigint): Hex;
+  getStorageAt(address: Hex, slot: Hex, block: bigint): Hex;
+  call(request: CallRequest, block: bigint): CallOutcome;
+  estimateGas(request: CallRequest, block: bigint): CallOutcome;
+
+  getBlockByNumber(number: bigint): RpcBlock | null;
+  getBlockByHash(hash: Hex): RpcBlock | null;
+  getTransaction(hash: Hex): RpcTransaction | null;
+  getReceipt(hash: Hex): RpcReceipt | null;
+  /** Logs of one block in log-index order (the range walk and the bloom check live in the host). */
+  getBlockLogs(number: bigint): RpcLog[];
+}

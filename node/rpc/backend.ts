@@ -1,0 +1,74 @@
+import type { ExecutionEngine } from '../chain/engine.ts';
+import type { Heads } from '../chain/heads.ts';
+import type { Hex } from '../chain/hex.ts';
+import type { Admission } from '../mempool/admission.ts';
+import type { Mempool } from '../mempool/pool.ts';
+import type { SubscriptionHub } from './subscriptions.ts';
+
+/** Everything the JSON-RPC methods read from the host; each method file takes only this. */
+export interface RpcBackend {
+  engine: ExecutionEngine;
+  pool: Mempool;
+  admission: Admission;
+  heads: Heads;
+  subscriptions: SubscriptionHub;
+  limits: RpcLimits;
+  clientVersion: string;
+  /** Tip suggested by eth_maxPriorityFeePerGas and folded into eth_gasPrice. */
+  suggestedPriorityFee: bigint;
+  /** false when in sync; otherwise the range still to fetch from the sequencer. */
+  syncing(): false | { startingBlock: bigint; currentBlock: bigint; highestBlock: bigint };
+  metis: MetisBackend;
+}
+
+export interface RpcLimits {
+  maxBatchSize: number;
+  maxLogBlockRange: number;
+  maxLogResults: number;
+  maxFeeHistoryBlocks: number;
+}
+
+export const DEFAULT_RPC_LIMITS: RpcLimits = { maxBatchSize: 1000, maxLogBlockRange: 10_000, maxLogResults: 10_000, maxFeeHistoryBlocks: 1024 };
+
+/** Inclusion proof of a transaction in its L1 batch (leaf order = transaction order across the batch's blocks). */
+export interface TransactionProof {
+  batchIndex: number;
+  txHash: Hex;
+  root: Hex;
+  leafIndex: number;
+  proof: Hex[];
+  /** 'submitted' once on L1, 'finalized' after the configured confirmations; 'pending' while only local. */
+  status: 'pending' | 'submitted' | 'finalized';
+  l1TxHash: Hex | null;
+}
+
+export interface BatchSummary {
+  index: number;
+  firstBlock: number;
+  lastBlock: number;
+  txCount: number;
+  root: Hex;
+  dataHash: Hex;
+  status: 'pending' | 'submitted' | 'finalized';
+  l1TxHash: Hex | null;
+  l1BlockNumber: number | null;
+}
+
+export interface SequencerInfo {
+  /** Who may produce the next block. */
+  sequencer: Hex;
+  epoch: number | null;
+  /** Where that information came from: the consensus layer, or this host's static configuration. */
+  source: 'consensus' | 'config';
+  self: Hex;
+  active: boolean;
+  latest: number;
+  safe: number;
+  finalized: number;
+}
+
+export interface MetisBackend {
+  transactionProof(txHash: Hex): Promise<TransactionProof | null>;
+  sequencer(): Promise<SequencerInfo>;
+  batches(from: number, limit: number): Promise<BatchSummary[]>;
+}
