@@ -1,0 +1,165 @@
+use std::path::Path;
+
+use alloy_primitives::{Address, B256, U256};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+
+use crate::codec::storage_key;
+use crate::{AccountRecord, ChangeSet, StoreError, StoreReader};
+
+pub(crate) const ACCOUNTS: TableDefinition<&[u8; 20], &[u8]> = TableDefinition::new("accounts");
+pub(crate) const STORAGE: TableDefinition<&[u8; 52], &[u8; 32]> = TableDefinition::new("storage");
+pub(crate) const CODE: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("code");
+pub(crate) const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("headers");
+pub(crate) const BLOCK_NUMBERS: TableDefinition<&[u8; 32], u64> = TableDefinition::new("block_numbers");
+pub(crate) const BODIES: TableDefinition<u64, &[u8]> = TableDefinition::new("bodies");
+pub(crate) const RECEIPTS: TableDefinition<u64, &[u8]> = TableDefinition::new("receipts");
+/// tx hash -> block number (8 bytes) ++ index in block (4 bytes)
+pub(crate) const TX_INDEX: TableDefinition<&[u8; 32], &[u8; 12]> = TableDefinition::new("tx_index");
+pub(crate) const CHANGESETS: TableDefinition<u64, &[u8]> = TableDefinition::new("changesets");
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub(crate) const HEAD_KEY: &str = "head";
+
+/// Everything one block writes. Slices so the caller keeps ownership of its (large) encodings.
+#[derive(Debug)]
+pub struct BlockWrite<'a> {
+    pub number: u64,
+    pub hash: B256,
+    pub header: &'a [u8],
+    pub body: &'a [u8],
+    pub receipts: &'a [u8],
+    pub tx_hashes: &'a [B256],
+    /// New account records; `None` deletes the account (and its storage).
+    pub accounts: &'a [(Address, Option<AccountRecord>)],
+    /// Accounts whose whole previous storage is dropped before `storage` applies.
+    pub wiped: &'a [Address],
+    /// New slot values; zero deletes.
+    pub storage: &'a [(Address, U256, U256)],
+    pub codes: &'a [(B256, &'a [u8])],
+    pub changeset: &'a ChangeSet,
+    /// Change sets of blocks below this number are deleted (history window).
+    pub prune_changesets_below: u64,
+    /// Extra key/values stored with the block (e.g. the chain config with genesis).
+    pub meta: &'a [(&'a str, &'a [u8])],
+}
+
+/// A block written into an open write transaction. Nothing is visible, on disk or to readers, until
+/// [`StagedBlock::commit`]; dropping it aborts, exactly as a crash before the commit would.
+pub struct StagedBlock {
+    txn: WriteTransaction,
+}
+
+impl StagedBlock {
+    pub fn commit(self) -> Result<(), StoreError> {
+        self.txn.commit()?;
+        Ok(())
+    }
+}
+
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Opens (or creates) the store file. redb recovers to the last committed transaction after a crash.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let db = Database::builder().set_cache_size(256 << 20).create(path)?;
+        let txn = db.begin_write()?;
+        {
+            // Create every table up front so readers never meet a missing one.
+            txn.open_table(ACCOUNTS)?;
+            txn.open_table(STORAGE)?;
+            txn.open_table(CODE)?;
+            txn.open_table(HEADERS)?;
+            txn.open_table(BLOCK_NUMBERS)?;
+            txn.open_table(BODIES)?;
+            txn.open_table(RECEIPTS)?;
+            txn.open_table(TX_INDEX)?;
+            txn.open_table(CHANGESETS)?;
+            txn.open_table(META)?;
+        }
+        txn.commit()?;
+        Ok(Self { db })
+    }
+
+    /// A consistent snapshot of the whole store.
+    pub fn reader(&self) -> Result<StoreReader, StoreError> {
+        Ok(StoreReader::new(self.db.begin_read()?))
+    }
+
+    pub fn head(&self) -> Result<Option<u64>, StoreError> {
+        self.reader()?.head()
+    }
+
+    /// Writes `block` into a new write transaction without committing it. Blocks must come in order.
+    pub fn stage_block(&self, block: &BlockWrite<'_>) -> Result<StagedBlock, StoreError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            let head = meta.get(HEAD_KEY)?.map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or_default()));
+            let expected = head.map_or(0, |h| h + 1);
+            if block.number != expected {
+                return Err(StoreError::NotNext { head, got: block.number });
+            }
+            meta.insert(HEAD_KEY, block.number.to_be_bytes().as_slice())?;
+            for (key, value) in block.meta {
+                meta.insert(*key, *value)?;
+            }
+        }
+        {
+            let mut storage = txn.open_table(STORAGE)?;
+            for address in block.wiped {
+                wipe(&mut storage, *address)?;
+            }
+            let mut accounts = txn.open_table(ACCOUNTS)?;
+            for (address, record) in block.accounts {
+                match record {
+                    Some(record) => {
+                        accounts.insert(&address.0 .0, record.to_bytes().as_slice())?;
+                    }
+                    None => {
+                        accounts.remove(&address.0 .0)?;
+                        wipe(&mut storage, *address)?;
+                    }
+                }
+            }
+            for (address, slot, value) in block.storage {
+                let key = storage_key(*address, *slot);
+                if value.is_zero() {
+                    storage.remove(&key)?;
+                } else {
+                    storage.insert(&key, &value.to_be_bytes::<32>())?;
+                }
+            }
+            let mut code = txn.open_table(CODE)?;
+            for (hash, bytes) in block.codes {
+                code.insert(&hash.0, *bytes)?;
+            }
+        }
+        {
+            txn.open_table(HEADERS)?.insert(block.number, block.header)?;
+            txn.open_table(BLOCK_NUMBERS)?.insert(&block.hash.0, block.number)?;
+            txn.open_table(BODIES)?.insert(block.number, block.body)?;
+            txn.open_table(RECEIPTS)?.insert(block.number, block.receipts)?;
+            let mut index = txn.open_table(TX_INDEX)?;
+            for (i, hash) in block.tx_hashes.iter().enumerate() {
+                let mut location = [0u8; 12];
+                location[..8].copy_from_slice(&block.number.to_be_bytes());
+                location[8..].copy_from_slice(&(i as u32).to_be_bytes());
+                index.insert(&hash.0, &location)?;
+            }
+            let mut changesets = txn.open_table(CHANGESETS)?;
+            changesets.insert(block.number, block.changeset.to_bytes().as_slice())?;
+            if block.prune_changesets_below > 0 {
+                changesets.retain_in(..block.prune_changesets_below, |_, _| false)?;
+            }
+        }
+        Ok(StagedBlock { txn })
+    }
+}
+
+fn wipe(storage: &mut redb::Table<&[u8; 52], &[u8; 32]>, address: Address) -> Result<(), StoreError> {
+    let from = storage_key(address, U256::ZERO);
+    let to = storage_key(address, U256::MAX);
+    storage.retain_in::<&[u8; 52], _>(&from..=&to, |_, _| false)?;
+    Ok(())
+}
