@@ -11,7 +11,7 @@ import {
   TipAboveFeeCapError,
   TxPoolError,
 } from '../rpc/errors.ts';
-import type { TxJournal } from './journal.ts';
+import type { RecordLog } from '../chain/record-log.ts';
 import type { Mempool } from './pool.ts';
 import type { PoolTx } from './pool-tx.ts';
 import type { AccountState } from './sender-queue.ts';
@@ -20,7 +20,7 @@ export interface AdmissionDeps {
   decoder: TxDecoder;
   pool: Mempool;
   /** Where acknowledged transactions are made durable; null only in tests that do not need it. */
-  journal: TxJournal | null;
+  journal: RecordLog | null;
   /** The sender's account at the chain head (asked only for senders the pool does not hold yet). */
   account(sender: Hex): AccountState;
   blockGasLimit(): bigint;

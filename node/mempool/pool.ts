@@ -56,6 +56,8 @@ export class Mempool {
   /** Built only under pressure; while present it is kept current by pushes and read lazily (stale entries skipped). */
   private tails: Heap<TailEntry> | null = null;
   private tailsBaseFee = 0n;
+  /** Executable transactions across all senders, kept current on every change. */
+  private pendingTotal = 0;
 
   constructor(config: Partial<PoolConfig> = {}) {
     this.config = { ...DEFAULT_POOL_CONFIG, ...config };
@@ -69,10 +71,13 @@ export class Mempool {
     return this.senders.size;
   }
 
+  /** Executable transactions (contiguous from their sender's nonce): what the next block can take. */
+  get pendingSize(): number {
+    return this.pendingTotal;
+  }
+
   counts(): { pending: number; queued: number } {
-    let pending = 0;
-    for (const queue of this.senders.values()) pending += queue.pendingCount;
-    return { pending, queued: this.byHash.size - pending };
+    return { pending: this.pendingTotal, queued: this.byHash.size - this.pendingTotal };
   }
 
   get(hash: Hex): PoolTx | undefined {
@@ -119,7 +124,9 @@ export class Mempool {
     const evicted = existing ? [] : this.makeRoom(tx);
 
     if (!known) this.senders.set(tx.sender, queue);
+    const before = queue.pendingCount;
     const replaced = queue.put(tx);
+    this.pendingTotal += queue.pendingCount - before;
     if (replaced) this.byHash.delete(replaced.hash);
     this.byHash.set(tx.hash, tx);
     this.pushTail(queue);
@@ -168,7 +175,10 @@ export class Mempool {
     for (const [sender, account] of accounts) {
       const queue = this.senders.get(sender);
       if (!queue) continue;
-      for (const tx of queue.rebase(account)) {
+      const before = queue.pendingCount;
+      const consumed = queue.rebase(account);
+      this.pendingTotal += queue.pendingCount - before;
+      for (const tx of consumed) {
         this.byHash.delete(tx.hash);
         removed.push(tx);
       }
@@ -183,7 +193,9 @@ export class Mempool {
     const tx = this.byHash.get(hash);
     if (!tx) return undefined;
     const queue = this.senders.get(tx.sender) as SenderQueue;
+    const before = queue.pendingCount;
     queue.remove(tx.nonce);
+    this.pendingTotal += queue.pendingCount - before;
     this.byHash.delete(hash);
     this.retireIfEmpty(queue);
     this.pushTail(queue);

@@ -33,6 +33,7 @@ describe('Mempool', () => {
     expect(pool.add(far, rich()).pending).toBe(false);
     expect(pool.pendingNonce(A as Hex)).toBe(1);
     expect(pool.counts()).toEqual({ pending: 1, queued: 1 });
+    expect(pool.pendingSize).toBe(1);
     pool.add(tx(A, 1), rich());
     expect(pool.pendingNonce(A as Hex)).toBe(3);
     expect(pool.isPending(far)).toBe(true);
@@ -128,11 +129,14 @@ describe('Mempool', () => {
     const removed = pool.applyHead(new Map([[A as Hex, { nonce: 2, balance: 10n ** 24n }]]));
     expect(removed.map((t) => t.nonce)).toEqual([0, 1]);
     expect(pool.pendingNonce(A as Hex)).toBe(2);
+    expect(pool.counts()).toEqual({ pending: 1, queued: 1 });
     pool.add(tx(A, 2), rich());
     expect(pool.pendingNonce(A as Hex)).toBe(4);
+    expect(pool.counts()).toEqual({ pending: 3, queued: 0 });
     const b0 = pool.selectForBlock({ baseFee: 0n, gasLimit: 30_000_000n, maxTxs: 10, maxBytes: 1 << 20 }).find((t) => t.sender === B);
     pool.drop(b0!.hash);
     expect(pool.pendingNonce(B as Hex)).toBeUndefined();
+    expect(pool.counts()).toEqual({ pending: 2, queued: 0 });
     expect(pool.has(a0.hash)).toBe(false);
   });
 

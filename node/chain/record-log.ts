@@ -5,11 +5,12 @@ import { dirname } from 'node:path';
 const HEADER = 8; // u32 length + u32 crc32
 
 /**
- * Append-only journal of acknowledged raw transactions, so the mempool survives a crash. Appends that arrive while a
- * write is in flight are group-committed by the next write: one write and one fdatasync per batch, never per tx.
- * Records are [u32 length][u32 crc32][bytes]; a torn tail (crash mid-write) is cut off when the journal is opened.
+ * An append-only file of byte records that survives kill -9: the mempool's journal of acknowledged transactions and
+ * the block seal log. Appends that arrive while a write is in flight are group-committed by the next write: one write
+ * and one fdatasync per group, never per record. Records are [u32 length][u32 crc32][bytes]; a torn tail (crash
+ * mid-write) is cut off when the log is opened.
  */
-export class TxJournal {
+export class RecordLog {
   readonly path: string;
   private handle: FileHandle;
   private size: number;
@@ -24,8 +25,8 @@ export class TxJournal {
     this.size = size;
   }
 
-  /** Opens (creating if needed) the journal and returns the transactions it holds, oldest first. */
-  static async open(path: string): Promise<{ journal: TxJournal; entries: Uint8Array[] }> {
+  /** Opens (creating if needed) the log and returns the records it holds, oldest first. */
+  static async open(path: string): Promise<{ log: RecordLog; entries: Uint8Array[] }> {
     await mkdir(dirname(path), { recursive: true });
     const handle = await open(path, 'a+');
     const buffer = await handle.readFile();
@@ -45,14 +46,14 @@ export class TxJournal {
       await handle.truncate(offset);
       await handle.datasync();
     }
-    return { journal: new TxJournal(path, handle, offset), entries };
+    return { log: new RecordLog(path, handle, offset), entries };
   }
 
   get bytes(): number {
     return this.size;
   }
 
-  /** Resolves once every given transaction is on disk (fdatasync'd). */
+  /** Resolves once every given record is on disk (fdatasync'd). */
   append(raws: readonly Uint8Array[]): Promise<void> {
     if (raws.length === 0) return Promise.resolve();
     for (const raw of raws) this.queued.push(encode(raw));
@@ -65,7 +66,7 @@ export class TxJournal {
   }
 
   /**
-   * Replaces the journal with `raws` (the pool's current contents), atomically: temp file, fsync, rename, fsync dir.
+   * Replaces the log with `raws` (e.g. the pool's current contents), atomically: temp file, fsync, rename, fsync dir.
    * The snapshot is taken by the caller now; appends made after this call land in the new file.
    */
   rewrite(raws: readonly Uint8Array[]): Promise<void> {

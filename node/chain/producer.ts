@@ -1,0 +1,151 @@
+import type { Mempool } from '../mempool/pool.ts';
+import type { AccountState } from '../mempool/sender-queue.ts';
+import { sealBlock } from './block-seal.ts';
+import type { ExecutedBlock, ExecutionEngine } from './engine.ts';
+import type { Heads } from './heads.ts';
+import type { Hex } from './hex.ts';
+import type { NodeKey } from './node-key.ts';
+import type { SealStore } from './seal-store.ts';
+
+export interface ProducerConfig {
+  /** A block at least this often while there are transactions (or always, with emptyBlocks). */
+  blockTimeMs: number;
+  /** Size target: a block is cut early once this many transactions wait. */
+  maxBlockTxs: number;
+  maxBlockBytes: number;
+  gasLimit: bigint;
+  emptyBlocks: boolean;
+  beneficiary: Hex;
+}
+
+export const DEFAULT_PRODUCER_CONFIG: Omit<ProducerConfig, 'beneficiary'> = {
+  blockTimeMs: 1000,
+  maxBlockTxs: 5000,
+  maxBlockBytes: 4 * 1024 * 1024,
+  gasLimit: 200_000_000n,
+  emptyBlocks: false,
+};
+
+export interface ProducedBlock {
+  executed: ExecutedBlock;
+  seal: Hex;
+}
+
+export interface ProducerDeps {
+  engine: ExecutionEngine;
+  pool: Mempool;
+  heads: Heads;
+  key: NodeKey;
+  seals: SealStore;
+  config: ProducerConfig;
+  /** Whether this host may produce block `number` now (it is the elected sequencer and not paused). */
+  mayProduce(number: bigint): boolean;
+  now(): number;
+  onProduced(block: ProducedBlock): void;
+  log?: (message: string) => void;
+}
+
+/**
+ * Cuts blocks from the pool: on the block timer, or at once when the size target is reached. One native call
+ * executes and durably stores each block; then the block is sealed, the pool advanced, and listeners told.
+ */
+export class BlockProducer {
+  private readonly deps: ProducerDeps;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private running = false;
+  private lastTimestamp: bigint;
+  produced = 0;
+  failures = 0;
+
+  constructor(deps: ProducerDeps) {
+    this.deps = deps;
+    const head = deps.engine.getBlockByNumber(deps.heads.latest);
+    this.lastTimestamp = head ? BigInt(head.timestamp) : 0n;
+    deps.pool.baseFee = deps.engine.nextBaseFee();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(this.deps.config.blockTimeMs);
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+  }
+
+  /** Called after admissions: cut a block now if the size target is met. */
+  poke(): void {
+    if (!this.running || this.immediate || this.deps.pool.pendingSize < this.deps.config.maxBlockTxs) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      this.tick();
+    });
+  }
+
+  /** Builds, executes, stores and seals one block; null when there is nothing to do or this host may not produce. */
+  produce(): ProducedBlock | null {
+    const { engine, pool, heads, config } = this.deps;
+    const number = heads.latest + 1n;
+    if (!this.deps.mayProduce(number)) return null;
+    const baseFee = engine.nextBaseFee();
+    pool.baseFee = baseFee;
+    const txs = pool.selectForBlock({ baseFee, gasLimit: config.gasLimit, maxTxs: config.maxBlockTxs, maxBytes: config.maxBlockBytes });
+    if (txs.length === 0 && !config.emptyBlocks) return null;
+    const nowSeconds = BigInt(Math.floor(this.deps.now() / 1000));
+    const timestamp = nowSeconds > this.lastTimestamp ? nowSeconds : this.lastTimestamp;
+    const executed = engine.executeBlock({ number, timestamp, beneficiary: config.beneficiary, gasLimit: config.gasLimit }, txs.map((tx) => tx.raw));
+    this.lastTimestamp = timestamp;
+    const hash = executed.sealed.hash;
+    const seal = sealBlock(this.deps.key, engine.chainId, number, hash);
+    void this.deps.seals.put(number, { hash, seal });
+
+    // Advance the pool to the new state of every sender that was offered, included or not.
+    const senders = new Set<Hex>(txs.map((tx) => tx.sender));
+    const accounts = new Map<Hex, AccountState>();
+    for (const sender of senders) {
+      const account = engine.getAccount(sender, number);
+      accounts.set(sender, { nonce: Number(account.nonce), balance: account.balance });
+    }
+    pool.applyHead(accounts);
+    for (const { hash: rejected, reason } of executed.rejected) {
+      if (pool.drop(rejected)) this.deps.log?.(`dropped ${rejected}: ${reason}`);
+    }
+    pool.baseFee = engine.nextBaseFee();
+    heads.setLatest(number);
+    this.produced++;
+    const block: ProducedBlock = { executed, seal };
+    this.deps.onProduced(block);
+    return block;
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const started = this.deps.now();
+    try {
+      this.produce();
+    } catch (error) {
+      this.failures++;
+      this.deps.log?.(`block production failed: ${(error as Error).message}`);
+    }
+    // Catch up at once while the size target is still met; otherwise wait out the rest of the block time.
+    const elapsed = this.deps.now() - started;
+    this.poke();
+    this.schedule(Math.max(0, this.deps.config.blockTimeMs - elapsed));
+  }
+
+  private schedule(delay: number): void {
+    if (!this.running || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.tick();
+    }, delay);
+  }
+}
