@@ -15,6 +15,7 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      './vitest.edge.config.ts',
     ],
     benchmark: { include: ['test/**/*.bench.ts'] },
   },

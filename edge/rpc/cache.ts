@@ -1,0 +1,72 @@
+import type { RpcRequest, RpcResponse } from './jsonrpc.ts';
+
+// Answers that can never change, kept in the Workers Cache API (a named cache), not in D1: they are a pure
+// optimisation (a miss just asks a host), so a per-location cache that evicts on its own is the right store; it
+// costs no D1 writes (D1 has one writer, which the scheduler needs), answers in the same location as the request,
+// and needs no invalidation because only immutable answers go in:
+//   - blocks by hash (a hash names one block forever),
+//   - blocks by number, transactions and receipts once their block is finalized on L1 (no reorg can touch them).
+// Null answers ("not found yet") are never cached.
+
+const ORIGIN = 'https://rpc-cache.edge.internal';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+type Finalized = number | null;
+
+function blockNumberOf(value: unknown): number | null {
+  if (typeof value !== 'string' || !/^0x[0-9a-f]+$/i.test(value)) return null;
+  const number = Number.parseInt(value, 16);
+  return Number.isSafeInteger(number) ? number : null;
+}
+
+/** Whether a call's answer could be cached at all, before asking anyone. */
+export function isCacheable(request: RpcRequest, finalized: Finalized): boolean {
+  const params = Array.isArray(request.params) ? request.params : [];
+  switch (request.method) {
+    case 'eth_getBlockByHash':
+    case 'eth_getTransactionByHash':
+    case 'eth_getTransactionReceipt':
+      return typeof params[0] === 'string';
+    case 'eth_getBlockByNumber': {
+      const number = blockNumberOf(params[0]);
+      return number !== null && finalized !== null && number <= finalized;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Whether an answer may be stored: found, and for transactions and receipts, in a finalized block. */
+export function isImmutableAnswer(request: RpcRequest, answer: RpcResponse, finalized: Finalized): boolean {
+  if (!('result' in answer) || answer.result === null || typeof answer.result !== 'object') return false;
+  if (request.method === 'eth_getBlockByHash' || request.method === 'eth_getBlockByNumber') return true;
+  const number = blockNumberOf((answer.result as { blockNumber?: unknown }).blockNumber);
+  return number !== null && finalized !== null && number <= finalized;
+}
+
+function keyOf(chainId: number, request: RpcRequest): Request {
+  const params = encodeURIComponent(JSON.stringify(request.params ?? []));
+  return new Request(`${ORIGIN}/${chainId}/${request.method}?params=${params}`);
+}
+
+/** The immutable-answer cache for one L2 chain. */
+export class RpcCache {
+  readonly #cache: Cache;
+  readonly #chainId: number;
+
+  constructor(cache: Cache, chainId: number) {
+    this.#cache = cache;
+    this.#chainId = chainId;
+  }
+
+  /** The cached result for a call, or undefined on a miss. */
+  async get(request: RpcRequest): Promise<unknown> {
+    const hit = await this.#cache.match(keyOf(this.#chainId, request));
+    return hit ? await hit.json() : undefined;
+  }
+
+  async put(request: RpcRequest, result: unknown): Promise<void> {
+    const response = new Response(JSON.stringify(result), { headers: { 'content-type': 'application/json', 'cache-control': IMMUTABLE } });
+    await this.#cache.put(keyOf(this.#chainId, request), response);
+  }
+}

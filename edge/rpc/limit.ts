@@ -1,0 +1,57 @@
+import { DurableObject } from 'cloudflare:workers';
+
+// Two budgets per client IP (CF-Connecting-IP):
+//  - every JSON-RPC request: the Workers rate limiting binding (RPC_LIMITER). Cheap and local to each Cloudflare
+//    location, so approximate; right for reads, which hosts serve from replicas.
+//  - transactions: a token bucket in a SQLite-backed Durable Object per IP (TX_LIMITER). One object serialises every
+//    submission from that IP worldwide, so the limit is strict; worth the extra hop because each transaction costs
+//    the single active sequencer work that no replica can absorb.
+
+/** The RPC_LIMITER window, as configured in wrangler.toml ([[ratelimits]] simple.period). */
+export const RPC_LIMIT_PERIOD_SECONDS = 60;
+
+export interface LimitVerdict {
+  ok: boolean;
+  /** Seconds until the client may try again (0 when ok). */
+  retryAfter: number;
+}
+
+/** The key for a client: the IP Cloudflare saw. Requests without it (local tools) share one budget. */
+export function clientKey(request: Request): string {
+  return request.headers.get('cf-connecting-ip') ?? 'unknown';
+}
+
+/** One request against the per-IP budget. The binding's windows are fixed, so the wait is until the next one. */
+export async function limitRequest(limiter: RateLimit, key: string, now = Date.now()): Promise<LimitVerdict> {
+  const { success } = await limiter.limit({ key });
+  if (success) return { ok: true, retryAfter: 0 };
+  const elapsed = Math.floor(now / 1000) % RPC_LIMIT_PERIOD_SECONDS;
+  return { ok: false, retryAfter: RPC_LIMIT_PERIOD_SECONDS - elapsed };
+}
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+/** A token bucket per key: `perMinute` transactions a minute, bursting up to `perMinute`. */
+export class TxRateLimiter extends DurableObject {
+  /** Takes `cost` tokens if there are enough; otherwise takes none and says how long until there will be. */
+  async take(cost: number, perMinute: number): Promise<LimitVerdict> {
+    const now = Date.now();
+    const refillPerMs = perMinute / 60_000;
+    const stored = (await this.ctx.storage.get<Bucket>('bucket')) ?? { tokens: perMinute, updatedAt: now };
+    const tokens = Math.min(perMinute, stored.tokens + (now - stored.updatedAt) * refillPerMs);
+    if (cost > perMinute) return { ok: false, retryAfter: 60 };
+    if (tokens < cost) {
+      return { ok: false, retryAfter: Math.max(1, Math.ceil((cost - tokens) / refillPerMs / 1000)) };
+    }
+    await this.ctx.storage.put<Bucket>('bucket', { tokens: tokens - cost, updatedAt: now });
+    return { ok: true, retryAfter: 0 };
+  }
+}
+
+export async function limitTransactions(namespace: DurableObjectNamespace<TxRateLimiter>, key: string, cost: number, perMinute: number): Promise<LimitVerdict> {
+  const stub = namespace.get(namespace.idFromName(key));
+  return await stub.take(cost, perMinute);
+}

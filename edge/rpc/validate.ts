@@ -1,0 +1,179 @@
+import { Transaction } from 'ethers';
+import { ErrorCode, RpcError, type RpcId, type RpcRequest } from './jsonrpc.ts';
+
+// Everything the gateway refuses before a host sees it: oversized bodies and batches, malformed JSON, bad
+// envelopes, methods off the allow list, and raw transactions that do not decode or belong to another chain.
+
+/** Where a method may be answered: `write` goes to the active sequencer, `read` to a healthy follower. */
+export type MethodKind = 'read' | 'write';
+
+/**
+ * The allow list. Left out on purpose: signing and account methods (the edge holds no keys), admin/debug/
+ * personal namespaces, and stateful filters and subscriptions (a follower chosen per request cannot keep them).
+ */
+export const METHODS: ReadonlyMap<string, MethodKind> = new Map([
+  ['eth_sendRawTransaction', 'write'],
+  ...(
+    [
+      'eth_chainId',
+      'net_version',
+      'web3_clientVersion',
+      'eth_blockNumber',
+      'eth_syncing',
+      'eth_gasPrice',
+      'eth_maxPriorityFeePerGas',
+      'eth_feeHistory',
+      'eth_getBalance',
+      'eth_getCode',
+      'eth_getStorageAt',
+      'eth_getTransactionCount',
+      'eth_call',
+      'eth_estimateGas',
+      'eth_getBlockByNumber',
+      'eth_getBlockByHash',
+      'eth_getBlockTransactionCountByHash',
+      'eth_getBlockTransactionCountByNumber',
+      'eth_getTransactionByHash',
+      'eth_getTransactionByBlockHashAndIndex',
+      'eth_getTransactionByBlockNumberAndIndex',
+      'eth_getTransactionReceipt',
+      'eth_getLogs',
+      'metis_getTransactionProof',
+      'metis_sequencer',
+      'metis_batches',
+    ] as const
+  ).map((method) => [method, 'read'] as const),
+]);
+
+export class BodyTooLargeError extends Error {
+  override name = 'BodyTooLargeError';
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`request body exceeds the limit of ${limit} bytes`);
+    this.limit = limit;
+  }
+}
+
+/** Reads the body as text, refusing as soon as it passes `limit` bytes (a missing Content-Length is no way around it). */
+export async function readBody(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) throw new BodyTooLargeError(limit);
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new BodyTooLargeError(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+export type Envelope = { batch: false; items: [unknown] } | { batch: true; items: unknown[] };
+
+/** Parses the body into one call or a batch; errors here answer the whole request. */
+export function parseEnvelope(text: string, maxBatch: number): Envelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new RpcError(ErrorCode.parseError, `parse error: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) return { batch: false, items: [parsed] };
+  if (parsed.length === 0) throw new RpcError(ErrorCode.invalidRequest, 'invalid request: empty batch');
+  if (parsed.length > maxBatch) {
+    throw new RpcError(ErrorCode.limitExceeded, `batch of ${parsed.length} calls exceeds the limit of ${maxBatch}`);
+  }
+  return { batch: true, items: parsed };
+}
+
+/** A call that passed validation. `tx` is set for eth_sendRawTransaction, decoded and checked. */
+export interface ValidCall {
+  request: RpcRequest;
+  kind: MethodKind;
+  tx?: { hash: string; from: string; nonce: number };
+}
+
+/** The id to answer a rejected call with: its own when it has a usable one, else null (JSON-RPC 2.0 §5). */
+export function salvageId(raw: unknown): RpcId {
+  if (typeof raw !== 'object' || raw === null || !('id' in raw)) return null;
+  const id = (raw as { id: unknown }).id;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
+}
+
+/** Checks one call's shape, method and parameters. `chainId` is the L2's, or null while the edge has not synced it. */
+export function validateCall(raw: unknown, chainId: number | null): ValidCall {
+  const request = checkShape(raw);
+  const kind = METHODS.get(request.method);
+  if (!kind) throw new RpcError(ErrorCode.methodNotFound, `method not found or not allowed at the edge: ${request.method}`);
+  if (request.params !== undefined && !Array.isArray(request.params)) {
+    throw new RpcError(ErrorCode.invalidParams, `invalid params: ${request.method} takes positional (array) params`);
+  }
+  if (request.method !== 'eth_sendRawTransaction') return { request, kind };
+  return { request, kind, tx: checkRawTransaction(request.params ?? [], chainId) };
+}
+
+function checkShape(raw: unknown): RpcRequest {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new RpcError(ErrorCode.invalidRequest, 'invalid request: a call must be a JSON object');
+  }
+  const call = raw as Record<string, unknown>;
+  if (call.jsonrpc !== '2.0') throw new RpcError(ErrorCode.invalidRequest, 'invalid request: "jsonrpc" must be "2.0"');
+  if (typeof call.method !== 'string' || call.method.length === 0) {
+    throw new RpcError(ErrorCode.invalidRequest, 'invalid request: "method" must be a non-empty string');
+  }
+  if ('id' in call && !(call.id === null || typeof call.id === 'string' || (typeof call.id === 'number' && Number.isFinite(call.id)))) {
+    throw new RpcError(ErrorCode.invalidRequest, 'invalid request: "id" must be a string, a number or null');
+  }
+  if (call.params !== undefined && (typeof call.params !== 'object' || call.params === null)) {
+    throw new RpcError(ErrorCode.invalidRequest, 'invalid request: "params" must be an array or an object');
+  }
+  return call as unknown as RpcRequest;
+}
+
+function checkRawTransaction(params: unknown[], chainId: number | null): NonNullable<ValidCall['tx']> {
+  const [raw] = params;
+  if (params.length !== 1 || typeof raw !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(raw)) {
+    throw new RpcError(ErrorCode.invalidParams, 'invalid params: eth_sendRawTransaction takes one 0x-prefixed hex string');
+  }
+  let tx: Transaction;
+  try {
+    tx = Transaction.from(raw);
+  } catch (error) {
+    throw new RpcError(ErrorCode.invalidParams, `invalid raw transaction: ${shortMessage(error)}`);
+  }
+  if (!tx.signature) throw new RpcError(ErrorCode.invalidParams, 'invalid raw transaction: it is not signed');
+  let from: string | null;
+  try {
+    from = tx.from;
+  } catch (error) {
+    throw new RpcError(ErrorCode.invalidParams, `invalid raw transaction: bad signature (${shortMessage(error)})`);
+  }
+  if (tx.chainId === 0n) {
+    throw new RpcError(ErrorCode.invalidInput, 'transaction has no chain id (pre-EIP-155): only replay-protected transactions are accepted');
+  }
+  if (chainId === null) {
+    throw new RpcError(ErrorCode.resourceUnavailable, 'the edge has not learned the L2 chain id from the consensus layer yet; retry shortly');
+  }
+  if (tx.chainId !== BigInt(chainId)) {
+    throw new RpcError(ErrorCode.invalidInput, `wrong chain id: the transaction is for chain ${tx.chainId}, this network is chain ${chainId}`);
+  }
+  return { hash: tx.hash as string, from: (from as string).toLowerCase(), nonce: tx.nonce };
+}
+
+function shortMessage(error: unknown): string {
+  const { shortMessage, message } = error as { shortMessage?: string; message?: string };
+  return shortMessage ?? message ?? String(error);
+}

@@ -1,0 +1,217 @@
+import { eq } from 'drizzle-orm';
+import { Transaction, Wallet } from 'ethers';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { hosts } from '../../edge/db/schema.ts';
+import { status, validator } from './support/consensus-fixtures.ts';
+import { FakeNetwork, type FakeConsensus, type FakeHost } from './support/fake-network.ts';
+import { L2_CHAIN_ID, call, db, rpc, seedRoutes } from './support/seed.ts';
+
+// Writes to the active sequencer, reads to healthy followers, and what happens when a host fails mid-request.
+
+const A = '0x00000000000000000000000000000000000000a1';
+const B = '0x00000000000000000000000000000000000000b2';
+const C = '0x00000000000000000000000000000000000000c3';
+const wallet = new Wallet('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a');
+
+function signed(nonce = 0): Promise<string> {
+  return wallet.signTransaction({ type: 2, chainId: L2_CHAIN_ID, nonce, to: B, value: 1n, gasLimit: 21_000n, maxFeePerGas: 2n ** 31n, maxPriorityFeePerGas: 1n });
+}
+
+let net: FakeNetwork;
+let a: FakeHost;
+let b: FakeHost;
+let c: FakeHost;
+let consensus: FakeConsensus;
+
+beforeEach(async () => {
+  net = new FakeNetwork();
+  a = net.host('http://a.hosts.test');
+  b = net.host('http://b.hosts.test');
+  c = net.host('http://c.hosts.test');
+  consensus = net.consensusApi('http://127.0.0.1:9004');
+  consensus.set('/v1/consensus/status', status({ activeSequencer: A }));
+  consensus.set('/v1/consensus/validators', { items: [validator(A, a.url), validator(B, b.url), validator(C, c.url)] });
+  net.install();
+  await seedRoutes({ active: { address: A, url: a.url }, followers: [{ address: B, url: b.url }, { address: C, url: c.url }] });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+async function hostRow(address: string) {
+  const [row] = await db().select().from(hosts).where(eq(hosts.address, address));
+  return row;
+}
+
+describe('routing', () => {
+  it('sends reads to healthy followers, never to the active host', async () => {
+    for (let i = 0; i < 8; i++) await rpc(call('eth_blockNumber'));
+    expect(a.calls).toHaveLength(0);
+    expect(b.calls.length + c.calls.length).toBe(8);
+  });
+
+  it('skips unhealthy followers', async () => {
+    await db().update(hosts).set({ healthy: false }).where(eq(hosts.address, C));
+    for (let i = 0; i < 4; i++) await rpc(call('eth_blockNumber'));
+    expect(c.calls).toHaveLength(0);
+    expect(b.calls).toHaveLength(4);
+  });
+
+  it('reads from the active host when no follower is healthy', async () => {
+    await db().update(hosts).set({ healthy: false }).where(eq(hosts.isActive, false));
+    const body = (await (await rpc(call('web3_clientVersion'))).json()) as { result: string };
+    expect(body.result).toBe(`fake-host/${a.url}`);
+  });
+
+  it('sends reads of pending state to the active host (only it has the mempool)', async () => {
+    await rpc(call('eth_getTransactionCount', [B, 'pending']));
+    expect(a.calls.map((x) => x.method)).toEqual(['eth_getTransactionCount']);
+  });
+
+  it('splits a batch: transactions to the active host, reads to a follower, answers in order with the client ids', async () => {
+    const raw = await signed();
+    const response = await rpc([call('eth_blockNumber', [], 'x'), call('eth_sendRawTransaction', [raw], 'x'), call('eth_chainId', [], 9)]);
+    const body = (await response.json()) as { id: unknown; result: unknown }[];
+    expect(body).toEqual([
+      { jsonrpc: '2.0', id: 'x', result: '0x64' },
+      { jsonrpc: '2.0', id: 'x', result: Transaction.from(raw).hash },
+      { jsonrpc: '2.0', id: 9, result: `0x${L2_CHAIN_ID.toString(16)}` },
+    ]);
+    expect(a.calls.map((x) => x.method)).toEqual(['eth_sendRawTransaction']);
+    expect([...b.calls, ...c.calls].map((x) => x.method).sort()).toEqual(['eth_blockNumber', 'eth_chainId']);
+  });
+
+  it('asks the active host for a transaction a follower has not replicated yet', async () => {
+    const raw = await signed();
+    const hash = Transaction.from(raw).hash as string;
+    await rpc(call('eth_sendRawTransaction', [raw]));
+    const body = (await (await rpc(call('eth_getTransactionByHash', [hash]))).json()) as { result: { hash: string } };
+    expect(body.result.hash).toBe(hash);
+  });
+
+  it('gives up after a second host fails too: -32002, both marked unhealthy, the active host untouched', async () => {
+    b.mode = 'down';
+    c.mode = 'http500';
+    const body = (await (await rpc(call('web3_clientVersion'))).json()) as { error: { code: number; message: string } };
+    expect(body.error.code).toBe(-32002);
+    expect(body.error.message).toMatch(/no healthy sequencer host/);
+    expect((await hostRow(B))?.healthy).toBe(false);
+    expect((await hostRow(C))?.lastError).toMatch(/HTTP 500/);
+    expect(a.calls).toHaveLength(0);
+  });
+
+  it('answers a read from the second host when only the first fails', async () => {
+    await db().update(hosts).set({ healthy: false }).where(eq(hosts.address, C));
+    b.mode = 'down';
+    const body = (await (await rpc(call('web3_clientVersion'))).json()) as { result: string };
+    expect(body.result).toBe(`fake-host/${a.url}`);
+    const row = await hostRow(B);
+    expect(row?.healthy).toBe(false);
+    expect(row?.lastError).toMatch(/ECONNREFUSED/);
+  });
+
+  it('answers -32002 when there is no host at all', async () => {
+    await db().delete(hosts);
+    const body = (await (await rpc(call('eth_blockNumber'))).json()) as { error: { code: number } };
+    expect(body.error.code).toBe(-32002);
+  });
+});
+
+describe('write failover', () => {
+  it('retries a transaction once on the newly elected sequencer when the active host is down', async () => {
+    a.mode = 'down';
+    consensus.set('/v1/consensus/status', status({ activeSequencer: B }));
+    const raw = await signed();
+    const body = (await (await rpc(call('eth_sendRawTransaction', [raw]))).json()) as { result: string };
+    expect(body.result).toBe(Transaction.from(raw).hash);
+    expect(b.txs.has(body.result)).toBe(true);
+    expect((await hostRow(A))?.healthy).toBe(false);
+    expect((await hostRow(A))?.isActive).toBe(false);
+    expect((await hostRow(B))?.isActive).toBe(true);
+  });
+
+  it('waits for the consensus layer to elect a replacement', async () => {
+    a.mode = 'http500';
+    let asked = 0;
+    consensus.set('/v1/consensus/status', () => status({ activeSequencer: ++asked < 3 ? A : C }));
+    const raw = await signed();
+    const body = (await (await rpc(call('eth_sendRawTransaction', [raw]))).json()) as { result: string };
+    expect(body.result).toBe(Transaction.from(raw).hash);
+    expect(asked).toBe(3);
+    expect(c.txs.size).toBe(1);
+  });
+
+  it('fails over when the host answers that it is no longer the active sequencer', async () => {
+    a.mode = 'follower';
+    consensus.set('/v1/consensus/status', status({ activeSequencer: B }));
+    const raw = await signed();
+    const body = (await (await rpc(call('eth_sendRawTransaction', [raw]))).json()) as { result: string };
+    expect(body.result).toBe(Transaction.from(raw).hash);
+    expect(b.txs.size).toBe(1);
+  });
+
+  it('counts "already known" from the new host as success (the failed host had replicated it)', async () => {
+    const raw = await signed();
+    const hash = Transaction.from(raw).hash as string;
+    b.txs.set(hash, { hash, blockNumber: null, raw });
+    a.mode = 'slow';
+    consensus.set('/v1/consensus/status', status({ activeSequencer: B }));
+    const body = (await (await rpc(call('eth_sendRawTransaction', [raw]))).json()) as { result: string };
+    expect(body).toEqual({ jsonrpc: '2.0', id: 1, result: hash });
+    expect(b.calls.map((x) => x.method)).toEqual(['eth_sendRawTransaction']);
+  });
+
+  it('counts any error from the new host as success when it already holds the transaction (e.g. mined: nonce too low)', async () => {
+    const raw = await signed();
+    const hash = Transaction.from(raw).hash as string;
+    a.mode = 'down';
+    consensus.set('/v1/consensus/status', status({ activeSequencer: B }));
+    const answer = b.answer.bind(b);
+    b.answer = (x) => {
+      if (x.method !== 'eth_sendRawTransaction') return answer(x);
+      b.calls.push(x);
+      b.txs.set(hash, { hash, blockNumber: '0x5', raw });
+      return { jsonrpc: '2.0', id: x.id, error: { code: -32000, message: 'nonce too low: next nonce 1, tx nonce 0' } };
+    };
+    const body = (await (await rpc(call('eth_sendRawTransaction', [raw]))).json()) as { result: string };
+    expect(body.result).toBe(hash);
+  });
+
+  it('passes on a real rejection from the new host', async () => {
+    a.mode = 'down';
+    consensus.set('/v1/consensus/status', status({ activeSequencer: B }));
+    b.answer = (x) => ({ jsonrpc: '2.0', id: x.id, error: { code: -32000, message: 'insufficient funds for gas * price + value' } });
+    const body = (await (await rpc(call('eth_sendRawTransaction', [await signed()]))).json()) as { error: { code: number; message: string } };
+    expect(body.error).toEqual({ code: -32000, message: 'insufficient funds for gas * price + value' });
+  });
+
+  it('answers -32002 (safe to resubmit) when neither the host nor the consensus layer answers', async () => {
+    a.mode = 'down';
+    consensus.down = true;
+    const body = (await (await rpc(call('eth_sendRawTransaction', [await signed()]))).json()) as { error: { code: number; message: string } };
+    expect(body.error.code).toBe(-32002);
+    expect(body.error.message).toMatch(/no replacement is known yet; resubmitting the same transaction is safe/);
+  });
+
+  it('retries only once: a replacement that also fails is reported, not retried again', async () => {
+    a.mode = 'down';
+    b.mode = 'down';
+    consensus.set('/v1/consensus/status', status({ activeSequencer: B }));
+    const body = (await (await rpc(call('eth_sendRawTransaction', [await signed()]))).json()) as { error: { code: number; message: string } };
+    expect(body.error.code).toBe(-32002);
+    expect(body.error.message).toMatch(/and so did its replacement/);
+    expect(c.calls).toHaveLength(0);
+  });
+
+  it('learns the URL of a replacement the scheduler has not mirrored yet from the validator set', async () => {
+    const D = '0x00000000000000000000000000000000000000d4';
+    const d = net.host('http://d.hosts.test');
+    consensus.set('/v1/consensus/validators', { items: [validator(A, a.url), validator(D, d.url)] });
+    consensus.set('/v1/consensus/status', status({ activeSequencer: D }));
+    a.mode = 'down';
+    const raw = await signed();
+    const body = (await (await rpc(call('eth_sendRawTransaction', [raw]))).json()) as { result: string };
+    expect(body.result).toBe(Transaction.from(raw).hash);
+    expect(d.txs.size).toBe(1);
+  });
+});

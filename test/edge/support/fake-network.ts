@@ -1,0 +1,141 @@
+import { Transaction } from 'ethers';
+import { vi } from 'vitest';
+
+// The edge's upstreams (sequencer hosts' JSON-RPC, the consensus query API, the L1 RPC) stubbed at the fetch
+// boundary only: the Worker under test runs unchanged and calls the global fetch, which lands here.
+
+type Json = Record<string, unknown>;
+type RpcCall = { jsonrpc: '2.0'; id: unknown; method: string; params?: unknown[] };
+
+/** A sequencer host's JSON-RPC as far as the edge can tell: heights, a transaction pool, blocks by hash. */
+export class FakeHost {
+  readonly url: string;
+  height = 100;
+  chainId: number;
+  /** 'down': connection refused; 'http500': answers 500; 'slow': never answers; 'follower': refuses writes. */
+  mode: 'up' | 'down' | 'http500' | 'slow' | 'follower' = 'up';
+  readonly calls: RpcCall[] = [];
+  readonly txs = new Map<string, { hash: string; blockNumber: string | null; raw: string }>();
+  readonly blocks = new Map<string, Json>();
+
+  constructor(url: string, chainId: number) {
+    this.url = url;
+    this.chainId = chainId;
+  }
+
+  answer(call: RpcCall): Json {
+    this.calls.push(call);
+    const ok = (result: unknown) => ({ jsonrpc: '2.0', id: call.id, result });
+    const fail = (code: number, message: string) => ({ jsonrpc: '2.0', id: call.id, error: { code, message } });
+    const params = call.params ?? [];
+    switch (call.method) {
+      case 'eth_chainId':
+        return ok(`0x${this.chainId.toString(16)}`);
+      case 'eth_blockNumber':
+        return ok(`0x${this.height.toString(16)}`);
+      case 'web3_clientVersion':
+        return ok(`fake-host/${this.url}`);
+      case 'eth_sendRawTransaction': {
+        if (this.mode === 'follower') return fail(-32003, 'this host is not the active sequencer');
+        const hash = Transaction.from(params[0] as string).hash as string;
+        if (this.txs.has(hash)) return fail(-32000, 'already known');
+        this.txs.set(hash, { hash, blockNumber: null, raw: params[0] as string });
+        return ok(hash);
+      }
+      case 'eth_getTransactionByHash':
+      case 'eth_getTransactionReceipt': {
+        const tx = this.txs.get(params[0] as string);
+        return ok(tx ? { hash: tx.hash, transactionHash: tx.hash, blockNumber: tx.blockNumber } : null);
+      }
+      case 'eth_getBlockByHash':
+        return ok(this.blocks.get(params[0] as string) ?? null);
+      case 'eth_getBlockByNumber':
+        return ok({ number: params[0], hash: `0x${'ab'.repeat(32)}`, servedBy: this.url });
+      default:
+        return ok(`${call.method} from ${this.url}`);
+    }
+  }
+}
+
+/** A JSON response, or a function of the request that builds one. */
+type Route = object | ((url: URL, body: unknown) => object | Response);
+
+/** The consensus query API of one host: fixed answers per path, replaceable by tests. */
+export class FakeConsensus {
+  readonly url: string;
+  readonly routes = new Map<string, Route>();
+  readonly posted: unknown[] = [];
+  down = false;
+
+  constructor(url: string) {
+    this.url = url;
+  }
+
+  set(path: string, route: Route): this {
+    this.routes.set(path, route);
+    return this;
+  }
+
+  respond(url: URL, body: unknown): Response {
+    if (url.pathname === '/v1/consensus/tx') this.posted.push(body);
+    const route = this.routes.get(url.pathname);
+    if (!route) return Response.json({ error: { code: 'not_found', message: `no route ${url.pathname}` } }, { status: 404 });
+    const answer = typeof route === 'function' ? route(url, body) : route;
+    return answer instanceof Response ? answer : Response.json(answer);
+  }
+}
+
+/** Every upstream the Worker may call in one test, and the fetch stub that reaches them. */
+export class FakeNetwork {
+  readonly hosts = new Map<string, FakeHost>();
+  readonly consensus = new Map<string, FakeConsensus>();
+  readonly l1 = new Map<string, (call: RpcCall) => unknown>();
+  readonly requests: string[] = [];
+
+  host(url: string, chainId = 59902): FakeHost {
+    const host = new FakeHost(url, chainId);
+    this.hosts.set(new URL(url).origin, host);
+    return host;
+  }
+
+  consensusApi(url: string): FakeConsensus {
+    const api = new FakeConsensus(url);
+    this.consensus.set(new URL(url).origin, api);
+    return api;
+  }
+
+  install(): void {
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const request = new Request(input as RequestInfo, init as RequestInit);
+      const url = new URL(request.url);
+      this.requests.push(`${request.method} ${url.origin}${url.pathname}`);
+      const text = request.method === 'GET' ? '' : await request.text();
+      const body: unknown = text ? JSON.parse(text) : undefined;
+      const host = this.hosts.get(url.origin);
+      if (host) return await this.#host(host, body, request.signal);
+      const api = this.consensus.get(url.origin);
+      if (api) {
+        if (api.down) throw new TypeError(`connect ECONNREFUSED ${url.host}`);
+        return api.respond(url, body);
+      }
+      const l1 = this.l1.get(url.origin);
+      if (l1) {
+        const calls = Array.isArray(body) ? (body as RpcCall[]) : [body as RpcCall];
+        const answers = calls.map((call) => ({ jsonrpc: '2.0', id: call.id, result: l1(call) }));
+        return Response.json(Array.isArray(body) ? answers : answers[0]);
+      }
+      throw new TypeError(`connect ECONNREFUSED ${url.host} (no fake upstream there)`);
+    });
+  }
+
+  async #host(host: FakeHost, body: unknown, signal: AbortSignal): Promise<Response> {
+    if (host.mode === 'down') throw new TypeError(`connect ECONNREFUSED ${new URL(host.url).host}`);
+    if (host.mode === 'http500') return new Response('upstream exploded', { status: 500 });
+    if (host.mode === 'slow') {
+      await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    }
+    const calls = Array.isArray(body) ? (body as RpcCall[]) : [body as RpcCall];
+    const answers = calls.map((call) => host.answer(call));
+    return Response.json(Array.isArray(body) ? answers : answers[0]);
+  }
+}
