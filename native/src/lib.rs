@@ -1,6 +1,8 @@
 //! Thin napi facade. Each binding module wraps one core crate; no logic lives here.
 use napi_derive::napi;
 
+mod mpc;
+
 /// Version of the native core, so hosts can log which build they loaded.
 #[napi]
 pub fn native_version() -> String {

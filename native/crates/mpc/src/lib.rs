@@ -21,3 +21,8 @@ pub use presign::{Presign, Presignature};
 pub use reshare::{Reshare, ReshareBasis};
 pub use share::{address_of, parse_public_key, KeyShare};
 pub use sign::{EthSignature, Sign};
+
+/// 0x-prefixed lowercase hex, the form every value crosses into TypeScript in.
+pub fn to_hex_prefixed(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
