@@ -1,7 +1,9 @@
 //! Thin napi facade. Each binding module wraps one core crate; no logic lives here.
 use napi_derive::napi;
 
+mod merkle;
 mod mpc;
+mod tx;
 
 /// Version of the native core, so hosts can log which build they loaded.
 #[napi]

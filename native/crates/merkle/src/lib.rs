@@ -6,7 +6,7 @@ mod hash;
 mod tree;
 mod verify;
 
-use alloy_primitives::B256;
+pub use alloy_primitives::B256;
 
 pub use error::MerkleError;
 pub use hash::{hash_pair, leaf_hash};
