@@ -1,0 +1,168 @@
+import { digestOf } from './canonical.ts';
+import { TxCode, TxRejectedError } from './errors.ts';
+import type { Address, ConsensusState, MpcSession, MpcSessionStatus } from './types.ts';
+import { isBlockingMinority, isSupermajority } from './tally.ts';
+import { activeValidators, powerOf } from './validators.ts';
+import { recordAccusation } from './faults.ts';
+
+/**
+ * MPC orchestration: the app decides WHAT the MPC parties must do (keygen, reshare, sign) and records what they
+ * report; hosts run the sessions (node/mpc) and submit results as mpc-session-result txs.
+ */
+
+/** Sessions kept in state; older ones are dropped (their outcomes were emitted as events). */
+const MAX_SESSIONS = 256;
+
+/** t = floor(2n/3) + 1: more than two thirds of the parties take part in every signature. */
+export function thresholdFor(parties: number): number {
+  return parties === 0 ? 0 : Math.floor((2 * parties) / 3) + 1;
+}
+
+function desiredParties(state: ConsensusState): Address[] {
+  return activeValidators(state)
+    .map((validator) => validator.address)
+    .sort();
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+function pendingOfKind(state: ConsensusState, kind: 'keygen' | 'reshare'): MpcSession | undefined {
+  return state.mpc.sessions.find((session) => session.kind === kind && session.status === 'pending');
+}
+
+export function openSession(state: ConsensusState, kind: MpcSession['kind'], purpose: string, participants: Address[], request: Record<string, unknown>): MpcSession {
+  const session: MpcSession = {
+    id: state.mpc.nextSessionId++,
+    kind,
+    purpose,
+    status: 'pending',
+    participants: [...participants].sort(),
+    request,
+    result: null,
+    height: state.height,
+    reports: {},
+  };
+  state.mpc.sessions.push(session);
+  if (state.mpc.sessions.length > MAX_SESSIONS) state.mpc.sessions.splice(0, state.mpc.sessions.length - MAX_SESSIONS);
+  return session;
+}
+
+export function openKeygenIfNeeded(state: ConsensusState): void {
+  if (state.mpc.address !== null) return;
+  const parties = desiredParties(state);
+  const pending = pendingOfKind(state, 'keygen');
+  if (pending && sameSet(pending.participants, parties)) return;
+  if (pending) closeSession(pending, 'failed', { reason: 'superseded: the party set changed' });
+  if (parties.length === 0) return;
+  openSession(state, 'keygen', 'keygen', parties, { parties, threshold: thresholdFor(parties.length) });
+}
+
+/** Keeps the key-holding party set equal to the active validator set: keygen when there is no key, else reshare. */
+export function syncMpcParties(state: ConsensusState): void {
+  if (state.mpc.address === null) return openKeygenIfNeeded(state);
+  const parties = desiredParties(state);
+  const pending = pendingOfKind(state, 'reshare');
+  if (sameSet(parties, state.mpc.parties)) {
+    if (pending) closeSession(pending, 'failed', { reason: 'superseded: the party set is back to the current one' });
+    return;
+  }
+  if (pending && sameSet(pending.request.newParties as string[], parties)) return;
+  if (pending) closeSession(pending, 'failed', { reason: 'superseded: the party set changed again' });
+  if (parties.length === 0) return;
+  const participants = [...new Set([...state.mpc.parties, ...parties])];
+  openSession(state, 'reshare', 'reshare', participants, {
+    oldParties: state.mpc.parties,
+    oldThreshold: state.mpc.threshold,
+    newParties: parties,
+    newThreshold: thresholdFor(parties.length),
+  });
+}
+
+/** A signing request for the current key holders (batch, rewards report, slashing, L2 SequencerSet update). */
+export function openSignSession(state: ConsensusState, purpose: string, request: Record<string, unknown>): MpcSession {
+  return openSession(state, 'sign', purpose, state.mpc.parties, { mpcAddress: state.mpc.address, ...request });
+}
+
+function closeSession(session: MpcSession, status: MpcSessionStatus, result: Record<string, unknown> | null): void {
+  session.status = status;
+  session.result = result;
+}
+
+export interface SessionReport {
+  sessionId: number;
+  status: 'completed' | 'failed' | 'refused';
+  result?: Record<string, unknown>;
+  reason?: string;
+}
+
+/** Validates a party's report without changing state (CheckTx and FinalizeBlock share it). */
+export function checkSessionReport(state: ConsensusState, from: Address, report: SessionReport): MpcSession {
+  const session = state.mpc.sessions.find((candidate) => candidate.id === report.sessionId);
+  if (!session) throw new TxRejectedError(TxCode.invalid, `unknown MPC session ${report.sessionId}`);
+  if (!session.participants.includes(from)) throw new TxRejectedError(TxCode.unauthorized, `${from} is not a participant of MPC session ${session.id}`);
+  if (session.status !== 'pending') throw new TxRejectedError(TxCode.invalid, `MPC session ${session.id} is already ${session.status}`);
+  if (session.reports[from]) throw new TxRejectedError(TxCode.duplicate, `${from} already reported on MPC session ${session.id}`);
+  if (report.status === 'completed') {
+    if (!report.result) throw new TxRejectedError(TxCode.invalid, 'a completed report needs a result');
+    if (session.kind !== 'sign' && typeof report.result.address !== 'string') throw new TxRejectedError(TxCode.invalid, `a ${session.kind} result needs the MPC address`);
+    if (typeof report.result.address === 'string' && !/^0x[0-9a-fA-F]{40}$/.test(report.result.address)) {
+      throw new TxRejectedError(TxCode.invalid, 'result.address is not an address');
+    }
+    if (session.kind === 'reshare' && String(report.result.address).toLowerCase() !== state.mpc.address) {
+      throw new TxRejectedError(TxCode.invalid, 'a reshare must keep the MPC address');
+    }
+    if (session.kind === 'sign' && typeof report.result.signature !== 'string') throw new TxRejectedError(TxCode.invalid, 'a sign result needs the signature');
+  }
+  if (report.status === 'refused' && session.kind !== 'sign') throw new TxRejectedError(TxCode.invalid, 'only signing requests can be refused');
+  return session;
+}
+
+/** Records a party's report and settles the session once the reports decide it, by the parties' stake. */
+export function applySessionReport(state: ConsensusState, from: Address, report: SessionReport): MpcSession {
+  const session = checkSessionReport(state, from, report);
+  const result = report.result
+    ? Object.fromEntries(Object.entries(report.result).map(([key, value]) => [key, typeof value === 'string' && /^0x[0-9a-fA-F]*$/.test(value) ? value.toLowerCase() : value]))
+    : null;
+  session.reports[from] = { status: report.status, digest: digestOf({ status: report.status, result }), result, reason: report.reason ?? '' };
+  if (report.status === 'refused' && session.purpose === 'batch' && typeof session.request.requester === 'string') {
+    recordAccusation(state, from, session.request.requester as Address, `batch:${String(session.request.ref)}`);
+  }
+  settleSession(state, session);
+  return session;
+}
+
+function settleSession(state: ConsensusState, session: MpcSession): void {
+  const total = session.participants.reduce((sum, party) => sum + powerOf(state, party), 0);
+  const byDigest = new Map<string, number>();
+  let refused = 0;
+  let failed = 0;
+  for (const [party, report] of Object.entries(session.reports)) {
+    const power = powerOf(state, party);
+    if (report.status === 'completed') byDigest.set(report.digest, (byDigest.get(report.digest) ?? 0) + power);
+    else if (report.status === 'refused') refused += power;
+    else failed += power;
+  }
+  for (const [digest, power] of byDigest) {
+    if (!isSupermajority(power, total)) continue;
+    const winner = Object.values(session.reports).find((report) => report.digest === digest);
+    closeSession(session, 'completed', winner?.result ?? null);
+    onCompleted(state, session);
+    return;
+  }
+  if (isBlockingMinority(refused, total)) closeSession(session, 'refused', { reason: 'parties holding more than 1/3 of stake refused' });
+  else if (isBlockingMinority(refused + failed, total)) closeSession(session, 'failed', { reason: 'parties holding more than 1/3 of stake failed or refused' });
+  if (session.status === 'failed' && session.kind !== 'sign') syncMpcParties(state);
+}
+
+function onCompleted(state: ConsensusState, session: MpcSession): void {
+  if (session.kind === 'keygen') {
+    state.mpc.address = String(session.result?.address).toLowerCase() as Address;
+    state.mpc.parties = [...session.participants];
+    state.mpc.threshold = thresholdFor(state.mpc.parties.length);
+  } else if (session.kind === 'reshare') {
+    state.mpc.parties = [...(session.request.newParties as Address[])];
+    state.mpc.threshold = thresholdFor(state.mpc.parties.length);
+  }
+}

@@ -1,0 +1,154 @@
+import { currentEpoch, epochForBlock } from '../app/epochs.ts';
+import type { ConsensusState, Hex, Proposal } from '../app/types.ts';
+
+/**
+ * The consensus query API (/tmp/team/consensus-api.md), as a pure function of the committed state. Served over
+ * HTTP (query/server.ts) and as ABCI Query paths (same path, same JSON).
+ */
+
+export interface CommittedView {
+  state: ConsensusState;
+  appHash: Hex;
+}
+
+export interface QueryResult {
+  status: number;
+  body: unknown;
+}
+
+export class QueryError extends Error {
+  override name = 'QueryError';
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function page(search: URLSearchParams): { from: number; limit: number } {
+  const parse = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = search.get(name);
+    if (raw === null || raw === '') return fallback;
+    if (!/^\d+$/.test(raw)) throw new QueryError(400, 'bad_request', `${name} must be a non-negative integer, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new QueryError(400, 'bad_request', `${name} must be between ${min} and ${max}, got ${value}`);
+    return value;
+  };
+  return { from: parse('from', 0, 0, Number.MAX_SAFE_INTEGER), limit: parse('limit', 20, 1, 100) };
+}
+
+function paginate<T>(items: readonly T[], search: URLSearchParams): { items: T[]; next: number | null } {
+  const { from, limit } = page(search);
+  const slice = items.slice(from, from + limit);
+  return { items: slice, next: from + limit < items.length ? from + limit : null };
+}
+
+function publicProposal(proposal: Proposal): Omit<Proposal, 'votes'> {
+  const { votes: _votes, ...rest } = proposal;
+  return rest;
+}
+
+export function statusOf(view: CommittedView): unknown {
+  const { state } = view;
+  return {
+    chainId: state.chainId,
+    height: state.height,
+    appHash: view.appHash,
+    l2ChainId: state.l2ChainId,
+    epoch: currentEpoch(state),
+    nextEpoch: state.nextEpoch,
+    activeSequencer: currentEpoch(state).sequencer,
+    l2: { latest: state.l2.latest, safe: state.l2.safe, finalized: state.l2.finalized },
+    mpc: { address: state.mpc.address, threshold: state.mpc.threshold, parties: state.mpc.parties },
+    params: {
+      epochLength: state.params.epochLength,
+      blockTimeMs: state.params.blockTimeMs,
+      minLock: state.params.minLock,
+      maxLock: state.params.maxLock,
+      rewardPerBlock: state.params.rewardPerBlock,
+      livenessTimeoutMs: state.params.livenessTimeoutMs,
+    },
+  };
+}
+
+/** Answers a GET on the query API. Throws QueryError for 4xx. */
+export function routeQuery(view: CommittedView | null, path: string, search: URLSearchParams): QueryResult {
+  if (!view) throw new QueryError(503, 'not_ready', 'the consensus app has no committed state yet (waiting for InitChain)');
+  const { state } = view;
+  switch (path) {
+    case '/v1/consensus/status':
+      return { status: 200, body: statusOf(view) };
+    case '/v1/consensus/validators':
+      return {
+        status: 200,
+        body: {
+          items: state.validators.map((validator) => ({
+            address: validator.address,
+            sequencerId: validator.sequencerId,
+            owner: validator.owner,
+            stake: validator.stake,
+            power: validator.power,
+            status: validator.status,
+            cometPubKey: validator.cometPubKey,
+            rpcUrl: validator.rpcUrl,
+            peerUrl: validator.peerUrl,
+            coolDownUntilEpoch: validator.coolDownUntilEpoch,
+          })),
+        },
+      };
+    case '/v1/consensus/sequencer': {
+      const raw = search.get('l2Block');
+      if (raw === null || !/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new QueryError(400, 'bad_request', `l2Block must be a non-negative integer, got "${raw ?? ''}"`);
+      const l2Block = Number(raw);
+      const epoch = epochForBlock(state, l2Block);
+      if (!epoch) throw new QueryError(404, 'not_elected', `no sequencer is elected for L2 block ${l2Block} yet`);
+      return { status: 200, body: { l2Block, sequencer: epoch.sequencer, epoch: epoch.number } };
+    }
+    case '/v1/consensus/epochs':
+      return { status: 200, body: paginate(state.nextEpoch ? [...state.epochs, state.nextEpoch] : state.epochs, search) };
+    case '/v1/consensus/rotations':
+      return { status: 200, body: paginate(state.rotations, search) };
+    case '/v1/consensus/proposals':
+      return { status: 200, body: paginate(state.proposals.map(publicProposal), search) };
+    case '/v1/consensus/mpc':
+      return {
+        status: 200,
+        body: {
+          address: state.mpc.address,
+          threshold: state.mpc.threshold,
+          parties: state.mpc.parties,
+          sessions: state.mpc.sessions.map((session) => ({
+            id: session.id,
+            kind: session.kind,
+            purpose: session.purpose,
+            status: session.status,
+            participants: session.participants,
+            request: session.request,
+            result: session.result,
+            height: session.height,
+          })),
+        },
+      };
+  }
+  const proposalMatch = /^\/v1\/consensus\/proposals\/([^/]+)$/.exec(path);
+  if (proposalMatch) {
+    const raw = decodeURIComponent(proposalMatch[1]!);
+    if (!/^\d+$/.test(raw)) throw new QueryError(400, 'bad_request', `proposal id must be a positive integer, got "${raw}"`);
+    const proposal = state.proposals.find((candidate) => candidate.id === Number(raw));
+    if (!proposal) throw new QueryError(404, 'not_found', `no proposal ${raw}`);
+    return { status: 200, body: { ...publicProposal(proposal), votes: proposal.votes } };
+  }
+  throw new QueryError(404, 'not_found', `no route ${path}`);
+}
+
+/** routeQuery with errors turned into the API's error body. */
+export function answerQuery(view: CommittedView | null, path: string, search: URLSearchParams): QueryResult {
+  try {
+    return routeQuery(view, path, search);
+  } catch (error) {
+    if (error instanceof QueryError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+    return { status: 500, body: { error: { code: 'internal', message: (error as Error).message } } };
+  }
+}
