@@ -38,7 +38,7 @@ describe('RecordLog (the mempool journal and seal log)', () => {
     await reopened.log.close();
     // Flip a byte inside the last record: its checksum fails and only it is dropped.
     const data = await readFile(path);
-    data[data.length - 1] ^= 0xff;
+    data[data.length - 1] = (data[data.length - 1] as number) ^ 0xff;
     await writeFile(path, data);
     reopened = await RecordLog.open(path);
     expect(reopened.entries.map((e) => [...e])).toEqual([[7, 7, 7], [8]]);

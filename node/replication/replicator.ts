@@ -1,0 +1,241 @@
+import { sealBlock, sealSigner } from '../chain/block-seal.ts';
+import type { ExecutionEngine, SealedBlock, VerifyOutcome } from '../chain/engine.ts';
+import type { Heads } from '../chain/heads.ts';
+import { quantity, type Hex } from '../chain/hex.ts';
+import type { NodeKey } from '../chain/node-key.ts';
+import type { SealStore } from '../chain/seal-store.ts';
+import type { ProducedBlock } from '../chain/producer.ts';
+import type { EvidenceStore } from './evidence.ts';
+import type { SafeHeadTracker } from './safe-head.ts';
+import type { SequencerSchedule } from './schedule.ts';
+import { fromWire, isHash, isQuantity, isSeal, MAX_RANGE, toWire, type ReplicationMessage } from './wire.ts';
+
+/** The slice of the peer network replication uses (PeerNetwork implements it). */
+export interface PeerBus {
+  on(channel: string, handler: (from: Hex, payload: unknown) => void): void;
+  onConnect(listener: (peer: Hex) => void): void;
+  send(to: Hex, channel: string, payload: unknown): boolean;
+  broadcast(channel: string, payload: unknown): number;
+}
+
+export interface ReplicatorDeps {
+  bus: PeerBus;
+  engine: ExecutionEngine;
+  heads: Heads;
+  seals: SealStore;
+  schedule: SequencerSchedule;
+  evidence: EvidenceStore;
+  safe: SafeHeadTracker;
+  key: NodeKey;
+  /** A peer's block was verified and applied (the host updates its pool, subscribers, batcher). */
+  onApplied(block: SealedBlock, outcome: Extract<VerifyOutcome, { ok: true }>): void;
+  log?: (message: string) => void;
+}
+
+export const CHANNEL = 'blocks';
+const MAX_BUFFERED = 4096;
+const REQUEST_TIMEOUT_MS = 3000;
+
+/**
+ * Block replication. The sequencer pushes each block it seals; followers check the seal against the sequencer
+ * elected for that height, re-execute natively (verifyAndApply compares every root), store the seal, and ack to all
+ * hosts so each computes the same safe head. Blocks that arrive early are buffered while the gap is fetched; a
+ * second sealed block at a stored height is refused and kept as double-sign evidence.
+ */
+export class Replicator {
+  private readonly deps: ReplicatorDeps;
+  private readonly buffer = new Map<bigint, { block: SealedBlock; seal: Hex; from: Hex }>();
+  private requestedUpTo = 0n;
+  private requestedAt = 0;
+  private heartbeat: NodeJS.Timeout | null = null;
+  /** Highest height any peer claims: eth_syncing and catch-up read it. */
+  highestSeen: bigint;
+  applied = 0;
+  refused = 0;
+
+  constructor(deps: ReplicatorDeps) {
+    this.deps = deps;
+    this.highestSeen = deps.heads.latest;
+  }
+
+  start(): void {
+    const { bus } = this.deps;
+    bus.on(CHANNEL, (from, payload) => this.receive(from, payload as ReplicationMessage));
+    bus.onConnect((peer) => bus.send(peer, CHANNEL, this.headMessage()));
+    this.heartbeat = setInterval(() => bus.broadcast(CHANNEL, this.headMessage()), 1000);
+    this.heartbeat.unref();
+  }
+
+  stop(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /** The sequencer's side: push a freshly produced block and count our own copy toward the safe head. */
+  publish(produced: ProducedBlock): void {
+    const { sealed } = produced.executed;
+    this.deps.bus.broadcast(CHANNEL, { type: 'block', block: toWire(sealed), seal: produced.seal });
+    this.updateSafe();
+  }
+
+  private headMessage(): ReplicationMessage {
+    const latest = this.deps.heads.latest;
+    return { type: 'head', number: quantity(latest), hash: this.deps.seals.get(latest)?.hash ?? (this.deps.engine.getBlockByNumber(latest)?.hash as Hex) };
+  }
+
+  private receive(from: Hex, message: ReplicationMessage): void {
+    if (typeof message !== 'object' || message === null) return;
+    switch (message.type) {
+      case 'block': {
+        const block = fromWire(message.block);
+        if (block && isSeal(message.seal)) this.offer(from, block, message.seal);
+        else this.refuse(from, 'malformed block message');
+        return;
+      }
+      case 'blocks':
+        if (!Array.isArray(message.items)) return;
+        for (const item of message.items.slice(0, MAX_RANGE)) {
+          const block = fromWire(item?.block);
+          if (block && isSeal(item.seal)) this.offer(from, block, item.seal);
+        }
+        this.requestedUpTo = 0n;
+        this.catchUp(from);
+        return;
+      case 'ack':
+        if (isQuantity(message.number) && isHash(message.hash)) this.onAck(from, BigInt(message.number), message.hash);
+        return;
+      case 'head':
+        if (isQuantity(message.number) && isHash(message.hash)) {
+          const number = BigInt(message.number);
+          if (number > this.highestSeen) this.highestSeen = number;
+          this.onAck(from, number, message.hash);
+          this.catchUp(from);
+        }
+        return;
+      case 'get':
+        if (isQuantity(message.from) && isQuantity(message.to)) this.serveRange(from, BigInt(message.from), BigInt(message.to));
+        return;
+    }
+  }
+
+  /** A sealed block from a peer: verify who sealed it, then apply it now, buffer it, or refuse it. */
+  private offer(from: Hex, block: SealedBlock, seal: Hex): void {
+    const { engine, heads, schedule } = this.deps;
+    const number = block.env.number;
+    const signer = sealSigner(engine.chainId, number, block.hash, seal);
+    if (!signer) return this.refuse(from, `block ${number}: malformed seal`);
+    const elected = schedule.sequencerFor(number);
+    if (elected === null) {
+      void schedule.refresh();
+      return this.refuse(from, `block ${number}: sequencer for this height not known yet`);
+    }
+    if (signer !== elected) return this.refuse(from, `block ${number}: sealed by ${signer}, but ${elected} is the elected sequencer`);
+    if (number > this.highestSeen) this.highestSeen = number;
+
+    if (number <= heads.latest) {
+      this.checkConflict(number, block.hash, seal, signer);
+      return;
+    }
+    if (number > heads.latest + 1n) {
+      if (this.buffer.size < MAX_BUFFERED) this.buffer.set(number, { block, seal, from });
+      this.catchUp(from);
+      return;
+    }
+    this.apply(from, block, seal);
+    // Drain whatever was waiting behind it.
+    for (let next = heads.latest + 1n; ; next++) {
+      const waiting = this.buffer.get(next);
+      if (!waiting) break;
+      this.buffer.delete(next);
+      if (!this.apply(waiting.from, waiting.block, waiting.seal)) break;
+    }
+    for (const n of this.buffer.keys()) if (n <= heads.latest) this.buffer.delete(n);
+  }
+
+  private apply(from: Hex, block: SealedBlock, seal: Hex): boolean {
+    const { engine, heads, seals } = this.deps;
+    const number = block.env.number;
+    const parent = seals.get(number - 1n)?.hash ?? engine.getBlockByNumber(number - 1n)?.hash;
+    if (block.parentHash !== parent) {
+      this.refuse(from, `block ${number}: parent ${block.parentHash} is not our block ${number - 1n} (${parent})`);
+      return false;
+    }
+    const outcome = engine.verifyAndApply(block);
+    if (!outcome.ok) {
+      this.refuse(from, `block ${number}: re-execution disagrees: ${outcome.reason}`);
+      return false;
+    }
+    void seals.put(number, { hash: block.hash, seal });
+    heads.setLatest(number);
+    this.applied++;
+    this.deps.onApplied(block, outcome);
+    this.deps.bus.broadcast(CHANNEL, { type: 'ack', number: quantity(number), hash: block.hash });
+    this.updateSafe();
+    return true;
+  }
+
+  /** Same height, different hash, both sealed by the elected sequencer: keep the proof. */
+  private checkConflict(number: bigint, hash: Hex, seal: Hex, signer: Hex): void {
+    const ours = this.deps.seals.get(number);
+    if (!ours || ours.hash === hash) return;
+    this.refused++;
+    const oursSigner = sealSigner(this.deps.engine.chainId, number, ours.hash, ours.seal);
+    this.deps.log?.(`conflicting block at ${number}: ours ${ours.hash}, offered ${hash} sealed by ${signer}`);
+    if (oursSigner !== signer) return;
+    void this.deps.evidence.add({
+      kind: 'double-sign',
+      sequencer: signer,
+      l2Block: Number(number),
+      a: { hash: ours.hash, signature: ours.seal },
+      b: { hash, signature: seal },
+    });
+  }
+
+  /** Ask `peer` for the next missing range, unless a request is still outstanding. */
+  private catchUp(peer: Hex): void {
+    const latest = this.deps.heads.latest;
+    if (this.highestSeen <= latest) return;
+    const now = Date.now();
+    if (this.requestedUpTo > latest && now - this.requestedAt < REQUEST_TIMEOUT_MS) return;
+    const to = latest + BigInt(MAX_RANGE) < this.highestSeen ? latest + BigInt(MAX_RANGE) : this.highestSeen;
+    this.requestedUpTo = to;
+    this.requestedAt = now;
+    this.deps.bus.send(peer, CHANNEL, { type: 'get', from: quantity(latest + 1n), to: quantity(to) });
+  }
+
+  private serveRange(peer: Hex, from: bigint, to: bigint): void {
+    const { engine, heads, seals } = this.deps;
+    const last = to > heads.latest ? heads.latest : to;
+    const items: { block: ReturnType<typeof toWire>; seal: Hex }[] = [];
+    for (let n = from < 1n ? 1n : from; n <= last && items.length < MAX_RANGE; n++) {
+      const block = engine.sealedBlock(n);
+      if (!block) break;
+      let seal = seals.get(n)?.seal;
+      // A seal lost in a crash can be restored only by its own sequencer (deterministic RFC 6979 signature).
+      if (!seal && this.deps.schedule.sequencerFor(n) === this.deps.key.address) {
+        seal = sealBlock(this.deps.key, engine.chainId, n, block.hash);
+        void seals.put(n, { hash: block.hash, seal });
+      }
+      if (!seal) break;
+      items.push({ block: toWire(block), seal });
+    }
+    this.deps.bus.send(peer, CHANNEL, { type: 'blocks', items });
+  }
+
+  private onAck(from: Hex, number: bigint, hash: Hex): void {
+    if (number > this.deps.heads.latest) return;
+    const ours = this.deps.seals.get(number)?.hash ?? this.deps.engine.getBlockByNumber(number)?.hash;
+    if (ours !== hash) return;
+    this.deps.safe.ack(from, number);
+    this.updateSafe();
+  }
+
+  private updateSafe(): void {
+    this.deps.heads.setSafe(this.deps.safe.safe(this.deps.heads.latest));
+  }
+
+  private refuse(from: Hex, reason: string): void {
+    this.refused++;
+    this.deps.log?.(`refused block from ${from}: ${reason}`);
+  }
+}
