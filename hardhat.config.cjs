@@ -7,6 +7,8 @@ module.exports = {
       hardfork: 'cancun',
       mining: { auto: true, interval: 0 },
       allowUnlimitedContractSize: false,
+      // The devnet pins the genesis time so that replaying its L1 journal rebuilds identical blocks.
+      ...(process.env.L1_INITIAL_DATE ? { initialDate: process.env.L1_INITIAL_DATE } : {}),
     },
   },
 };

@@ -16,6 +16,8 @@ export interface StartL1Options {
   /** Mine blocks on an interval (ms) in addition to automine; 0 keeps automine only. */
   blockIntervalMs?: number;
   log?: (line: string) => void;
+  /** Genesis time (ISO 8601); fixed by the devnet so that its replayed L1 journal rebuilds identical blocks. */
+  initialDate?: string;
 }
 
 /** Starts `hardhat node` (EDR) bound to 127.0.0.1 and resolves once it accepts JSON-RPC. */
@@ -23,7 +25,12 @@ export async function startL1Node(options: StartL1Options): Promise<L1Node> {
   const cli = require.resolve('hardhat/internal/cli/cli.js', { paths: [ROOT] });
   const child: ChildProcess = spawn(process.execPath, [cli, 'node', '--hostname', '127.0.0.1', '--port', String(options.port)], {
     cwd: ROOT,
-    env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true', DO_NOT_TRACK: '1' },
+    env: {
+      ...process.env,
+      HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true',
+      DO_NOT_TRACK: '1',
+      ...(options.initialDate ? { L1_INITIAL_DATE: options.initialDate } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = `http://127.0.0.1:${options.port}`;
