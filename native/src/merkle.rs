@@ -12,10 +12,11 @@ type Result<T> = napi::Result<T, &'static str>;
 
 type Hashes<'a> = Either<Uint8ArraySlice<'a>, Vec<Either<Uint8ArraySlice<'a>, String>>>;
 
-/// Root (0x-hex) of OpenZeppelin's StandardMerkleTree over `bytes32` tx hashes in the given order.
+/// Root (0x-hex) of OpenZeppelin's StandardMerkleTree over `bytes32` tx hashes in the given order: a
+/// batch's `txRoot`. No hashes give bytes32(0), the project's root of a batch without transactions.
 #[napi(ts_args_type = "txHashes: Uint8Array | Array<Uint8Array | string>")]
 pub fn merkle_root(tx_hashes: Hashes) -> Result<String> {
-    Ok(build(tx_hashes)?.root().to_string())
+    Ok(seq_merkle::tx_root(&parse_hashes(&tx_hashes)?).to_string())
 }
 
 /// Inclusion proof (0x-hex sibling hashes, leaf to root) for the transaction at `index`.
@@ -73,7 +74,11 @@ impl TxMerkleTree {
 }
 
 fn build(tx_hashes: Hashes) -> Result<MerkleTree> {
-    let hashes = match &tx_hashes {
+    MerkleTree::from_tx_hashes(&parse_hashes(&tx_hashes)?).map_err(merkle_error)
+}
+
+fn parse_hashes(tx_hashes: &Hashes) -> Result<Vec<B256>> {
+    Ok(match tx_hashes {
         Either::A(packed) => {
             if packed.len() % 32 != 0 {
                 return Err(invalid(format!("packed tx hashes must be a multiple of 32 bytes, got {}", packed.len())));
@@ -81,8 +86,7 @@ fn build(tx_hashes: Hashes) -> Result<MerkleTree> {
             packed.chunks_exact(32).map(B256::from_slice).collect()
         }
         Either::B(list) => list.iter().map(parse_hash).collect::<Result<Vec<_>>>()?,
-    };
-    MerkleTree::from_tx_hashes(&hashes).map_err(merkle_error)
+    })
 }
 
 fn parse_hash(hash: &Either<Uint8ArraySlice, String>) -> Result<B256> {

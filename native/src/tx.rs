@@ -1,11 +1,11 @@
 //! Binding for `seq-tx`: one call decodes and recovers a whole batch of raw transactions on all cores.
-use napi::bindgen_prelude::{BigInt, Either, Uint8ArraySlice};
+use napi::bindgen_prelude::{BigInt, Either, Null, Uint8ArraySlice};
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 use seq_tx::{decode_batch, DecodePolicy, RecoveredTx, Transaction, TxError};
 
 /// A transaction that passed admission. Amounts are `bigint`; `nonce` and `chainId` are numbers
-/// (exact below 2^53, which every real account nonce and EIP-2294 chain id is).
+/// (exact below 2^53, which every real account nonce and EIP-2294 chain id is); absent fields are null.
 #[napi(object)]
 pub struct DecodedTx {
     #[napi(ts_type = "true")]
@@ -20,18 +20,29 @@ pub struct DecodedTx {
     pub chain_id: f64,
     pub nonce: f64,
     /// Checksummed recipient, or null for contract creation.
-    pub to: Option<String>,
+    #[napi(ts_type = "string | null")]
+    pub to: Nullable<String>,
     pub value: BigInt,
     pub gas_limit: BigInt,
     /// Legacy and EIP-2930 only.
-    pub gas_price: Option<BigInt>,
+    #[napi(ts_type = "bigint | null")]
+    pub gas_price: Nullable<BigInt>,
     /// EIP-1559 only.
-    pub max_fee_per_gas: Option<BigInt>,
+    #[napi(ts_type = "bigint | null")]
+    pub max_fee_per_gas: Nullable<BigInt>,
     /// EIP-1559 only.
-    pub max_priority_fee_per_gas: Option<BigInt>,
+    #[napi(ts_type = "bigint | null")]
+    pub max_priority_fee_per_gas: Nullable<BigInt>,
     pub input_length: u32,
     /// Length of the EIP-2718 encoding in bytes.
     pub size: u32,
+}
+
+/// `T | null` in TypeScript (an `Option` would surface as `undefined`).
+type Nullable<T> = Either<T, Null>;
+
+fn nullable<T>(value: Option<T>) -> Nullable<T> {
+    value.map_or(Either::B(Null), Either::A)
 }
 
 /// A transaction that was refused; `code` is stable (one per `seq_tx::TxError` variant), `message` is for people.
@@ -80,12 +91,12 @@ fn decoded(tx: &RecoveredTx) -> DecodedTx {
         tx_type: u32::from(tx.tx_type()),
         chain_id: envelope.chain_id().unwrap_or_default() as f64,
         nonce: envelope.nonce() as f64,
-        to: envelope.to().map(|to| to.to_checksum(None)),
+        to: nullable(envelope.to().map(|to| to.to_checksum(None))),
         value: BigInt { sign_bit: false, words: envelope.value().as_limbs().to_vec() },
         gas_limit: BigInt::from(envelope.gas_limit()),
-        gas_price: envelope.gas_price().map(BigInt::from),
-        max_fee_per_gas: dynamic_fee.then(|| BigInt::from(envelope.max_fee_per_gas())),
-        max_priority_fee_per_gas: envelope.max_priority_fee_per_gas().map(BigInt::from),
+        gas_price: nullable(envelope.gas_price().map(BigInt::from)),
+        max_fee_per_gas: nullable(dynamic_fee.then(|| BigInt::from(envelope.max_fee_per_gas()))),
+        max_priority_fee_per_gas: nullable(envelope.max_priority_fee_per_gas().map(BigInt::from)),
         input_length: envelope.input().len() as u32,
         size: tx.encoded_len as u32,
     }

@@ -18,6 +18,12 @@ pub fn root(tx_hashes: &[B256]) -> Result<B256, MerkleError> {
     MerkleTree::from_tx_hashes(tx_hashes).map(|tree| tree.root())
 }
 
+/// A batch's `txRoot` as L1 stores it: the tree's root, or `bytes32(0)` for a batch without transactions
+/// (OpenZeppelin's tree has no root for zero leaves, so the project fixes this convention here).
+pub fn tx_root(tx_hashes: &[B256]) -> B256 {
+    root(tx_hashes).unwrap_or(B256::ZERO)
+}
+
 /// Inclusion proof of transaction `index`; build a [`MerkleTree`] once to prove many.
 pub fn proof(tx_hashes: &[B256], index: usize) -> Result<Vec<B256>, MerkleError> {
     MerkleTree::from_tx_hashes(tx_hashes)?.proof(index)

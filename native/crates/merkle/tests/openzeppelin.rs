@@ -1,6 +1,6 @@
 //! Equality with `@openzeppelin/merkle-tree` (StandardMerkleTree, ['bytes32'], sortLeaves: false).
 use alloy_primitives::{b256, keccak256, B256};
-use seq_merkle::{hash_pair, leaf_hash, proof, root, verify, MerkleError, MerkleTree};
+use seq_merkle::{hash_pair, leaf_hash, proof, root, tx_root, verify, MerkleError, MerkleTree};
 
 fn tx_hashes(n: usize) -> Vec<B256> {
     (0..n).map(|i| keccak256(format!("tx{i}"))).collect()
@@ -33,7 +33,7 @@ fn matches_openzeppelin_output() {
     }
 }
 
-/// The shared vector file written from @openzeppelin/merkle-tree by the contracts side.
+/// The shared vector file test/vectors/merkle.json, generated with @openzeppelin/merkle-tree.
 #[test]
 fn matches_shared_vector_file() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../test/vectors/merkle.json");
@@ -42,18 +42,22 @@ fn matches_shared_vector_file() {
         return;
     };
     let vectors: serde_json::Value = serde_json::from_str(&text).expect("merkle.json is JSON");
-    let cases = vectors.get("cases").or(Some(&vectors)).and_then(|v| v.as_array()).expect("an array of cases");
+    let cases = vectors["cases"].as_array().expect("cases");
     assert!(!cases.is_empty());
+    let b = |v: &serde_json::Value| v.as_str().unwrap().parse::<B256>().unwrap();
+    let list = |v: &serde_json::Value| v.as_array().unwrap().iter().map(b).collect::<Vec<B256>>();
     for case in cases {
-        let b = |v: &serde_json::Value| v.as_str().unwrap().parse::<B256>().unwrap();
-        let hashes: Vec<B256> = case["txHashes"].as_array().expect("txHashes").iter().map(b).collect();
+        let hashes = list(&case["txHashes"]);
         let tree = MerkleTree::from_tx_hashes(&hashes).unwrap();
         assert_eq!(tree.root(), b(&case["root"]), "root of {} leaves", hashes.len());
-        if let Some(proofs) = case.get("proofs").and_then(|p| p.as_array()) {
-            for (i, expected) in proofs.iter().enumerate() {
-                let expected: Vec<B256> = expected.as_array().unwrap().iter().map(b).collect();
-                assert_eq!(tree.proof(i).unwrap(), expected, "proof {i} of {}", hashes.len());
-            }
+        for (i, leaf) in list(&case["leaves"]).into_iter().enumerate() {
+            assert_eq!(tree.leaf(i).unwrap(), leaf, "leaf {i} of {}", hashes.len());
+        }
+        let proofs = case["proofs"].as_array().unwrap();
+        assert!(!proofs.is_empty());
+        for p in proofs {
+            let index = p["index"].as_u64().unwrap() as usize;
+            assert_eq!(tree.proof(index).unwrap(), list(&p["proof"]), "proof {index} of {}", hashes.len());
         }
     }
 }
@@ -111,6 +115,8 @@ fn leaf_is_double_keccak_and_pairs_are_sorted() {
 #[test]
 fn empty_and_out_of_range_are_errors() {
     assert_eq!(root(&[]).unwrap_err(), MerkleError::Empty);
+    assert_eq!(tx_root(&[]), B256::ZERO, "a batch without transactions commits to bytes32(0)");
+    assert_eq!(tx_root(&tx_hashes(3)), root(&tx_hashes(3)).unwrap());
     let hashes = tx_hashes(3);
     let err = proof(&hashes, 3).unwrap_err();
     assert_eq!(err, MerkleError::IndexOutOfRange { index: 3, len: 3 });
