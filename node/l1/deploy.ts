@@ -13,6 +13,7 @@ import {
   type ContractRunner,
   type ContractTransactionResponse,
   type InterfaceAbi,
+  type Overrides,
   type Signer,
 } from 'ethers';
 import { loadArtifact } from '../../contracts/artifacts.ts';
@@ -152,10 +153,10 @@ export type SequencerSetContract = Typed<{
 }>;
 
 /** Deploys contract `name` from its artifact and waits for the deployment to be mined. */
-export async function deployContract<T>(name: string, runner: Signer, args: unknown[] = []): Promise<T> {
+export async function deployContract<T>(name: string, runner: Signer, args: unknown[] = [], overrides: Overrides = {}): Promise<T> {
   const artifact = loadArtifact(name);
   const factory = new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, runner);
-  const contract = await factory.deploy(...args);
+  const contract = await factory.deploy(...args, overrides);
   await contract.waitForDeployment();
   return contract as unknown as T;
 }
@@ -198,29 +199,42 @@ export async function deployL1(options: DeployL1Options): Promise<L1Deployment> 
   const fromBlock = (await provider.getBlockNumber()) + 1;
   const chainId = (await provider.getNetwork()).chainId;
 
+  // Explicit nonces: the deployment is a burst of transactions from one account, and a provider may cache
+  // eth_getTransactionCount for a moment (ethers' cacheTimeout), which would hand two of them the same nonce.
+  let nonce = await provider.getTransactionCount(owner, 'pending');
+  const next = (): Overrides => ({ nonce: nonce++ });
+
   const token = options.token
     ? contractAt<MetisTokenContract>('MetisToken', options.token, runner)
-    : await deployContract<MetisTokenContract>('MetisToken', runner, [owner]);
+    : await deployContract<MetisTokenContract>('MetisToken', runner, [owner], next());
   const tokenAddress = await token.getAddress();
-  const lockingPool = await deployContract<LockingPoolContract>('LockingPool', runner, [tokenAddress, owner]);
+  const lockingPool = await deployContract<LockingPoolContract>('LockingPool', runner, [tokenAddress, owner], next());
   const lockingPoolAddress = await lockingPool.getAddress();
-  const batchChain = await deployContract<BatchChainContract>('BatchChain', runner, [lockingPoolAddress, options.firstL2Block ?? 1n]);
+  const batchChain = await deployContract<BatchChainContract>(
+    'BatchChain',
+    runner,
+    [lockingPoolAddress, options.firstL2Block ?? 1n],
+    next(),
+  );
 
   // Keep minLock <= maxLock at every step: a minLock above the current maxLock needs the new maxLock first.
-  const setMin = async () => options.minLock !== undefined && (await mined(lockingPool.setMinLock(options.minLock)));
-  const setMax = async () => options.maxLock !== undefined && (await mined(lockingPool.setMaxLock(options.maxLock)));
-  if ((options.minLock ?? 0n) > (await lockingPool.maxLock())) {
+  const { minLock, maxLock } = options;
+  const setMin = async () => minLock !== undefined && (await mined(lockingPool.setMinLock(minLock, next())));
+  const setMax = async () => maxLock !== undefined && (await mined(lockingPool.setMaxLock(maxLock, next())));
+  if ((minLock ?? 0n) > (await lockingPool.maxLock())) {
     await setMax();
     await setMin();
   } else {
     await setMin();
     await setMax();
   }
-  if (options.exitDelay !== undefined) await mined(lockingPool.updateWithdrawDelayTimeValue(options.exitDelay));
-  if (options.rewardPerBlock !== undefined) await mined(lockingPool.updateBlockReward(options.rewardPerBlock));
-  if (options.signerUpdateThrottle !== undefined) await mined(lockingPool.setSignerUpdateThrottle(options.signerUpdateThrottle));
-  for (const account of options.whitelist ?? []) await mined(lockingPool.setWhitelist(account, true));
-  if (options.mpc) await mined(lockingPool.setGenesisMpc(options.mpc));
+  if (options.exitDelay !== undefined) await mined(lockingPool.updateWithdrawDelayTimeValue(options.exitDelay, next()));
+  if (options.rewardPerBlock !== undefined) await mined(lockingPool.updateBlockReward(options.rewardPerBlock, next()));
+  if (options.signerUpdateThrottle !== undefined) {
+    await mined(lockingPool.setSignerUpdateThrottle(options.signerUpdateThrottle, next()));
+  }
+  for (const account of options.whitelist ?? []) await mined(lockingPool.setWhitelist(account, true, next()));
+  if (options.mpc) await mined(lockingPool.setGenesisMpc(options.mpc, next()));
 
   return {
     token,
