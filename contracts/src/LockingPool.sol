@@ -8,6 +8,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ILockingPool} from "./interfaces/ILockingPool.sol";
+import {IdSet} from "./utils/IdSet.sol";
 import {NonReentrant} from "./utils/NonReentrant.sol";
 
 /// @title LockingPool
@@ -18,6 +19,7 @@ import {NonReentrant} from "./utils/NonReentrant.sol";
 /// token.balanceOf(this) >= totalLocked + totalRewardsOwed + rewardReserve.
 contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP712 {
     using SafeERC20 for IERC20;
+    using IdSet for IdSet.Set;
 
     bytes32 public constant UPDATE_MPC_TYPEHASH = keccak256("UpdateMpc(address newMpc,uint256 nonce)");
     bytes32 public constant SUBMIT_REWARDS_TYPEHASH = keccak256(
@@ -67,9 +69,8 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
     mapping(address signer => bool) public signerUsed;
     mapping(address account => bool) public whitelist;
     mapping(bytes32 evidenceHash => bool) public evidenceUsed;
-    /// Ids of the Active sequencers, and each one's 1-based position in that list (0 = not active).
-    uint256[] private _activeIds;
-    mapping(uint256 sequencerId => uint256 position) private _activePosition;
+    /// The Active sequencers: the validator set.
+    IdSet.Set private _active;
 
     constructor(IERC20 token_, address initialOwner) Ownable(initialOwner) EIP712("LockingPool", "1") {
         if (address(token_) == address(0)) revert ZeroAddress();
@@ -110,7 +111,7 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
         sequencerIdByOwner[owner_] = sequencerId;
         sequencerIdBySigner[signer] = sequencerId;
         signerUsed[signer] = true;
-        _addActive(sequencerId);
+        _active.add(sequencerId);
         totalLocked += amount;
         totalActiveStake += amount;
         emit Locked(sequencerId, owner_, signer, amount, signerPubkey);
@@ -301,7 +302,7 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
         uint64 claimTime = uint64(block.timestamp + exitDelay);
         if (claimTime > seq.unlockClaimTime) seq.unlockClaimTime = claimTime;
         if (status == Status.Active) {
-            _removeActive(sequencerId);
+            _active.remove(sequencerId);
             totalActiveStake -= stake;
         }
         totalLocked -= slashed;
@@ -420,10 +421,10 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
     /// @inheritdoc ILockingPool
     function activeSequencers() external view returns (ActiveSequencer[] memory set) {
         // Bounded by the governance whitelist: only whitelisted owners can become Active.
-        uint256 n = _activeIds.length;
+        uint256 n = _active.length();
         set = new ActiveSequencer[](n);
         for (uint256 i = 0; i < n; ++i) {
-            uint256 id = _activeIds[i];
+            uint256 id = _active.idAt(i);
             Sequencer storage seq = _sequencers[id];
             set[i] = ActiveSequencer({id: id, signer: seq.signer, owner: seq.owner, amount: seq.amount});
         }
@@ -431,7 +432,7 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
 
     /// @inheritdoc ILockingPool
     function activeSequencerCount() external view returns (uint256) {
-        return _activeIds.length;
+        return _active.length();
     }
 
     /// @notice The EIP-712 domain separator of this pool (name "LockingPool", version "1").
@@ -447,24 +448,9 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
         uint64 claimTime = uint64(block.timestamp + exitDelay);
         seq.status = Status.Unlocking;
         seq.unlockClaimTime = claimTime;
-        _removeActive(sequencerId);
+        _active.remove(sequencerId);
         totalActiveStake -= seq.amount;
         emit UnlockInit(sequencerId, seq.owner, seq.amount, claimTime, forced);
-    }
-
-    function _addActive(uint256 sequencerId) private {
-        _activeIds.push(sequencerId);
-        _activePosition[sequencerId] = _activeIds.length;
-    }
-
-    /// Swap-and-pop; callers only remove ids that are Active, hence listed.
-    function _removeActive(uint256 sequencerId) private {
-        uint256 index = _activePosition[sequencerId] - 1;
-        uint256 lastId = _activeIds[_activeIds.length - 1];
-        _activeIds[index] = lastId;
-        _activePosition[lastId] = index + 1;
-        _activeIds.pop();
-        delete _activePosition[sequencerId];
     }
 
     function _setMpc(address newMpc) private {
