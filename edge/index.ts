@@ -1,16 +1,24 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { ConfigError, type Env } from './env.ts';
+import { governance } from './governance/routes.ts';
 import { gateway } from './rpc/gateway.ts';
 import { ErrorCode, RpcError, errorResponse } from './rpc/jsonrpc.ts';
+import { runScheduled } from './scheduler/index.ts';
+import { status } from './status/routes.tsx';
 
 export { TxRateLimiter } from './rpc/limit.ts';
 
+/** The edge: the JSON-RPC gateway, the governance REST API and the status endpoints, plus the cron scheduler. */
 const app = new Hono<{ Bindings: Env }>();
 
 app.route('/', gateway);
+app.route('/', governance);
+app.route('/', status);
 
 app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 app.onError((error, c) => {
+  if (error instanceof HTTPException) return error.getResponse();
   console.error(error);
   const message = error instanceof ConfigError ? error.message : 'internal error';
   if (c.req.method === 'POST' && (c.req.path === '/' || c.req.path === '/rpc')) {
@@ -21,4 +29,7 @@ app.onError((error, c) => {
 
 export default {
   fetch: app.fetch,
+  scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(env, controller.scheduledTime));
+  },
 } satisfies ExportedHandler<Env>;
