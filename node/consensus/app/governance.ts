@@ -65,7 +65,7 @@ export function castVote(state: ConsensusState, from: Address, proposalId: numbe
 }
 
 function emptyTally(state: ConsensusState): Tally {
-  return { yes: 0, no: 0, abstain: 0, totalPower: totalPower(state), quorum: state.params.govQuorumBps / 10_000, threshold: state.params.govThresholdBps / 10_000 };
+  return { yes: 0, no: 0, abstain: 0, totalPower: totalPower(state), quorum: state.params.govQuorumBps, threshold: state.params.govThresholdBps };
 }
 
 /** Current tally with every voter's power now (an exited voter counts 0). */

@@ -99,9 +99,9 @@ export interface Tally {
   no: number;
   abstain: number;
   totalPower: number;
-  /** Fraction of total power that must take part. */
+  /** Basis points (1/10000) of total power that must take part. */
   quorum: number;
-  /** Fraction of yes+no power that yes must exceed. */
+  /** Basis points of yes+no power that yes must exceed. */
   threshold: number;
 }
 

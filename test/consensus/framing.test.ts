@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { decodeUvarint, encodeFrame, encodeUvarint, FrameDecoder, FramingError, MAX_FRAME_BYTES } from '../../node/consensus/abci/framing.ts';
+
+describe('ABCI socket framing (uvarint length prefix)', () => {
+  it('encodes lengths as Go binary.PutUvarint does', () => {
+    expect([...encodeUvarint(0)]).toEqual([0]);
+    expect([...encodeUvarint(1)]).toEqual([1]);
+    expect([...encodeUvarint(127)]).toEqual([127]);
+    expect([...encodeUvarint(128)]).toEqual([0x80, 0x01]);
+    expect([...encodeUvarint(300)]).toEqual([0xac, 0x02]);
+    expect([...encodeUvarint(16_384)]).toEqual([0x80, 0x80, 0x01]);
+    expect(decodeUvarint(Uint8Array.from([0xac, 0x02]), 0)).toEqual([300, 2]);
+  });
+
+  it('reassembles frames split at every byte boundary and several frames per chunk', () => {
+    const messages = [new Uint8Array(0), Uint8Array.from([1, 2, 3]), new Uint8Array(300).fill(7)];
+    const stream = Uint8Array.from(messages.flatMap((message) => [...encodeFrame(message)]));
+    for (let split = 0; split <= stream.length; split++) {
+      const decoder = new FrameDecoder();
+      const frames = [...decoder.push(stream.subarray(0, split)), ...decoder.push(stream.subarray(split))];
+      expect(frames.map((frame) => [...frame])).toEqual(messages.map((message) => [...message]));
+      expect(decoder.pendingBytes).toBe(0);
+    }
+    const byteByByte = new FrameDecoder();
+    const frames = [...stream].flatMap((byte) => byteByByte.push(Uint8Array.of(byte)));
+    expect(frames).toHaveLength(3);
+  });
+
+  it('refuses frames above the size limit and over-long varints', () => {
+    expect(() => new FrameDecoder().push(encodeUvarint(MAX_FRAME_BYTES + 1))).toThrow(FramingError);
+    expect(() => decodeUvarint(new Uint8Array(11).fill(0x80), 0)).toThrow(FramingError);
+    expect(() => encodeUvarint(-1)).toThrow(FramingError);
+  });
+});
