@@ -52,6 +52,8 @@ pub struct ChangeSet {
     pub accounts: Vec<(Address, Option<AccountRecord>)>,
     /// Prior slot values (zero where unset).
     pub storage: Vec<(Address, U256, U256)>,
+    /// Accounts whose whole storage the block dropped; every slot they had is in `storage`.
+    pub wiped: Vec<Address>,
 }
 
 impl ChangeSet {
@@ -72,6 +74,10 @@ impl ChangeSet {
         for (address, slot, value) in &self.storage {
             out.extend_from_slice(&storage_key(*address, *slot));
             out.extend_from_slice(&value.to_be_bytes::<32>());
+        }
+        out.extend_from_slice(&(self.wiped.len() as u64).to_be_bytes());
+        for address in &self.wiped {
+            out.extend_from_slice(address.as_slice());
         }
         out
     }
@@ -103,6 +109,11 @@ impl ChangeSet {
             let value = U256::from_be_slice(take(32)?);
             storage.push((Address::from_slice(&key[..20]), U256::from_be_slice(&key[20..]), value));
         }
-        Ok(Self { accounts, storage })
+        let count = u64::from_be_bytes(take(8)?.try_into().expect("8 bytes"));
+        let mut wiped = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            wiped.push(Address::from_slice(take(20)?));
+        }
+        Ok(Self { accounts, storage, wiped })
     }
 }

@@ -31,7 +31,7 @@ fn a_block_commits_atomically_and_reads_back() {
     let store = Store::open(dir.path().join("chain.redb")).unwrap();
     assert_eq!(store.head().unwrap(), None);
     let a = Address::repeat_byte(0xaa);
-    let change = ChangeSet { accounts: vec![(a, None)], storage: vec![(a, U256::from(1), U256::ZERO)] };
+    let change = ChangeSet { accounts: vec![(a, None)], storage: vec![(a, U256::from(1), U256::ZERO)], wiped: vec![a] };
     let txs = [B256::repeat_byte(9)];
     store.stage_block(&block(0, &[(a, Some(record(1)))], &[(a, U256::from(1), U256::from(5))], &change, &txs)).unwrap().commit().unwrap();
 

@@ -1,0 +1,552 @@
+//! The chain: opens (or creates from genesis) the store, builds and verifies blocks, and applies each one
+//! atomically: execute -> state root (incremental trie) -> one redb write transaction -> in-memory state.
+//!
+//! Locking: `writer` serialises block application and owns the trie; `flat` is read-locked by execution and
+//! by queries, and write-locked only for the store commit and the in-memory update, so reads never see a
+//! half-applied block and never wait for a block's execution.
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::Path;
+use std::sync::Arc;
+
+use alloy_consensus::{Header, TxEnvelope};
+use alloy_eips::eip1559::BaseFeeParams;
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+use parking_lot::{Mutex, RwLock};
+use seq_evm::{execute_block, AccountDiff, BlockExecution, BlockInput, Bytecode, Mode, Rejection};
+use seq_state::{AccountChange, AccountFields, StateTrie, StorageSource, TrieAccount, EMPTY_ROOT_HASH};
+use seq_store::{AccountRecord, BlockWrite, ChangeSet, Store, StoreReader};
+use seq_tx::{DecodePolicy, RecoveredTx};
+
+use crate::block::{self, BlockEnv, HeaderFields, SealedBlock, StoredReceipt};
+use crate::flat::{Changes, Flat, StateView};
+use crate::{ChainError, Genesis};
+
+const CHAIN_ID_KEY: &str = "chain_id";
+const GENESIS_HASH_KEY: &str = "genesis_hash";
+const BLOCK_HASH_WINDOW: u64 = 256;
+
+#[derive(Clone, Copy, Debug)]
+pub struct ChainOptions {
+    /// Blocks back from the head whose state stays readable (calls, balances at a block number).
+    pub history: u64,
+    /// Largest raw transaction accepted, in bytes.
+    pub max_tx_size: usize,
+}
+
+impl Default for ChainOptions {
+    fn default() -> Self {
+        Self { history: 128, max_tx_size: DecodePolicy::DEFAULT_MAX_SIZE }
+    }
+}
+
+/// A transaction left out of a built block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    pub index: usize,
+    /// keccak of the raw bytes (also for bytes that do not decode).
+    pub hash: B256,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// A block just applied.
+#[derive(Clone, Debug)]
+pub struct AppliedBlock {
+    pub header: Header,
+    pub hash: B256,
+    pub transactions: Vec<Bytes>,
+    pub receipts: Vec<StoredReceipt>,
+    pub rejected: Vec<Rejected>,
+}
+
+pub struct Chain {
+    store: Store,
+    chain_id: u64,
+    options: ChainOptions,
+    flat: RwLock<Flat>,
+    writer: Mutex<StateTrie>,
+}
+
+struct StoreStorage<'a>(&'a StoreReader);
+
+impl StorageSource for StoreStorage<'_> {
+    fn storage_of(&self, address: Address) -> Result<Vec<(U256, U256)>, String> {
+        self.0.storage_of(address).map_err(|e| e.to_string())
+    }
+}
+
+impl Chain {
+    /// Opens the chain in `dir`, creating it from `genesis` when the directory is new. When both exist the
+    /// genesis must be the one the store was created with.
+    pub fn open(dir: impl AsRef<Path>, genesis: Option<&Genesis>, options: ChainOptions) -> Result<Self, ChainError> {
+        std::fs::create_dir_all(dir.as_ref()).map_err(|e| ChainError::Input(format!("data dir: {e}")))?;
+        let store = Store::open(dir.as_ref().join("chain.redb"))?;
+        if store.head()?.is_none() {
+            let genesis = genesis.ok_or_else(|| ChainError::Genesis("a new data directory needs a genesis".into()))?;
+            write_genesis(&store, genesis)?;
+        }
+        let reader = store.reader()?;
+        let chain_id = u64::from_be_bytes(meta_bytes(&reader, CHAIN_ID_KEY)?);
+        let stored_genesis = B256::from(meta_bytes::<32>(&reader, GENESIS_HASH_KEY)?);
+        if let Some(genesis) = genesis {
+            let (header, _) = genesis_block(genesis)?;
+            if header.hash_slow() != stored_genesis {
+                return Err(ChainError::Genesis(format!("the data directory holds another chain (genesis {stored_genesis})")));
+            }
+        }
+        let (flat, trie) = load(&reader, options)?;
+        drop(reader);
+        Ok(Self { store, chain_id, options, flat: RwLock::new(flat), writer: Mutex::new(trie) })
+    }
+
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    pub fn options(&self) -> ChainOptions {
+        self.options
+    }
+
+    /// Header and hash of the newest block.
+    pub fn head(&self) -> (Header, B256) {
+        let flat = self.flat.read();
+        (flat.head.clone(), flat.head_hash)
+    }
+
+    /// EIP-1559 base fee of the next block.
+    pub fn next_base_fee(&self) -> u64 {
+        self.flat.read().head.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or_default()
+    }
+
+    /// Builds the next block from `raw` transactions in order, leaving out (and reporting) the invalid ones.
+    pub fn build_block(&self, env: &BlockEnv, raw: &[Bytes]) -> Result<AppliedBlock, ChainError> {
+        let mut trie = self.writer.lock();
+        let (parent, parent_hash) = self.head();
+        let input = self.block_input(&parent, parent_hash, env)?;
+        let (txs, positions, mut rejected) = self.decode(raw);
+        let execution = self.execute(&input, &txs, Mode::Build)?;
+        rejected.extend(execution.rejected.iter().map(|r| Rejected {
+            index: positions[r.index],
+            hash: r.hash,
+            code: r.rejection.code,
+            message: r.rejection.message.clone(),
+        }));
+        rejected.sort_by_key(|r| r.index);
+        let included: Vec<&RecoveredTx> = execution.included.iter().map(|i| &txs[*i]).collect();
+        let included_raw: Vec<Bytes> = execution.included.iter().map(|i| raw[positions[*i]].clone()).collect();
+        let mut applied = self.seal_and_apply(&mut trie, &parent, parent_hash, &input, env, &included, included_raw, execution, None)?;
+        applied.rejected = rejected;
+        Ok(applied)
+    }
+
+    /// Re-executes a block from the sequencer and applies it only if every transaction is valid and the
+    /// hash and roots match; otherwise nothing changes.
+    pub fn verify_and_apply(&self, block: &SealedBlock) -> Result<AppliedBlock, ChainError> {
+        let mut trie = self.writer.lock();
+        let (parent, parent_hash) = self.head();
+        if block.number != parent.number + 1 {
+            return Err(mismatch("number", parent.number + 1, block.number));
+        }
+        if block.parent_hash != parent_hash {
+            return Err(mismatch("parentHash", block.parent_hash, parent_hash));
+        }
+        let input = self.block_input(&parent, parent_hash, &block.env)?;
+        let policy = DecodePolicy { chain_id: self.chain_id, max_size: self.options.max_tx_size };
+        let mut txs = Vec::with_capacity(block.transactions.len());
+        for (index, result) in seq_tx::decode_batch(&block.transactions, &policy).into_iter().enumerate() {
+            match result {
+                Ok(tx) => txs.push(tx),
+                Err(error) => {
+                    let rejection = Rejection::new(error.code(), error.to_string());
+                    return Err(ChainError::InvalidTransaction { index, hash: keccak256(&block.transactions[index]), rejection });
+                }
+            }
+        }
+        let envelopes: Vec<&TxEnvelope> = txs.iter().map(|t| &t.envelope).collect();
+        let transactions_root = block::transactions_root(&envelopes);
+        if transactions_root != block.transactions_root {
+            return Err(mismatch("transactionsRoot", block.transactions_root, transactions_root));
+        }
+        let execution = self.execute(&input, &txs, Mode::Verify)?;
+        let included: Vec<&RecoveredTx> = txs.iter().collect();
+        self.seal_and_apply(&mut trie, &parent, parent_hash, &input, &block.env, &included, block.transactions.clone(), execution, Some(block))
+    }
+
+    fn decode(&self, raw: &[Bytes]) -> (Vec<RecoveredTx>, Vec<usize>, Vec<Rejected>) {
+        let policy = DecodePolicy { chain_id: self.chain_id, max_size: self.options.max_tx_size };
+        let mut txs = Vec::with_capacity(raw.len());
+        let mut positions = Vec::with_capacity(raw.len());
+        let mut rejected = Vec::new();
+        for (index, result) in seq_tx::decode_batch(raw, &policy).into_iter().enumerate() {
+            match result {
+                Ok(tx) => {
+                    txs.push(tx);
+                    positions.push(index);
+                }
+                Err(error) => rejected.push(Rejected { index, hash: keccak256(&raw[index]), code: error.code(), message: error.to_string() }),
+            }
+        }
+        (txs, positions, rejected)
+    }
+
+    fn execute(&self, input: &BlockInput, txs: &[RecoveredTx], mode: Mode) -> Result<BlockExecution, ChainError> {
+        let flat = self.flat.read();
+        let reader = self.store.reader()?;
+        let view = StateView { flat: &flat, store: &reader, at: flat.head.number };
+        execute_block(&view, input, txs, mode).map_err(|error| match error {
+            seq_evm::ExecError::InvalidTransaction { index, hash, rejection } => ChainError::InvalidTransaction { index, hash, rejection },
+            seq_evm::ExecError::Read(read) => ChainError::Read(read),
+            other => ChainError::Execution(other.to_string()),
+        })
+    }
+
+    fn block_input(&self, parent: &Header, parent_hash: B256, env: &BlockEnv) -> Result<BlockInput, ChainError> {
+        if env.timestamp < parent.timestamp {
+            return Err(ChainError::Input(format!("timestamp {} is before the parent's {}", env.timestamp, parent.timestamp)));
+        }
+        let gas_limit = if env.gas_limit == 0 { parent.gas_limit } else { env.gas_limit };
+        Ok(BlockInput {
+            number: parent.number + 1,
+            timestamp: env.timestamp,
+            beneficiary: env.beneficiary,
+            gas_limit,
+            base_fee: env.base_fee.unwrap_or_else(|| parent.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or_default()),
+            prevrandao: env.prevrandao.unwrap_or_else(|| keccak256(parent_hash)),
+            chain_id: self.chain_id,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn seal_and_apply(
+        &self,
+        trie: &mut StateTrie,
+        parent: &Header,
+        parent_hash: B256,
+        input: &BlockInput,
+        env: &BlockEnv,
+        included: &[&RecoveredTx],
+        raw: Vec<Bytes>,
+        execution: BlockExecution,
+        expected: Option<&SealedBlock>,
+    ) -> Result<AppliedBlock, ChainError> {
+        let envelopes: Vec<&TxEnvelope> = included.iter().map(|t| &t.envelope).collect();
+        let transactions_root = block::transactions_root(&envelopes);
+        let receipts = block::build_receipts(&execution.receipts)?;
+        let reader = self.store.reader()?;
+        let prior = self.prior_state(&reader, &execution.diff.accounts)?;
+        let changes: Vec<AccountChange> = execution.diff.accounts.iter().map(|d| trie_change(d, &prior)).collect();
+        let applied = trie.apply(&changes, &StoreStorage(&reader)).map_err(ChainError::Trie)?;
+        let header = block::header(HeaderFields {
+            parent_hash,
+            number: input.number,
+            beneficiary: input.beneficiary,
+            timestamp: input.timestamp,
+            gas_limit: input.gas_limit,
+            gas_used: execution.gas_used,
+            base_fee: input.base_fee,
+            prevrandao: input.prevrandao,
+            extra_data: env.extra_data.clone(),
+            state_root: applied.state_root,
+            transactions_root,
+            receipts_root: receipts.root,
+            logs_bloom: receipts.bloom,
+        });
+        let hash = header.hash_slow();
+        if let Some(expected) = expected {
+            let checks = [
+                ("stateRoot", expected.state_root, header.state_root),
+                ("receiptsRoot", expected.receipts_root, header.receipts_root),
+                ("hash", expected.hash, hash),
+            ];
+            if let Some((field, want, got)) = checks.into_iter().find(|(_, want, got)| want != got) {
+                trie.undo(applied.undo);
+                return Err(mismatch(field, want, got));
+            }
+        }
+        let _ = parent;
+
+        // What the store and the in-memory state take from the diff.
+        let roots: HashMap<Address, B256> = applied.storage_roots.iter().copied().collect();
+        let accounts: Vec<(Address, Option<AccountRecord>)> = execution
+            .diff
+            .accounts
+            .iter()
+            .map(|d| (d.address, d.after.map(|a| AccountRecord { nonce: a.nonce, balance: a.balance, code_hash: a.code_hash, storage_root: roots[&d.address] })))
+            .collect();
+        let wiped: Vec<Address> = prior.wiped.keys().copied().collect();
+        let storage: Vec<(Address, U256, U256)> = execution
+            .diff
+            .accounts
+            .iter()
+            .filter(|d| d.after.is_some())
+            .flat_map(|d| d.storage.iter().map(move |(slot, _, after)| (d.address, *slot, *after)))
+            .collect();
+        let changeset = prior.changeset(&execution.diff.accounts);
+        let codes: Vec<(B256, &[u8])> = execution.diff.codes.iter().map(|(h, c)| (*h, c.original_byte_slice())).collect();
+        let tx_hashes: Vec<B256> = included.iter().map(|t| t.hash).collect();
+        let raw_refs: Vec<&[u8]> = raw.iter().map(|r| r.as_ref()).collect();
+        let header_rlp = block::encode_header(&header);
+        let body = block::encode_body(&raw_refs);
+        let receipts_bytes = block::encode_receipts(&receipts.stored);
+        let write = BlockWrite {
+            number: header.number,
+            hash,
+            header: &header_rlp,
+            body: &body,
+            receipts: &receipts_bytes,
+            tx_hashes: &tx_hashes,
+            accounts: &accounts,
+            wiped: &wiped,
+            storage: &storage,
+            codes: &codes,
+            changeset: &changeset,
+            prune_changesets_below: header.number.saturating_sub(self.options.history),
+            meta: &[],
+        };
+        drop(reader);
+        let staged = match self.store.stage_block(&write) {
+            Ok(staged) => staged,
+            Err(error) => {
+                trie.undo(applied.undo);
+                return Err(error.into());
+            }
+        };
+        {
+            let mut flat = self.flat.write();
+            if let Err(error) = staged.commit() {
+                trie.undo(applied.undo);
+                return Err(error.into());
+            }
+            apply_to_flat(&mut flat, &accounts, &wiped, &storage, &execution.diff.codes, header.clone(), hash, changeset, self.options.history);
+        }
+        Ok(AppliedBlock { header, hash, transactions: raw, receipts: receipts.stored, rejected: Vec::new() })
+    }
+
+    /// Records before the block of every changed account, and the full prior storage of wiped ones.
+    fn prior_state(&self, reader: &StoreReader, diffs: &[AccountDiff]) -> Result<Prior, ChainError> {
+        let flat = self.flat.read();
+        let mut prior = Prior { records: HashMap::with_capacity(diffs.len()), wiped: BTreeMap::new() };
+        for diff in diffs {
+            let record = flat.accounts.get(&diff.address).copied();
+            // Only storage that exists needs dropping; a fresh contract's "wipe" is a no-op.
+            if diff.storage_wiped && record.is_some_and(|r| r.storage_root != EMPTY_ROOT_HASH) {
+                prior.wiped.insert(diff.address, reader.storage_of(diff.address)?);
+            }
+            prior.records.insert(diff.address, record);
+        }
+        Ok(prior)
+    }
+
+    pub(crate) fn flat(&self) -> parking_lot::RwLockReadGuard<'_, Flat> {
+        self.flat.read()
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+struct Prior {
+    records: HashMap<Address, Option<AccountRecord>>,
+    wiped: BTreeMap<Address, Vec<(U256, U256)>>,
+}
+
+impl Prior {
+    fn changeset(&self, diffs: &[AccountDiff]) -> ChangeSet {
+        let mut set = ChangeSet { accounts: Vec::with_capacity(diffs.len()), storage: Vec::new(), wiped: self.wiped.keys().copied().collect() };
+        for diff in diffs {
+            set.accounts.push((diff.address, self.records[&diff.address]));
+            let listed: Option<&Vec<(U256, U256)>> = self.wiped.get(&diff.address);
+            for (slot, before, _) in &diff.storage {
+                if listed.is_none_or(|all| !all.iter().any(|(s, _)| s == slot)) {
+                    set.storage.push((diff.address, *slot, *before));
+                }
+            }
+            if let Some(all) = listed {
+                set.storage.extend(all.iter().map(|(slot, value)| (diff.address, *slot, *value)));
+            }
+        }
+        set
+    }
+}
+
+fn trie_change(diff: &AccountDiff, prior: &Prior) -> AccountChange {
+    AccountChange {
+        address: diff.address,
+        fields: diff.after.map(|a| AccountFields { nonce: a.nonce, balance: a.balance, code_hash: a.code_hash }),
+        storage_wiped: prior.wiped.contains_key(&diff.address),
+        storage: diff.storage.iter().map(|(slot, _, after)| (*slot, *after)).collect(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply_to_flat(
+    flat: &mut Flat,
+    accounts: &[(Address, Option<AccountRecord>)],
+    wiped: &[Address],
+    storage: &[(Address, U256, U256)],
+    codes: &[(B256, Bytecode)],
+    header: Header,
+    hash: B256,
+    changeset: ChangeSet,
+    history: u64,
+) {
+    for (address, record) in accounts {
+        match record {
+            Some(record) => flat.accounts.insert(*address, *record),
+            None => flat.accounts.remove(address),
+        };
+    }
+    // Only accounts that had storage are listed as wiped (deletions included), so this scan is rare.
+    if !wiped.is_empty() {
+        flat.storage.retain(|(address, _), _| !wiped.contains(address));
+    }
+    for (address, slot, value) in storage {
+        flat.storage.insert((*address, *slot), *value);
+    }
+    for (code_hash, code) in codes {
+        flat.codes.insert(*code_hash, code.clone());
+    }
+    let number = header.number;
+    flat.hashes.insert(number, hash);
+    while flat.hashes.len() as u64 > BLOCK_HASH_WINDOW {
+        flat.hashes.pop_first();
+    }
+    let wiped_set = changeset.wiped.clone();
+    flat.history.push_back((number, Arc::new(Changes::from_changeset(&changeset, wiped_set))));
+    while flat.history.len() as u64 > history {
+        flat.history.pop_front();
+    }
+    flat.head = header;
+    flat.head_hash = hash;
+}
+
+fn mismatch(field: &'static str, expected: impl std::fmt::Display, actual: impl std::fmt::Display) -> ChainError {
+    ChainError::Mismatch { field, expected: expected.to_string(), actual: actual.to_string() }
+}
+
+fn meta_bytes<const N: usize>(reader: &StoreReader, key: &str) -> Result<[u8; N], ChainError> {
+    reader
+        .meta(key)?
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| ChainError::Store(seq_store::StoreError::Corrupt(format!("meta {key} missing"))))
+}
+
+/// The genesis header and the state changes that create its allocation.
+pub(crate) fn genesis_block(genesis: &Genesis) -> Result<(Header, Vec<AccountChange>), ChainError> {
+    let changes: Vec<AccountChange> = genesis
+        .alloc
+        .iter()
+        .map(|(address, account)| AccountChange {
+            address: *address,
+            fields: Some(AccountFields { nonce: account.nonce, balance: account.balance, code_hash: account.code_hash() }),
+            storage_wiped: false,
+            storage: account.storage.iter().map(|(k, v)| (*k, *v)).collect(),
+        })
+        .collect();
+    struct Empty;
+    impl StorageSource for Empty {
+        fn storage_of(&self, _: Address) -> Result<Vec<(U256, U256)>, String> {
+            Ok(Vec::new())
+        }
+    }
+    let applied = StateTrie::default().apply(&changes, &Empty).map_err(ChainError::Trie)?;
+    let header = block::header(HeaderFields {
+        parent_hash: B256::ZERO,
+        number: 0,
+        beneficiary: genesis.coinbase,
+        timestamp: genesis.timestamp,
+        gas_limit: genesis.gas_limit,
+        gas_used: 0,
+        base_fee: genesis.base_fee,
+        prevrandao: genesis.mix_hash,
+        extra_data: genesis.extra_data.clone(),
+        state_root: applied.state_root,
+        transactions_root: EMPTY_ROOT_HASH,
+        receipts_root: EMPTY_ROOT_HASH,
+        logs_bloom: Default::default(),
+    });
+    Ok((header, changes))
+}
+
+fn write_genesis(store: &Store, genesis: &Genesis) -> Result<(), ChainError> {
+    let (header, _) = genesis_block(genesis)?;
+    let hash = header.hash_slow();
+    let accounts: Vec<(Address, Option<AccountRecord>)> = genesis
+        .alloc
+        .iter()
+        .map(|(address, account)| {
+            let storage_root = seq_state::MerkleTrie::from_leaves(
+                account.storage.iter().map(|(k, v)| (keccak256(k.to_be_bytes::<32>()), alloy_rlp::encode(v))),
+            )
+            .root();
+            (*address, Some(AccountRecord { nonce: account.nonce, balance: account.balance, code_hash: account.code_hash(), storage_root }))
+        })
+        .collect();
+    let storage: Vec<(Address, U256, U256)> =
+        genesis.alloc.iter().flat_map(|(a, acc)| acc.storage.iter().map(move |(k, v)| (*a, *k, *v))).collect();
+    let codes: Vec<(B256, &[u8])> =
+        genesis.alloc.values().filter(|a| !a.code.is_empty()).map(|a| (a.code_hash(), a.code.as_ref())).collect();
+    let header_rlp = block::encode_header(&header);
+    let chain_id = genesis.chain_id.to_be_bytes();
+    let changeset = ChangeSet { accounts: accounts.iter().map(|(a, _)| (*a, None)).collect(), ..Default::default() };
+    let write = BlockWrite {
+        number: 0,
+        hash,
+        header: &header_rlp,
+        body: &block::encode_body(&[]),
+        receipts: &block::encode_receipts(&[]),
+        tx_hashes: &[],
+        accounts: &accounts,
+        wiped: &[],
+        storage: &storage,
+        codes: &codes,
+        changeset: &changeset,
+        prune_changesets_below: 0,
+        meta: &[(CHAIN_ID_KEY, &chain_id), (GENESIS_HASH_KEY, hash.as_slice())],
+    };
+    store.stage_block(&write)?.commit()?;
+    Ok(())
+}
+
+/// Rebuilds the in-memory state from the store and checks it against the head's state root.
+fn load(reader: &StoreReader, options: ChainOptions) -> Result<(Flat, StateTrie), ChainError> {
+    let head_number = reader.head()?.ok_or_else(|| ChainError::Genesis("empty store".into()))?;
+    let head = block::decode_header(&reader.header(head_number)?.ok_or_else(|| ChainError::Genesis("head header missing".into()))?)?;
+    let head_hash = head.hash_slow();
+    let records = reader.accounts()?;
+    let mut trie = StateTrie::from_accounts(
+        records.iter().map(|(a, r)| (*a, TrieAccount::new(r.nonce, r.balance, r.storage_root, r.code_hash))),
+    );
+    let root = trie.root();
+    if root != head.state_root {
+        return Err(ChainError::Trie(format!("stored state hashes to {root}, head block {head_number} says {}", head.state_root)));
+    }
+    let mut hashes = BTreeMap::new();
+    for number in head_number.saturating_sub(BLOCK_HASH_WINDOW - 1)..=head_number {
+        if let Some(rlp) = reader.header(number)? {
+            hashes.insert(number, keccak256(rlp));
+        }
+    }
+    let mut history = VecDeque::new();
+    for number in reader.changeset_numbers()? {
+        // Genesis has no earlier state to read, and the window may have shrunk since the last run.
+        if number == 0 || number + options.history <= head_number {
+            continue;
+        }
+        if let Some(set) = reader.changeset(number)? {
+            let wiped = set.wiped.clone();
+            history.push_back((number, Arc::new(Changes::from_changeset(&set, wiped))));
+        }
+    }
+    let flat = Flat {
+        accounts: records.into_iter().collect(),
+        storage: HashMap::new(),
+        codes: HashMap::new(),
+        head,
+        head_hash,
+        hashes,
+        history,
+    };
+    Ok((flat, trie))
+}

@@ -1,0 +1,18 @@
+//! The sequencer's L2 chain: genesis, block building (skipping invalid transactions) and verification
+//! (re-execution with identical roots), atomic persistence in redb, and reads at the head or a recent block.
+mod block;
+mod chain;
+mod error;
+mod flat;
+mod genesis;
+mod query;
+
+pub use block::{receipt_logs, BlockEnv, SealedBlock, StoredReceipt};
+pub use chain::{AppliedBlock, Chain, ChainOptions, Rejected};
+pub use error::ChainError;
+pub use genesis::{Genesis, GenesisAccount};
+pub use query::{BlockRecord, ReceiptRecord, TxRecord};
+
+pub use alloy_consensus::{Header, TxEnvelope};
+pub use seq_evm::{CallOutcome, CallRequest};
+pub use seq_store::AccountRecord;

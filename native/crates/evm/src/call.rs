@@ -1,0 +1,179 @@
+//! Read-only execution (eth_call) and gas estimation (eth_estimateGas, geth's binary search).
+use alloy_eips::eip2930::AccessList;
+use alloy_primitives::{Address, Bytes, TxKind, U256};
+use revm::{
+    context::{result::{EVMError, ExecutionResult}, TxEnv},
+    handler::ExecuteEvm,
+};
+
+use crate::env::build_evm;
+use crate::{BlockInput, BlockState, ReadError, Rejection, StateReader};
+
+/// geth's default `RPCGasCap`: no call runs with more gas than this.
+pub const CALL_GAS_CAP: u64 = 50_000_000;
+/// Gas forwarded by a value-bearing CALL on top of the caller's; geth adds it when estimating optimistically.
+const CALL_STIPEND: u64 = 2_300;
+
+#[derive(Clone, Debug, Default)]
+pub struct CallRequest {
+    pub from: Option<Address>,
+    pub to: Option<Address>,
+    pub data: Bytes,
+    pub value: U256,
+    pub gas: Option<u64>,
+    pub gas_price: Option<u128>,
+    pub max_fee_per_gas: Option<u128>,
+    pub max_priority_fee_per_gas: Option<u128>,
+    pub nonce: Option<u64>,
+    pub access_list: AccessList,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallOutcome {
+    Success { output: Bytes, gas_used: u64 },
+    /// REVERT: the revert data, and the reason when it is an `Error(string)` or `Panic(uint256)`.
+    Revert { output: Bytes, reason: Option<String>, gas_used: u64 },
+    /// Exceptional halt (out of gas, invalid opcode, ...).
+    Halt { reason: String, gas_used: u64 },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The call could not start (e.g. insufficient funds for value + gas).
+    #[error("{}", .0.message)]
+    Invalid(Rejection),
+    #[error("gas required exceeds allowance ({0})")]
+    GasExceedsAllowance(u64),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Runs `request` against the state `reader` shows, as if in block `block`; nothing is kept.
+pub fn call<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRequest) -> Result<CallOutcome, CallError> {
+    let gas = request.gas.unwrap_or(block.gas_limit).min(CALL_GAS_CAP);
+    run(reader, block, request, gas)
+}
+
+/// The least gas limit with which `request` succeeds (binary search between the used gas and the cap).
+pub fn estimate_gas<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRequest) -> Result<CallOutcome, CallError> {
+    let mut hi = request.gas.unwrap_or(block.gas_limit).min(CALL_GAS_CAP);
+    let fee_cap = request.max_fee_per_gas.or(request.gas_price).unwrap_or(0);
+    if fee_cap > 0 {
+        // As geth: the sender cannot pay for more gas than its balance allows.
+        let balance = BlockState::new(reader).account(request.from.unwrap_or_default())?.map_or(U256::ZERO, |a| a.balance);
+        let available = balance.saturating_sub(request.value) / U256::from(fee_cap);
+        hi = hi.min(u64::try_from(available).unwrap_or(u64::MAX));
+    }
+    let first = run(reader, block, request, hi)?;
+    let used = match &first {
+        CallOutcome::Success { gas_used, .. } => *gas_used,
+        CallOutcome::Revert { .. } => return Ok(first),
+        CallOutcome::Halt { .. } => return Err(CallError::GasExceedsAllowance(hi)),
+    };
+    let mut lo = used.saturating_sub(1);
+    // Most calls need only their used gas plus what the 63/64 rule withholds: try that first.
+    let optimistic = ((used + CALL_STIPEND) * 64 / 63).min(hi);
+    if optimistic < hi {
+        match run(reader, block, request, optimistic)? {
+            CallOutcome::Success { .. } => hi = optimistic,
+            _ => lo = optimistic,
+        }
+    }
+    while lo + 1 < hi {
+        // Within 1.5% of the answer is close enough (geth's estimateGasErrorRatio).
+        if ((hi - lo) as f64) / (hi as f64) < 0.015 {
+            break;
+        }
+        let mid = lo + (hi - lo) / 2;
+        match run(reader, block, request, mid)? {
+            CallOutcome::Success { .. } => hi = mid,
+            _ => lo = mid,
+        }
+    }
+    Ok(CallOutcome::Success { output: match first { CallOutcome::Success { output, .. } => output, _ => Bytes::new() }, gas_used: hi })
+}
+
+fn run<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRequest, gas: u64) -> Result<CallOutcome, CallError> {
+    let from = request.from.unwrap_or_default();
+    let mut state = BlockState::new(reader);
+    let nonce = match request.nonce {
+        Some(nonce) => nonce,
+        None => state.account(from)?.map_or(0, |a| a.nonce),
+    };
+    let no_fee = request.gas_price.unwrap_or(0) == 0 && request.max_fee_per_gas.unwrap_or(0) == 0;
+    let dynamic = request.max_fee_per_gas.is_some() || request.max_priority_fee_per_gas.is_some();
+    let tx = TxEnv {
+        tx_type: if dynamic { 2 } else if request.access_list.is_empty() { 0 } else { 1 },
+        caller: from,
+        gas_limit: gas,
+        gas_price: if dynamic { request.max_fee_per_gas.unwrap_or(block.base_fee as u128) } else { request.gas_price.unwrap_or(0) },
+        kind: request.to.map_or(TxKind::Create, TxKind::Call),
+        value: request.value,
+        data: request.data.clone(),
+        nonce,
+        chain_id: Some(block.chain_id),
+        access_list: request.access_list.clone(),
+        gas_priority_fee: if dynamic { Some(request.max_priority_fee_per_gas.unwrap_or(0)) } else { None },
+        ..Default::default()
+    };
+    let mut evm = build_evm(state, block, |cfg| {
+        cfg.disable_nonce_check = true;
+        // As geth's eth_call: a call that offers no fee is not held to the base fee.
+        cfg.disable_base_fee = no_fee;
+    });
+    let result = evm.transact_one(tx);
+    let _ = evm.finalize();
+    match result {
+        Ok(result) => Ok(outcome(result)),
+        Err(EVMError::Transaction(invalid)) => Err(CallError::Invalid(Rejection::from_invalid(&invalid))),
+        Err(EVMError::Database(read)) => Err(CallError::Read(read)),
+        Err(other) => Err(CallError::Other(other.to_string())),
+    }
+}
+
+fn outcome(result: ExecutionResult) -> CallOutcome {
+    let gas_used = result.tx_gas_used();
+    match result {
+        ExecutionResult::Success { output, .. } => CallOutcome::Success { output: output.into_data(), gas_used },
+        ExecutionResult::Revert { output, .. } => CallOutcome::Revert { reason: revert_reason(&output), output, gas_used },
+        ExecutionResult::Halt { reason, .. } => CallOutcome::Halt { reason: halt_message(&reason), gas_used },
+    }
+}
+
+fn halt_message(reason: &revm::context::result::HaltReason) -> String {
+    use revm::context::result::HaltReason as H;
+    match reason {
+        H::OutOfGas(_) => "out of gas".into(),
+        H::OpcodeNotFound | H::InvalidFEOpcode => "invalid opcode".into(),
+        H::StackUnderflow => "stack underflow".into(),
+        H::StackOverflow => "stack limit reached".into(),
+        H::InvalidJump => "invalid jump destination".into(),
+        H::StateChangeDuringStaticCall => "write protection".into(),
+        H::CallTooDeep => "max call depth exceeded".into(),
+        H::CreateCollision => "contract address collision".into(),
+        H::CreateContractSizeLimit => "max code size exceeded".into(),
+        H::OutOfFunds => "insufficient balance for transfer".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The message of a Solidity `Error(string)` or `Panic(uint256)` revert, if the data is one.
+pub fn revert_reason(data: &[u8]) -> Option<String> {
+    const ERROR: [u8; 4] = [0x08, 0xc3, 0x79, 0xa0];
+    const PANIC: [u8; 4] = [0x4e, 0x48, 0x7b, 0x71];
+    let (selector, body) = (data.get(..4)?, data.get(4..)?);
+    if selector == PANIC && body.len() == 32 {
+        return Some(format!("panic: 0x{:02x}", U256::from_be_slice(body)));
+    }
+    if selector != ERROR || body.len() < 64 {
+        return None;
+    }
+    let offset = usize::try_from(U256::from_be_slice(&body[..32])).ok()?;
+    let len_word = body.get(offset..offset.checked_add(32)?)?;
+    let len = usize::try_from(U256::from_be_slice(len_word)).ok()?;
+    let start = offset + 32;
+    let text = body.get(start..start.checked_add(len)?)?;
+    Some(String::from_utf8_lossy(text).into_owned())
+}

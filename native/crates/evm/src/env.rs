@@ -1,0 +1,45 @@
+use alloy_primitives::{Address, B256, U256};
+use revm::context::BlockEnv;
+
+/// What the block producer fixes for a block; the executor derives everything else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockInput {
+    pub number: u64,
+    pub timestamp: u64,
+    pub beneficiary: Address,
+    pub gas_limit: u64,
+    pub base_fee: u64,
+    pub prevrandao: B256,
+    pub chain_id: u64,
+}
+
+impl BlockInput {
+    pub(crate) fn block_env(&self) -> BlockEnv {
+        BlockEnv {
+            number: U256::from(self.number),
+            beneficiary: self.beneficiary,
+            timestamp: U256::from(self.timestamp),
+            gas_limit: self.gas_limit,
+            basefee: self.base_fee,
+            difficulty: U256::ZERO,
+            prevrandao: Some(self.prevrandao),
+            // Cancun: blob gas exists at its minimum price; this chain carries no blobs.
+            blob_excess_gas_and_price: Some(revm::context_interface::block::BlobExcessGasAndPrice::new(0, 3_338_477)),
+            ..Default::default()
+        }
+    }
+}
+
+pub(crate) type Evm<DB> = revm::handler::MainnetEvm<revm::handler::MainnetContext<DB>>;
+
+/// A Cancun EVM over `db` in `block`, with `configure` applied to the chain config.
+pub(crate) fn build_evm<DB: revm::Database>(db: DB, block: &BlockInput, configure: impl FnOnce(&mut revm::context::CfgEnv)) -> Evm<DB> {
+    use revm::handler::MainBuilder;
+    revm::handler::MainnetContext::new(db, revm::primitives::hardfork::SpecId::CANCUN)
+        .with_block(block.block_env())
+        .modify_cfg_chained(|cfg| {
+            cfg.chain_id = block.chain_id;
+            configure(cfg);
+        })
+        .build_mainnet()
+}

@@ -1,0 +1,20 @@
+//! Block execution for the sequencer with revm (Cancun, as Hardhat EDR's default hardfork): build mode skips
+//! invalid transactions with a stable reason code, verify mode fails on the first; every change is returned as a
+//! [`StateDiff`] for the state trie and the store. Also read-only calls and geth-style gas estimation.
+mod call;
+mod env;
+mod executor;
+mod overlay;
+mod reader;
+mod rejection;
+mod tx_env;
+
+pub use call::{call, estimate_gas, revert_reason, CallError, CallOutcome, CallRequest, CALL_GAS_CAP};
+pub use env::BlockInput;
+pub use executor::{execute_block, BlockExecution, ExecError, Mode, RejectedTx, TxReceipt};
+pub use overlay::{AccountDiff, AccountState, BlockState, StateDiff};
+pub use reader::{ReadError, StateReader};
+pub use rejection::Rejection;
+pub use tx_env::{effective_gas_price, tx_env};
+
+pub use revm::{bytecode::Bytecode, state::AccountInfo};
