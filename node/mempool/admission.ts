@@ -48,6 +48,8 @@ export class Admission {
   private readonly inFlight = new Map<Hex, Promise<void>>();
   admitted = 0;
   refused = 0;
+  /** Told after each micro-batch how many transactions entered the pool (the producer cuts early on size). */
+  onAdmitted: ((count: number) => void) | null = null;
 
   constructor(deps: AdmissionDeps) {
     this.deps = deps;
@@ -98,17 +100,21 @@ export class Admission {
     }
     const durable: Uint8Array[] = [];
     const acks: { waiting: Waiting; hash: Hex }[] = [];
+    let settle!: { resolve: () => void; reject: (e: unknown) => void };
+    const written = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    written.catch(() => undefined);
     batch.forEach((waiting, i) => {
       const result = results[i] as DecodedTx | DecodeFailure;
       try {
         if ('error' in result) throw decodeError(result, this.deps.maxTxSize);
         const pending = this.inFlight.get(result.hash);
         if (pending) {
-          // Same bytes sent twice before the first fsync: answer both once durable, like the first.
+          // Same bytes sent again before the first copy is durable: answer once that copy is, like the first.
           pending.then(() => waiting.resolve(result.hash), waiting.reject);
           return;
         }
         this.admit(result, waiting.raw);
+        this.inFlight.set(result.hash, written);
         durable.push(waiting.raw);
         acks.push({ waiting, hash: result.hash });
         this.admitted++;
@@ -118,8 +124,8 @@ export class Admission {
       }
     });
     if (acks.length === 0) return;
-    const written = this.deps.journal ? this.deps.journal.append(durable) : Promise.resolve();
-    for (const { hash } of acks) this.inFlight.set(hash, written);
+    this.onAdmitted?.(acks.length);
+    (this.deps.journal ? this.deps.journal.append(durable) : Promise.resolve()).then(settle.resolve, settle.reject);
     written.then(
       () => {
         for (const { waiting, hash } of acks) {
