@@ -102,7 +102,9 @@ export function checkSessionReport(state: ConsensusState, from: Address, report:
   const session = state.mpc.sessions.find((candidate) => candidate.id === report.sessionId);
   if (!session) throw new TxRejectedError(TxCode.invalid, `unknown MPC session ${report.sessionId}`);
   if (!session.participants.includes(from)) throw new TxRejectedError(TxCode.unauthorized, `${from} is not a participant of MPC session ${session.id}`);
-  if (session.status !== 'pending') throw new TxRejectedError(TxCode.invalid, `MPC session ${session.id} is already ${session.status}`);
+  // Refusals keep counting after a request is refused: they are the evidence against the requester.
+  const lateRefusal = session.status === 'refused' && report.status === 'refused';
+  if (session.status !== 'pending' && !lateRefusal) throw new TxRejectedError(TxCode.invalid, `MPC session ${session.id} is already ${session.status}`);
   if (session.reports[from]) throw new TxRejectedError(TxCode.duplicate, `${from} already reported on MPC session ${session.id}`);
   if (report.status === 'completed') {
     if (!report.result) throw new TxRejectedError(TxCode.invalid, 'a completed report needs a result');
@@ -129,7 +131,7 @@ export function applySessionReport(state: ConsensusState, from: Address, report:
   if (report.status === 'refused' && session.purpose === 'batch' && typeof session.request.requester === 'string') {
     recordAccusation(state, from, session.request.requester as Address, `batch:${String(session.request.ref)}`);
   }
-  settleSession(state, session);
+  if (session.status === 'pending') settleSession(state, session);
   return session;
 }
 

@@ -1,0 +1,132 @@
+import { connect } from 'node:net';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { Request, Response, ResponseProcessProposal_ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus, type ExtendedCommitInfo } from 'cosmjs-types/tendermint/abci/types';
+import { BlockIDFlag } from 'cosmjs-types/tendermint/types/validator';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConsensusApplication } from '../../node/consensus/abci/application.ts';
+import { encodeFrame, FrameDecoder } from '../../node/consensus/abci/framing.ts';
+import { decodeInjectedCommit, isInjectedTx } from '../../node/consensus/abci/injected-commit.ts';
+import { startAbciServer, type AbciServer } from '../../node/consensus/abci/server.ts';
+import { voteExtensionSignBytes } from '../../node/consensus/abci/vote-extension-signature.ts';
+import { emptyVoteExtension, encodeVoteExtension } from '../../node/consensus/app/extension.ts';
+import { freePort } from '../support/ports.ts';
+import { cometKey, genesisAppState } from './sim.ts';
+
+const STAKES = [30_000, 25_000, 25_000, 20_000];
+const CHAIN = 'abci-test';
+
+function application(): ConsensusApplication {
+  const app = new ConsensusApplication({});
+  app.initChain({
+    time: { seconds: 0n, nanos: 0 },
+    chainId: CHAIN,
+    validators: [],
+    appStateBytes: new TextEncoder().encode(JSON.stringify(genesisAppState(STAKES))),
+    initialHeight: 1n,
+    consensusParams: { abci: { voteExtensionsEnableHeight: 1n } },
+  });
+  return app;
+}
+
+/** An extended commit for height 1 as CometBFT would build it, each extension signed by its validator's key. */
+function extendedCommit(options: { forge?: number; absent?: number } = {}): ExtendedCommitInfo {
+  return {
+    round: 0,
+    votes: STAKES.map((stake, index) => {
+      const key = cometKey(index);
+      if (index === options.absent) {
+        return { validator: { address: Buffer.from(key.address, 'hex'), power: BigInt(stake) }, voteExtension: new Uint8Array(), extensionSignature: new Uint8Array(), blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_ABSENT };
+      }
+      const extension = encodeVoteExtension({ ...emptyVoteExtension(), l2: { latest: null, attest: null, finalized: index } });
+      const signingKey = index === options.forge ? cometKey(index + 1).secret : key.secret;
+      return {
+        validator: { address: Buffer.from(key.address, 'hex'), power: BigInt(stake) },
+        voteExtension: extension,
+        extensionSignature: ed25519.sign(voteExtensionSignBytes(CHAIN, 1n, 0, extension), signingKey),
+        blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT,
+      };
+    }),
+  };
+}
+
+function lastCommitOf(commit: ExtendedCommitInfo) {
+  return { round: commit.round, votes: commit.votes.map((vote) => ({ validator: vote.validator, blockIdFlag: vote.blockIdFlag })) };
+}
+
+describe('ABCI application: vote extensions into blocks', () => {
+  it('the proposer injects the extended commit as tx 0; ProcessProposal accepts it when every signature verifies', () => {
+    const app = application();
+    const commit = extendedCommit({ absent: 3 });
+    const prepared = app.prepareProposal({ maxTxBytes: 1_000_000n, txs: [new TextEncoder().encode('{"x":1}')], localLastCommit: commit, misbehavior: [], height: 2n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() });
+    expect(prepared.txs).toHaveLength(2);
+    expect(isInjectedTx(prepared.txs[0]!)).toBe(true);
+    expect(decodeInjectedCommit(prepared.txs[0]!).votes).toHaveLength(4);
+    const process = (txs: Uint8Array[], lastCommit = lastCommitOf(commit)) =>
+      app.processProposal({ txs, proposedLastCommit: lastCommit, misbehavior: [], hash: new Uint8Array(), height: 2n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() }).status;
+    expect(process(prepared.txs)).toBe(ResponseProcessProposal_ProposalStatus.ACCEPT);
+    // Missing injection, a second injection, or a list that drops a signer of the last commit: rejected.
+    expect(process(prepared.txs.slice(1))).toBe(ResponseProcessProposal_ProposalStatus.REJECT);
+    expect(process([...prepared.txs, prepared.txs[0]!])).toBe(ResponseProcessProposal_ProposalStatus.REJECT);
+    const full = extendedCommit();
+    expect(process(prepared.txs, lastCommitOf(full))).toBe(ResponseProcessProposal_ProposalStatus.REJECT);
+  });
+
+  it('rejects a proposal carrying a forged extension', () => {
+    const app = application();
+    const forged = extendedCommit({ forge: 1 });
+    const prepared = app.prepareProposal({ maxTxBytes: 1_000_000n, txs: [], localLastCommit: forged, misbehavior: [], height: 2n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() });
+    const status = app.processProposal({ txs: prepared.txs, proposedLastCommit: lastCommitOf(forged), misbehavior: [], hash: new Uint8Array(), height: 2n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() }).status;
+    expect(status).toBe(ResponseProcessProposal_ProposalStatus.REJECT);
+  });
+
+  it('VerifyVoteExtension accepts its own format and rejects anything else', () => {
+    const app = application();
+    const own = app.extendVote().voteExtension;
+    expect(app.verifyVoteExtension(own).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.ACCEPT);
+    expect(app.verifyVoteExtension(new TextEncoder().encode('{"v":2}')).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.REJECT);
+    const extra = JSON.stringify({ ...emptyVoteExtension(), extra: 1 });
+    expect(app.verifyVoteExtension(new TextEncoder().encode(extra)).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.REJECT);
+  });
+
+  it('FinalizeBlock + Commit: the same block gives the same app hash on two nodes', () => {
+    const results = [application(), application()].map((app) => {
+      const commit = extendedCommit();
+      const { txs } = app.prepareProposal({ maxTxBytes: 1_000_000n, txs: [], localLastCommit: commit, misbehavior: [], height: 2n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() });
+      const finalized = app.finalizeBlock({ txs, decidedLastCommit: lastCommitOf(commit), misbehavior: [], hash: new Uint8Array(), height: 2n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() });
+      app.commit();
+      expect(finalized.txResults).toHaveLength(1);
+      expect(app.view!.state.height).toBe(2);
+      return Buffer.from(finalized.appHash).toString('hex');
+    });
+    expect(results[0]).toBe(results[1]);
+  });
+});
+
+describe('ABCI socket server', () => {
+  let server: AbciServer | undefined;
+  afterEach(async () => server?.close());
+
+  it('answers framed requests in order over one connection (Echo, Info, Flush)', async () => {
+    const app = application();
+    server = await startAbciServer({ port: await freePort(), handler: app.handle });
+    const socket = connect(server.port, '127.0.0.1');
+    const decoder = new FrameDecoder();
+    const responses: Response[] = [];
+    const done = new Promise<void>((resolve) => {
+      socket.on('data', (chunk) => {
+        for (const frame of decoder.push(chunk)) responses.push(Response.decode(frame));
+        if (responses.length === 3) resolve();
+      });
+    });
+    const requests = [Request.fromPartial({ echo: { message: 'ping' } }), Request.fromPartial({ info: { version: '0.38.25' } }), Request.fromPartial({ flush: {} })];
+    // All three in one write, split in the middle of a frame.
+    const bytes = Buffer.concat(requests.map((request) => encodeFrame(Request.encode(request).finish())));
+    socket.write(bytes.subarray(0, 5));
+    setTimeout(() => socket.write(bytes.subarray(5)), 20);
+    await done;
+    socket.destroy();
+    expect(responses[0]!.echo?.message).toBe('ping');
+    expect(responses[1]!.info?.data).toBe('l2-sequencer-consensus');
+    expect(responses[2]!.flush).toBeDefined();
+  });
+});

@@ -1,0 +1,101 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { describe, expect, it } from 'vitest';
+import { currentEpoch } from '../../node/consensus/app/epochs.ts';
+import { TxCode } from '../../node/consensus/app/errors.ts';
+import { registerCometKeyMessage } from '../../node/consensus/app/transactions.ts';
+import { signTx } from '../../node/consensus/txs.ts';
+import { blockHash, METIS, signer, signerKey } from './support.ts';
+import { SimNet } from './sim.ts';
+
+const STAKES = [30_000, 25_000, 25_000, 20_000];
+const CHAIN = 'sim-chain';
+const MPC_ADDRESS = '0x00000000000000000000000000000000000a11ce';
+
+class Senders {
+  private readonly nonces = new Map<number, number>();
+  tx(index: number, type: string, payload: unknown): Uint8Array {
+    const nonce = this.nonces.get(index) ?? 0;
+    this.nonces.set(index, nonce + 1);
+    return signTx(signerKey(index), { chainId: CHAIN, type, nonce, payload } as never);
+  }
+  /** A refused tx changes nothing, its nonce included: the sender reuses it. */
+  refused(index: number): void {
+    this.nonces.set(index, (this.nonces.get(index) ?? 1) - 1);
+  }
+}
+
+function keygenDone(net: SimNet, senders: Senders): void {
+  const keygen = net.state.mpc.sessions.find((session) => session.kind === 'keygen')!;
+  net.block([0, 1, 2].map((index) => senders.tx(index, 'mpc-session-result', { sessionId: keygen.id, status: 'completed', result: { address: MPC_ADDRESS } })));
+}
+
+describe('MPC orchestration', () => {
+  it('asks for a keygen at genesis and records its result once >2/3 of the parties stake agree', () => {
+    const net = new SimNet(STAKES);
+    const senders = new Senders();
+    const keygen = net.state.mpc.sessions[0]!;
+    expect(keygen).toMatchObject({ kind: 'keygen', status: 'pending', request: { threshold: 3 } });
+    expect(keygen.participants).toHaveLength(4);
+    // 55% agree: not yet; a dissenting result does not count towards it.
+    net.block([0, 1].map((index) => senders.tx(index, 'mpc-session-result', { sessionId: keygen.id, status: 'completed', result: { address: MPC_ADDRESS } })));
+    net.block([senders.tx(3, 'mpc-session-result', { sessionId: keygen.id, status: 'completed', result: { address: '0x00000000000000000000000000000000000b0b00' } })]);
+    expect(net.state.mpc.address).toBeNull();
+    net.block([senders.tx(2, 'mpc-session-result', { sessionId: keygen.id, status: 'completed', result: { address: MPC_ADDRESS } })]);
+    expect(net.state.mpc).toMatchObject({ address: MPC_ADDRESS, threshold: 3 });
+    expect(net.state.mpc.parties).toHaveLength(4);
+    // Reports on a closed session, from outsiders, or twice are refused.
+    net.block([senders.tx(3, 'mpc-session-result', { sessionId: keygen.id, status: 'completed', result: { address: MPC_ADDRESS } })]);
+    expect(net.lastResult!.txResults[0]).toMatchObject({ code: TxCode.invalid });
+    net.block([senders.tx(5, 'mpc-session-result', { sessionId: keygen.id, status: 'failed' })]);
+    expect(net.lastResult!.txResults[0]!.code).not.toBe(0);
+  });
+
+  it('reshares when a sequencer joins, keeping the address and moving to the new party set', () => {
+    const net = new SimNet(STAKES);
+    const senders = new Senders();
+    keygenDone(net, senders);
+    const joiner = signer(7).address.toLowerCase() as `0x${string}`;
+    for (const observer of net.observers) {
+      observer.l1 = { head: 3, events: [{ kind: 'locked', block: 3, logIndex: 0, txHash: blockHash(3), sequencerId: 8, signer: joiner, owner: joiner, total: (30_000n * METIS).toString() }] };
+    }
+    net.block();
+    const secret = new Uint8Array(32).fill(3);
+    const pubKey = Buffer.from(ed25519.getPublicKey(secret)).toString('base64');
+    const proof = Buffer.from(ed25519.sign(new TextEncoder().encode(registerCometKeyMessage(CHAIN, joiner)), secret)).toString('base64');
+    net.block([senders.tx(7, 'register-comet-key', { pubKey, proof })]);
+    const reshare = net.state.mpc.sessions.find((session) => session.kind === 'reshare')!;
+    expect(reshare.request).toMatchObject({ oldThreshold: 3, newThreshold: 4 });
+    expect((reshare.request.newParties as string[]).includes(joiner)).toBe(true);
+    expect(reshare.participants).toHaveLength(5);
+    // A reshare that changes the address is refused.
+    net.block([senders.tx(0, 'mpc-session-result', { sessionId: reshare.id, status: 'completed', result: { address: '0x00000000000000000000000000000000000b0b00' } })]);
+    expect(net.lastResult!.txResults[0]).toMatchObject({ code: TxCode.invalid, log: expect.stringContaining('keep the MPC address') });
+    senders.refused(0);
+    net.block([0, 1, 2, 7].map((index) => senders.tx(index, 'mpc-session-result', { sessionId: reshare.id, status: 'completed', result: { address: MPC_ADDRESS } })));
+    expect(net.state.mpc.parties).toHaveLength(5);
+    expect(net.state.mpc).toMatchObject({ address: MPC_ADDRESS, threshold: 4 });
+  });
+
+  it('batch signing requests refused by >2/3 of stake count as misbehaviour of the requester', () => {
+    const net = new SimNet(STAKES);
+    const senders = new Senders();
+    keygenDone(net, senders);
+    net.produceL2(4);
+    net.blocks(3);
+    const active = currentEpoch(net.state).sequencer;
+    const requester = STAKES.findIndex((_, index) => signer(index).address.toLowerCase() === active);
+    net.block([senders.tx(requester, 'mpc-sign-request', { purpose: 'batch', ref: '7', fromBlock: 1, toBlock: 4, digest: blockHash(77) })]);
+    const session = net.state.mpc.sessions.at(-1)!;
+    expect(session).toMatchObject({ kind: 'sign', purpose: 'batch', status: 'pending', request: { ref: '7', requester: active, mpcAddress: MPC_ADDRESS } });
+    // The same batch twice is refused.
+    net.block([senders.tx(requester, 'mpc-sign-request', { purpose: 'batch', ref: '7', fromBlock: 1, toBlock: 4, digest: blockHash(77) })]);
+    expect(net.lastResult!.txResults[0]).toMatchObject({ code: TxCode.duplicate });
+    senders.refused(requester);
+    const refusers = [0, 1, 2, 3].filter((index) => index !== requester);
+    net.block(refusers.map((index) => senders.tx(index, 'mpc-session-result', { sessionId: session.id, status: 'refused', reason: 'state root differs from my replica' })));
+    expect(net.state.mpc.sessions.find((candidate) => candidate.id === session.id)!.status).toBe('refused');
+    expect(net.state.slashes).toMatchObject([{ sequencer: active, reason: 'invalid-batch' }]);
+    net.until((state) => currentEpoch(state).reason === 'misbehaviour', 10);
+    expect(currentEpoch(net.state).sequencer).not.toBe(active);
+  });
+});
