@@ -10,7 +10,7 @@ export default defineProject(async () => {
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           // Tests change D1 between requests: no isolate-local reuse of the routing table.
-          bindings: { TEST_MIGRATIONS: migrations, ROUTING_CACHE_MS: '0', FAILOVER_WAIT_MS: '2000', UPSTREAM_TIMEOUT_MS: '2000' },
+          bindings: { TEST_MIGRATIONS: migrations, ROUTING_CACHE_MS: '0', FAILOVER_WAIT_MS: '2000', UPSTREAM_TIMEOUT_MS: '2000', TX_LIMIT_PER_MINUTE: '3' },
         },
       }),
     ],

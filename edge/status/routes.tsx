@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
+import { html } from 'hono/html';
 import type { Env } from '../env.ts';
 import { loadStatus } from './data.ts';
 import { StatusPage } from './page.tsx';
@@ -14,5 +15,5 @@ status.get('/v1/status', async (c) => {
 
 status.get('/status', async (c) => {
   const data = await loadStatus(c.env.DB);
-  return c.html(<StatusPage status={data} now={Date.now()} />);
+  return c.html(html`<!DOCTYPE html>${(<StatusPage status={data} now={Date.now()} />)}`);
 });
