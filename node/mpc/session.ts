@@ -1,0 +1,203 @@
+import type { MpcAction } from '@l2-sequencer/native';
+import type { Clock } from './clock.ts';
+import type { MpcEnvelope, MpcPayload } from './envelope.ts';
+import { nativeCode, type FaultReason } from './errors.ts';
+import type { Address, PartySet } from './identity.ts';
+
+/** The sans-I/O shape every native MPC class has. */
+export interface NativeProtocol {
+  poke(): MpcAction[];
+  message(from: number, data: Buffer): void;
+  readonly done: boolean;
+}
+
+export interface Fault {
+  party: Address;
+  reason: FaultReason;
+}
+
+/** One attempt of a session ended without a result; `faults` are the parties to leave out of a retry. */
+export class AttemptFailed extends Error {
+  override readonly name = 'AttemptFailed';
+  readonly reason: string;
+  readonly faults: Fault[];
+  constructor(reason: string, faults: Fault[]) {
+    super(reason);
+    this.reason = reason;
+    this.faults = faults;
+  }
+}
+
+export interface SessionIo {
+  me: Address;
+  clock: Clock;
+  send(session: string, to: Address | undefined, recipients: readonly Address[], payload: MpcPayload): void;
+  /** A message that reached the session but could not be used (counted and logged by the owner). */
+  reject(envelope: MpcEnvelope, detail: string): void;
+}
+
+type Waiter = { resolve: () => void; reject: (e: Error) => void; check: () => boolean };
+
+/**
+ * One session on one host: its parties, the stage being run (a native state machine), the hellos received,
+ * who has been heard from, and who misbehaved. Everything it sends goes to the session's parties only.
+ */
+export class Session {
+  readonly hellos = new Map<Address, Record<string, unknown>>();
+  private readonly lastSeq = new Map<Address, number>();
+  private readonly heard = new Set<Address>();
+  private readonly faults = new Map<Address, FaultReason>();
+  private readonly pending = new Map<string, Array<{ from: Address; m: string[] }>>();
+  private stage: { name: string; protocol: NativeProtocol } | null = null;
+  private waiter: Waiter | null = null;
+  private timer: unknown = null;
+  private closed = false;
+  private readonly others: Address[];
+
+  readonly id: string;
+  readonly parties: PartySet;
+  private readonly io: SessionIo;
+
+  constructor(id: string, parties: PartySet, io: SessionIo) {
+    this.id = id;
+    this.parties = parties;
+    this.io = io;
+    this.others = parties.addresses.filter((a) => a !== io.me);
+  }
+
+  /** Replay protection: sequence numbers only grow per sender within a session. */
+  acceptSeq(from: Address, seq: number): boolean {
+    const last = this.lastSeq.get(from) ?? 0;
+    if (seq <= last) return false;
+    this.lastSeq.set(from, seq);
+    return true;
+  }
+
+  deliver(envelope: MpcEnvelope): void {
+    if (this.closed) return;
+    const from = envelope.from;
+    const payload = envelope.payload;
+    if (payload.t === 'h') {
+      if (!this.hellos.has(from)) this.hellos.set(from, payload.hello);
+      this.heard.add(from);
+      this.settle();
+      return;
+    }
+    if (payload.t !== 'p') return;
+    if (this.stage?.name !== payload.stage) {
+      const list = this.pending.get(payload.stage) ?? [];
+      if (list.length >= 10_000) return this.io.reject(envelope, 'too many messages for a later stage');
+      list.push({ from, m: payload.m });
+      this.pending.set(payload.stage, list);
+      return;
+    }
+    this.feed(from, payload.m);
+  }
+
+  private feed(from: Address, messages: string[]): void {
+    const stage = this.stage;
+    if (!stage) return;
+    const fromId = this.parties.ids[this.parties.addresses.indexOf(from)] as number;
+    this.heard.add(from);
+    for (const m of messages) {
+      try {
+        stage.protocol.message(fromId, Buffer.from(m, 'base64'));
+      } catch (error) {
+        this.faults.set(from, 'malformed');
+        continue;
+      }
+    }
+    this.pump(from);
+  }
+
+  /** Poke until the protocol waits; a protocol error is blamed on the sender whose message triggered it. */
+  private pump(trigger: Address | null): void {
+    const stage = this.stage;
+    if (!stage || this.closed) return;
+    let actions: MpcAction[];
+    try {
+      actions = stage.protocol.poke();
+    } catch (error) {
+      const faults: Fault[] = trigger ? [{ party: trigger, reason: 'protocol' }] : [];
+      this.fail(new AttemptFailed(`${stage.name} failed (${nativeCode(error)}): ${(error as Error).message}`, faults));
+      return;
+    }
+    const broadcast: string[] = [];
+    const direct = new Map<Address, string[]>();
+    for (const action of actions) {
+      if (action.to === undefined || action.to === null) {
+        broadcast.push(action.data.toString('base64'));
+        continue;
+      }
+      const to = this.parties.addressOf(action.to);
+      if (!to) continue;
+      const list = direct.get(to) ?? [];
+      list.push(action.data.toString('base64'));
+      direct.set(to, list);
+    }
+    if (broadcast.length > 0) this.io.send(this.id, undefined, this.others, { t: 'p', stage: stage.name, m: broadcast });
+    for (const [to, m] of direct) this.io.send(this.id, to, [to], { t: 'p', stage: stage.name, m });
+    this.settle();
+  }
+
+  /** Broadcasts our hello and resolves when every other party's hello is in. */
+  async exchangeHellos(hello: Record<string, unknown>, timeoutMs: number): Promise<Map<Address, Record<string, unknown>>> {
+    this.hellos.set(this.io.me, hello);
+    this.io.send(this.id, undefined, this.others, { t: 'h', hello });
+    await this.until(() => this.others.every((p) => this.hellos.has(p)), timeoutMs, () =>
+      this.others.filter((p) => !this.hellos.has(p)),
+    );
+    return this.hellos;
+  }
+
+  /** Runs one native protocol to completion among the session's parties. */
+  async run<P extends NativeProtocol>(name: string, protocol: P, timeoutMs: number): Promise<P> {
+    this.stage = { name, protocol };
+    this.heard.clear();
+    const early = this.pending.get(name) ?? [];
+    this.pending.delete(name);
+    const done = this.until(() => protocol.done, timeoutMs, () => this.others.filter((p) => !this.heard.has(p)));
+    this.pump(null);
+    for (const { from, m } of early) this.feed(from, m);
+    await done;
+    return protocol;
+  }
+
+  private until(check: () => boolean, timeoutMs: number, silent: () => Address[]): Promise<void> {
+    if (this.closed) return Promise.reject(new AttemptFailed('session closed', []));
+    return new Promise<void>((resolve, reject) => {
+      this.waiter = { resolve, reject, check };
+      this.timer = this.io.clock.setTimeout(() => {
+        const faults: Fault[] = [
+          ...[...this.faults].map(([party, reason]) => ({ party, reason })),
+          ...silent()
+            .filter((p) => !this.faults.has(p))
+            .map((party) => ({ party, reason: 'timeout' as const })),
+        ];
+        this.fail(new AttemptFailed(`timed out after ${timeoutMs} ms`, faults));
+      }, timeoutMs);
+      this.settle();
+    });
+  }
+
+  private settle(): void {
+    const waiter = this.waiter;
+    if (!waiter || !waiter.check()) return;
+    this.waiter = null;
+    this.io.clock.clearTimeout(this.timer);
+    waiter.resolve();
+  }
+
+  private fail(error: AttemptFailed): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    this.io.clock.clearTimeout(this.timer);
+    this.stage = null;
+    waiter?.reject(error);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.fail(new AttemptFailed('session closed', []));
+  }
+}
