@@ -30,6 +30,7 @@ export async function freeNodePorts(count: number): Promise<NodePorts[]> {
 }
 
 export interface TestNet {
+  /** Replaced when a test reopens the localnet from disk; cleanup stops whichever is current. */
   localnet: Localnet;
   observers: MemoryObserver[];
   dir: string;
@@ -61,15 +62,16 @@ export async function startTestNet(options: { stakes?: number[]; params?: Record
   });
   const observers = stakes.map(() => new MemoryObserver());
   await localnet.start(observers, (error) => console.error('consensus app error', error));
-  return {
+  const testNet: TestNet = {
     localnet,
     observers,
     dir,
     cleanup: async () => {
-      await localnet.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await testNet.localnet.stop();
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
+  return testNet;
 }
 
 export async function getJson<T>(url: string): Promise<T> {
