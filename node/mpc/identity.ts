@@ -55,6 +55,10 @@ export class PartySet {
     return new PartySet(this.addresses.filter((a) => !drop.has(a)));
   }
 
+  static equal(a: PartySet | null, b: PartySet): boolean {
+    return !!a && a.size === b.size && a.addresses.every((x, i) => x === b.addresses[i]);
+  }
+
   /** A short, order-independent name of the set, for session ids and pool keys. */
   get fingerprint(): string {
     return this.addresses.map((a) => a.slice(2, 10)).join('.');

@@ -3,9 +3,11 @@ import { MpcKeygen, MpcPresign, MpcReshare, MpcSign } from '@l2-sequencer/native
 import { systemClock, type Clock } from './clock.ts';
 import { isSessionId, openEnvelope, sealEnvelope, type DropReason, type MpcEnvelope, type MpcPayload } from './envelope.ts';
 import { MpcInputError, MpcSessionError, nativeCode, type FaultReason } from './errors.ts';
+import { EarlyBuffer } from './early-buffer.ts';
 import { HeldKey } from './held-key.ts';
 import { NodeSigner, normaliseAddress, PartySet, type Address } from './identity.ts';
 import { PresignaturePool } from './presignature-pool.ts';
+import { agreeOnOldKey } from './reshare-agreement.ts';
 import { AttemptFailed, Session, type Fault } from './session.ts';
 import type { ShareStore } from './share-store.ts';
 import type { MpcTransport } from './transport.ts';
@@ -91,8 +93,7 @@ export class MpcParty {
   private readonly sessions = new Map<string, Session>();
   private readonly closedSessions: string[] = [];
   private readonly closedSet = new Set<string>();
-  private readonly early = new Map<string, Array<{ at: number; envelope: MpcEnvelope }>>();
-  private earlyCount = 0;
+  private readonly early = new EarlyBuffer(EARLY_TTL_MS, MAX_EARLY);
   private readonly pool = new PresignaturePool();
   private readonly faultListeners: FaultListener[] = [];
   private readonly dropListeners: DropListener[] = [];
@@ -217,7 +218,7 @@ export class MpcParty {
       throw new MpcInputError(`new threshold ${newThreshold} must be an integer in 2..${newSet.size}`);
     }
     const holder = this.held;
-    if (holder && !sameSet(holder.parties, oldSet)) throw new MpcInputError('old parties differ from the set of the share held here');
+    if (holder && !PartySet.equal(holder.parties, oldSet)) throw new MpcInputError('old parties differ from the set of the share held here');
     if (!newSet.has(this.address)) {
       if (!oldSet.has(this.address)) throw new MpcInputError('this host is in neither the old nor the new set');
       await this.retire();
@@ -231,7 +232,7 @@ export class MpcParty {
           ? { publicKey: holder.info.publicKey, threshold: holder.threshold, generation: holder.info.generation, keyId: holder.keyId, parties: oldSet.addresses }
           : null;
         const hellos = await session.exchangeHellos({ holder: mine }, this.timeouts.hello);
-        const basis = this.agreeOnOldKey(session, hellos, oldSet, newSet);
+        const basis = agreeOnOldKey(hellos, oldSet);
         const me = this.myId(newSet);
         const native = holder
           ? MpcReshare.asHolder(holder.share, [...newSet.ids], newThreshold)
@@ -339,33 +340,6 @@ export class MpcParty {
     }
   }
 
-  private agreeOnOldKey(
-    session: Session,
-    hellos: Map<Address, Record<string, unknown>>,
-    oldSet: PartySet,
-    newSet: PartySet,
-  ): { publicKey: string; threshold: number; generation: number } {
-    type HolderHello = { publicKey: string; threshold: number; generation: number; keyId: string; parties: string[] };
-    const holders = new Map<Address, HolderHello>();
-    const faults: Fault[] = [];
-    for (const [party, hello] of hellos) {
-      const h = hello.holder as HolderHello | null | undefined;
-      if (oldSet.has(party) !== (h !== null && typeof h === 'object')) faults.push({ party, reason: 'key-mismatch' });
-      else if (h) holders.set(party, h);
-    }
-    const counts = new Map<string, number>();
-    for (const h of holders.values()) counts.set(h.keyId, (counts.get(h.keyId) ?? 0) + 1);
-    const majority = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
-    for (const [party, h] of holders) {
-      if (h.keyId !== majority || !sameSet(new PartySet(h.parties), oldSet)) faults.push({ party, reason: 'key-mismatch' });
-    }
-    if (faults.length > 0) throw new AttemptFailed('old holders disagree about the key', faults);
-    const basis = [...holders.values()][0];
-    if (!basis) throw new AttemptFailed(`no holder of the old key among ${newSet.size} new parties`, []);
-    if (holders.size < basis.threshold) throw new AttemptFailed(`only ${holders.size} old holders stay; ${basis.threshold} are needed`, []);
-    return { publicKey: basis.publicKey, threshold: basis.threshold, generation: basis.generation };
-  }
-
   private openSession(id: string, set: PartySet): Session {
     if (this.sessions.has(id) || this.closedSet.has(id)) throw new MpcInputError(`session ${id} was already used`);
     const session = new Session(id, set, {
@@ -375,9 +349,7 @@ export class MpcParty {
       reject: (envelope, detail) => this.drop('bad-payload', detail, envelope.from),
     });
     this.sessions.set(id, session);
-    for (const { envelope } of this.early.get(id) ?? []) this.route(session, envelope);
-    this.earlyCount -= this.early.get(id)?.length ?? 0;
-    this.early.delete(id);
+    for (const envelope of this.early.take(id)) this.route(session, envelope);
     return session;
   }
 
@@ -412,7 +384,9 @@ export class MpcParty {
       if (this.closedSet.has(envelope.session)) return this.drop('wrong-session', `session ${envelope.session} is over`, envelope.from);
       if (!this.isKnownPeer(envelope.from)) return this.drop('unknown-party', `${envelope.from} is not a known peer`, envelope.from);
       if (envelope.payload.t === 'i') return this.acceptInvite(envelope);
-      this.buffer(envelope);
+      if (!this.early.add(envelope, this.clock.now(), (e) => this.drop('wrong-session', `no session ${e.session} opened in time`, e.from))) {
+        this.drop('overflow', 'early-message buffer is full', envelope.from);
+      }
     } catch (error) {
       // Nothing a peer sends may take the host down.
       this.drop('malformed', `unexpected: ${(error as Error).message}`, null);
@@ -423,23 +397,6 @@ export class MpcParty {
     if (!session.parties.has(envelope.from)) return this.drop('unknown-party', `${envelope.from} is not in ${session.id}`, envelope.from);
     if (!session.acceptSeq(envelope.from, envelope.seq)) return this.drop('replay', `seq ${envelope.seq} in ${session.id}`, envelope.from);
     session.deliver(envelope);
-  }
-
-  /** Messages for a session this host has not opened yet (a peer was faster); kept briefly. */
-  private buffer(envelope: MpcEnvelope): void {
-    const now = this.clock.now();
-    for (const [id, list] of this.early) {
-      if ((list[0]?.at ?? now) + EARLY_TTL_MS < now) {
-        this.early.delete(id);
-        this.earlyCount -= list.length;
-        for (const item of list) this.drop('wrong-session', `no session ${id} opened in time`, item.envelope.from);
-      }
-    }
-    if (this.earlyCount >= MAX_EARLY) return this.drop('overflow', 'early-message buffer is full', envelope.from);
-    const list = this.early.get(envelope.session) ?? [];
-    list.push({ at: now, envelope });
-    this.early.set(envelope.session, list);
-    this.earlyCount++;
   }
 
   private acceptInvite(envelope: MpcEnvelope): void {
@@ -524,8 +481,4 @@ export class MpcParty {
     for (const peer of this.options.knownPeers?.() ?? []) if (normaliseAddress(peer) === address) return true;
     return false;
   }
-}
-
-function sameSet(a: PartySet | null, b: PartySet): boolean {
-  return !!a && a.size === b.size && a.addresses.every((x, i) => x === b.addresses[i]);
 }

@@ -1,0 +1,91 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Clock } from '../../node/mpc/clock.ts';
+import { openEnvelope, sealEnvelope } from '../../node/mpc/envelope.ts';
+import { MpcConfigError, ShareDecryptionError } from '../../node/mpc/errors.ts';
+import { NodeSigner, PartySet, participantId, type Address } from '../../node/mpc/identity.ts';
+import { AttemptFailed, Session } from '../../node/mpc/session.ts';
+import { ShareStore, shareKeyFromEnv } from '../../node/mpc/share-store.ts';
+import { addressOf, nodeKey } from './cluster.ts';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('ShareStore', () => {
+  it('round-trips, refuses a wrong key or another node\'s file with a clear error, and reports absence as null', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mpc-store-'));
+    dirs.push(dir);
+    const a = addressOf(nodeKey('A'));
+    const b = addressOf(nodeKey('B'));
+    const key = Buffer.alloc(32, 1);
+    const store = new ShareStore(dir, a, key);
+    expect(await store.load()).toBeNull();
+    await store.save(Buffer.from('{"secret":"abc"}'));
+    expect((await store.load())?.toString()).toBe('{"secret":"abc"}');
+    await expect(new ShareStore(dir, a, Buffer.alloc(32, 2)).load()).rejects.toThrow(ShareDecryptionError);
+    await expect(new ShareStore(dir, a, Buffer.alloc(32, 2)).load()).rejects.toThrow(/wrong MPC_SHARE_KEY/);
+    // A's file renamed to B's: the address is bound into the ciphertext.
+    const other = new ShareStore(dir, b, key);
+    await writeFile(other.path, await readFile(store.path));
+    await expect(other.load()).rejects.toThrow(ShareDecryptionError);
+    await writeFile(store.path, 'not a sealed share');
+    await expect(store.load()).rejects.toThrow(/not a sealed share/);
+  });
+
+  it('reads MPC_SHARE_KEY from the environment and refuses a missing or short one', () => {
+    expect(shareKeyFromEnv({ MPC_SHARE_KEY: `0x${'ab'.repeat(32)}` }).length).toBe(32);
+    expect(() => shareKeyFromEnv({})).toThrow(MpcConfigError);
+    expect(() => shareKeyFromEnv({ MPC_SHARE_KEY: 'abcd' })).toThrow(/at least 32 bytes/);
+  });
+});
+
+describe('envelopes', () => {
+  const signer = new NodeSigner(nodeKey('A'));
+  const sealed = sealEnvelope(signer, '7', { session: 'sign:s:0:x', seq: 3, payload: { t: 'p', stage: 'sig', m: ['AQID'] } });
+
+  it('open what was sealed, from the signer', () => {
+    const opened = openEnvelope('7', sealed);
+    expect(opened.ok && opened.envelope.from).toBe(signer.address);
+  });
+
+  it('bind every field: changing any one breaks the signature', () => {
+    const e = JSON.parse(sealed) as Record<string, unknown>;
+    for (const change of [{ session: 'sign:s:1:x' }, { seq: 4 }, { to: addressOf(nodeKey('B')) }, { payload: { t: 'p', stage: 'sig', m: ['AQIE'] } }]) {
+      const r = openEnvelope('7', JSON.stringify({ ...e, ...change }));
+      expect(r.ok ? 'accepted' : r.reason).toBe('bad-signature');
+    }
+    const wrongNetwork = openEnvelope('8', sealed);
+    expect(wrongNetwork.ok ? 'accepted' : wrongNetwork.reason).toBe('bad-signature');
+  });
+});
+
+describe('identity', () => {
+  it('numbers parties by address prefix and refuses duplicates', () => {
+    const a = addressOf(nodeKey('A'));
+    expect(participantId(a)).toBe(Number.parseInt(a.slice(2, 10), 16));
+    expect(() => new PartySet([a, a.toUpperCase().replace('0X', '0x')])).toThrow(/duplicates/);
+    expect(new PartySet([addressOf(nodeKey('B')), a]).addresses[0]).toBe([a, addressOf(nodeKey('B'))].sort()[0]);
+  });
+});
+
+describe('Session timeouts come from the injected clock', () => {
+  it('fails an attempt when the clock says so, naming the parties never heard from', async () => {
+    const timers: Array<() => void> = [];
+    const clock: Clock = { now: () => 0, setTimeout: (f) => timers.push(f), clearTimeout: () => undefined };
+    const [a, b, c] = ['A', 'B', 'C'].map((l) => addressOf(nodeKey(l))) as [Address, Address, Address];
+    const sent: unknown[] = [];
+    const session = new Session('sign:t:0:x', new PartySet([a, b, c]), { me: a, clock, send: (...args) => sent.push(args), reject: () => undefined });
+    const hellos = session.exchangeHellos({ digest: '00' }, 1_000);
+    session.deliver({ channel: 'mpc', session: 'sign:t:0:x', from: b, seq: 1, payload: { t: 'h', hello: { digest: '00' } }, sig: '' });
+    expect(sent).toHaveLength(1);
+    expect(timers).toHaveLength(1);
+    timers[0]?.();
+    const error = await hellos.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AttemptFailed);
+    expect((error as AttemptFailed).faults).toEqual([{ party: c, reason: 'timeout' }]);
+  });
+});
