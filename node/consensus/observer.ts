@@ -42,6 +42,8 @@ export class MemoryObserver implements ValidatorObserver {
   readonly deadEpochs = new Set<number>();
   evidence: Evidence[] = [];
   l1: { head: number; events: L1Event[] } | null = null;
+  /** When set (e.g. an L1Watcher), L1 observations come from it instead of `l1`. */
+  l1Source: Pick<ValidatorObserver, 'l1Events'> | null = null;
   lastTriggered = false;
 
   setHead(number: number, hash: Hex): void {
@@ -70,7 +72,8 @@ export class MemoryObserver implements ValidatorObserver {
     return this.evidence;
   }
 
-  l1Events(afterBlock: number, _confirmations: number, maxEvents: number): { head: number; events: L1Event[] } | null {
+  l1Events(afterBlock: number, confirmations: number, maxEvents: number): { head: number; events: L1Event[] } | null {
+    if (this.l1Source) return this.l1Source.l1Events(afterBlock, confirmations, maxEvents);
     if (!this.l1) return null;
     const events = this.l1.events.filter((event) => event.block > afterBlock).slice(0, maxEvents);
     return { head: this.l1.head, events };

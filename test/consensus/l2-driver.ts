@@ -14,11 +14,15 @@ export class L2Driver {
   readonly dead = new Set<string>();
   private lastCut = 0;
 
-  constructor(
-    private readonly observers: MemoryObserver[],
-    private readonly view: () => ConsensusState | undefined,
-    private readonly tickMs = 50,
-  ) {}
+  private readonly observers: MemoryObserver[];
+  private readonly view: () => ConsensusState | undefined;
+  private readonly tickMs: number;
+
+  constructor(observers: MemoryObserver[], view: () => ConsensusState | undefined, tickMs = 50) {
+    this.observers = observers;
+    this.view = view;
+    this.tickMs = tickMs;
+  }
 
   start(): void {
     this.timer = setInterval(() => this.tick(), this.tickMs);

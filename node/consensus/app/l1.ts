@@ -45,8 +45,14 @@ function applyOne(state: ConsensusState, l1Event: L1Event): void {
     }
     case 'relocked':
     case 'withdrawn':
-    case 'slashed':
       if (validator) validator.stake = l1Event.total;
+      return;
+    case 'slashed':
+      // LockingPool: a slashed sequencer's remaining stake stays locked for the exit delay, then is claimable.
+      if (validator) {
+        validator.stake = l1Event.total;
+        validator.lockState = 'unlocking';
+      }
       return;
     case 'unlock-init':
       if (validator) validator.lockState = 'unlocking';

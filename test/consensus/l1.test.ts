@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JsonRpcProvider, NonceManager, parseEther } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsensusClient } from '../../node/consensus/client.ts';
+import { genesisFromLockingPool } from '../../node/consensus/l1/genesis.ts';
+import { L1Watcher } from '../../node/consensus/l1/watcher.ts';
+import { initLocalnet, type Localnet } from '../../node/consensus/localnet.ts';
+import { MemoryObserver } from '../../node/consensus/observer.ts';
+import { devAccount, DEVNET_ROLES, sequencerKeys } from '../../node/devnet/accounts.ts';
+import { bootstrapL1, l1Contracts, type L1Addresses } from '../../node/devnet/l1-bootstrap.ts';
+import type { L1Node } from '../../node/l1/edr-node.ts';
+import { startTestL1 } from '../support/l1.ts';
+import { freeNodePorts, METIS, waitFor } from './support.ts';
+
+/**
+ * Real L1 (EDR + LockingPool) into real CometBFT: the genesis validator set is read from LockingPool, and each
+ * validator's L1 watcher reports LockingPool events through its vote extensions; a relock changes a CometBFT
+ * voting power, an unlock removes a validator, once >2/3 of stake reported them.
+ */
+describe('L1 LockingPool -> consensus validator set', () => {
+  let l1: L1Node;
+  let addresses: L1Addresses;
+  let localnet: Localnet;
+  let dir: string;
+  const watchers: L1Watcher[] = [];
+  const STAKES = [30_000, 25_000, 25_000, 20_000];
+
+  beforeAll(async () => {
+    l1 = await startTestL1();
+    addresses = await bootstrapL1({ url: l1.url, stakes: STAKES, exitDelaySeconds: 60 });
+    dir = mkdtempSync(join(tmpdir(), 'consensus-l1-'));
+    const ports = await freeNodePorts(4);
+    // Comet keys exist only after `cometbft init`, so genesis is built inside initLocalnet's callback from a
+    // snapshot of LockingPool read just before.
+    const signers = STAKES.map((_, index) => sequencerKeys(index).signer.address.toLowerCase());
+    const snapshot = await genesisFromLockingPool({ url: l1.url, lockingPool: addresses.lockingPool, cometKeyOf: () => ({ cometPubKey: 'placeholder' }) });
+    localnet = initLocalnet({
+      dir,
+      chainId: 'consensus-l1',
+      ports,
+      appState: (keys) => ({
+        l2ChainId: 59902,
+        l1StartBlock: snapshot.l1StartBlock,
+        params: { epochLength: 50, l1Confirmations: 0, govVotingPeriod: 10 },
+        validators: snapshot.validators.map((validator) => ({ ...validator, cometPubKey: keys[signers.indexOf(validator.address)]!.cometPubKey })),
+      }),
+    });
+    const observers = STAKES.map(() => {
+      const observer = new MemoryObserver();
+      const watcher = new L1Watcher({ url: l1.url, lockingPool: addresses.lockingPool, fromBlock: addresses.fromBlock });
+      watcher.start(200);
+      watchers.push(watcher);
+      observer.l1Source = watcher;
+      return observer;
+    });
+    await localnet.start(observers);
+  });
+
+  afterAll(async () => {
+    await Promise.all(watchers.map((watcher) => watcher.stop()));
+    await localnet?.stop();
+    await l1?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  });
+
+  const cometValidators = async (): Promise<{ address: string; voting_power: string }[]> => {
+    const response = await fetch(`${localnet.rpcUrl(0)}/validators`);
+    return ((await response.json()) as { result: { validators: { address: string; voting_power: string }[] } }).result.validators;
+  };
+
+  it('starts with the LockingPool set as validators, power = whole METIS locked', async () => {
+    const client = new ConsensusClient(localnet.queryUrl(0));
+    await waitFor('first block', async () => (await client.status()).height >= 2, 30_000);
+    const validators = await client.validators();
+    expect(validators.map((validator) => validator.power)).toEqual(STAKES);
+    expect((await cometValidators()).map((validator) => Number(validator.voting_power)).sort()).toEqual([...STAKES].sort());
+  });
+
+  it('a relock on L1 raises the validator power in CometBFT; an unlock removes the validator', async () => {
+    const provider = new JsonRpcProvider(l1.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    try {
+      const keys = sequencerKeys(0);
+      const owner = new NonceManager(keys.owner.connect(provider));
+      const ownerContracts = l1Contracts(addresses, owner);
+      const extra = parseEther('10000');
+      const minter = l1Contracts(addresses, new NonceManager(devAccount(DEVNET_ROLES.deployer).connect(provider)));
+      await (await minter.token.mint(keys.owner.address, extra)).wait();
+      await (await ownerContracts.token.approve(addresses.lockingPool, extra)).wait();
+      const [id] = (await ownerContracts.lockingPool.getSequencerBySigner(keys.signer.address)) as unknown as [bigint];
+      await (await ownerContracts.lockingPool.relock(id, extra, false)).wait();
+
+      const client = new ConsensusClient(localnet.queryUrl(2));
+      const raised = await waitFor('relock applied', async () => (await client.validators()).find((validator) => validator.sequencerId === Number(id) && validator.power === 40_000), 30_000);
+      expect(raised.stake).toBe((40_000n * METIS).toString());
+      await waitFor('CometBFT power 40000', async () => (await cometValidators()).some((validator) => validator.voting_power === '40000'), 30_000);
+
+      const last = sequencerKeys(3);
+      const lastOwner = l1Contracts(addresses, new NonceManager(last.owner.connect(provider)));
+      const [lastId] = (await lastOwner.lockingPool.getSequencerBySigner(last.signer.address)) as unknown as [bigint];
+      await (await lastOwner.lockingPool.unlock(lastId)).wait();
+      await waitFor('unlock applied', async () => (await client.validators()).find((validator) => validator.sequencerId === Number(lastId) && validator.status === 'unlocking'), 30_000);
+      await waitFor('CometBFT set of 3', async () => (await cometValidators()).length === 3, 30_000);
+      const mpc = await client.mpc();
+      // No MPC key yet (keygen pending), so the set change re-targets the pending keygen to the 3 remaining.
+      expect(mpc.sessions.at(-1)).toMatchObject({ kind: 'keygen', status: 'pending' });
+      expect(mpc.sessions.at(-1)!.participants).toHaveLength(3);
+    } finally {
+      provider.destroy();
+    }
+  });
+});
