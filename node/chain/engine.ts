@@ -37,7 +37,12 @@ export interface BlockEnv {
   number: bigint;
   timestamp: bigint;
   beneficiary: Hex;
+  /** 0 keeps the parent's gas limit. */
   gasLimit: bigint;
+  /** Derived from the parent when absent (EIP-1559 successor, keccak(parent hash)); carried so replicas match exactly. */
+  baseFeePerGas?: bigint;
+  prevrandao?: Hex;
+  extraData?: Hex;
 }
 
 /** A block ready to travel: enough to re-execute it and to check the result. */
@@ -90,10 +95,13 @@ export interface ExecutionEngine {
   latestNumber(): bigint;
   /** Base fee the next block will use. */
   nextBaseFee(): bigint;
-  /** Executes `rawTxs` on top of the head, commits durably, returns the new block. One native call. */
-  executeBlock(env: BlockEnv, rawTxs: readonly Uint8Array[]): ExecutedBlock;
-  /** Re-executes a block received from the sequencer; applies it only if every root matches. */
-  verifyAndApply(block: SealedBlock): VerifyOutcome;
+  /**
+   * Executes `rawTxs` on top of the head and commits durably; one native call, run off the event loop so JSON-RPC
+   * keeps being served meanwhile.
+   */
+  executeBlock(env: BlockEnv, rawTxs: readonly Uint8Array[]): Promise<ExecutedBlock>;
+  /** Re-executes a block received from the sequencer; applies it only if every root matches, else changes nothing. */
+  verifyAndApply(block: SealedBlock): Promise<VerifyOutcome>;
   /** The block as replication sends it (raw transactions included), for catch-up requests. */
   sealedBlock(number: bigint): SealedBlock | null;
 
@@ -109,4 +117,6 @@ export interface ExecutionEngine {
   getReceipt(hash: Hex): RpcReceipt | null;
   /** Logs of one block in log-index order (the range walk and the bloom check live in the host). */
   getBlockLogs(number: bigint): RpcLog[];
+  /** Releases the store (the process may also just exit: every block is durable once stored). */
+  close?(): void;
 }

@@ -13,6 +13,7 @@ export interface ProducerConfig {
   /** Size target: a block is cut early once this many transactions wait. */
   maxBlockTxs: number;
   maxBlockBytes: number;
+  /** 0 keeps the parent's (the genesis gas limit). */
   gasLimit: bigint;
   emptyBlocks: boolean;
   beneficiary: Hex;
@@ -22,7 +23,7 @@ export const DEFAULT_PRODUCER_CONFIG: Omit<ProducerConfig, 'beneficiary'> = {
   blockTimeMs: 1000,
   maxBlockTxs: 5000,
   maxBlockBytes: 4 * 1024 * 1024,
-  gasLimit: 200_000_000n,
+  gasLimit: 0n,
   emptyBlocks: false,
 };
 
@@ -54,6 +55,8 @@ export class BlockProducer {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private running = false;
+  /** The block being executed, if any: production is strictly one block at a time. */
+  private inFlight: Promise<ProducedBlock | null> | null = null;
   private lastTimestamp: bigint;
   produced = 0;
   failures = 0;
@@ -71,35 +74,45 @@ export class BlockProducer {
     this.schedule(this.deps.config.blockTimeMs);
   }
 
-  stop(): void {
+  /** Stops cutting blocks; resolves once a block in flight is stored. */
+  async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
     this.immediate = null;
+    await this.inFlight?.catch(() => null);
   }
 
   /** Called after admissions: cut a block now if the size target is met. */
   poke(): void {
-    if (!this.running || this.immediate || this.deps.pool.pendingSize < this.deps.config.maxBlockTxs) return;
+    if (!this.running || this.immediate || this.inFlight || this.deps.pool.pendingSize < this.deps.config.maxBlockTxs) return;
     this.immediate = setImmediate(() => {
       this.immediate = null;
-      this.tick();
+      void this.tick();
     });
   }
 
   /** Builds, executes, stores and seals one block; null when there is nothing to do or this host may not produce. */
-  produce(): ProducedBlock | null {
+  produce(): Promise<ProducedBlock | null> {
+    if (this.inFlight) return this.inFlight;
+    const run = this.build().finally(() => (this.inFlight = null));
+    this.inFlight = run;
+    return run;
+  }
+
+  private async build(): Promise<ProducedBlock | null> {
     const { engine, pool, heads, config } = this.deps;
     const number = heads.latest + 1n;
     if (!this.deps.mayProduce(number)) return null;
     const baseFee = engine.nextBaseFee();
     pool.baseFee = baseFee;
-    const txs = pool.selectForBlock({ baseFee, gasLimit: config.gasLimit, maxTxs: config.maxBlockTxs, maxBytes: config.maxBlockBytes });
+    const gasLimit = config.gasLimit || BigInt(engine.getBlockByNumber(heads.latest)?.gasLimit ?? 30_000_000);
+    const txs = pool.selectForBlock({ baseFee, gasLimit, maxTxs: config.maxBlockTxs, maxBytes: config.maxBlockBytes });
     if (txs.length === 0 && !config.emptyBlocks) return null;
     const nowSeconds = BigInt(Math.floor(this.deps.now() / 1000));
     const timestamp = nowSeconds > this.lastTimestamp ? nowSeconds : this.lastTimestamp;
-    const executed = engine.executeBlock({ number, timestamp, beneficiary: config.beneficiary, gasLimit: config.gasLimit }, txs.map((tx) => tx.raw));
+    const executed = await engine.executeBlock({ number, timestamp, beneficiary: config.beneficiary, gasLimit: config.gasLimit }, txs.map((tx) => tx.raw));
     this.lastTimestamp = timestamp;
     const hash = executed.sealed.hash;
     const seal = sealBlock(this.deps.key, engine.chainId, number, hash);
@@ -124,13 +137,13 @@ export class BlockProducer {
     return block;
   }
 
-  private tick(): void {
-    if (!this.running) return;
+  private async tick(): Promise<void> {
+    if (!this.running || this.inFlight) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const started = this.deps.now();
     try {
-      this.produce();
+      await this.produce();
     } catch (error) {
       this.failures++;
       this.deps.log?.(`block production failed: ${(error as Error).message}`);
@@ -145,7 +158,7 @@ export class BlockProducer {
     if (!this.running || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.tick();
+      void this.tick();
     }, delay);
   }
 }

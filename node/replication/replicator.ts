@@ -45,6 +45,9 @@ const REQUEST_TIMEOUT_MS = 3000;
 export class Replicator {
   private readonly deps: ReplicatorDeps;
   private readonly buffer = new Map<bigint, { block: SealedBlock; seal: Hex; from: Hex }>();
+  /** Offers are handled strictly one at a time: re-execution is asynchronous and blocks must apply in order. */
+  private readonly incoming: { block: SealedBlock; seal: Hex; from: Hex }[] = [];
+  private draining: Promise<void> | null = null;
   private requestedUpTo = 0n;
   private requestedAt = 0;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -66,9 +69,11 @@ export class Replicator {
     this.heartbeat.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
+    this.incoming.length = 0;
+    await this.draining;
   }
 
   /** The sequencer's side: push a freshly produced block and count our own copy toward the safe head. */
@@ -118,8 +123,24 @@ export class Replicator {
     }
   }
 
-  /** A sealed block from a peer: verify who sealed it, then apply it now, buffer it, or refuse it. */
   private offer(from: Hex, block: SealedBlock, seal: Hex): void {
+    if (this.incoming.length >= MAX_BUFFERED) return this.refuse(from, 'too many blocks waiting');
+    this.incoming.push({ from, block, seal });
+    this.draining ??= this.drain().finally(() => (this.draining = null));
+  }
+
+  private async drain(): Promise<void> {
+    for (let next = this.incoming.shift(); next; next = this.incoming.shift()) {
+      try {
+        await this.handle(next.from, next.block, next.seal);
+      } catch (error) {
+        this.refuse(next.from, `block ${next.block.env.number}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** A sealed block from a peer: verify who sealed it, then apply it now, buffer it, or refuse it. */
+  private async handle(from: Hex, block: SealedBlock, seal: Hex): Promise<void> {
     const { engine, heads, schedule } = this.deps;
     const number = block.env.number;
     const signer = sealSigner(engine.chainId, number, block.hash, seal);
@@ -141,18 +162,18 @@ export class Replicator {
       this.catchUp(from);
       return;
     }
-    this.apply(from, block, seal);
-    // Drain whatever was waiting behind it.
+    await this.apply(from, block, seal);
+    // Apply whatever was waiting behind it.
     for (let next = heads.latest + 1n; ; next++) {
       const waiting = this.buffer.get(next);
       if (!waiting) break;
       this.buffer.delete(next);
-      if (!this.apply(waiting.from, waiting.block, waiting.seal)) break;
+      if (!(await this.apply(waiting.from, waiting.block, waiting.seal))) break;
     }
     for (const n of this.buffer.keys()) if (n <= heads.latest) this.buffer.delete(n);
   }
 
-  private apply(from: Hex, block: SealedBlock, seal: Hex): boolean {
+  private async apply(from: Hex, block: SealedBlock, seal: Hex): Promise<boolean> {
     const { engine, heads, seals } = this.deps;
     const number = block.env.number;
     const parent = seals.get(number - 1n)?.hash ?? engine.getBlockByNumber(number - 1n)?.hash;
@@ -160,7 +181,7 @@ export class Replicator {
       this.refuse(from, `block ${number}: parent ${block.parentHash} is not our block ${number - 1n} (${parent})`);
       return false;
     }
-    const outcome = engine.verifyAndApply(block);
+    const outcome = await engine.verifyAndApply(block);
     if (!outcome.ok) {
       this.refuse(from, `block ${number}: re-execution disagrees: ${outcome.reason}`);
       return false;

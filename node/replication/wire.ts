@@ -20,6 +20,9 @@ export interface WireBlock {
   transactionsRoot: Hex;
   receiptsRoot: Hex;
   transactions: Hex[];
+  baseFeePerGas?: Hex;
+  prevrandao?: Hex;
+  extraData?: Hex;
 }
 
 export const MAX_RANGE = 64;
@@ -43,6 +46,9 @@ export function toWire(block: SealedBlock): WireBlock {
     transactionsRoot: block.transactionsRoot,
     receiptsRoot: block.receiptsRoot,
     transactions: block.transactions,
+    ...(block.env.baseFeePerGas !== undefined ? { baseFeePerGas: quantity(block.env.baseFeePerGas) } : {}),
+    ...(block.env.prevrandao ? { prevrandao: block.env.prevrandao } : {}),
+    ...(block.env.extraData ? { extraData: block.env.extraData } : {}),
   };
 }
 
@@ -68,8 +74,24 @@ export function fromWire(value: unknown): SealedBlock | null {
   const receiptsRoot = str('receiptsRoot', HASH);
   if (!number || !timestamp || !gasLimit || !beneficiary || !parentHash || !hash || !stateRoot || !transactionsRoot || !receiptsRoot) return null;
   if (!Array.isArray(w.transactions) || !w.transactions.every((t) => typeof t === 'string' && t.length > 2 && DATA.test(t))) return null;
+  const env: SealedBlock['env'] = { number: BigInt(number), timestamp: BigInt(timestamp), beneficiary, gasLimit: BigInt(gasLimit) };
+  if (w.baseFeePerGas !== undefined) {
+    const baseFee = str('baseFeePerGas', QTY);
+    if (!baseFee) return null;
+    env.baseFeePerGas = BigInt(baseFee);
+  }
+  if (w.prevrandao !== undefined) {
+    const prevrandao = str('prevrandao', HASH);
+    if (!prevrandao) return null;
+    env.prevrandao = prevrandao;
+  }
+  if (w.extraData !== undefined) {
+    const extraData = str('extraData', DATA);
+    if (!extraData || extraData.length > 2 + 64) return null;
+    env.extraData = extraData;
+  }
   return {
-    env: { number: BigInt(number), timestamp: BigInt(timestamp), beneficiary, gasLimit: BigInt(gasLimit) },
+    env,
     parentHash,
     hash,
     stateRoot,

@@ -1,0 +1,215 @@
+import { Chain, type BlockEnvInput, type CallInput, type CallResult, type ExecutedBlock as NativeExecuted, type SealedBlockInput } from '@l2-sequencer/native';
+import { ExecutionFailedError, RpcError } from '../rpc/errors.ts';
+import type { BlockEnv, CallOutcome, CallRequest, ExecutedBlock, ExecutionEngine, SealedBlock, VerifyOutcome } from './engine.ts';
+import type { Hex } from './hex.ts';
+import type { RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from './records.ts';
+
+/** Reads of state older than the native history window; geth answers the same situation with -32000. */
+export class StateUnavailableError extends RpcError {
+  constructor(detail: string) {
+    super(-32000, `historical state unavailable: ${detail}`);
+  }
+}
+
+/**
+ * The ExecutionEngine over the native `Chain` (revm, Merkle-Patricia state, redb). Every block is one native call
+ * run on the libuv pool; reads are synchronous. Native errors carry a stable code before the colon of their message.
+ */
+export class NativeEngine implements ExecutionEngine {
+  readonly chainId: bigint;
+  private readonly chain: Chain;
+
+  constructor(chain: Chain) {
+    this.chain = chain;
+    this.chainId = BigInt(chain.chainId);
+  }
+
+  latestNumber(): bigint {
+    return BigInt(this.chain.latestNumber());
+  }
+
+  nextBaseFee(): bigint {
+    return BigInt(this.chain.nextBaseFee());
+  }
+
+  async executeBlock(env: BlockEnv, rawTxs: readonly Uint8Array[]): Promise<ExecutedBlock> {
+    const raws = rawTxs.map((raw) => Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
+    const executed = await this.chain.executeBlock(envInput(env), raws);
+    return toExecuted(env, executed);
+  }
+
+  async verifyAndApply(block: SealedBlock): Promise<VerifyOutcome> {
+    try {
+      const applied = await this.chain.verifyAndApply(sealedInput(block));
+      return { ok: true, block: applied.header as unknown as RpcBlock, receipts: applied.receipts as unknown as RpcReceipt[] };
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message };
+    }
+  }
+
+  sealedBlock(number: bigint): SealedBlock | null {
+    const sealed = this.chain.sealedBlock(number);
+    return sealed ? fromSealedInput(sealed) : null;
+  }
+
+  getAccount(address: Hex, block: bigint): { nonce: bigint; balance: bigint } {
+    const at = this.at(block);
+    return read(() => ({ nonce: BigInt(this.chain.getNonce(address, at)), balance: BigInt(this.chain.getBalance(address, at)) }));
+  }
+
+  getCode(address: Hex, block: bigint): Hex {
+    return read(() => this.chain.getCode(address, this.at(block)) as Hex);
+  }
+
+  getStorageAt(address: Hex, slot: Hex, block: bigint): Hex {
+    return read(() => this.chain.getStorage(address, slot, this.at(block)) as Hex);
+  }
+
+  call(request: CallRequest, block: bigint): CallOutcome {
+    return read(() => callOutcome(this.chain.call(callInput(request), this.at(block))));
+  }
+
+  estimateGas(request: CallRequest, block: bigint): CallOutcome {
+    return read(() => callOutcome(this.chain.estimateGas(callInput(request), this.at(block))));
+  }
+
+  getBlockByNumber(number: bigint): RpcBlock | null {
+    return this.chain.getBlockByNumber(number) as unknown as RpcBlock | null;
+  }
+
+  getBlockByHash(hash: Hex): RpcBlock | null {
+    return this.chain.getBlockByHash(hash) as unknown as RpcBlock | null;
+  }
+
+  getTransaction(hash: Hex): RpcTransaction | null {
+    return this.chain.getTransaction(hash) as unknown as RpcTransaction | null;
+  }
+
+  getReceipt(hash: Hex): RpcReceipt | null {
+    return this.chain.getReceipt(hash) as unknown as RpcReceipt | null;
+  }
+
+  getBlockLogs(number: bigint): RpcLog[] {
+    const receipts = this.chain.getBlockReceipts(number) as unknown as RpcReceipt[] | null;
+    if (!receipts) return [];
+    const logs: RpcLog[] = [];
+    for (const receipt of receipts) for (const log of receipt.logs) logs.push(log);
+    return logs;
+  }
+
+  /** Reads at the head go to the in-memory state (null); older blocks to the native history window. */
+  private at(block: bigint): bigint | null {
+    return block >= this.latestNumber() ? null : block;
+  }
+}
+
+/** Opens (or creates from `genesis`) the chain in `dir`. */
+export function openNativeEngine(dir: string, genesis: Record<string, unknown>): NativeEngine {
+  return new NativeEngine(Chain.open(dir, JSON.stringify(genesis)));
+}
+
+function read<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    const message = (error as Error).message ?? String(error);
+    if (message.startsWith('StateUnavailable')) throw new StateUnavailableError(message.slice(message.indexOf(':') + 1).trim());
+    if (message.startsWith('GasExceedsAllowance')) throw new ExecutionFailedError(message.slice(message.indexOf(':') + 1).trim());
+    if (message.startsWith('InvalidInput') || message.startsWith('InvalidTransaction') || message.startsWith('Call')) {
+      throw new ExecutionFailedError(message.slice(message.indexOf(':') + 1).trim());
+    }
+    throw error;
+  }
+}
+
+function envInput(env: BlockEnv): BlockEnvInput {
+  const input: BlockEnvInput = { number: env.number, timestamp: env.timestamp, beneficiary: env.beneficiary };
+  if (env.gasLimit) input.gasLimit = env.gasLimit;
+  if (env.baseFeePerGas !== undefined) input.baseFeePerGas = env.baseFeePerGas;
+  if (env.prevrandao) input.prevrandao = env.prevrandao;
+  if (env.extraData) input.extraData = env.extraData;
+  return input;
+}
+
+function sealedInput(block: SealedBlock): SealedBlockInput {
+  return {
+    number: block.env.number,
+    parentHash: block.parentHash,
+    hash: block.hash,
+    stateRoot: block.stateRoot,
+    transactionsRoot: block.transactionsRoot,
+    receiptsRoot: block.receiptsRoot,
+    env: envInput(block.env),
+    transactions: block.transactions,
+  };
+}
+
+function fromSealedInput(input: SealedBlockInput): SealedBlock {
+  const env: BlockEnv = {
+    number: BigInt(input.number),
+    timestamp: BigInt(input.env.timestamp),
+    beneficiary: input.env.beneficiary.toLowerCase() as Hex,
+    gasLimit: BigInt(input.env.gasLimit ?? 0n),
+  };
+  if (input.env.baseFeePerGas !== undefined && input.env.baseFeePerGas !== null) env.baseFeePerGas = BigInt(input.env.baseFeePerGas);
+  if (input.env.prevrandao) env.prevrandao = input.env.prevrandao as Hex;
+  if (input.env.extraData && input.env.extraData !== '0x') env.extraData = input.env.extraData as Hex;
+  return {
+    env,
+    parentHash: input.parentHash as Hex,
+    hash: input.hash as Hex,
+    stateRoot: input.stateRoot as Hex,
+    transactionsRoot: input.transactionsRoot as Hex,
+    receiptsRoot: input.receiptsRoot as Hex,
+    transactions: input.transactions as Hex[],
+  };
+}
+
+function toExecuted(requested: BlockEnv, executed: NativeExecuted): ExecutedBlock {
+  const header = executed.header as unknown as RpcBlock;
+  const env: BlockEnv = {
+    number: BigInt(header.number),
+    timestamp: BigInt(header.timestamp),
+    beneficiary: requested.beneficiary,
+    gasLimit: BigInt(header.gasLimit),
+    baseFeePerGas: BigInt(executed.baseFeePerGas),
+    prevrandao: header.mixHash,
+  };
+  if (header.extraData && header.extraData !== '0x') env.extraData = header.extraData;
+  return {
+    sealed: {
+      env,
+      parentHash: header.parentHash,
+      hash: executed.hash as Hex,
+      stateRoot: executed.stateRoot as Hex,
+      transactionsRoot: executed.transactionsRoot as Hex,
+      receiptsRoot: executed.receiptsRoot as Hex,
+      transactions: executed.transactions as Hex[],
+    },
+    block: header,
+    baseFeePerGas: BigInt(executed.baseFeePerGas),
+    gasUsed: BigInt(executed.gasUsed),
+    receipts: executed.receipts as unknown as RpcReceipt[],
+    rejected: executed.rejected.map((r) => ({ hash: r.hash as Hex, reason: `${r.code}: ${r.message}` })),
+  };
+}
+
+function callInput(request: CallRequest): CallInput {
+  const input: CallInput = {};
+  if (request.from) input.from = request.from;
+  if (request.to) input.to = request.to;
+  if (request.data) input.data = request.data;
+  if (request.value !== undefined) input.value = request.value;
+  if (request.gas !== undefined) input.gas = request.gas;
+  if (request.gasPrice !== undefined) input.gasPrice = request.gasPrice;
+  if (request.maxFeePerGas !== undefined) input.maxFeePerGas = request.maxFeePerGas;
+  if (request.maxPriorityFeePerGas !== undefined) input.maxPriorityFeePerGas = request.maxPriorityFeePerGas;
+  if (request.nonce !== undefined) input.nonce = request.nonce;
+  return input;
+}
+
+function callOutcome(result: CallResult): CallOutcome {
+  if (result.status === 'success') return { ok: true, output: result.output as Hex, gasUsed: BigInt(result.gasUsed) };
+  if (result.status === 'revert') return { ok: false, reverted: true, output: result.output as Hex, reason: result.reason ?? null };
+  return { ok: false, reverted: false, error: result.reason ?? 'execution halted' };
+}

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Hex } from '../chain/hex.ts';
+import { DEFAULT_BATCHER_CONFIG, type BatcherConfig } from '../batcher/batcher.ts';
+import { DEFAULT_PRODUCER_CONFIG } from '../chain/producer.ts';
+import { DEFAULT_POOL_CONFIG, type PoolConfig } from '../mempool/pool.ts';
+import { DEFAULT_RPC_LIMITS, type RpcLimits } from '../rpc/backend.ts';
+import type { PeerEndpoint } from '../replication/peer-network.ts';
+
+/**
+ * A host's configuration (JSON file; `node node/host/main.ts <config.json>`). Ports follow the README: JSON-RPC
+ * 9000 + 10i, operator 9001 + 10i, peer 9002 + 10i; everything binds 127.0.0.1. Port 0 picks a free port.
+ */
+export interface HostConfig {
+  /** Where the chain store, journal, seals and batcher state live. */
+  dataDir: string;
+  /** Genesis JSON (geth/hardhat style: chainId, alloc, gasLimit, baseFeePerGas, timestamp). */
+  genesis: Record<string, unknown>;
+  /** This host's node key: seals blocks and signs peer messages. Its address is the sequencer identity. */
+  nodeKey: Hex;
+  rpc: { port: number; limits: RpcLimits; maxTxSize: number; suggestedPriorityFee: bigint };
+  operator: { port: number; token: string };
+  peer: { port: number; peers: PeerEndpoint[] };
+  /**
+   * Who may produce each block: `static` names one sequencer (until the consensus layer serves elections);
+   * `consensus` reads the consensus query API at `url`.
+   */
+  sequencer: { mode: 'static'; address: Hex } | { mode: 'consensus'; url: string };
+  /** Host weights for the safe head (equal until the consensus layer supplies stake): address -> weight. */
+  weights?: Record<string, string | number>;
+  producer: { blockTimeMs: number; maxBlockTxs: number; maxBlockBytes: number; emptyBlocks: boolean };
+  pool: PoolConfig;
+  /** Batches to L1; absent disables batching (e.g. an RPC-only replica). */
+  batcher: null | (BatcherConfig & {
+    l1Url: string;
+    batchChain: Hex;
+    /** The relayer's L1 key (pays gas for appendBatch). */
+    l1Key: Hex;
+    /** `local-key` is ONE key standing in for the MPC address: tests and devnet only. */
+    signer: { kind: 'local-key'; key: Hex } | { kind: 'mpc' };
+  });
+  clientVersion: string;
+}
+
+const HOST = '127.0.0.1';
+export const BIND_HOST = HOST;
+
+/** Fills defaults and checks a partial config (from JSON or a test). */
+export function resolveConfig(input: Partial<HostConfig> & Pick<HostConfig, 'dataDir' | 'genesis' | 'nodeKey'>): HostConfig {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(input.nodeKey)) throw new Error('config.nodeKey: expected a 32-byte hex private key');
+  const rpc = input.rpc ?? ({} as Partial<HostConfig['rpc']>);
+  const producer = input.producer ?? ({} as Partial<HostConfig['producer']>);
+  const config: HostConfig = {
+    dataDir: input.dataDir,
+    genesis: input.genesis,
+    nodeKey: input.nodeKey,
+    rpc: {
+      port: rpc.port ?? 9000,
+      limits: { ...DEFAULT_RPC_LIMITS, ...rpc.limits },
+      maxTxSize: rpc.maxTxSize ?? 128 * 1024,
+      suggestedPriorityFee: BigInt(rpc.suggestedPriorityFee ?? 1_000_000n),
+    },
+    operator: input.operator ?? { port: 9001, token: '' },
+    peer: input.peer ?? { port: 9002, peers: [] },
+    sequencer: input.sequencer ?? { mode: 'static', address: '0x' as Hex },
+    producer: { ...DEFAULT_PRODUCER_CONFIG, ...producer },
+    pool: { ...DEFAULT_POOL_CONFIG, ...input.pool, priceBumpPercent: BigInt(input.pool?.priceBumpPercent ?? DEFAULT_POOL_CONFIG.priceBumpPercent) },
+    batcher: input.batcher ? { ...DEFAULT_BATCHER_CONFIG, ...input.batcher } : null,
+    clientVersion: input.clientVersion ?? 'l2-sequencer/0.1.0',
+  };
+  if (input.weights) config.weights = input.weights;
+  if (config.operator.token.length < 16) throw new Error('config.operator.token: at least 16 characters');
+  if (config.sequencer.mode === 'static' && !/^0x[0-9a-fA-F]{40}$/.test(config.sequencer.address)) {
+    throw new Error('config.sequencer.address: expected the static sequencer address');
+  }
+  if (config.producer.blockTimeMs < 10) throw new Error('config.producer.blockTimeMs: at least 10 ms');
+  return config;
+}
+
+/** Reads a JSON config file; relative dataDir is resolved against the file's folder. */
+export function loadConfigFile(path: string): HostConfig {
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<HostConfig> & { genesisFile?: string };
+  const base = resolve(path, '..');
+  if (raw.genesisFile) raw.genesis = JSON.parse(readFileSync(isAbsolute(raw.genesisFile) ? raw.genesisFile : join(base, raw.genesisFile), 'utf8'));
+  if (!raw.dataDir || !raw.genesis || !raw.nodeKey) throw new Error(`${path}: dataDir, genesis (or genesisFile) and nodeKey are required`);
+  return resolveConfig({ ...raw, dataDir: isAbsolute(raw.dataDir) ? raw.dataDir : join(base, raw.dataDir) } as HostConfig);
+}

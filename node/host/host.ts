@@ -1,0 +1,300 @@
+import { join } from 'node:path';
+import { JsonRpcProvider, Wallet } from 'ethers';
+import { Batcher } from '../batcher/batcher.ts';
+import { LocalKeySigner, type BatchSigner } from '../batcher/batch-signer.ts';
+import { BatchStore } from '../batcher/batch-store.ts';
+import { nativeMerkle } from '../batcher/merkle.ts';
+import type { ExecutionEngine, TxDecoder, VerifyOutcome } from '../chain/engine.ts';
+import { Heads } from '../chain/heads.ts';
+import type { Hex } from '../chain/hex.ts';
+import { NativeTxDecoder } from '../chain/native-decoder.ts';
+import { NodeKey } from '../chain/node-key.ts';
+import { BlockProducer } from '../chain/producer.ts';
+import { RecordLog } from '../chain/record-log.ts';
+import type { RpcLog, RpcReceipt } from '../chain/records.ts';
+import { SealStore } from '../chain/seal-store.ts';
+import { BatchChainSubmitter } from '../l1/submitter.ts';
+import { Admission } from '../mempool/admission.ts';
+import { Mempool } from '../mempool/pool.ts';
+import type { AccountState } from '../mempool/sender-queue.ts';
+import { Metrics } from '../operator/metrics.ts';
+import { operatorApp, startOperatorServer, type OperatorServer } from '../operator/server.ts';
+import { ConsensusSchedule } from '../replication/consensus-schedule.ts';
+import { EnvelopeSigner } from '../replication/envelope.ts';
+import { EvidenceStore } from '../replication/evidence.ts';
+import { PeerNetwork } from '../replication/peer-network.ts';
+import { Replicator } from '../replication/replicator.ts';
+import { SafeHeadTracker } from '../replication/safe-head.ts';
+import { StaticSchedule, type SequencerSchedule } from '../replication/schedule.ts';
+import { Dispatcher } from '../rpc/dispatch.ts';
+import { NotSequencerError, SequencerPausedError } from '../rpc/errors.ts';
+import { rpcMethods } from '../rpc/methods/index.ts';
+import { startRpcServer, type RpcServer } from '../rpc/server.ts';
+import { SubscriptionHub } from '../rpc/subscriptions.ts';
+import { hostBackend } from './backend.ts';
+import { BIND_HOST, type HostConfig } from './config.ts';
+import { registerHostMetrics } from './metrics.ts';
+
+export interface HostDeps {
+  /** Opens the native chain in `dir` from `genesis` (node/chain/native-engine.ts). */
+  openEngine(dir: string, genesis: Record<string, unknown>): ExecutionEngine;
+  decoder?: TxDecoder;
+  /** Overrides the configured batch signer (e.g. the MPC engine's). */
+  batchSigner?: BatchSigner;
+  log?: (message: string) => void;
+}
+
+export interface Host {
+  readonly address: Hex;
+  readonly rpcUrl: string;
+  readonly wsUrl: string;
+  readonly operatorUrl: string;
+  readonly peerUrl: string;
+  readonly engine: ExecutionEngine;
+  readonly pool: Mempool;
+  readonly heads: Heads;
+  readonly producer: BlockProducer;
+  readonly replicator: Replicator;
+  readonly network: PeerNetwork;
+  readonly batcher: Batcher | null;
+  readonly evidence: EvidenceStore;
+  readonly schedule: SequencerSchedule;
+  paused: boolean;
+  /** Whether this host is the elected sequencer of the next block. */
+  isActive(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Brings up one sequencer host: chain, pool, producer, replication, RPC, operator API and (optionally) the batcher. */
+export async function startHost(config: HostConfig, deps: HostDeps): Promise<Host> {
+  const log = deps.log ?? ((message: string) => console.log(`[host] ${message}`));
+  const key = new NodeKey(config.nodeKey);
+  const engine = deps.openEngine(join(config.dataDir, 'chain'), config.genesis);
+  const seals = await SealStore.open(join(config.dataDir, 'seals.log'));
+  const evidence = await EvidenceStore.open(join(config.dataDir, 'evidence.jsonl'));
+  const { log: journal, entries: journaled } = await RecordLog.open(join(config.dataDir, 'mempool.journal'));
+  const batchStore = config.batcher ? await BatchStore.open(join(config.dataDir, 'batcher')) : null;
+  const finalizedBatch = [...(batchStore?.all() ?? [])].reverse().find((b) => b.status === 'finalized');
+  const heads = new Heads(engine.latestNumber(), 0n, BigInt(finalizedBatch?.lastBlock ?? 0));
+  const pool = new Mempool(config.pool);
+  const subscriptions = new SubscriptionHub();
+  const metrics = new Metrics();
+
+  const schedule: SequencerSchedule = config.sequencer.mode === 'static' ? new StaticSchedule(config.sequencer.address) : new ConsensusSchedule(config.sequencer.url);
+  await schedule.refresh();
+  const scheduleTimer = setInterval(() => void schedule.refresh(), 500);
+  scheduleTimer.unref();
+
+  let paused = false;
+  const isActive = () => schedule.sequencerFor(heads.latest + 1n) === key.address;
+  const headAccount = (sender: Hex): AccountState => {
+    const account = engine.getAccount(sender, heads.latest);
+    return { nonce: Number(account.nonce), balance: account.balance };
+  };
+  const blockGasLimit = () => BigInt(engine.getBlockByNumber(heads.latest)?.gasLimit ?? 30_000_000);
+  let gasLimitCache = blockGasLimit();
+  heads.onChange((name) => {
+    if (name === 'latest') gasLimitCache = blockGasLimit();
+  });
+
+  const admission = new Admission({
+    decoder: deps.decoder ?? new NativeTxDecoder(engine.chainId, config.rpc.maxTxSize),
+    pool,
+    journal,
+    account: headAccount,
+    blockGasLimit: () => gasLimitCache,
+    maxTxSize: config.rpc.maxTxSize,
+    assertAccepting: () => {
+      if (paused) throw new SequencerPausedError();
+      if (!isActive()) throw new NotSequencerError(schedule.sequencerFor(heads.latest + 1n));
+    },
+    now: () => Date.now(),
+  });
+  const restored = admission.replay(journaled);
+  await journal.rewrite([...pool.all()].map((tx) => tx.raw));
+  if (journaled.length) log(`mempool journal: ${restored.admitted} restored, ${restored.skipped} already included or stale`);
+  pool.onAdded((tx) => subscriptions.publishPendingTransaction(tx.hash));
+
+  const publishBlock = (block: Parameters<SubscriptionHub['publishBlock']>[0], receipts: readonly RpcReceipt[]) => {
+    if (subscriptions.size === 0) return;
+    const logs: RpcLog[] = [];
+    for (const receipt of receipts) logs.push(...receipt.logs);
+    subscriptions.publishBlock(block, logs);
+  };
+
+  const network = new PeerNetwork({
+    host: BIND_HOST,
+    port: config.peer.port,
+    signer: new EnvelopeSigner(key, engine.chainId.toString()),
+    network: engine.chainId.toString(),
+    peers: () => config.peer.peers,
+    log,
+  });
+  const weights = new Map<Hex, bigint>(
+    config.weights
+      ? Object.entries(config.weights).map(([a, w]) => [a.toLowerCase() as Hex, BigInt(w)])
+      : [key.address, ...config.peer.peers.map((p) => p.address.toLowerCase() as Hex)].map((a) => [a, 1n]),
+  );
+  const safe = new SafeHeadTracker(key.address, weights);
+  const blocksApplied = metrics.counter('l2_blocks_applied_total', 'Blocks received from the sequencer, verified and applied');
+  const replicator = new Replicator({
+    bus: network,
+    engine,
+    heads,
+    seals,
+    schedule,
+    evidence,
+    safe,
+    key,
+    log,
+    onApplied: (_block, outcome: Extract<VerifyOutcome, { ok: true }>) => {
+      // Transactions this host held that the sequencer included: move their senders to the new state.
+      const senders = new Map<Hex, AccountState>();
+      for (const receipt of outcome.receipts) if (pool.pendingNonce(receipt.from) !== undefined) senders.set(receipt.from, headAccount(receipt.from));
+      pool.applyHead(senders);
+      blocksApplied();
+      publishBlock(outcome.block, outcome.receipts);
+    },
+  });
+
+  const blocksProduced = metrics.counter('l2_blocks_produced_total', 'Blocks this host produced and sealed');
+  const txsIncluded = metrics.counter('l2_transactions_included_total', 'Transactions included in blocks this host produced');
+  const txsRejected = metrics.counter('l2_transactions_rejected_total', 'Pooled transactions the executor left out');
+  const producer = new BlockProducer({
+    engine,
+    pool,
+    heads,
+    key,
+    seals,
+    config: { ...config.producer, gasLimit: 0n, beneficiary: key.address },
+    mayProduce: (number) => !paused && schedule.sequencerFor(number) === key.address,
+    now: () => Date.now(),
+    log,
+    onProduced: (produced) => {
+      blocksProduced();
+      txsIncluded(produced.executed.receipts.length);
+      if (produced.executed.rejected.length) txsRejected(produced.executed.rejected.length);
+      replicator.publish(produced);
+      publishBlock(produced.executed.block, produced.executed.receipts);
+    },
+  });
+  admission.onAdmitted = () => producer.poke();
+
+  let batcher: Batcher | null = null;
+  let l1Provider: JsonRpcProvider | null = null;
+  if (config.batcher && batchStore) {
+    const b = config.batcher;
+    l1Provider = new JsonRpcProvider(b.l1Url, undefined, { staticNetwork: true, pollingInterval: 250 });
+    const signer = deps.batchSigner ?? (b.signer.kind === 'local-key' ? new LocalKeySigner(b.signer.key) : null);
+    if (!signer) throw new Error('config.batcher.signer is "mpc": pass the MPC engine as deps.batchSigner');
+    batcher = new Batcher({
+      engine,
+      heads,
+      store: batchStore,
+      signer,
+      l1: new BatchChainSubmitter(b.batchChain, new Wallet(b.l1Key, l1Provider)),
+      merkle: nativeMerkle,
+      config: b,
+      shouldSubmit: () => !paused && isActive(),
+      now: () => Date.now(),
+      log,
+    });
+  }
+
+  const backend = hostBackend({ config, engine, pool, admission, heads, subscriptions, replicator, batcher, schedule, key });
+  const rpcErrors = metrics.counter('rpc_errors_total', 'JSON-RPC calls answered with an error, by code');
+  const dispatcher = new Dispatcher(rpcMethods(backend), { maxBatchSize: config.rpc.limits.maxBatchSize, onError: (_m, e) => rpcErrors(1, { code: String(e.code) }) });
+
+  const journalTimer = setInterval(() => {
+    // Compaction: the journal only needs what the pool still holds.
+    if (journal.bytes > 4 * 1024 * 1024 || (pool.size === 0 && journal.bytes > 0)) void journal.rewrite([...pool.all()].map((tx) => tx.raw));
+    pool.expireQueued(Date.now(), 3 * 3600_000);
+  }, 5000);
+  journalTimer.unref();
+
+  let rpc: RpcServer | null = null;
+  let operator: OperatorServer | null = null;
+  try {
+    await network.start();
+    replicator.start();
+    rpc = await startRpcServer(dispatcher, { host: BIND_HOST, port: config.rpc.port, maxBodyBytes: 5 * 1024 * 1024, maxWsBufferedBytes: 16 * 1024 * 1024 });
+    registerHostMetrics(metrics, { engine, pool, heads, admission, replicator, network, batcher, producer, subscriptions, isActive, paused: () => paused });
+    const control = {
+      health: () => {
+        const peers = network.status();
+        const lastError = batcher?.lastError ?? null;
+        return {
+          ok: !paused && lastError === null,
+          address: key.address,
+          role: isActive() ? 'sequencer' : 'follower',
+          paused,
+          latest: Number(heads.latest),
+          safe: Number(heads.safe),
+          finalized: Number(heads.finalized),
+          pool: pool.counts(),
+          peers: { connected: peers.filter((p) => p.connected).length, known: peers.length },
+          batcher: batcher ? { lastError } : null,
+          schedule: schedule.source,
+        };
+      },
+      metrics: () => metrics.render(),
+      pause: () => {
+        paused = true;
+        log('paused by operator');
+      },
+      resume: () => {
+        paused = false;
+        log('resumed by operator');
+      },
+      peers: () => network.status(),
+    };
+    operator = await startOperatorServer(operatorApp(control, config.operator.token), BIND_HOST, config.operator.port);
+  } catch (error) {
+    await rpc?.close();
+    await network.close();
+    throw error;
+  }
+  producer.start();
+  batcher?.start();
+
+  const rpcServer = rpc;
+  const operatorServer = operator;
+  const host: Host = {
+    address: key.address,
+    rpcUrl: rpcServer.url,
+    wsUrl: rpcServer.wsUrl,
+    operatorUrl: operatorServer.url,
+    peerUrl: `ws://${BIND_HOST}:${network.port}`,
+    engine,
+    pool,
+    heads,
+    producer,
+    replicator,
+    network,
+    batcher,
+    evidence,
+    schedule,
+    get paused() {
+      return paused;
+    },
+    set paused(value: boolean) {
+      paused = value;
+    },
+    isActive,
+    stop: async () => {
+      await producer.stop();
+      await replicator.stop();
+      clearInterval(scheduleTimer);
+      clearInterval(journalTimer);
+      await batcher?.stop();
+      await rpcServer.close();
+      await operatorServer.close();
+      await network.close();
+      await journal.close();
+      await seals.close();
+      l1Provider?.destroy();
+      engine.close?.();
+    },
+  };
+  return host;
+}

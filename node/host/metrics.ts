@@ -1,0 +1,44 @@
+import type { Batcher } from '../batcher/batcher.ts';
+import type { ExecutionEngine } from '../chain/engine.ts';
+import type { Heads } from '../chain/heads.ts';
+import type { BlockProducer } from '../chain/producer.ts';
+import type { Admission } from '../mempool/admission.ts';
+import type { Mempool } from '../mempool/pool.ts';
+import type { Metrics } from '../operator/metrics.ts';
+import type { PeerNetwork } from '../replication/peer-network.ts';
+import type { Replicator } from '../replication/replicator.ts';
+import type { SubscriptionHub } from '../rpc/subscriptions.ts';
+
+export interface MetricSources {
+  engine: ExecutionEngine;
+  pool: Mempool;
+  heads: Heads;
+  admission: Admission;
+  replicator: Replicator;
+  network: PeerNetwork;
+  batcher: Batcher | null;
+  producer: BlockProducer;
+  subscriptions: SubscriptionHub;
+  isActive(): boolean;
+  paused(): boolean;
+}
+
+/** The host's gauges for /metrics (read at scrape time). */
+export function registerHostMetrics(metrics: Metrics, s: MetricSources): void {
+  metrics.gauge('l2_head_latest', 'Latest L2 block (durably stored)', () => s.heads.latest);
+  metrics.gauge('l2_head_safe', 'Safe L2 block (held by more than 2/3 of the hosts)', () => s.heads.safe);
+  metrics.gauge('l2_head_finalized', 'Finalized L2 block (its batch is final on L1)', () => s.heads.finalized);
+  metrics.gauge('l2_sequencer_active', '1 when this host is the elected sequencer of the next block', () => (s.isActive() ? 1 : 0));
+  metrics.gauge('l2_sequencer_paused', '1 when paused by the operator', () => (s.paused() ? 1 : 0));
+  metrics.gauge('l2_mempool_pending', 'Executable transactions in the pool', () => s.pool.pendingSize);
+  metrics.gauge('l2_mempool_queued', 'Transactions waiting for a nonce gap to close', () => s.pool.size - s.pool.pendingSize);
+  metrics.gauge('l2_mempool_senders', 'Senders with transactions in the pool', () => s.pool.senderCount);
+  metrics.gauge('l2_admission_accepted_total', 'Raw transactions admitted to the pool', () => s.admission.admitted);
+  metrics.gauge('l2_admission_refused_total', 'Raw transactions refused at admission', () => s.admission.refused);
+  metrics.gauge('l2_producer_failures_total', 'Block production attempts that failed', () => s.producer.failures);
+  metrics.gauge('l2_replication_refused_total', 'Blocks from peers that were refused', () => s.replicator.refused);
+  metrics.gauge('l2_replication_highest_seen', 'Highest block any peer announced', () => s.replicator.highestSeen);
+  metrics.gauge('l2_peers_connected', 'Peers with an open link', () => s.network.connectedPeers().length);
+  metrics.gauge('l2_rpc_subscriptions', 'Open eth_subscribe subscriptions', () => s.subscriptions.size);
+  metrics.gauge('l2_batcher_last_error', '1 when the last batcher pass failed', () => (s.batcher?.lastError ? 1 : 0));
+}

@@ -1,0 +1,81 @@
+import type { Hex } from '../chain/hex.ts';
+import type { SequencerSchedule } from './schedule.ts';
+
+interface EpochView {
+  number: number;
+  firstBlock: number;
+  lastBlock: number;
+  sequencer: Hex;
+}
+
+/**
+ * The schedule as the consensus layer decides it, read from its query API (GET /v1/consensus/status and
+ * /v1/consensus/epochs) and cached: lookups stay synchronous; refresh() runs on a timer and whenever a lookup
+ * misses. Epochs can be cut short by a failover, so the cache is replaced on every refresh, never merged blindly.
+ */
+export class ConsensusSchedule implements SequencerSchedule {
+  readonly source = 'consensus' as const;
+  private readonly url: string;
+  private epochs: EpochView[] = [];
+  private refreshing: Promise<void> | null = null;
+  lastError: string | null = null;
+
+  constructor(url: string) {
+    this.url = url.replace(/\/$/, '');
+  }
+
+  sequencerFor(number: bigint): Hex | null {
+    return this.find(number)?.sequencer ?? null;
+  }
+
+  epochFor(number: bigint): number | null {
+    return this.find(number)?.number ?? null;
+  }
+
+  /** Loads every epoch (paged) plus the next one from the committed consensus state. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.load()
+      .then(() => void (this.lastError = null))
+      .catch((error: unknown) => void (this.lastError = (error as Error).message))
+      .finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  private async load(): Promise<void> {
+    const epochs: EpochView[] = [];
+    let from: number | null = 0;
+    while (from !== null) {
+      const page = (await this.get(`/v1/consensus/epochs?from=${from}&limit=100`)) as { items: EpochView[]; next: number | null };
+      epochs.push(...page.items.map(view));
+      from = page.next;
+    }
+    const status = (await this.get('/v1/consensus/status')) as { epoch: EpochView; nextEpoch: EpochView | null };
+    for (const epoch of [status.epoch, status.nextEpoch]) {
+      if (!epoch) continue;
+      const at = epochs.findIndex((e) => e.number === epoch.number);
+      if (at >= 0) epochs[at] = view(epoch);
+      else epochs.push(view(epoch));
+    }
+    epochs.sort((a, b) => a.firstBlock - b.firstBlock);
+    this.epochs = epochs;
+  }
+
+  private find(number: bigint): EpochView | undefined {
+    const n = Number(number);
+    // The newest epoch covering n wins: a failover's epoch replaces the tail of the one it cut short.
+    let found: EpochView | undefined;
+    for (const epoch of this.epochs) if (epoch.firstBlock <= n && n <= epoch.lastBlock && (!found || epoch.number > found.number)) found = epoch;
+    if (!found) void this.refresh();
+    return found;
+  }
+
+  private async get(path: string): Promise<unknown> {
+    const response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(3000) });
+    if (!response.ok) throw new Error(`consensus ${path}: HTTP ${response.status}`);
+    return await response.json();
+  }
+}
+
+function view(epoch: EpochView): EpochView {
+  return { number: epoch.number, firstBlock: epoch.firstBlock, lastBlock: epoch.lastBlock, sequencer: epoch.sequencer.toLowerCase() as Hex };
+}

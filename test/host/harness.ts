@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HDNodeWallet, Mnemonic, Wallet } from 'ethers';
+import type { Hex } from '../../node/chain/hex.ts';
+import { openNativeEngine } from '../../node/chain/native-engine.ts';
+import { resolveConfig, type HostConfig } from '../../node/host/config.ts';
+import { startHost, type Host } from '../../node/host/host.ts';
+
+/** Hardhat's dev mnemonic: index 0..9 are funded in the test genesis. */
+export const MNEMONIC = 'test test test test test test test test test test test junk';
+export const L2_CHAIN_ID = 901n;
+export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
+
+export function devWallet(index: number): HDNodeWallet {
+  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${index}`);
+}
+
+/** Node keys of test sequencer hosts (distinct from the funded users). */
+export function hostKey(index: number): Hex {
+  return devWallet(100 + index).privateKey as Hex;
+}
+
+export function testGenesis(extra: string[] = []): Record<string, unknown> {
+  const alloc: Record<string, { balance: string }> = {};
+  for (let i = 0; i < 10; i++) alloc[devWallet(i).address] = { balance: '0x' + (10n ** 24n).toString(16) };
+  for (const address of extra) alloc[address] = { balance: '0x' + (10n ** 24n).toString(16) };
+  return { chainId: Number(L2_CHAIN_ID), gasLimit: 60_000_000, baseFeePerGas: 1_000_000_000, timestamp: 0, alloc };
+}
+
+export interface TestHost {
+  host: Host;
+  dataDir: string;
+  config: HostConfig;
+  stop(): Promise<void>;
+}
+
+/** A host in this process on free loopback ports with the real native chain. */
+export async function startTestHost(options: Partial<HostConfig> & { dataDir?: string; keep?: boolean } = {}): Promise<TestHost> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'host-')));
+  const nodeKey = options.nodeKey ?? hostKey(0);
+  const config = resolveConfig({
+    genesis: testGenesis(),
+    rpc: { port: 0 } as HostConfig['rpc'],
+    operator: { port: 0, token: OPERATOR_TOKEN },
+    peer: { port: 0, peers: [] },
+    sequencer: { mode: 'static', address: new Wallet(nodeKey).address.toLowerCase() as Hex },
+    producer: { blockTimeMs: 50 } as HostConfig['producer'],
+    ...options,
+    nodeKey,
+    dataDir,
+  });
+  const host = await startHost(config, { openEngine: openNativeEngine, log: () => undefined });
+  return {
+    host,
+    dataDir,
+    config,
+    stop: async () => {
+      await host.stop();
+      if (!options.keep) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
