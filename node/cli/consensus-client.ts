@@ -2,7 +2,7 @@ import { TxCode } from '../consensus/app/errors.ts';
 import type { Address, Epoch, Proposal, ProposalVote, ValidatorStatus } from '../consensus/app/types.ts';
 import { signTx, type TxPayload, type TxType } from '../consensus/txs.ts';
 import type { AnyWallet } from './config.ts';
-import { NetworkError, RefusedError, TimeoutError } from './errors.ts';
+import { NetworkError, QueryError, RefusedError, TimeoutError } from './errors.ts';
 
 /**
  * A small client of the consensus query API (/tmp/team/consensus-api.md) for the CLI, and the submission of
@@ -65,7 +65,7 @@ export class ConsensusApi {
     this.url = url;
   }
 
-  private async request<T>(action: string, path: string, init?: RequestInit): Promise<T> {
+  private async request<T>(path: string, init?: RequestInit): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${this.url}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
@@ -82,17 +82,17 @@ export class ConsensusApi {
     if (!response.ok) {
       const error = (body as { error?: { code?: string; message?: string } }).error;
       if (response.status === 502 || response.status === 503) throw new NetworkError('consensus', this.url, error?.message ?? `HTTP ${response.status}`);
-      throw new RefusedError(action, error?.code ?? `http${response.status}`, error?.message ?? `HTTP ${response.status} on ${path}`, { httpStatus: response.status });
+      throw new QueryError(response.status, error?.code ?? 'error', error?.message ?? `${init?.method ?? 'GET'} ${path} failed`);
     }
     return body as T;
   }
 
   status(): Promise<ConsensusStatusView> {
-    return this.request('status', '/v1/consensus/status');
+    return this.request('/v1/consensus/status');
   }
 
   async validators(): Promise<ValidatorView[]> {
-    return (await this.request<{ items: ValidatorView[] }>('validators', '/v1/consensus/validators')).items;
+    return (await this.request<{ items: ValidatorView[] }>('/v1/consensus/validators')).items;
   }
 
   /** Every proposal (the API pages by 100 at most). */
@@ -100,7 +100,7 @@ export class ConsensusApi {
     const items: ProposalView[] = [];
     let next: number | null = from;
     while (next !== null) {
-      const page: { items: ProposalView[]; next: number | null } = await this.request('proposals', `/v1/consensus/proposals?from=${next}&limit=100`);
+      const page: { items: ProposalView[]; next: number | null } = await this.request(`/v1/consensus/proposals?from=${next}&limit=100`);
       items.push(...page.items);
       next = page.next;
     }
@@ -108,11 +108,11 @@ export class ConsensusApi {
   }
 
   proposal(id: number): Promise<ProposalDetail> {
-    return this.request('proposal', `/v1/consensus/proposals/${id}`);
+    return this.request(`/v1/consensus/proposals/${id}`);
   }
 
-  submitTx(action: string, bytes: Uint8Array): Promise<TxResult> {
-    return this.request(action, '/v1/consensus/tx', {
+  submitTx(bytes: Uint8Array): Promise<TxResult> {
+    return this.request('/v1/consensus/tx', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ tx: `0x${Buffer.from(bytes).toString('hex')}` }),
@@ -131,7 +131,7 @@ export async function sendAppTx<T extends TxType>(api: ConsensusApi, action: str
   let nonce = firstNonce;
   for (let attempt = 0; attempt < 4; attempt++) {
     const bytes = signTx<T>(signer.privateKey, { chainId, type, nonce, payload } as Parameters<typeof signTx<T>>[1]);
-    const result = await api.submitTx(action, bytes);
+    const result = await api.submitTx(bytes);
     if (result.code === TxCode.ok) return { hash: result.hash, nonce, from: signer.address.toLowerCase() };
     const expected = result.code === TxCode.badNonce ? expectedNonceOf(result.log) : null;
     if (expected !== null && expected !== nonce) {

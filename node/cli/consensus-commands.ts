@@ -26,7 +26,7 @@ export async function consensusStatus(config: CliConfig): Promise<Report> {
     ...(nextEpoch ? [`  next epoch ${nextEpoch.number}: from L2 block ${nextEpoch.firstBlock}, sequencer ${nextEpoch.sequencer} (${nextEpoch.reason})`] : []),
     `  active sequencer ${status.activeSequencer}`,
     `  L2 heads: latest ${l2.latest ?? '-'}, safe ${l2.safe ?? '-'}, finalized ${l2.finalized ?? '-'}`,
-    `  MPC ${mpc.address ?? 'not generated yet'} (threshold ${mpc.threshold} of ${mpc.parties.length})`,
+    mpc.address ? `  MPC ${mpc.address} (threshold ${mpc.threshold} of ${mpc.parties.length})` : `  MPC not generated yet${mpc.parties.length > 0 ? ` (keygen among ${mpc.parties.length})` : ''}`,
     `  params: epoch ${params.epochLength} L2 blocks, block time ${params.blockTimeMs} ms, lock ${metis(params.minLock)} to ${metis(params.maxLock)}, reward ${metis(params.rewardPerBlock)} per block, liveness timeout ${params.livenessTimeoutMs} ms`,
     `  ${validators.length} validator${validators.length === 1 ? '' : 's'}`,
   ];

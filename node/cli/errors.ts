@@ -47,6 +47,18 @@ export class RefusedError extends Error {
   }
 }
 
+/** The consensus query API answered a request with an error (e.g. 404 for an unknown proposal). */
+export class QueryError extends Error {
+  override name = 'QueryError';
+  readonly code: string;
+  readonly httpStatus: number;
+  constructor(httpStatus: number, code: string, message: string) {
+    super(`consensus query API: ${message} (HTTP ${httpStatus} ${code})`);
+    this.code = code;
+    this.httpStatus = httpStatus;
+  }
+}
+
 /** A transaction was accepted but its effect did not show up in time (mempool accepted, block not yet seen). */
 export class TimeoutError extends Error {
   override name = 'TimeoutError';
@@ -57,10 +69,10 @@ export class TimeoutError extends Error {
   }
 }
 
-export type ExpectedError = UsageError | NetworkError | RefusedError | TimeoutError;
+export type ExpectedError = UsageError | NetworkError | RefusedError | QueryError | TimeoutError;
 
 export function isExpected(error: unknown): error is ExpectedError {
-  return error instanceof UsageError || error instanceof NetworkError || error instanceof RefusedError || error instanceof TimeoutError;
+  return error instanceof UsageError || error instanceof NetworkError || error instanceof RefusedError || error instanceof QueryError || error instanceof TimeoutError;
 }
 
 export function exitCodeOf(error: unknown): number {

@@ -1,5 +1,5 @@
 import { formatEther } from 'ethers';
-import { isExpected, NetworkError, RefusedError, TimeoutError, UsageError } from './errors.ts';
+import { isExpected, NetworkError, QueryError, RefusedError, TimeoutError, UsageError } from './errors.ts';
 
 /**
  * Every command returns a Report: the same result as lines for people and as one JSON object for scripts
@@ -65,6 +65,7 @@ export function printReport(output: Output, report: Report, json: boolean): void
 export function errorJson(error: unknown): Record<string, unknown> {
   if (error instanceof RefusedError) return { error: { kind: 'refused', action: error.action, code: error.code, message: error.message, ...error.details } };
   if (error instanceof NetworkError) return { error: { kind: 'network', target: error.target, url: error.url, message: error.message } };
+  if (error instanceof QueryError) return { error: { kind: 'query', code: error.code, httpStatus: error.httpStatus, message: error.message } };
   if (error instanceof UsageError) return { error: { kind: 'usage', message: error.message } };
   if (error instanceof TimeoutError) return { error: { kind: 'timeout', message: error.message, ...error.details } };
   return { error: { kind: 'internal', message: (error as Error)?.message ?? String(error) } };
