@@ -32,7 +32,7 @@ describe('governance (stake-weighted)', () => {
     expect(net.state.params.epochLength).toBe(25);
     // The next epoch elected after the change has the new length.
     net.produceL2(10);
-    net.until((state) => currentEpoch(state).number === 2, 20);
+    net.until((state) => currentEpoch(state).number === 1, 20);
     expect(currentEpoch(net.state)).toMatchObject({ firstBlock: 11, lastBlock: 35 });
   });
 

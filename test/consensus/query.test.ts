@@ -26,7 +26,7 @@ describe('consensus query API', () => {
     const { status, body } = await get('/v1/consensus/status');
     expect(status).toBe(200);
     expect(Object.keys(body).sort()).toEqual(['activeSequencer', 'appHash', 'chainId', 'epoch', 'height', 'l2', 'l2ChainId', 'mpc', 'nextEpoch', 'params'].sort());
-    expect(body.epoch).toMatchObject({ number: 3, reason: 'epoch' });
+    expect(body.epoch).toMatchObject({ number: 2, reason: 'epoch' });
     expect(Object.keys(body.epoch).sort()).toEqual(['firstBlock', 'lastBlock', 'number', 'reason', 'seed', 'sequencer', 'startedAtHeight']);
     expect(body.activeSequencer).toBe(body.epoch.sequencer);
     expect(body.params).toMatchObject({ epochLength: 10, minLock: '20000000000000000000000', maxLock: '100000000000000000000000' });
@@ -41,7 +41,7 @@ describe('consensus query API', () => {
     expect(epochs.body.items).toHaveLength(2);
     expect(epochs.body.next).toBe(2);
     const sequencer = await get('/v1/consensus/sequencer?l2Block=15');
-    expect(sequencer.body).toEqual({ l2Block: 15, sequencer: epochs.body.items[1].sequencer, epoch: 2 });
+    expect(sequencer.body).toEqual({ l2Block: 15, sequencer: epochs.body.items[1].sequencer, epoch: 1 });
     expect((await get('/v1/consensus/rotations')).body.items.length).toBeGreaterThanOrEqual(3);
     expect((await get('/v1/consensus/proposals')).body).toEqual({ items: [], next: null });
     const mpc = await get('/v1/consensus/mpc');

@@ -42,6 +42,10 @@ describe('consensus state machine (pure, no CometBFT)', () => {
       expect(epochs[index]!.seed).not.toBe(epochs[index - 1]!.seed);
     }
     expect(seen.length).toBeGreaterThan(0);
+    // One rewards report per closed epoch, numbered and contiguous as LockingPool.submitRewards requires.
+    const reports = net.state.mpc.sessions.filter((session) => session.purpose === 'rewards').map((session) => session.request);
+    expect(reports.length).toBeGreaterThanOrEqual(7);
+    reports.forEach((report, index) => expect(report).toMatchObject({ rewardBatchId: index + 1, startEpoch: index, endEpoch: index, blockCounts: [10] }));
   });
 
   it('agrees on the L2 head only by a supermajority of stake', () => {
@@ -120,7 +124,7 @@ describe('consensus state machine (pure, no CometBFT)', () => {
     net.online[0] = true;
     net.blocks(2);
     expect(net.state.rotations).toHaveLength(2);
-    expect(currentEpoch(net.state).number).toBe(2);
+    expect(currentEpoch(net.state).number).toBe(1);
   });
 
   it('slashes and replaces a sequencer on proof of two signed blocks at one height', () => {
@@ -138,7 +142,8 @@ describe('consensus state machine (pure, no CometBFT)', () => {
     expect(net.state.slashes).toHaveLength(1);
     expect(net.state.slashes[0]).toMatchObject({ sequencer: epoch.sequencer, reason: 'double-sign' });
     const slash = net.state.mpc.sessions.find((session) => session.purpose === 'slash')!;
-    expect(slash.request).toMatchObject({ signer: epoch.sequencer, reason: 'double-sign' });
+    const stake = BigInt(net.state.validators.find((validator) => validator.address === epoch.sequencer)!.stake);
+    expect(slash.request).toMatchObject({ signer: epoch.sequencer, reason: 'double-sign', amount: (stake / 10n).toString(), sequencerId: index + 1 });
     net.until((state) => currentEpoch(state).number === epoch.number + 1, 10);
     expect(currentEpoch(net.state)).toMatchObject({ reason: 'misbehaviour' });
     expect(currentEpoch(net.state).sequencer).not.toBe(epoch.sequencer);

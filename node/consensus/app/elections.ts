@@ -4,7 +4,7 @@ import { openSignSession } from './mpc.ts';
 import { advanceRound, maybeOpenReveals, seedIfComplete } from './randao.ts';
 import { selectWeighted, type Candidate } from './selection.ts';
 import type { Address, ConsensusState, ElectionReason, Epoch } from './types.ts';
-import { activeValidators } from './validators.ts';
+import { activeValidators, validatorByAddress } from './validators.ts';
 
 /**
  * Epoch progression. The next epoch's sequencer is elected when the agreed L2 head reaches the current epoch's
@@ -42,13 +42,17 @@ function candidatesFor(state: ConsensusState, epochNumber: number, excluded: rea
 
 function openRewardsReport(state: ConsensusState, epoch: Epoch): void {
   const blocks = Math.max(0, epoch.lastBlock - epoch.firstBlock + 1);
-  if (blocks === 0) return;
+  const sequencerId = validatorByAddress(state, epoch.sequencer)?.sequencerId;
+  const paid = blocks > 0 && sequencerId !== undefined;
+  // The fields of LockingPool.submitRewards (EIP-712 SubmitRewards): one report per closed epoch, empty ones
+  // included, because L1 requires the reported epochs to be contiguous.
   openSignSession(state, 'rewards', {
-    batchId: state.nextRewardsBatchId++,
+    rewardBatchId: state.nextRewardsBatchId++,
     startEpoch: epoch.number,
     endEpoch: epoch.number,
-    sequencers: [epoch.sequencer],
-    blocks: [blocks],
+    sequencerIds: paid ? [sequencerId] : [],
+    blockCounts: paid ? [blocks] : [],
+    sequencers: paid ? [epoch.sequencer] : [],
     rewardPerBlock: state.params.rewardPerBlock,
   });
 }
@@ -94,7 +98,15 @@ function announce(state: ConsensusState, events: AppEvent[], action: 'commitEpoc
       cut_at: cutEpoch?.lastBlock ?? null,
     }),
   );
-  openSignSession(state, 'sequencer-set', { method: action, epoch: epoch.number, startBlock: epoch.firstBlock, endBlock: epoch.lastBlock, signer: epoch.sequencer });
+  // The arguments of SequencerSet.commitEpoch(newEpoch, first, last, signer) / recommitEpoch(old, new, first, last, signer).
+  openSignSession(state, 'sequencer-set', {
+    method: action,
+    oldEpoch: cutEpoch?.number ?? null,
+    epoch: epoch.number,
+    startBlock: epoch.firstBlock,
+    endBlock: epoch.lastBlock,
+    signer: epoch.sequencer,
+  });
 }
 
 /** Runs once per block after observations and txs: finalize a due election, start the next epoch, open the next election. */

@@ -94,12 +94,15 @@ export function declareMisbehaviour(
   coolDown(state, sequencer);
   replaceIfActive(state, sequencer, 'misbehaviour');
   const validator = validatorByAddress(state, sequencer);
+  // The fields of LockingPool.slash (EIP-712 Slash(sequencerId, evidenceHash, amount)).
+  const amount = validator ? ((BigInt(validator.stake) * BigInt(state.params.slashBps)) / 10_000n).toString() : '0';
   const session = openSignSession(state, 'slash', {
     sequencerId: validator?.sequencerId ?? null,
+    evidenceHash,
+    amount,
     signer: sequencer,
     reason,
     ref,
-    evidenceHash,
     height: state.height,
   });
   state.slashes.push({ sequencer, sequencerId: validator?.sequencerId ?? -1, reason, evidenceHash, height: state.height, sessionId: session.id });

@@ -23,6 +23,7 @@ export const DEFAULT_PARAMS: Params = {
   govExecutionDelay: 100,
   govQuorumBps: 5000,
   govThresholdBps: 6667,
+  slashBps: 1000,
   schedulers: [],
   whitelist: [],
 };
@@ -50,6 +51,7 @@ export const genesisSchema = z
         govExecutionDelay: uint,
         govQuorumBps: uint.max(10_000),
         govThresholdBps: uint.max(10_000),
+        slashBps: uint.max(10_000),
         schedulers: z.array(address),
         whitelist: z.array(address),
       })
@@ -130,8 +132,9 @@ export function createGenesisState(chainId: string, initialHeight: number, appSt
   const active = activeValidators(state);
   if (active.length === 0) throw new InvalidGenesisError('no genesis validator has stake >= minLock: CometBFT needs at least one');
   const sequencer = selectWeighted(seed, active);
+  // Epoch 0 is the genesis epoch, as in the L2 SequencerSet and LockingPool's reward epochs.
   state.epochs.push({
-    number: 1,
+    number: 0,
     firstBlock: genesis.l2StartBlock,
     lastBlock: genesis.l2StartBlock + params.epochLength - 1,
     sequencer,
@@ -139,7 +142,7 @@ export function createGenesisState(chainId: string, initialHeight: number, appSt
     reason: 'genesis',
     startedAtHeight: initialHeight,
   });
-  state.rotations.push({ epoch: 1, from: null, to: sequencer, reason: 'genesis', l2StartBlock: genesis.l2StartBlock, height: initialHeight });
+  state.rotations.push({ epoch: 0, from: null, to: sequencer, reason: 'genesis', l2StartBlock: genesis.l2StartBlock, height: initialHeight });
   state.mpc.threshold = thresholdFor(state.mpc.parties.length);
   openKeygenIfNeeded(state);
   return state;

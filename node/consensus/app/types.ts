@@ -71,6 +71,8 @@ export interface Params {
   govQuorumBps: number;
   /** Fraction of yes+no power (basis points) that yes must exceed. */
   govThresholdBps: number;
+  /** Share of the stake (basis points) a proven misbehaviour slashes on L1. */
+  slashBps: number;
   /** Addresses besides validators allowed to send rotation-trigger (the edge scheduler). */
   schedulers: Address[];
   /** When non-empty, only these signer addresses may become validators. */
