@@ -108,18 +108,20 @@ async function status(config: CliConfig, only: string | undefined): Promise<Repo
   const json: Record<string, unknown> = {};
   const lines: string[] = [];
   const failures: Error[] = [];
-  for (const section of sections) {
-    try {
-      const report = section === 'l1' ? await l1Status(config) : await consensusStatus(config);
-      json[section] = report.json;
-      lines.push(...report.lines);
-    } catch (error) {
-      // One side down (e.g. the consensus layer not started yet) must not hide the other: report it, exit 1.
-      if (!isExpected(error) || sections.length === 1 || error instanceof RefusedError) throw error;
-      failures.push(error);
-      json[section] = { error: { message: error.message, ...(error instanceof NetworkError ? { url: error.url } : {}) } };
-      lines.push(`${section === 'l1' ? 'L1' : 'consensus'}: ${error.message}`);
+  const results = await Promise.allSettled(sections.map((section) => (section === 'l1' ? l1Status(config) : consensusStatus(config))));
+  for (const [index, result] of results.entries()) {
+    const section = sections[index]!;
+    if (result.status === 'fulfilled') {
+      json[section] = result.value.json;
+      lines.push(...result.value.lines);
+      continue;
     }
+    // One side down (e.g. the consensus layer not started yet) must not hide the other: report it, exit 1.
+    const error: unknown = result.reason;
+    if (!isExpected(error) || sections.length === 1 || error instanceof RefusedError) throw error;
+    failures.push(error);
+    json[section] = { error: { message: error.message, ...(error instanceof NetworkError ? { url: error.url } : {}) } };
+    lines.push(`${section === 'l1' ? 'L1' : 'consensus'}: ${error.message}`);
   }
   return { json, lines, failed: failures.length > 0 };
 }

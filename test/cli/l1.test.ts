@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonRpcProvider, NonceManager, parseEther, Wallet, type HDNodeWallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devAccount, DEVNET_ROLES } from '../../node/devnet/accounts.ts';
+import { devAccount, DEVNET_ROLES, sequencerKeys } from '../../node/devnet/accounts.ts';
 import { deployL1, SequencerStatus, type L1Deployment } from '../../node/l1/deploy.ts';
 import type { L1Node } from '../../node/l1/edr-node.ts';
 import { lockingPoolDomain, SUBMIT_REWARDS_TYPES } from '../../node/l1/typed-data.ts';
@@ -44,8 +44,8 @@ beforeAll(async () => {
   l1 = await startTestL1();
   provider = new JsonRpcProvider(l1.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
   const deployer = new NonceManager(devAccount(DEVNET_ROLES.deployer).connect(provider));
-  deployment = await deployL1({ runner: deployer, exitDelay: EXIT_DELAY, signerUpdateThrottle: 0n, whitelist: [alice.address, bob.address], mpc: mpc.address });
-  for (const owner of [alice, bob, mallory]) await (await deployment.token.mint(owner.address, FUNDS)).wait();
+  deployment = await deployL1({ runner: deployer, exitDelay: EXIT_DELAY, signerUpdateThrottle: 0n, whitelist: [alice.address, bob.address, sequencerKeys(0).owner.address], mpc: mpc.address });
+  for (const owner of [alice, bob, mallory, sequencerKeys(0).owner]) await (await deployment.token.mint(owner.address, FUNDS)).wait();
   devnetDir = mkdtempSync(join(tmpdir(), 'cli-devnet-'));
   const addresses = { chainId: Number(deployment.chainId), ...deployment.addresses, fromBlock: deployment.fromBlock };
   writeFileSync(join(devnetDir, 'l1.json'), JSON.stringify({ genesisDate: new Date().toISOString(), addresses }));
@@ -189,6 +189,21 @@ describe('operator CLI on L1', () => {
     const gone = await cli(['unlock'], keys(alice));
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('unlock refused: NoSequencerForOwner(');
+  });
+
+  it('--dev-sequencer i locks with the dev mnemonic keys of sequencer i', async () => {
+    const { owner, signer } = sequencerKeys(0);
+    const run = await cli(['lock', '--amount', '30000', '--dev-sequencer', '0', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toMatchObject({ owner: owner.address, signer: signer.address, sequencerId: '2' });
+  });
+
+  it('status with the consensus layer down still shows L1, names the consensus URL and exits 1', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const run = await cli(['status', '--consensus', closed, '--dev-sequencer', '0']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`consensus: cannot reach the consensus at ${closed}: ECONNREFUSED`);
+    expect(run.stdout).toContain('your sequencer #2: Active, stake 30000 METIS');
   });
 
   it('--locking-pool works without a devnet directory; a wrong address is named', async () => {
