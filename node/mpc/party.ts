@@ -217,7 +217,8 @@ export class MpcParty {
     if (!Number.isInteger(newThreshold) || newThreshold < 2 || newThreshold > newSet.size) {
       throw new MpcInputError(`new threshold ${newThreshold} must be an integer in 2..${newSet.size}`);
     }
-    const holder = this.held;
+    // A host outside the old set is a joiner, whatever stale share it may still keep from an earlier key.
+    const holder = oldSet.has(this.address) ? this.held : null;
     if (holder && !PartySet.equal(holder.parties, oldSet)) throw new MpcInputError('old parties differ from the set of the share held here');
     if (!newSet.has(this.address)) {
       if (!oldSet.has(this.address)) throw new MpcInputError('this host is in neither the old nor the new set');

@@ -1,11 +1,15 @@
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MpcConfigError, ShareDecryptionError } from './errors.ts';
 import type { Address } from './identity.ts';
 
-/** scrypt cost: ~50 ms per load or save, a one-off per key change. */
+/** scrypt cost: ~100 ms per load or save (off the event loop), a one-off per key change. */
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+
+function deriveKey(secret: Buffer, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(secret, salt, 32, options, (error, key) => (error ? reject(error) : resolve(key))));
+}
 
 /** Reads the operator's share-encryption secret (hex, at least 32 bytes) from the environment. */
 export function shareKeyFromEnv(env: NodeJS.ProcessEnv = process.env, name = 'MPC_SHARE_KEY'): Buffer {
@@ -52,7 +56,7 @@ export class ShareStore {
   async save(share: Buffer): Promise<void> {
     const salt = randomBytes(16);
     const iv = randomBytes(12);
-    const key = scryptSync(this.secret, salt, 32, SCRYPT);
+    const key = await deriveKey(this.secret, salt, SCRYPT);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(this.aad());
     const ct = Buffer.concat([cipher.update(share), cipher.final()]);
@@ -96,7 +100,7 @@ export class ShareStore {
     }
     if (sealed.v !== 1 || sealed.kdf !== 'scrypt') throw new ShareDecryptionError(`share file ${this.path} has an unknown format`);
     try {
-      const key = scryptSync(this.secret, Buffer.from(sealed.salt, 'hex'), 32, { N: sealed.n, r: sealed.r, p: sealed.p, maxmem: SCRYPT.maxmem });
+      const key = await deriveKey(this.secret, Buffer.from(sealed.salt, 'hex'), { N: sealed.n, r: sealed.r, p: sealed.p, maxmem: SCRYPT.maxmem });
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'hex'));
       decipher.setAAD(this.aad());
       decipher.setAuthTag(Buffer.from(sealed.tag, 'hex'));
