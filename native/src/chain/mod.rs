@@ -1,0 +1,275 @@
+//! Binding for `seq-chain`: the `Chain` class. One call per block (`executeBlock` runs on the libuv pool so the
+//! event loop keeps serving JSON-RPC); reads are synchronous and never wait for a block being executed.
+mod inputs;
+mod views;
+
+use std::sync::Arc;
+
+use alloy_primitives::{Bytes, B256};
+use napi::bindgen_prelude::{AsyncTask, BigInt, Buffer, Either, Null};
+use napi::{Env, Task};
+use napi_derive::napi;
+use seq_chain::{AppliedBlock, BlockEnv, CallOutcome, ChainOptions, Genesis, SealedBlock};
+
+use inputs::{address, b256, invalid, raw_transactions, u256_of, BlockEnvInput, CallInput, SealedBlockInput};
+use views::{data, executed_view, q, record_view, to_napi, transaction_view, ExecutedBlock, Nullable, RpcBlockView, RpcReceiptView, RpcTransactionView};
+
+/// Options of `Chain.open`.
+#[napi(object)]
+pub struct ChainOpenOptions {
+    /// Recent blocks whose state stays readable (default 128).
+    pub history: Option<u32>,
+    /// Largest raw transaction accepted in bytes (default 128 KiB).
+    pub max_tx_size: Option<u32>,
+}
+
+/// eth_call / eth_estimateGas result. `status` 'success': `output` is the return data (for estimateGas `gasUsed`
+/// is the estimate); 'revert': `output` is the revert data and `reason` its Error(string)/Panic message;
+/// 'halt': `reason` says why (out of gas, invalid opcode, ...).
+#[napi(object)]
+pub struct CallResult {
+    #[napi(ts_type = "'success' | 'revert' | 'halt'")]
+    pub status: String,
+    pub output: String,
+    pub gas_used: BigInt,
+    #[napi(ts_type = "string | null")]
+    pub reason: Nullable<String>,
+}
+
+/// The L2 chain: EVM execution (revm, Cancun), Merkle-Patricia state, redb persistence.
+/// Errors thrown carry a stable code before the colon of their message, e.g. "RootMismatch: stateRoot mismatch: ...",
+/// "InvalidTransaction: ...", "StateUnavailable: ...", "InvalidInput: ...", "InvalidGenesis: ...".
+#[napi]
+pub struct Chain {
+    inner: parking_lot::RwLock<Option<Arc<seq_chain::Chain>>>,
+}
+
+/// Which state to read: a block number, or latest when absent/null.
+fn at(block: Option<Either<BigInt, Null>>) -> napi::Result<Option<u64>> {
+    match block {
+        Some(Either::A(number)) => Ok(Some(inputs::u64_of(&number, "block number")?)),
+        _ => Ok(None),
+    }
+}
+
+#[napi]
+impl Chain {
+    /// Opens the chain stored in `dataDir`, creating it from `genesisJson` (geth-style: chainId, alloc, timestamp,
+    /// gasLimit, baseFeePerGas, extraData, mixHash, coinbase) when the directory is new. When the directory
+    /// exists, a given genesis must be the one it was created with.
+    #[napi(factory)]
+    pub fn open(data_dir: String, genesis_json: Option<String>, options: Option<ChainOpenOptions>) -> napi::Result<Self> {
+        let genesis = genesis_json.as_deref().map(Genesis::from_json).transpose().map_err(to_napi)?;
+        let mut chain_options = ChainOptions::default();
+        if let Some(options) = options {
+            if let Some(history) = options.history {
+                chain_options.history = history.max(1) as u64;
+            }
+            if let Some(size) = options.max_tx_size {
+                chain_options.max_tx_size = size as usize;
+            }
+        }
+        let inner = seq_chain::Chain::open(data_dir, genesis.as_ref(), chain_options).map_err(to_napi)?;
+        Ok(Self { inner: parking_lot::RwLock::new(Some(Arc::new(inner))) })
+    }
+
+    #[napi(getter)]
+    pub fn chain_id(&self) -> napi::Result<BigInt> {
+        Ok(self.chain()?.chain_id().into())
+    }
+
+    #[napi]
+    pub fn latest_number(&self) -> napi::Result<BigInt> {
+        Ok(self.chain()?.latest_number().into())
+    }
+
+    /// Base fee (wei) the next block uses unless its env says otherwise.
+    #[napi]
+    pub fn next_base_fee(&self) -> napi::Result<BigInt> {
+        Ok(self.chain()?.next_base_fee().into())
+    }
+
+    /// Releases the store (after any block still executing); every later call throws "Closed: ...".
+    #[napi]
+    pub fn close(&self) {
+        self.inner.write().take();
+    }
+
+    /// Builds the next block from `rawTxs` (EIP-2718 bytes, in order) on the libuv pool: decodes and recovers
+    /// in parallel, executes, leaves invalid transactions out (reported in `rejected`), commits atomically.
+    #[napi(ts_return_type = "Promise<ExecutedBlock>")]
+    pub fn execute_block(&self, env: BlockEnvInput, raw_txs: Vec<Either<Buffer, String>>) -> napi::Result<AsyncTask<BuildTask>> {
+        Ok(AsyncTask::new(BuildTask { chain: self.chain()?, env: self.check_env(&env)?, raw: raw_transactions(raw_txs)? }))
+    }
+
+    /// `executeBlock` on the calling thread.
+    #[napi]
+    pub fn execute_block_sync(&self, env: BlockEnvInput, raw_txs: Vec<Either<Buffer, String>>) -> napi::Result<ExecutedBlock> {
+        let env = self.check_env(&env)?;
+        let block = self.chain()?.build_block(&env, &raw_transactions(raw_txs)?).map_err(to_napi)?;
+        executed_view(&block)
+    }
+
+    /// Follower mode: re-executes a block from the sequencer on the libuv pool and applies it only if every
+    /// transaction is valid and hash and roots match; otherwise rejects and changes nothing.
+    #[napi(ts_return_type = "Promise<ExecutedBlock>")]
+    pub fn verify_and_apply(&self, block: SealedBlockInput) -> napi::Result<AsyncTask<VerifyTask>> {
+        Ok(AsyncTask::new(VerifyTask { chain: self.chain()?, block: block.to_sealed()? }))
+    }
+
+    /// `verifyAndApply` on the calling thread.
+    #[napi]
+    pub fn verify_and_apply_sync(&self, block: SealedBlockInput) -> napi::Result<ExecutedBlock> {
+        let applied = self.chain()?.verify_and_apply(&block.to_sealed()?).map_err(to_napi)?;
+        executed_view(&applied)
+    }
+
+    /// The block as followers receive it (for replication and catch-up), or null.
+    #[napi(ts_return_type = "SealedBlockInput | null")]
+    pub fn sealed_block(&self, number: BigInt) -> napi::Result<Nullable<SealedBlockInput>> {
+        let block = self.chain()?.sealed_block(inputs::u64_of(&number, "number")?).map_err(to_napi)?;
+        Ok(block.as_ref().map(views::sealed_view).map_or(Either::B(Null), Either::A))
+    }
+
+    /// Balance in wei as a 0x-quantity, at `block` (latest when null).
+    #[napi]
+    pub fn get_balance(&self, address_hex: String, block: Option<Either<BigInt, Null>>) -> napi::Result<String> {
+        let record = self.chain()?.account(address(&address_hex)?, at(block)?).map_err(to_napi)?;
+        Ok(q(record.map(|r| r.balance).unwrap_or_default()))
+    }
+
+    #[napi]
+    pub fn get_nonce(&self, address_hex: String, block: Option<Either<BigInt, Null>>) -> napi::Result<String> {
+        let record = self.chain()?.account(address(&address_hex)?, at(block)?).map_err(to_napi)?;
+        Ok(q(record.map_or(0, |r| r.nonce)))
+    }
+
+    #[napi]
+    pub fn get_code(&self, address_hex: String, block: Option<Either<BigInt, Null>>) -> napi::Result<String> {
+        Ok(data(self.chain()?.code(address(&address_hex)?, at(block)?).map_err(to_napi)?))
+    }
+
+    /// The 32-byte slot value (0x + 64 hex digits).
+    #[napi]
+    pub fn get_storage(&self, address_hex: String, slot: String, block: Option<Either<BigInt, Null>>) -> napi::Result<String> {
+        let slot = b256(&slot).or_else(|_| {
+            // Also accept short quantities such as "0x0".
+            let value: BigInt = alloy_primitives::U256::from_str_radix(slot.trim_start_matches("0x"), 16)
+                .map_err(|_| invalid(format!("not a slot: {slot}")))
+                .map(|v| BigInt { sign_bit: false, words: v.as_limbs().to_vec() })?;
+            Ok::<B256, napi::Error>(B256::from(u256_of(&value, "slot")?))
+        })?;
+        let value = self.chain()?.storage(address(&address_hex)?, slot.into(), at(block)?).map_err(to_napi)?;
+        Ok(data(B256::from(value)))
+    }
+
+    #[napi]
+    pub fn call(&self, request: CallInput, block: Option<Either<BigInt, Null>>) -> napi::Result<CallResult> {
+        Ok(call_result(self.chain()?.call(&request.to_request()?, at(block)?).map_err(to_napi)?))
+    }
+
+    /// geth's algorithm: run at the cap, then binary-search the least gas that succeeds. A call that reverts even
+    /// with all the gas returns status 'revert'; one that never fits throws "GasExceedsAllowance: ...".
+    #[napi]
+    pub fn estimate_gas(&self, request: CallInput, block: Option<Either<BigInt, Null>>) -> napi::Result<CallResult> {
+        Ok(call_result(self.chain()?.estimate_gas(&request.to_request()?, at(block)?).map_err(to_napi)?))
+    }
+
+    #[napi(ts_return_type = "RpcBlockView | null")]
+    pub fn get_block_by_number(&self, number: BigInt) -> napi::Result<Nullable<RpcBlockView>> {
+        let record = self.chain()?.block(inputs::u64_of(&number, "number")?).map_err(to_napi)?;
+        Ok(record.as_ref().map(record_view).map_or(Either::B(Null), Either::A))
+    }
+
+    #[napi(ts_return_type = "RpcBlockView | null")]
+    pub fn get_block_by_hash(&self, hash: String) -> napi::Result<Nullable<RpcBlockView>> {
+        let record = self.chain()?.block_by_hash(b256(&hash)?).map_err(to_napi)?;
+        Ok(record.as_ref().map(record_view).map_or(Either::B(Null), Either::A))
+    }
+
+    /// Every receipt of a block in order (with logs and their block-wide indices), or null.
+    #[napi(ts_return_type = "RpcReceiptView[] | null")]
+    pub fn get_block_receipts(&self, number: BigInt) -> napi::Result<Nullable<Vec<RpcReceiptView>>> {
+        let number = inputs::u64_of(&number, "number")?;
+        let (Some(record), Some(receipts)) = (self.chain()?.block(number).map_err(to_napi)?, self.chain()?.receipts(number).map_err(to_napi)?) else {
+            return Ok(Either::B(Null));
+        };
+        Ok(Either::A(views::block_receipts_view(number, record.hash, &record.transactions, &receipts)?))
+    }
+
+    #[napi(ts_return_type = "RpcReceiptView | null")]
+    pub fn get_receipt(&self, tx_hash: String) -> napi::Result<Nullable<RpcReceiptView>> {
+        match self.chain()?.receipt(b256(&tx_hash)?).map_err(to_napi)? {
+            Some(record) => Ok(Either::A(views::receipt_record_view(&record)?)),
+            None => Ok(Either::B(Null)),
+        }
+    }
+
+    #[napi(ts_return_type = "RpcTransactionView | null")]
+    pub fn get_transaction(&self, tx_hash: String) -> napi::Result<Nullable<RpcTransactionView>> {
+        let Some(tx) = self.chain()?.transaction(b256(&tx_hash)?).map_err(to_napi)? else { return Ok(Either::B(Null)) };
+        let base_fee = self.chain()?.header(tx.block_number).map_err(to_napi)?.and_then(|h| h.base_fee_per_gas).unwrap_or_default();
+        Ok(Either::A(transaction_view(&tx, base_fee)))
+    }
+
+    fn chain(&self) -> napi::Result<Arc<seq_chain::Chain>> {
+        self.inner.read().clone().ok_or_else(|| napi::Error::new(napi::Status::GenericFailure, "Closed: the chain was closed"))
+    }
+
+    fn check_env(&self, env: &BlockEnvInput) -> napi::Result<BlockEnv> {
+        if let Some(number) = env.number()? {
+            let next = self.chain()?.latest_number() + 1;
+            if number != next {
+                return Err(invalid(format!("block number {number} is not the next block {next}")));
+            }
+        }
+        env.to_env()
+    }
+}
+
+fn call_result(outcome: CallOutcome) -> CallResult {
+    match outcome {
+        CallOutcome::Success { output, gas_used } => CallResult { status: "success".into(), output: data(output), gas_used: gas_used.into(), reason: Either::B(Null) },
+        CallOutcome::Revert { output, reason, gas_used } => {
+            CallResult { status: "revert".into(), output: data(output), gas_used: gas_used.into(), reason: reason.map_or(Either::B(Null), Either::A) }
+        }
+        CallOutcome::Halt { reason, gas_used } => CallResult { status: "halt".into(), output: "0x".into(), gas_used: gas_used.into(), reason: Either::A(reason) },
+    }
+}
+
+pub struct BuildTask {
+    chain: Arc<seq_chain::Chain>,
+    env: BlockEnv,
+    raw: Vec<Bytes>,
+}
+
+impl Task for BuildTask {
+    type Output = AppliedBlock;
+    type JsValue = ExecutedBlock;
+
+    fn compute(&mut self) -> napi::Result<AppliedBlock> {
+        self.chain.build_block(&self.env, &self.raw).map_err(to_napi)
+    }
+
+    fn resolve(&mut self, _env: Env, output: AppliedBlock) -> napi::Result<ExecutedBlock> {
+        executed_view(&output)
+    }
+}
+
+pub struct VerifyTask {
+    chain: Arc<seq_chain::Chain>,
+    block: SealedBlock,
+}
+
+impl Task for VerifyTask {
+    type Output = AppliedBlock;
+    type JsValue = ExecutedBlock;
+
+    fn compute(&mut self) -> napi::Result<AppliedBlock> {
+        self.chain.verify_and_apply(&self.block).map_err(to_napi)
+    }
+
+    fn resolve(&mut self, _env: Env, output: AppliedBlock) -> napi::Result<ExecutedBlock> {
+        executed_view(&output)
+    }
+}
