@@ -108,15 +108,22 @@ export function openNativeEngine(dir: string, genesis: Record<string, unknown>):
   return new NativeEngine(Chain.open(dir, JSON.stringify(genesis)));
 }
 
+/** Native read/call errors in the words wallets match on (geth's), so ethers and viem classify them. */
 function read<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
     const message = (error as Error).message ?? String(error);
-    if (message.startsWith('StateUnavailable')) throw new StateUnavailableError(message.slice(message.indexOf(':') + 1).trim());
-    if (message.startsWith('GasExceedsAllowance')) throw new ExecutionFailedError(message.slice(message.indexOf(':') + 1).trim());
-    if (message.startsWith('InvalidInput') || message.startsWith('InvalidTransaction') || message.startsWith('Call')) {
-      throw new ExecutionFailedError(message.slice(message.indexOf(':') + 1).trim());
+    const code = message.slice(0, message.indexOf(':'));
+    const detail = message.slice(message.indexOf(':') + 1).trim();
+    if (code === 'StateUnavailable') throw new StateUnavailableError(detail);
+    if (code === 'GasExceedsAllowance' || code === 'InvalidInput' || code === 'InvalidTransaction' || code === 'CallFailed') {
+      if (/lack of funds|insufficient funds|overflow payment/i.test(detail)) throw new ExecutionFailedError(`insufficient funds for gas * price + value: ${detail}`);
+      if (/call gas cost .* exceeds the gas limit|gas floor/i.test(detail)) throw new ExecutionFailedError(`intrinsic gas too low: ${detail}`);
+      if (/nonce .*too low|nonce too low/i.test(detail)) throw new ExecutionFailedError(`nonce too low: ${detail}`);
+      if (/nonce .*too high|nonce too high/i.test(detail)) throw new ExecutionFailedError(`nonce too high: ${detail}`);
+      if (/gas price is less than basefee|fee cap.*base fee/i.test(detail)) throw new ExecutionFailedError(`max fee per gas less than block base fee: ${detail}`);
+      throw new ExecutionFailedError(detail);
     }
     throw error;
   }

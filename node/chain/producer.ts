@@ -8,14 +8,18 @@ import type { NodeKey } from './node-key.ts';
 import type { SealStore } from './seal-store.ts';
 
 export interface ProducerConfig {
-  /** A block at least this often while there are transactions (or always, with emptyBlocks). */
+  /** A block at least this often while there are transactions. */
   blockTimeMs: number;
   /** Size target: a block is cut early once this many transactions wait. */
   maxBlockTxs: number;
   maxBlockBytes: number;
   /** 0 keeps the parent's (the genesis gas limit). */
   gasLimit: bigint;
-  emptyBlocks: boolean;
+  /**
+   * An empty block after this long without transactions (0: never). Clients such as ethers' tx.wait() watch for
+   * new blocks, so a chain that goes silent would leave them waiting.
+   */
+  emptyBlockIntervalMs: number;
   beneficiary: Hex;
 }
 
@@ -24,7 +28,7 @@ export const DEFAULT_PRODUCER_CONFIG: Omit<ProducerConfig, 'beneficiary'> = {
   maxBlockTxs: 5000,
   maxBlockBytes: 4 * 1024 * 1024,
   gasLimit: 0n,
-  emptyBlocks: false,
+  emptyBlockIntervalMs: 1000,
 };
 
 export interface ProducedBlock {
@@ -58,6 +62,7 @@ export class BlockProducer {
   /** The block being executed, if any: production is strictly one block at a time. */
   private inFlight: Promise<ProducedBlock | null> | null = null;
   private lastTimestamp: bigint;
+  private lastBlockAt = 0;
   produced = 0;
   failures = 0;
 
@@ -65,6 +70,7 @@ export class BlockProducer {
     this.deps = deps;
     const head = deps.engine.getBlockByNumber(deps.heads.latest);
     this.lastTimestamp = head ? BigInt(head.timestamp) : 0n;
+    this.lastBlockAt = deps.now();
     deps.pool.baseFee = deps.engine.nextBaseFee();
   }
 
@@ -109,8 +115,10 @@ export class BlockProducer {
     pool.baseFee = baseFee;
     const gasLimit = config.gasLimit || BigInt(engine.getBlockByNumber(heads.latest)?.gasLimit ?? 30_000_000);
     const txs = pool.selectForBlock({ baseFee, gasLimit, maxTxs: config.maxBlockTxs, maxBytes: config.maxBlockBytes });
-    if (txs.length === 0 && !config.emptyBlocks) return null;
-    const nowSeconds = BigInt(Math.floor(this.deps.now() / 1000));
+    const now = this.deps.now();
+    if (txs.length === 0 && (config.emptyBlockIntervalMs === 0 || now - this.lastBlockAt < config.emptyBlockIntervalMs)) return null;
+    this.lastBlockAt = now;
+    const nowSeconds = BigInt(Math.floor(now / 1000));
     const timestamp = nowSeconds > this.lastTimestamp ? nowSeconds : this.lastTimestamp;
     const executed = await engine.executeBlock({ number, timestamp, beneficiary: config.beneficiary, gasLimit: config.gasLimit }, txs.map((tx) => tx.raw));
     this.lastTimestamp = timestamp;

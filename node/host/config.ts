@@ -28,7 +28,7 @@ export interface HostConfig {
   sequencer: { mode: 'static'; address: Hex } | { mode: 'consensus'; url: string };
   /** Host weights for the safe head (equal until the consensus layer supplies stake): address -> weight. */
   weights?: Record<string, string | number>;
-  producer: { blockTimeMs: number; maxBlockTxs: number; maxBlockBytes: number; emptyBlocks: boolean };
+  producer: { blockTimeMs: number; maxBlockTxs: number; maxBlockBytes: number; emptyBlockIntervalMs: number };
   pool: PoolConfig;
   /** Batches to L1; absent disables batching (e.g. an RPC-only replica). */
   batcher: null | (BatcherConfig & {

@@ -48,7 +48,12 @@ export function stateMethods(backend: RpcBackend): MethodTable {
       const [tx, tag, overrides] = positional(params, 1, 3);
       if (overrides != null) throw new InvalidParamsError('state overrides are not supported');
       const request = callArgs(tx);
-      const outcome = engine.estimateGas(request, resolveStateBlock(blockRef(tag ?? 'latest'), engine, heads));
+      const block = resolveStateBlock(blockRef(tag ?? 'latest'), engine, heads);
+      // geth's own pre-check: a value the sender cannot cover is "insufficient funds", whatever gas is offered.
+      if (request.from && request.value && request.value > engine.getAccount(request.from, block).balance) {
+        throw new ExecutionFailedError('insufficient funds for transfer');
+      }
+      const outcome = engine.estimateGas(request, block);
       outputOf(outcome);
       return quantity((outcome as { gasUsed: bigint }).gasUsed);
     },
