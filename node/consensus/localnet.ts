@@ -66,6 +66,8 @@ export interface InitLocalnetOptions {
   appState: (keys: ValidatorKeyInfo[]) => unknown;
   timeouts?: Partial<ConsensusTimeouts>;
   logLevel?: string;
+  /** Node i's folder (default <dir>/node<i>): its CometBFT home is <folder>/cometbft, its app data <folder>/app. */
+  nodeDir?: (index: number) => string;
 }
 
 function setToml(text: string, section: string | null, key: string, value: string): string {
@@ -118,12 +120,21 @@ function configure(home: string, ports: NodePorts, peers: string, timeouts: Cons
   writeFileSync(file, text);
 }
 
+/**
+ * Configures a CometBFT home created by `cometbft init` (loopback listeners, peers, timeouts), e.g. for a validator
+ * that joins an existing localnet later with a copy of its genesis.json.
+ */
+export function configureCometHome(home: string, ports: NodePorts, persistentPeers: string, timeouts: Partial<ConsensusTimeouts> = {}, logLevel = 'error'): void {
+  configure(home, ports, persistentPeers, { ...LOOPBACK_TIMEOUTS, ...timeouts }, logLevel);
+}
+
 /** Creates the homes, keys, shared genesis and configs. Refuses to overwrite an existing localnet. */
 export function initLocalnet(options: InitLocalnetOptions): Localnet {
   if (existsSync(join(options.dir, 'localnet.json'))) throw new Error(`${options.dir} already holds a localnet`);
   mkdirSync(options.dir, { recursive: true });
   const timeouts = { ...LOOPBACK_TIMEOUTS, ...options.timeouts };
-  const homes = options.ports.map((_, index) => join(options.dir, `node${index}`, 'cometbft'));
+  const nodeDir = options.nodeDir ?? ((index: number) => join(options.dir, `node${index}`));
+  const homes = options.ports.map((_, index) => join(nodeDir(index), 'cometbft'));
   const keys: ValidatorKeyInfo[] = homes.map((home, index) => {
     execFileSync(COMETBFT_BIN, ['init', '--home', home], { stdio: 'ignore' });
     const key = JSON.parse(readFileSync(join(home, 'config', 'priv_validator_key.json'), 'utf8')) as { address: string; pub_key: { value: string } };
@@ -153,7 +164,7 @@ export function initLocalnet(options: InitLocalnetOptions): Localnet {
   });
   const manifest: Manifest = {
     chainId: options.chainId,
-    nodes: homes.map((home, index) => ({ home, dataDir: join(options.dir, `node${index}`, 'app'), ports: options.ports[index]!, key: keys[index]! })),
+    nodes: homes.map((home, index) => ({ home, dataDir: join(nodeDir(index), 'app'), ports: options.ports[index]!, key: keys[index]! })),
   };
   writeFileSync(join(options.dir, 'localnet.json'), JSON.stringify(manifest, null, 2));
   return new Localnet(options.dir, manifest);

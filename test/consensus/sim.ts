@@ -65,14 +65,14 @@ export class SimNet {
     this.l2Head = Math.max(this.l2Head, upTo);
   }
 
-  block(txs: Uint8Array[] = []): BlockResult {
+  block(txs: Uint8Array[] = [], misbehaviour: { cometAddress: string; height: number }[] = []): BlockResult {
     const votes = this.observers.flatMap((observer, index) =>
       this.online[index]
         ? [{ cometAddress: cometKey(index).address, extension: buildVoteExtension(this.state, { cometAddress: cometKey(index).address, randaoKey: this.randaoKeys[index]!, observer }) }]
         : [],
     );
     const next = structuredClone(this.state);
-    const result = applyBlock(next, { height: this.state.height + 1, votes, txs });
+    const result = applyBlock(next, { height: this.state.height + 1, votes, txs, misbehaviour });
     this.state = next;
     this.hashes.push(result.appHash);
     this.lastResult = result;

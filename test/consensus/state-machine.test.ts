@@ -152,6 +152,19 @@ describe('consensus state machine (pure, no CometBFT)', () => {
     expect(net.state.slashes).toHaveLength(1);
   });
 
+  it('slashes a validator CometBFT caught equivocating (DuplicateVoteEvidence), once', () => {
+    const net = new SimNet(STAKES);
+    net.produceL2(3);
+    net.blocks(3);
+    const epoch = currentEpoch(net.state);
+    const index = STAKES.findIndex((_, candidate) => signer(candidate).address.toLowerCase() === epoch.sequencer);
+    const offence = { cometAddress: cometKey(index).address, height: 2 };
+    net.block([], [offence]);
+    net.block([], [offence]);
+    expect(net.state.slashes).toMatchObject([{ sequencer: epoch.sequencer, reason: 'duplicate-vote' }]);
+    net.until((state) => currentEpoch(state).reason === 'misbehaviour', 10);
+  });
+
   it('ignores forged double-sign evidence (signature by someone else)', () => {
     const net = new SimNet(STAKES);
     net.produceL2(3);

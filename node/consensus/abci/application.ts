@@ -1,4 +1,4 @@
-import { Request, Response, ResponseProcessProposal_ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus, CheckTxType, type Event } from 'cosmjs-types/tendermint/abci/types';
+import { MisbehaviorType, Request, Response, ResponseProcessProposal_ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus, CheckTxType, type Event } from 'cosmjs-types/tendermint/abci/types';
 import { applyBlock, appHashOf, type BlockResult } from '../app/block.ts';
 import { TxRejectedError } from '../app/errors.ts';
 import type { AppEvent } from '../app/events.ts';
@@ -11,7 +11,7 @@ import { answerQuery, type CommittedView } from '../query/routes.ts';
 import type { StateStore } from '../store.ts';
 import { decodeTx } from '../txs.ts';
 import { buildVoteExtension, type LocalValidator } from './extend-vote.ts';
-import { carriesExtensions, decodeInjectedCommit, encodeInjectedCommit, extensionsOf, injectedCommitProblem, isInjectedTx } from './injected-commit.ts';
+import { carriesExtensions, cometAddressHex, decodeInjectedCommit, encodeInjectedCommit, extensionsOf, injectedCommitProblem, isInjectedTx } from './injected-commit.ts';
 
 export const APP_VERSION = 1n;
 
@@ -205,7 +205,10 @@ export class ConsensusApplication {
       }
     }
     const appTxs = injected ? request.txs.slice(1) : request.txs;
-    const result = applyBlock(state, { height, votes, txs: appTxs });
+    const misbehaviour = request.misbehavior
+      .filter((offence) => offence.type === MisbehaviorType.DUPLICATE_VOTE)
+      .map((offence) => ({ cometAddress: cometAddressHex(offence.validator.address), height: Number(offence.height) }));
+    const result = applyBlock(state, { height, votes, txs: appTxs, misbehaviour });
     this.pending = { state, result };
     const txResults = result.txResults.map((txResult) => ({ code: txResult.code, log: txResult.log, events: toAbciEvents(txResult.events), codespace: txResult.code ? 'consensus' : '' }));
     return {

@@ -4,7 +4,7 @@ import { progressEpochs } from './elections.ts';
 import { TxRejectedError } from './errors.ts';
 import type { AppEvent } from './events.ts';
 import type { VoteExtension } from './extension.ts';
-import { replaceIneligibleSequencer, settleAccusations } from './faults.ts';
+import { declareMisbehaviour, replaceIneligibleSequencer, settleAccusations } from './faults.ts';
 import { processProposals } from './governance.ts';
 import { syncMpcParties } from './mpc.ts';
 import { applyObservations, type ObservedVote } from './observations.ts';
@@ -18,6 +18,8 @@ export interface BlockInput {
   /** Vote extensions of the previous height, by CometBFT validator address (uppercase hex). */
   votes: { cometAddress: string; extension: VoteExtension }[];
   txs: Uint8Array[];
+  /** CometBFT's verified evidence of consensus-key equivocation (DuplicateVoteEvidence), by validator address. */
+  misbehaviour?: { cometAddress: string; height: number }[];
 }
 
 export interface TxResult {
@@ -52,6 +54,14 @@ export function applyBlock(state: ConsensusState, input: BlockInput): BlockResul
     if (validator) observed.push({ validator: validator.address, extension: vote.extension });
   }
   applyObservations(state, observed, events);
+
+  for (const offence of input.misbehaviour ?? []) {
+    const validator = validatorByCometAddress(state, offence.cometAddress);
+    const key = `${offence.cometAddress}:consensus:${offence.height}`;
+    if (!validator || state.punished.includes(key)) continue;
+    state.punished.push(key);
+    declareMisbehaviour(state, validator.address, 'duplicate-vote', digestOf({ duplicateVote: offence }), `consensus:${offence.height}`, events);
+  }
 
   const txResults = input.txs.map((bytes): TxResult => {
     const txEvents: AppEvent[] = [];

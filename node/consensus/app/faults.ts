@@ -6,7 +6,7 @@ import type { Evidence } from './extension.ts';
 import { recoverL2BlockSigner } from './l2-block-signature.ts';
 import { openSignSession } from './mpc.ts';
 import { isSupermajority } from './tally.ts';
-import type { Address, ConsensusState } from './types.ts';
+import type { Address, ConsensusState, MisbehaviourReason } from './types.ts';
 import { powerOf, totalPower, validatorByAddress } from './validators.ts';
 
 /**
@@ -86,7 +86,7 @@ export function declareLivenessFault(state: ConsensusState, sequencer: Address, 
 export function declareMisbehaviour(
   state: ConsensusState,
   sequencer: Address,
-  reason: 'double-sign' | 'invalid-batch',
+  reason: MisbehaviourReason,
   evidenceHash: `0x${string}`,
   ref: string,
   events: AppEvent[],

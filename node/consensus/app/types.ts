@@ -188,10 +188,13 @@ export interface Accusation {
   height: number;
 }
 
+/** double-sign: two sealed L2 blocks at one height; invalid-batch: refused by >2/3; duplicate-vote: CometBFT equivocation evidence. */
+export type MisbehaviourReason = 'double-sign' | 'invalid-batch' | 'duplicate-vote';
+
 export interface SlashRecord {
   sequencer: Address;
   sequencerId: number;
-  reason: 'double-sign' | 'invalid-batch';
+  reason: MisbehaviourReason;
   evidenceHash: Hex;
   height: number;
   sessionId: number;
