@@ -88,6 +88,20 @@ describe('ABCI application: vote extensions into blocks', () => {
     expect(app.verifyVoteExtension(new TextEncoder().encode(extra)).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.REJECT);
   });
 
+  it('ABCI Query serves the query API paths with the same JSON', () => {
+    const app = application();
+    const status = app.query('/v1/consensus/status', new Uint8Array());
+    expect(status.code).toBe(0);
+    expect(JSON.parse(new TextDecoder().decode(status.value))).toMatchObject({ chainId: CHAIN, epoch: { number: 0 } });
+    const sequencer = app.query('/v1/consensus/sequencer?l2Block=3', new Uint8Array());
+    expect(JSON.parse(new TextDecoder().decode(sequencer.value))).toMatchObject({ l2Block: 3, epoch: 0 });
+    const viaData = app.query('/v1/consensus/sequencer', new TextEncoder().encode('l2Block=4'));
+    expect(JSON.parse(new TextDecoder().decode(viaData.value))).toMatchObject({ l2Block: 4 });
+    const missing = app.query('/v1/consensus/sequencer?l2Block=999999', new Uint8Array());
+    expect(missing.code).toBe(404);
+    expect(missing.log).toMatch(/no sequencer is elected/);
+  });
+
   it('FinalizeBlock + Commit: the same block gives the same app hash on two nodes', () => {
     const results = [application(), application()].map((app) => {
       const commit = extendedCommit();

@@ -39,7 +39,14 @@ describe('4-validator CometBFT localnet', () => {
   });
 
   it('rotates the sequencer every epoch, and every node agrees on the schedule', async () => {
+    const changes: string[] = [];
+    const wsUrl = `${net.localnet.rpcUrl(1).replace('http', 'ws')}/websocket`;
+    const unsubscribe = clients[1]!.subscribe((change) => changes.push(`${change.kind}:${change.status.epoch.number}`), { cometWsUrl: wsUrl });
     await waitFor('three epoch rotations', async () => (await clients[0]!.rotations()).items.filter((rotation) => rotation.reason === 'epoch').length >= 3, 30_000);
+    unsubscribe();
+    // The subscriber saw the rotations as they were committed (CometBFT NewBlock over its websocket).
+    expect(changes.filter((change) => change.startsWith('epoch:')).length).toBeGreaterThanOrEqual(2);
+    expect(changes.filter((change) => change.startsWith('height:')).length).toBeGreaterThan(5);
     const epochs = (await clients[0]!.epochs({ limit: 100 })).items;
     for (let index = 1; index < epochs.length; index++) expect(epochs[index]!.firstBlock).toBe(epochs[index - 1]!.lastBlock + 1);
     const first = epochs.slice(0, 3);
