@@ -8,6 +8,7 @@ import type { RpcRequest, RpcResponse } from './jsonrpc.ts';
 //   - blocks by number, transactions and receipts once their block is finalized on L1 (no reorg can touch them).
 // Null answers ("not found yet") are never cached.
 
+export const RPC_CACHE_NAME = 'rpc-immutable';
 const ORIGIN = 'https://rpc-cache.edge.internal';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 

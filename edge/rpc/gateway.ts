@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { readConfig, type Env } from '../env.ts';
-import { RpcCache, isCacheable, isImmutableAnswer } from './cache.ts';
+import { RPC_CACHE_NAME, RpcCache, isCacheable, isImmutableAnswer } from './cache.ts';
 import { ErrorCode, RpcError, errorResponse, resultResponse, type RpcId, type RpcResponse } from './jsonrpc.ts';
 import { clientKey, limitRequest, limitTransactions } from './limit.ts';
 import { forwardReads, forwardWrites, type Outbound } from './route.ts';
@@ -32,19 +32,20 @@ async function serve(c: GatewayContext): Promise<Response> {
   const config = readConfig(c.env);
   const client = clientKey(c.req.raw);
 
-  const budget = await limitRequest(c.env.RPC_LIMITER, client);
+  // The budget check, the body and the routing table do not depend on each other: wait for all three at once.
+  const [budget, parsed, table] = await Promise.all([
+    limitRequest(c.env.RPC_LIMITER, client),
+    readEnvelope(c.req.raw, config.maxBodyBytes, config.maxBatch),
+    loadRoutingTable(c.env.DB, config.routingCacheMs),
+  ]);
   if (!budget.ok) return refuse(c, 429, new RpcError(ErrorCode.limitExceeded, `rate limit exceeded for ${client}: retry in ${budget.retryAfter} s`), budget.retryAfter);
-
-  let envelope: Envelope;
-  try {
-    envelope = parseEnvelope(await readBody(c.req.raw, config.maxBodyBytes), config.maxBatch);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) return refuse(c, 413, new RpcError(ErrorCode.limitExceeded, error.message));
-    if (error instanceof RpcError) return refuse(c, 400, error);
-    throw error;
+  if ('error' in parsed) {
+    if (parsed.error instanceof BodyTooLargeError) return refuse(c, 413, new RpcError(ErrorCode.limitExceeded, parsed.error.message));
+    if (parsed.error instanceof RpcError) return refuse(c, 400, parsed.error);
+    throw parsed.error;
   }
+  const { envelope } = parsed;
 
-  const table = await loadRoutingTable(c.env.DB, config.routingCacheMs);
   const slots = envelope.items.map((raw, index): Slot => {
     const notification = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('id' in raw);
     try {
@@ -67,8 +68,10 @@ async function serve(c: GatewayContext): Promise<Response> {
     }
   }
 
-  const cache = table.l2ChainId === null ? null : new RpcCache(await caches.open('rpc-immutable'), table.l2ChainId);
   const reads = slots.filter((slot) => slot.kind === 'read');
+  // Opening the cache costs a round trip to the cache service: only when some call could be in it.
+  const cacheable = reads.some((slot) => isCacheable((slot.outbound as Outbound).request, table.finalized));
+  const cache = table.l2ChainId === null || !cacheable ? null : new RpcCache(await caches.open(RPC_CACHE_NAME), table.l2ChainId);
   if (cache) {
     await Promise.all(
       reads.map(async (slot) => {
@@ -109,6 +112,14 @@ async function serve(c: GatewayContext): Promise<Response> {
   const answers = slots.filter((slot) => !slot.notification).map((slot) => slot.answer as RpcResponse);
   if (answers.length === 0) return c.body(null, 204);
   return c.json(envelope.batch ? answers : answers[0]);
+}
+
+async function readEnvelope(request: Request, maxBytes: number, maxBatch: number): Promise<{ envelope: Envelope } | { error: unknown }> {
+  try {
+    return { envelope: parseEnvelope(await readBody(request, maxBytes), maxBatch) };
+  } catch (error) {
+    return { error };
+  }
 }
 
 /** Refuses the whole request: an HTTP status for proxies and a JSON-RPC error for wallets. */

@@ -51,7 +51,10 @@ const Hosts: FC<{ status: Status; now: number }> = ({ status, now }) => (
           <td>
             <code title={host.address}>{short(host.address)}</code>
           </td>
-          <td>{host.active ? <span class="pill">active</span> : host.status}</td>
+          <td>
+            {host.active ? <span class="pill">sequencing</span> : 'following'}
+            {host.status === 'active' ? '' : ` (${host.status})`}
+          </td>
           <td class={host.healthy ? 'ok' : 'bad'}>{host.healthy ? 'healthy' : 'unhealthy'}</td>
           <td>{host.l2Height ?? '—'}</td>
           <td>{host.latencyMs === null ? '—' : `${host.latencyMs} ms`}</td>
@@ -132,6 +135,35 @@ const Batches: FC<{ status: Status }> = ({ status }) => (
   </table>
 );
 
+const Triggers: FC<{ status: Status; now: number }> = ({ status, now }) => (
+  <table id="triggers">
+    <thead>
+      <tr>
+        <th>epoch</th>
+        <th>reason</th>
+        <th>outcome</th>
+        <th>attempts</th>
+        <th>observed L2 height</th>
+        <th>when</th>
+        <th>consensus answer</th>
+      </tr>
+    </thead>
+    <tbody>
+      {status.triggers.map((trigger) => (
+        <tr>
+          <td>{trigger.epoch}</td>
+          <td>{trigger.reason}</td>
+          <td class={trigger.status === 'sent' ? 'ok' : trigger.status === 'pending' ? '' : 'bad'}>{trigger.status}</td>
+          <td>{trigger.attempts}</td>
+          <td>{trigger.observedL2Height}</td>
+          <td>{ago(trigger.updatedAt, now)}</td>
+          <td class="muted">{trigger.code === null ? (trigger.log ?? '') : `code ${trigger.code}${trigger.log ? `: ${trigger.log}` : ''}`}</td>
+        </tr>
+      ))}
+    </tbody>
+  </table>
+);
+
 export const StatusPage: FC<{ status: Status; now: number }> = ({ status, now }) => {
   const healthy = status.hosts.filter((host) => host.healthy).length;
   return (
@@ -162,6 +194,8 @@ export const StatusPage: FC<{ status: Status; now: number }> = ({ status, now })
         <Hosts status={status} now={now} />
         <h2>Rotation history</h2>
         {status.recentRotations.length > 0 ? <Rotations status={status} /> : <p class="muted">no rotations yet</p>}
+        <h2>Rotations proposed by this edge</h2>
+        {status.triggers.length > 0 ? <Triggers status={status} now={now} /> : <p class="muted">none: every epoch ended on time and every active sequencer stayed healthy</p>}
         <h2>Recent batches</h2>
         {status.recentBatches.length > 0 ? <Batches status={status} /> : <p class="muted">no batches on L1 yet</p>}
         <p class="muted">

@@ -116,7 +116,7 @@ describe('per-IP request budget (RPC_LIMITER)', () => {
     expect(body.error.code).toBe(-32005);
     expect(body.error.message).toBe(`rate limit exceeded for ${ip}: retry in ${retryAfter} s`);
     expect((await rpc(call('eth_blockNumber'), { ip: freshIp() })).status).toBe(200);
-  });
+  }, 60_000);
 });
 
 describe('per-IP transaction budget (TX_LIMITER)', () => {

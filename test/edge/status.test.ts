@@ -84,7 +84,7 @@ describe('GET /status', () => {
     expect(html).toContain('1 of 2');
     const hostsTable = html.slice(html.indexOf('<table id="hosts">'), html.indexOf('</table>', html.indexOf('<table id="hosts">')));
     expect(hostsTable.match(/<tr>/g)).toHaveLength(3);
-    expect(hostsTable).toContain('<span class="pill">active</span>');
+    expect(hostsTable).toContain('<span class="pill">sequencing</span>');
     expect(hostsTable).toContain('class="bad">unhealthy');
     expect(hostsTable).toContain('ECONNREFUSED');
     const rotationsTable = html.slice(html.indexOf('<table id="rotations">'));
@@ -97,6 +97,7 @@ describe('GET /status', () => {
     const html = await (await exports.default.fetch('http://edge.test/status')).text();
     expect(html).toContain('the edge has not synced with the consensus layer yet');
     expect(html).toContain('no rotations yet');
+    expect(html).toContain('none: every epoch ended on time');
     expect(html).toContain('no batches on L1 yet');
   });
 });
