@@ -84,6 +84,11 @@ describe('MPC orchestration', () => {
     net.blocks(3);
     const active = currentEpoch(net.state).sequencer;
     const requester = STAKES.findIndex((_, index) => signer(index).address.toLowerCase() === active);
+    // Another staked sequencer may not ask for a batch it did not produce.
+    const bystander = requester === 0 ? 1 : 0;
+    net.block([senders.tx(bystander, 'mpc-sign-request', { purpose: 'batch', ref: '6', fromBlock: 1, toBlock: 4, digest: blockHash(66) })]);
+    expect(net.lastResult!.txResults[0]).toMatchObject({ code: TxCode.unauthorized });
+    senders.refused(bystander);
     net.block([senders.tx(requester, 'mpc-sign-request', { purpose: 'batch', ref: '7', fromBlock: 1, toBlock: 4, digest: blockHash(77) })]);
     const session = net.state.mpc.sessions.at(-1)!;
     expect(session).toMatchObject({ kind: 'sign', purpose: 'batch', status: 'pending', request: { ref: '7', requester: active, mpcAddress: MPC_ADDRESS } });

@@ -18,9 +18,14 @@ import { powerOf, totalPower, validatorByAddress } from './validators.ts';
 /** Accusations are forgotten after this many consensus blocks without reaching a supermajority. */
 const ACCUSATION_TTL = 10_000;
 
+/** Open accusations one validator may have started: bounds the state a faulty accuser can make everyone keep. */
+const MAX_OPEN_ACCUSATIONS_PER_ACCUSER = 16;
+
 export function recordAccusation(state: ConsensusState, accuser: Address, sequencer: Address, ref: string): void {
   let accusation = state.accusations.find((candidate) => candidate.sequencer === sequencer && candidate.ref === ref);
   if (!accusation) {
+    const started = state.accusations.filter((candidate) => candidate.accusers[0] === accuser && candidate.accusers.length === 1).length;
+    if (started >= MAX_OPEN_ACCUSATIONS_PER_ACCUSER || !validatorByAddress(state, sequencer)) return;
     accusation = { sequencer, kind: 'invalid-batch', ref, accusers: [], height: state.height };
     state.accusations.push(accusation);
   }

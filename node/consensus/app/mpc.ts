@@ -45,7 +45,18 @@ export function openSession(state: ConsensusState, kind: MpcSession['kind'], pur
     reports: {},
   };
   state.mpc.sessions.push(session);
-  if (state.mpc.sessions.length > MAX_SESSIONS) state.mpc.sessions.splice(0, state.mpc.sessions.length - MAX_SESSIONS);
+  // Forget the oldest settled sessions first; pending ones stay until settled (their number is bounded by the
+  // per-requester limit on batch requests and by one rewards/slash/schedule request per event).
+  let excess = state.mpc.sessions.length - MAX_SESSIONS;
+  if (excess > 0) {
+    state.mpc.sessions = state.mpc.sessions.filter((candidate) => {
+      if (excess > 0 && candidate.status !== 'pending') {
+        excess -= 1;
+        return false;
+      }
+      return true;
+    });
+  }
   return session;
 }
 

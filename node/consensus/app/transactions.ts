@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { AnyTxBody, SignedTx } from '../txs.ts';
-import { currentEpoch } from './epochs.ts';
+import { currentEpoch, epochForBlock } from './epochs.ts';
 import { event, type AppEvent } from './events.ts';
 import { TxCode, TxRejectedError } from './errors.ts';
 import { applyDoubleSign, isValidDoubleSign, recordAccusation } from './faults.ts';
@@ -19,6 +19,7 @@ export function registerCometKeyMessage(chainId: string, from: Address): string 
 }
 
 const MAX_TRIGGERS = 64;
+const MAX_PENDING_BATCH_REQUESTS = 8;
 
 function checkBody(state: ConsensusState, body: AnyTxBody): void {
   switch (body.type) {
@@ -54,6 +55,12 @@ function checkBody(state: ConsensusState, body: AnyTxBody): void {
       const duplicate = state.mpc.sessions.some((session) => session.purpose === body.payload.purpose && session.request.ref === body.payload.ref && session.status !== 'failed');
       if (duplicate) throw new TxRejectedError(TxCode.duplicate, `a ${body.payload.purpose} signing request for ${body.payload.ref} already exists`);
       if (state.mpc.address === null) throw new TxRejectedError(TxCode.invalid, 'there is no MPC key yet (keygen pending)');
+      const producer = epochForBlock(state, body.payload.toBlock)?.sequencer;
+      if (producer !== body.from && currentEpoch(state).sequencer !== body.from) {
+        throw new TxRejectedError(TxCode.unauthorized, `only the active sequencer or the sequencer of L2 block ${body.payload.toBlock} may request its batch signature`);
+      }
+      const pending = state.mpc.sessions.filter((session) => session.purpose === 'batch' && session.status === 'pending' && session.request.requester === body.from).length;
+      if (pending >= MAX_PENDING_BATCH_REQUESTS) throw new TxRejectedError(TxCode.invalid, `${body.from} already has ${pending} batch signing requests pending`);
       return;
     }
     case 'mpc-session-result':
