@@ -18,8 +18,9 @@ contract SequencerSet {
         address signer;
     }
 
-    /// Blocks per epoch for commitEpoch and for the epoch a recommit starts.
-    uint64 public immutable epochLength;
+    /// Blocks per epoch for commitEpoch and for the epoch a recommit starts; governance on the consensus layer
+    /// changes it through the MPC (updateEpochLength), effective for epochs committed afterwards.
+    uint64 public epochLength;
     /// The threshold key of the sequencers; the only writer, and the only one who can replace itself.
     address public mpcAddress;
 
@@ -29,6 +30,7 @@ contract SequencerSet {
     event EpochCut(uint64 indexed number, uint64 oldLastBlock, uint64 newLastBlock);
     event EpochDiscarded(uint64 indexed number, address indexed signer);
     event MpcUpdated(address indexed oldMpc, address indexed newMpc);
+    event EpochLengthUpdated(uint64 oldLength, uint64 newLength);
 
     error ZeroAddress();
     error ZeroEpochLength();
@@ -110,6 +112,14 @@ contract SequencerSet {
         if (newMpc == address(0)) revert ZeroAddress();
         emit MpcUpdated(mpcAddress, newMpc);
         mpcAddress = newMpc;
+    }
+
+    /// @notice Sets the length of epochs committed from now on (a passed governance proposal, relayed by the MPC);
+    /// epochs already committed keep their bounds.
+    function updateEpochLength(uint64 newLength) external onlyMpc {
+        if (newLength == 0) revert ZeroEpochLength();
+        emit EpochLengthUpdated(epochLength, newLength);
+        epochLength = newLength;
     }
 
     /// @notice The signer of the epoch containing `l2Block` (Metis's getMetisSequencer).

@@ -142,6 +142,7 @@ export type SequencerSetContract = Typed<{
     [oldEpoch: BigNumberish, newEpoch: BigNumberish, firstBlock: BigNumberish, lastBlock: BigNumberish, signer: AddressLike]
   >;
   updateMpc: Tx<[newMpc: AddressLike]>;
+  updateEpochLength: Tx<[newLength: BigNumberish]>;
   getSequencer: View<[l2Block: BigNumberish], string>;
   getEpochByBlock: View<[l2Block: BigNumberish], EpochRecord>;
   currentEpoch: View<[], EpochRecord>;

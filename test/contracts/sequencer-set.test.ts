@@ -184,3 +184,16 @@ describe('MPC address', () => {
     await expectRevert(set.commitEpoch(1n, 21n, 40n, S1), set, 'NotMpc', [mpc.address]);
   });
 });
+
+describe('epoch length (governance through the MPC)', () => {
+  it('changes the length of epochs committed afterwards, only by the MPC and never to zero', async () => {
+    await expectRevert(set.connect(gov).updateEpochLength(10n), set, 'NotMpc', [gov.address]);
+    await expectRevert(set.updateEpochLength(0n), set, 'ZeroEpochLength', []);
+    expectEvent(await send(set.updateEpochLength(10n)), set, 'EpochLengthUpdated', [20n, 10n]);
+    expect(await set.epochLength()).toBe(10n);
+    expect(asArray(await set.epochs(0n))).toEqual([0n, 1n, 20n, S0]);
+    await expectRevert(set.commitEpoch(1n, 21n, 40n, S2), set, 'InvalidEpochEnd', [30n, 40n]);
+    await send(set.commitEpoch(1n, 21n, 30n, S2));
+    expect(asArray(await set.epochs(1n))).toEqual([1n, 21n, 30n, S2]);
+  });
+});
