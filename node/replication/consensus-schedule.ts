@@ -1,3 +1,4 @@
+import { ConsensusClient } from '../consensus/client.ts';
 import type { Hex } from '../chain/hex.ts';
 import type { SequencerSchedule } from './schedule.ts';
 
@@ -9,19 +10,19 @@ interface EpochView {
 }
 
 /**
- * The schedule as the consensus layer decides it, read from its query API (GET /v1/consensus/status and
- * /v1/consensus/epochs) and cached: lookups stay synchronous; refresh() runs on a timer and whenever a lookup
+ * The schedule as the consensus layer decides it, read through ConsensusClient (status and epochs from the committed
+ * state of the query API) and cached: lookups stay synchronous; refresh() runs on a timer and whenever a lookup
  * misses. Epochs can be cut short by a failover, so the cache is replaced on every refresh, never merged blindly.
  */
 export class ConsensusSchedule implements SequencerSchedule {
   readonly source = 'consensus' as const;
-  private readonly url: string;
+  private readonly client: ConsensusClient;
   private epochs: EpochView[] = [];
   private refreshing: Promise<void> | null = null;
   lastError: string | null = null;
 
-  constructor(url: string) {
-    this.url = url.replace(/\/$/, '');
+  constructor(client: ConsensusClient | string) {
+    this.client = typeof client === 'string' ? new ConsensusClient(client, { timeoutMs: 3000 }) : client;
   }
 
   sequencerFor(number: bigint): Hex | null {
@@ -45,11 +46,11 @@ export class ConsensusSchedule implements SequencerSchedule {
     const epochs: EpochView[] = [];
     let from: number | null = 0;
     while (from !== null) {
-      const page = (await this.get(`/v1/consensus/epochs?from=${from}&limit=100`)) as { items: EpochView[]; next: number | null };
+      const page = await this.client.epochs({ from, limit: 100 });
       epochs.push(...page.items.map(view));
       from = page.next;
     }
-    const status = (await this.get('/v1/consensus/status')) as { epoch: EpochView; nextEpoch: EpochView | null };
+    const status = await this.client.status();
     for (const epoch of [status.epoch, status.nextEpoch]) {
       if (!epoch) continue;
       const at = epochs.findIndex((e) => e.number === epoch.number);
@@ -67,12 +68,6 @@ export class ConsensusSchedule implements SequencerSchedule {
     for (const epoch of this.epochs) if (epoch.firstBlock <= n && n <= epoch.lastBlock && (!found || epoch.number > found.number)) found = epoch;
     if (!found) void this.refresh();
     return found;
-  }
-
-  private async get(path: string): Promise<unknown> {
-    const response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(3000) });
-    if (!response.ok) throw new Error(`consensus ${path}: HTTP ${response.status}`);
-    return await response.json();
   }
 }
 

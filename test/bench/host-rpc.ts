@@ -1,0 +1,112 @@
+/**
+ * Sustained eth_sendRawTransaction load against a sequencer host and, in the same run with the same load, against
+ * Hardhat's EDR node (automine): accepted tx/s and submit-to-receipt latency (submission until the newHeads
+ * notification of the block holding the transaction), the load coming from a second process over loopback.
+ *
+ *   node test/bench/host-rpc.ts [--senders 1000] [--nonces 30] [--batch 50] [--concurrency 8] [--duration 10]
+ *                               [--block-time 25] [--edr-nonces 4]
+ *
+ * The host runs as its own process (node/host/main.ts) on a fresh data dir with the real native chain, blocks every
+ * --block-time ms or as soon as the size target is met. Both targets get pre-signed EIP-1559 transfers from the same
+ * deterministic senders (funded in the L2 genesis; on EDR with hardhat_setBalance).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Wallet } from 'ethers';
+import { startL1Node } from '../../node/l1/edr-node.ts';
+import { ROOT } from '../../node/setup/paths.ts';
+import { startChildHost } from '../host/child-host.ts';
+import { freePort } from '../support/ports.ts';
+import type { LoadJob, LoadResult } from './host-load.ts';
+import { senderAddress, signRange } from './host-sign.ts';
+
+const { values } = parseArgs({
+  options: {
+    senders: { type: 'string', default: '1000' },
+    nonces: { type: 'string', default: '30' },
+    batch: { type: 'string', default: '50' },
+    concurrency: { type: 'string', default: '8' },
+    duration: { type: 'string', default: '10' },
+    'block-time': { type: 'string', default: '25' },
+    'edr-nonces': { type: 'string', default: '4' },
+  },
+});
+const SENDERS = Number(values.senders);
+const NONCES = Number(values.nonces);
+const BATCH = Number(values.batch);
+const CONCURRENCY = Number(values.concurrency);
+const DURATION_MS = Number(values.duration) * 1000;
+const BLOCK_TIME = Number(values['block-time']);
+const EDR_NONCES = Number(values['edr-nonces']);
+const RECIPIENT = '0x000000000000000000000000000000000000dead';
+
+/** All senders' nonce n before any sender's nonce n + 1, cut into batch requests. */
+function requestsOf(signed: string[][], nonces: number): string[][] {
+  const flat: string[] = [];
+  for (let n = 0; n < nonces; n++) for (const txs of signed) flat.push(txs[n] as string);
+  const requests: string[][] = [];
+  for (let i = 0; i < flat.length; i += BATCH) requests.push(flat.slice(i, i + BATCH));
+  return requests;
+}
+
+async function runLoad(dir: string, name: string, job: LoadJob): Promise<LoadResult> {
+  const path = join(dir, `${name}-job.json`);
+  await writeFile(path, JSON.stringify(job));
+  const child = spawn(process.execPath, [join(ROOT, 'test/bench/host-load.ts'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`load generator for ${name} exited with ${code}: ${out}`);
+  return JSON.parse(out.trim().split('\n').pop() as string) as LoadResult;
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'host-bench-'));
+const started = performance.now();
+console.error(`signing ${SENDERS * NONCES} L2 and ${SENDERS * EDR_NONCES} EDR transfers from ${SENDERS} senders...`);
+const l2Signed = signRange({ chainId: 901, from: 0, to: SENDERS, nonces: NONCES, maxFeePerGas: 100n * 10n ** 9n, recipient: RECIPIENT });
+const edrSigned = signRange({ chainId: 31337, from: 0, to: SENDERS, nonces: EDR_NONCES, maxFeePerGas: 100n * 10n ** 9n, recipient: RECIPIENT });
+const senders = Array.from({ length: SENDERS }, (_, i) => senderAddress(i));
+console.error(`signed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+// The sequencer host, as its own process.
+const nodeKey = Wallet.createRandom().privateKey;
+const alloc: Record<string, { balance: string }> = {};
+for (const address of senders) alloc[address] = { balance: '0x' + (10n ** 24n).toString(16) };
+const host = await startChildHost(dir, {
+  dataDir: join(dir, 'host'),
+  genesis: { chainId: 901, gasLimit: 200_000_000, baseFeePerGas: 1_000_000_000, timestamp: 0, alloc },
+  nodeKey,
+  rpc: { port: await freePort(), limits: { maxBatchSize: 1000, maxLogBlockRange: 10_000, maxLogResults: 10_000, maxFeeHistoryBlocks: 1024 } },
+  operator: { port: await freePort(), token: 'bench-operator-token-0123456789' },
+  peer: { port: await freePort(), peers: [] },
+  sequencer: { mode: 'static', address: new Wallet(nodeKey).address },
+  producer: { blockTimeMs: BLOCK_TIME, maxBlockTxs: 4000 },
+  pool: { maxPerSender: Math.max(64, NONCES), maxTotal: 1_000_000 },
+});
+const hostResult = await runLoad(dir, 'host', { rpc: host.rpc, ws: host.ws, requests: requestsOf(l2Signed, NONCES), concurrency: CONCURRENCY, durationMs: DURATION_MS, drainMs: 10_000 });
+await host.stop();
+
+// Hardhat's EDR node (automine), same senders, same load shape.
+const l1 = await startL1Node({ port: await freePort() });
+for (let i = 0; i < senders.length; i += 200) {
+  const calls = senders.slice(i, i + 200).map((address, id) => ({ jsonrpc: '2.0', id, method: 'hardhat_setBalance', params: [address, '0x' + (10n ** 24n).toString(16)] }));
+  await fetch(l1.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(calls) });
+}
+const edrResult = await runLoad(dir, 'edr', { rpc: l1.url, ws: l1.url.replace('http', 'ws'), requests: requestsOf(edrSigned, EDR_NONCES), concurrency: CONCURRENCY, durationMs: DURATION_MS, drainMs: 10_000 });
+await l1.stop();
+await rm(dir, { recursive: true, force: true });
+
+const row = (name: string, r: LoadResult) =>
+  `| ${name} | ${r.accepted} / ${r.sent} | ${r.acceptedPerSecond} | ${r.includedPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.latencyMs.max} |`;
+console.log(`\nsustained eth_sendRawTransaction, ${SENDERS} senders, batches of ${BATCH}, ${CONCURRENCY} requests in flight, host block time ${BLOCK_TIME} ms\n`);
+console.log('| target | accepted / sent | accepted tx/s | included tx/s | p50 submit→receipt (ms) | p99 (ms) | max (ms) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log(row('sequencer host (native chain)', hostResult));
+console.log(row('Hardhat EDR node (automine)', edrResult));
+console.log(`\nratio host / EDR: accepted ${(hostResult.acceptedPerSecond / edrResult.acceptedPerSecond).toFixed(1)}x, included ${(hostResult.includedPerSecond / edrResult.includedPerSecond).toFixed(1)}x`);
+if (Object.keys(hostResult.errors).length) console.log('host errors:', hostResult.errors);
+if (Object.keys(edrResult.errors).length) console.log('EDR errors:', edrResult.errors);
+console.log(JSON.stringify({ host: hostResult, edr: edrResult }));
