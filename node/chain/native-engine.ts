@@ -18,14 +18,17 @@ export class StateUnavailableError extends RpcError {
 export class NativeEngine implements ExecutionEngine {
   readonly chainId: bigint;
   private readonly chain: Chain;
+  /** The head as of the last block this engine applied (reads at or above it go to the in-memory head state). */
+  private latest: bigint;
 
   constructor(chain: Chain) {
     this.chain = chain;
     this.chainId = BigInt(chain.chainId);
+    this.latest = BigInt(chain.latestNumber());
   }
 
   latestNumber(): bigint {
-    return BigInt(this.chain.latestNumber());
+    return this.latest;
   }
 
   nextBaseFee(): bigint {
@@ -35,12 +38,14 @@ export class NativeEngine implements ExecutionEngine {
   async executeBlock(env: BlockEnv, rawTxs: readonly Uint8Array[]): Promise<ExecutedBlock> {
     const raws = rawTxs.map((raw) => Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
     const executed = await this.chain.executeBlock(envInput(env), raws);
+    this.latest = BigInt(this.chain.latestNumber());
     return toExecuted(env, executed);
   }
 
   async verifyAndApply(block: SealedBlock): Promise<VerifyOutcome> {
     try {
       const applied = await this.chain.verifyAndApply(sealedInput(block));
+      this.latest = BigInt(this.chain.latestNumber());
       return { ok: true, block: applied.header as unknown as RpcBlock, receipts: applied.receipts as unknown as RpcReceipt[] };
     } catch (error) {
       return { ok: false, reason: (error as Error).message };
@@ -99,7 +104,7 @@ export class NativeEngine implements ExecutionEngine {
 
   /** Reads at the head go to the in-memory state (null); older blocks to the native history window. */
   private at(block: bigint): bigint | null {
-    return block >= this.latestNumber() ? null : block;
+    return block >= this.latest ? null : block;
   }
 }
 

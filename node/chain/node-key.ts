@@ -1,3 +1,4 @@
+import { mpcEnvelopeRecover, mpcEnvelopeSign } from '@l2-sequencer/native';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { fromHex, toHex, type Hex } from './hex.ts';
@@ -9,11 +10,18 @@ import { fromHex, toHex, type Hex } from './hex.ts';
 export class NodeKey {
   readonly address: Hex;
   private readonly secret: Uint8Array;
+  private readonly secretBuffer: Buffer;
 
   constructor(privateKey: Hex) {
     this.secret = fromHex(privateKey);
     if (this.secret.length !== 32) throw new Error('node key: expected a 32-byte private key');
+    this.secretBuffer = Buffer.from(this.secret);
     this.address = addressOfPublicKey(secp256k1.getPublicKey(this.secret, false));
+  }
+
+  /** Signs keccak256(message) with the native k256 signer (an order of magnitude faster than JavaScript). */
+  signMessage(message: Uint8Array): Hex {
+    return toHex(mpcEnvelopeSign(this.secretBuffer, Buffer.from(message.buffer, message.byteOffset, message.byteLength)));
   }
 
   sign(digest: Uint8Array): Hex {
@@ -43,6 +51,12 @@ export function recoverSigner(digest: Uint8Array, signature: string): Hex | null
   } catch {
     return null;
   }
+}
+
+/** The address that signed keccak256(message) (native k256; low s, v 27/28 only), or null. */
+export function recoverMessageSigner(message: Uint8Array, signature: string): Hex | null {
+  if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return null;
+  return mpcEnvelopeRecover(Buffer.from(message.buffer, message.byteOffset, message.byteLength), Buffer.from(signature.slice(2), 'hex')) as Hex | null;
 }
 
 export function addressOfPublicKey(publicKey: Uint8Array): Hex {

@@ -1,6 +1,5 @@
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import type { Hex } from '../chain/hex.ts';
-import { recoverSigner, type NodeKey } from '../chain/node-key.ts';
+import { recoverMessageSigner, type NodeKey } from '../chain/node-key.ts';
 
 /**
  * Every message on the peer port: `{channel, from, seq, payload, sig}`. `sig` is the sender's node key over
@@ -40,7 +39,7 @@ export class EnvelopeSigner {
     const seq = ++this.seq;
     const payloadJson = JSON.stringify(payload);
     const from = this.key.address;
-    const sig = this.key.sign(keccak_256(envelopeMessage(this.network, channel, from, seq, payloadJson)));
+    const sig = this.key.signMessage(envelopeMessage(this.network, channel, from, seq, payloadJson));
     return `{"channel":${JSON.stringify(channel)},"from":"${from}","seq":${seq},"payload":${payloadJson},"sig":"${sig}"}`;
   }
 }
@@ -62,8 +61,7 @@ export function openEnvelope(network: string, text: string): OpenResult {
   if (typeof e.seq !== 'number' || !Number.isSafeInteger(e.seq) || e.seq < 0) return { ok: false, reason: 'bad seq' };
   if (typeof e.sig !== 'string' || !/^0x[0-9a-f]{130}$/i.test(e.sig)) return { ok: false, reason: 'bad sig' };
   if (!('payload' in e)) return { ok: false, reason: 'no payload' };
-  const digest = keccak_256(envelopeMessage(network, e.channel, e.from as Hex, e.seq, JSON.stringify(e.payload)));
-  const signer = recoverSigner(digest, e.sig);
+  const signer = recoverMessageSigner(envelopeMessage(network, e.channel, e.from as Hex, e.seq, JSON.stringify(e.payload)), e.sig.toLowerCase());
   if (signer !== e.from) return { ok: false, reason: 'signature does not match from' };
   return { ok: true, envelope: { channel: e.channel, from: e.from as Hex, seq: e.seq, payload: e.payload, sig: e.sig as Hex } };
 }
