@@ -1,0 +1,183 @@
+import { mkdirSync } from 'node:fs';
+import { LocalKeySigner } from '../batcher/batch-signer.ts';
+import { openNativeEngine } from '../chain/native-engine.ts';
+import { ConsensusClient } from '../consensus/client.ts';
+import { L1Watcher } from '../consensus/l1/watcher.ts';
+import { startConsensusNode, type ConsensusNode } from '../consensus/node.ts';
+import { startHost, type Host } from '../host/host.ts';
+import { MpcParty } from '../mpc/party.ts';
+import { ShareStore, shareKeyFromEnv } from '../mpc/share-store.ts';
+import { mpcTransportOverPeers } from '../replication/mpc-channel.ts';
+import { startCometProcess, type CometProcess } from './comet-process.ts';
+import { cometRpcUrlOf, hostConfigOf, queryUrlOf, type SequencerConfig } from './config.ts';
+import { ConsensusTxSender } from './consensus-tx.ts';
+import { DeferredBatchSigner } from './deferred-signer.ts';
+import { loadDuties, type RunningDuties } from './duties-loader.ts';
+import { followConsensus } from './follow-consensus.ts';
+import { LivenessMonitor } from './liveness.ts';
+import { HostObserver } from './observer.ts';
+
+/** Which signer the batcher got: the MPC duties, or the labelled single-key fallback (devnet/tests only). */
+export type BatchSigning = 'mpc' | 'fallback-local-key' | 'none';
+
+export interface Sequencer {
+  readonly address: string;
+  readonly host: Host;
+  readonly consensus: ConsensusNode;
+  readonly comet: CometProcess;
+  readonly mpc: MpcParty;
+  readonly txs: ConsensusTxSender;
+  readonly observer: HostObserver;
+  readonly batchSigning: BatchSigning;
+  readonly queryUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface StartSequencerOptions {
+  log?: (message: string) => void;
+  env?: NodeJS.ProcessEnv;
+  /** CometBFT exited while the sequencer was running (the process should exit: the validator is gone). */
+  onCometExit?: (code: number | string) => void;
+}
+
+/**
+ * One sequencer: its consensus node (ABCI app + query API, in this process) and host come up first, then its
+ * CometBFT child (which connects to the ABCI socket and replays what the app lacks), then its MPC party on the
+ * host's peer port and the MPC duties. The host follows the consensus layer: it produces only the heights it was
+ * elected for and verifies every peer block against the sequencer elected for that height.
+ */
+export async function startSequencer(config: SequencerConfig, options: StartSequencerOptions = {}): Promise<Sequencer> {
+  const log = options.log ?? ((message: string) => console.log(message));
+  const env = options.env ?? process.env;
+  for (const dir of [config.dataDir, config.consensus.appDir, config.mpc.dir]) mkdirSync(dir, { recursive: true });
+  const hostConfig = hostConfigOf(config);
+  const queryUrl = queryUrlOf(config);
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const unwind = async () => {
+    for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(() => undefined);
+  };
+
+  try {
+    const watcher = new L1Watcher({ url: config.l1.url, lockingPool: config.l1.lockingPool, fromBlock: config.l1.fromBlock });
+    watcher.start(config.l1.pollMs);
+    cleanup.push(() => watcher.stop());
+
+    let consensus: ConsensusNode | null = null;
+    const observer = new HostObserver({
+      l1: watcher,
+      punished: () => new Set(consensus?.app.view?.state.punished ?? []),
+      // A sequencer whose link dropped is dead once a block is overdue (see liveness.ts).
+      liveness: new LivenessMonitor({ fastSilenceMs: hostConfig.producer.blockTimeMs + 250 }),
+    });
+    cleanup.push(() => observer.close());
+    consensus = await startConsensusNode({
+      cometHome: config.consensus.home,
+      dataDir: config.consensus.appDir,
+      abciPort: config.consensus.abciPort,
+      queryPort: config.consensus.queryPort,
+      cometRpcUrl: cometRpcUrlOf(config),
+      observer,
+      onError: (error) => log(`[consensus] ${error.message}`),
+    });
+    const consensusNode = consensus;
+    cleanup.push(() => consensusNode.stop());
+
+    const deferred = new DeferredBatchSigner();
+    const host = await startHost(hostConfig, { openEngine: openNativeEngine, batchSigner: deferred, log: (message) => log(`[host] ${message}`) });
+    cleanup.push(() => host.stop());
+    observer.attach(host);
+
+    const comet = await startCometProcess({ home: config.consensus.home, rpcPort: config.consensus.cometRpcPort });
+    let stopping = false;
+    void comet.exited.then((code) => {
+      if (stopping) return;
+      log(`[cometbft] exited unexpectedly (${code}); see ${config.consensus.home}/cometbft.log`);
+      options.onCometExit?.(code);
+    });
+    cleanup.push(() => comet.stop());
+
+    const stopFollowing = followConsensus({ consensus: consensusNode, host, peerConfig: hostConfig.peer, log: (message) => log(`[sequencer] ${message}`) });
+    cleanup.push(stopFollowing);
+
+    const mpc = await MpcParty.open({
+      nodeKey: config.nodeKey,
+      transport: mpcTransportOverPeers(host.network),
+      store: new ShareStore(config.mpc.dir, host.address, shareKeyFromEnv(env)),
+      network: host.engine.chainId.toString(),
+      knownPeers: () => (consensusNode.app.view?.state.validators ?? []).map((validator) => validator.address),
+    });
+    cleanup.push(() => mpc.close());
+
+    const txs = new ConsensusTxSender({
+      nodeKey: config.nodeKey,
+      queryUrl,
+      committedNonce: () => consensusNode.app.view?.state.nonces[host.address],
+    });
+
+    // A keygen needs every party: MPC messages sent before the peer links are up would be lost.
+    await waitForPeers(host, hostConfig.peer.peers.length, 15_000);
+
+    let duties: RunningDuties | null = null;
+    let batchSigning: BatchSigning = 'none';
+    const dutiesModule = await loadDuties();
+    if (dutiesModule) {
+      duties = await dutiesModule.startDuties({
+        address: host.address,
+        nodeKey: config.nodeKey,
+        mpc,
+        consensus: new ConsensusClient(queryUrl),
+        queryUrl,
+        submitTx: txs.submit,
+        replica: host.engine,
+        l1: { url: config.l1.url, lockingPool: config.l1.lockingPool, batchChain: config.l1.batchChain, relayerKey: config.l1.relayerKey },
+        log: (message) => log(`[duties] ${message}`),
+      });
+      deferred.set(duties.batchSigner);
+      batchSigning = 'mpc';
+      const running = duties;
+      cleanup.push(() => running.stop());
+    } else if (config.fallbackBatchKey) {
+      // FALLBACK (devnet/tests only, until node/sequencer/duties is in this build): one key signs batches.
+      deferred.set(new LocalKeySigner(config.fallbackBatchKey));
+      batchSigning = 'fallback-local-key';
+      log('[sequencer] WARNING: MPC duties are not in this build; batches are signed by the single fallback key');
+    } else {
+      log('[sequencer] MPC duties are not in this build and no fallback key is set: batches will not be signed');
+    }
+
+    return {
+      address: host.address,
+      host,
+      consensus: consensusNode,
+      comet,
+      mpc,
+      txs,
+      observer,
+      batchSigning,
+      queryUrl,
+      stop: async () => {
+        stopping = true;
+        // CometBFT before the app it calls; the host is independent of both.
+        await duties?.stop().catch((error: Error) => log(`[duties] stop: ${error.message}`));
+        await mpc.close();
+        stopFollowing();
+        await comet.stop();
+        await host.stop();
+        await consensusNode.stop();
+        observer.close();
+        await watcher.stop();
+      },
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
+
+/** Resolves once `count` peers are connected (or after `timeoutMs`: a peer that is down must not block this host). */
+async function waitForPeers(host: Host, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (host.network.status().filter((peer) => peer.connected).length < count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

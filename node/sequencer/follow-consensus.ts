@@ -1,0 +1,55 @@
+import type { ConsensusState } from '../consensus/app/types.ts';
+import type { ConsensusNode } from '../consensus/node.ts';
+import type { Hex } from '../chain/hex.ts';
+import type { Host } from '../host/host.ts';
+import type { PeerEndpoint } from '../replication/peer-network.ts';
+
+/**
+ * Keeps the host in step with its consensus node, in-process and at once on every Commit (the host's own timer
+ * refreshes the schedule too, but half a second of lag is half a second of failover):
+ * - the schedule: when an epoch starts, is cut short or the next one is elected, the host re-reads it, and if it is
+ *   now the elected sequencer of its next block it produces right away instead of waiting for its block timer;
+ * - the peer set: validators' peer URLs from the committed set (a sequencer that joins is dialled, one that has
+ *   left stops being a peer), merged with the configured ones.
+ */
+export function followConsensus(options: {
+  consensus: ConsensusNode;
+  host: Host;
+  /** The host config's peer list, replaced in place (PeerNetwork re-reads it when it dials). */
+  peerConfig: { peers: PeerEndpoint[] };
+  log: (message: string) => void;
+}): () => void {
+  const { consensus, host, peerConfig, log } = options;
+  const configured = [...peerConfig.peers];
+  let scheduleKey = '';
+  let peersKey = '';
+
+  const onState = (state: ConsensusState) => {
+    const last = state.epochs[state.epochs.length - 1];
+    const key = `${state.epochs.length}:${last?.number}:${last?.firstBlock}:${last?.lastBlock}:${state.nextEpoch?.number ?? '-'}`;
+    if (key !== scheduleKey) {
+      scheduleKey = key;
+      void host.schedule.refresh().then(() => {
+        if (host.isActive() && !host.paused) void host.producer.produce().catch((error: Error) => log(`produce after schedule change: ${error.message}`));
+      });
+    }
+    const peers = new Map<Hex, string>(configured.map((peer) => [peer.address.toLowerCase() as Hex, peer.url]));
+    for (const validator of state.validators) {
+      const address = validator.address.toLowerCase() as Hex;
+      if (address === host.address || !validator.peerUrl) continue;
+      if (validator.lockState === 'unlocked') peers.delete(address);
+      else peers.set(address, validator.peerUrl);
+    }
+    const next = [...peers].map(([address, url]) => ({ address, url })).sort((a, b) => a.address.localeCompare(b.address));
+    const nextKey = JSON.stringify(next);
+    if (nextKey !== peersKey) {
+      if (peersKey) log(`peers: ${next.map((peer) => peer.address).join(', ')}`);
+      peersKey = nextKey;
+      peerConfig.peers = next;
+    }
+  };
+
+  const current = consensus.app.view;
+  if (current) onState(current.state);
+  return consensus.app.onCommit((view) => onState(view.state));
+}
