@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -45,9 +46,9 @@ const MAX_BUFFERED = 64 * 1024 * 1024;
 
 /**
  * The peer port: WebSocket links between sequencer hosts carrying signed envelopes on named channels (replication,
- * MPC, ...). One link per pair: the host with the lower address dials, the other accepts. The first envelope on a
- * link is `hello`, which binds it to the signer; envelopes from hosts not in the peer set, with a bad signature, or
- * with a sequence number not above the last one seen from that sender are dropped.
+ * MPC, ...). One link per pair: the host with the lower address dials, the other accepts. The link is bound to a
+ * signer by a challenge-response `hello`; envelopes from hosts not in the peer set, with a bad signature, or with a
+ * sequence number not above the last one seen from that sender are dropped.
  */
 export class PeerNetwork {
   private readonly options: PeerNetworkOptions;
@@ -168,12 +169,24 @@ export class PeerNetwork {
     }
   }
 
-  /** A new socket: say hello, then accept envelopes once the other side's hello names an allowed peer. */
+  /**
+   * A new socket. Each side first sends a fresh random challenge (`{"challenge":"<hex>"}`, unsigned), then answers
+   * the other's with a signed `hello {network, challenge}`; a hello must carry our own challenge, so one captured on
+   * an earlier link cannot be replayed to impersonate its sender. Envelopes count only once the link is bound.
+   */
   private adopt(ws: WebSocket, direction: 'in' | 'out', expected: Hex | null): void {
     let peer: Hex | null = null;
-    ws.send(this.options.signer.seal(HELLO, { network: this.options.network }));
+    const challenge = randomBytes(16).toString('hex');
+    ws.send(JSON.stringify({ challenge }));
     ws.on('message', (data) => {
-      const opened = openEnvelope(this.options.network, data.toString());
+      const text = data.toString();
+      if (peer === null && text.startsWith('{"challenge":')) {
+        const theirs = (JSON.parse(text) as { challenge?: unknown }).challenge;
+        if (typeof theirs === 'string' && /^[0-9a-f]{32}$/.test(theirs)) ws.send(this.options.signer.seal(HELLO, { network: this.options.network, challenge: theirs }));
+        else ws.close(1008, 'bad challenge');
+        return;
+      }
+      const opened = openEnvelope(this.options.network, text);
       if (!opened.ok) {
         this.options.log?.(`peer message dropped: ${opened.reason}`);
         if (peer) this.stat(peer).dropped++;
@@ -195,8 +208,9 @@ export class PeerNetwork {
       stats.received++;
       stats.lastMessageAt = Date.now();
       if (peer === null) {
-        if (envelope.channel !== HELLO || (expected !== null && from !== expected)) {
-          ws.close(1008, 'expected hello');
+        const hello = envelope.payload as { challenge?: unknown } | null;
+        if (envelope.channel !== HELLO || hello?.challenge !== challenge || (expected !== null && from !== expected)) {
+          ws.close(1008, 'expected a hello answering our challenge');
           return;
         }
         peer = from;

@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import WebSocket from 'ws';
-import { keccak_256 } from '@noble/hashes/sha3.js';
 
 export interface LoadJob {
   rpc: string;
@@ -57,8 +56,6 @@ function post(body: string): Promise<string> {
   });
 }
 
-const txHash = (raw: string) => `0x${Buffer.from(keccak_256(Buffer.from(raw.slice(2), 'hex'))).toString('hex')}`;
-
 // Heads: the arrival of a block's newHeads notification is when its receipts became available.
 const ws = new WebSocket(job.ws);
 await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
@@ -85,7 +82,6 @@ async function worker(): Promise<void> {
     const raws = job.requests[next++] as string[];
     const body = JSON.stringify(raws.map((raw, id) => ({ jsonrpc: '2.0', id, method: 'eth_sendRawTransaction', params: [raw] })));
     const at = performance.now();
-    for (const raw of raws) submittedAt.set(txHash(raw), at);
     sent += raws.length;
     const text = await post(body);
     const replies = JSON.parse(text) as { result?: string; error?: { message: string } }[] | { error: { message: string } };
@@ -95,8 +91,11 @@ async function worker(): Promise<void> {
       continue;
     }
     for (const reply of replies) {
-      if (reply.result) accepted++;
-      else {
+      // The answer is the transaction hash: the submission time is when its request left.
+      if (reply.result) {
+        accepted++;
+        submittedAt.set(reply.result, at);
+      } else {
         refused++;
         const key = (reply.error?.message ?? 'unknown').replace(/\d+/g, 'N');
         errors[key] = (errors[key] ?? 0) + 1;

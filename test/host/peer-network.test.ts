@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import type { Hex } from '../../node/chain/hex.ts';
 import { NodeKey } from '../../node/chain/node-key.ts';
 import { EnvelopeSigner, openEnvelope } from '../../node/replication/envelope.ts';
+import { mpcTransportOverPeers } from '../../node/replication/mpc-channel.ts';
 import { PeerNetwork, type PeerEndpoint } from '../../node/replication/peer-network.ts';
 import { freePort } from '../support/ports.ts';
 
@@ -36,6 +37,16 @@ afterAll(async () => {
   await Promise.all(nets.map((n) => n.close()));
 });
 
+/** Opens a raw link and reads the host's challenge. */
+async function connect(url: string): Promise<{ ws: WebSocket; challenge: string }> {
+  const ws = new WebSocket(url);
+  const challenge = await new Promise<string>((resolve, reject) => {
+    ws.once('message', (data) => resolve((JSON.parse(data.toString()) as { challenge: string }).challenge));
+    ws.once('error', reject);
+  });
+  return { ws, challenge };
+}
+
 describe('peer network', () => {
   it('links every pair once and delivers signed messages on channels', async () => {
     expect(nets[0]!.broadcast('test', { hello: 'world' })).toBe(2);
@@ -46,6 +57,18 @@ describe('peer network', () => {
     const status = nets[0]!.status();
     expect(status.map((s) => s.connected)).toEqual([true, true]);
     expect(status.every((s) => s.sent >= 1)).toBe(true);
+  });
+
+  it('carries the MPC engine\'s messages on the mpc channel (MpcTransport)', async () => {
+    const [a, b] = [mpcTransportOverPeers(nets[0]!), mpcTransportOverPeers(nets[1]!)];
+    const got: string[] = [];
+    b.onMessage((m) => got.push(m));
+    a.send(KEYS[1]!.address, '{"channel":"mpc","x":1}');
+    a.broadcast('{"channel":"mpc","x":2}');
+    await until(() => got.length === 2);
+    expect(got).toEqual(['{"channel":"mpc","x":1}', '{"channel":"mpc","x":2}']);
+    await a.close();
+    await b.close();
   });
 
   it('envelopes: a changed payload, another network, or a wrong from fail to open', () => {
@@ -61,22 +84,29 @@ describe('peer network', () => {
 
   it('drops replays and closes links from hosts outside the peer set', async () => {
     // A raw client that speaks as an outsider: its hello is refused and the socket closed.
-    const outsider = new WebSocket(endpoints[1]!.url);
-    await new Promise((r) => outsider.once('open', r));
-    const closed = new Promise<number>((r) => outsider.once('close', (code) => r(code)));
-    outsider.send(new EnvelopeSigner(OUTSIDER, '901').seal('hello', { network: '901' }));
+    const outsider = await connect(endpoints[1]!.url);
+    const closed = new Promise<number>((r) => outsider.ws.once('close', (code) => r(code)));
+    outsider.ws.send(new EnvelopeSigner(OUTSIDER, '901').seal('hello', { network: '901', challenge: outsider.challenge }));
     expect(await closed).toBe(1008);
 
-    // A member's captured message replayed on a fresh link is dropped (sequence number not above the last seen).
+    // A member's hello captured on one link does not open another: the challenge differs.
     const member = new EnvelopeSigner(KEYS[0]!, '901');
-    const hello = member.seal('hello', { network: '901' });
-    const first = member.seal('test', 'once');
+    const first = await connect(endpoints[2]!.url);
+    const hello = member.seal('hello', { network: '901', challenge: first.challenge });
+    first.ws.close();
+    const replayed = await connect(endpoints[2]!.url);
+    const refused = new Promise<number>((r) => replayed.ws.once('close', (code) => r(code)));
+    replayed.ws.send(hello);
+    expect(await refused).toBe(1008);
+
+    // A member's captured message replayed on its link is dropped (sequence number not above the last seen).
     const before = inbox.length;
-    const ws = new WebSocket(endpoints[2]!.url);
-    await new Promise((r) => ws.once('open', r));
-    ws.send(hello);
-    ws.send(first);
-    ws.send(first);
+    const link = await connect(endpoints[2]!.url);
+    const ws = link.ws;
+    ws.send(member.seal('hello', { network: '901', challenge: link.challenge }));
+    const once = member.seal('test', 'once');
+    ws.send(once);
+    ws.send(once);
     await until(() => inbox.length === before + 1);
     await new Promise((r) => setTimeout(r, 100));
     expect(inbox.slice(before).map((m) => m.payload)).toEqual(['once']);

@@ -108,8 +108,11 @@ describe('replication between hosts (real native re-execution)', () => {
 async function pushBlock(url: string, key: NodeKey, block: Parameters<typeof toWire>[0], seal: Hex): Promise<void> {
   const signer = new EnvelopeSigner(key, L2_CHAIN_ID.toString());
   const ws = new WebSocket(url);
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  ws.send(signer.seal('hello', { network: L2_CHAIN_ID.toString() }));
+  const challenge = await new Promise<string>((resolve, reject) => {
+    ws.once('message', (data) => resolve((JSON.parse(data.toString()) as { challenge: string }).challenge));
+    ws.once('error', reject);
+  });
+  ws.send(signer.seal('hello', { network: L2_CHAIN_ID.toString(), challenge }));
   ws.send(signer.seal('blocks', { type: 'block', block: toWire(block), seal }));
   await new Promise((r) => setTimeout(r, 100));
   ws.close();
