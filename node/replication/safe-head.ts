@@ -18,7 +18,7 @@ export class SafeHeadTracker {
     this.weights = weights;
   }
 
-  /** Records that `host` holds our block `number`; returns the new safe number (or null if unchanged / unknown). */
+  /** Records that `host` holds our block `number` (its hash already checked against ours); acks only move forward. */
   ack(host: Hex, number: bigint): void {
     if ((this.acked.get(host) ?? -1n) < number) this.acked.set(host, number);
   }
