@@ -15,6 +15,7 @@ import type { RpcLog, RpcReceipt } from '../chain/records.ts';
 import { SealStore } from '../chain/seal-store.ts';
 import { BatchChainSubmitter } from '../l1/submitter.ts';
 import { Admission } from '../mempool/admission.ts';
+import { PoolHandoff } from '../mempool/handoff.ts';
 import { Mempool } from '../mempool/pool.ts';
 import type { AccountState } from '../mempool/sender-queue.ts';
 import { Metrics } from '../operator/metrics.ts';
@@ -41,6 +42,8 @@ export interface HostDeps {
   decoder?: TxDecoder;
   /** Overrides the configured batch signer (e.g. the MPC engine's). */
   batchSigner?: BatchSigner;
+  /** Overrides the schedule built from `config.sequencer` (tests drive rotations with it). */
+  schedule?: SequencerSchedule;
   log?: (message: string) => void;
 }
 
@@ -59,6 +62,7 @@ export interface Host {
   readonly batcher: Batcher | null;
   readonly evidence: EvidenceStore;
   readonly schedule: SequencerSchedule;
+  readonly handoff: PoolHandoff;
   paused: boolean;
   /** Whether this host is the elected sequencer of the next block. */
   isActive(): boolean;
@@ -80,7 +84,8 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   const subscriptions = new SubscriptionHub();
   const metrics = new Metrics();
 
-  const schedule: SequencerSchedule = config.sequencer.mode === 'static' ? new StaticSchedule(config.sequencer.address) : new ConsensusSchedule(config.sequencer.url);
+  const schedule: SequencerSchedule =
+    deps.schedule ?? (config.sequencer.mode === 'static' ? new StaticSchedule(config.sequencer.address) : new ConsensusSchedule(config.sequencer.url));
   await schedule.refresh();
   const scheduleTimer = setInterval(() => void schedule.refresh(), 500);
   scheduleTimer.unref();
@@ -180,6 +185,21 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   });
   admission.onAdmitted = () => producer.poke();
 
+  // Rotation: when this host stops being the sequencer, its acknowledged transactions go to the new one.
+  const handoff = new PoolHandoff({ bus: network, pool, admission, isActive, log });
+  let wasActive = isActive();
+  const watchRole = () => {
+    const active = isActive();
+    if (wasActive && !active) {
+      const next = schedule.sequencerFor(heads.latest + 1n);
+      if (next) handoff.handTo(next);
+    }
+    wasActive = active;
+  };
+  heads.onChange((name) => name === 'latest' && watchRole());
+  const roleTimer = setInterval(watchRole, 250);
+  roleTimer.unref();
+
   let batcher: Batcher | null = null;
   let l1Provider: JsonRpcProvider | null = null;
   if (config.batcher && batchStore) {
@@ -274,6 +294,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     batcher,
     evidence,
     schedule,
+    handoff,
     get paused() {
       return paused;
     },
@@ -286,6 +307,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
       await replicator.stop();
       clearInterval(scheduleTimer);
       clearInterval(journalTimer);
+      clearInterval(roleTimer);
       await batcher?.stop();
       await rpcServer.close();
       await operatorServer.close();

@@ -6,6 +6,7 @@ import type { Hex } from '../../node/chain/hex.ts';
 import { openNativeEngine } from '../../node/chain/native-engine.ts';
 import { resolveConfig, type HostConfig } from '../../node/host/config.ts';
 import { startHost, type Host } from '../../node/host/host.ts';
+import type { SequencerSchedule } from '../../node/replication/schedule.ts';
 
 /** Hardhat's dev mnemonic: index 0..9 are funded in the test genesis. */
 export const MNEMONIC = 'test test test test test test test test test test test junk';
@@ -36,7 +37,7 @@ export interface TestHost {
 }
 
 /** A host in this process on free loopback ports with the real native chain. */
-export async function startTestHost(options: Partial<HostConfig> & { dataDir?: string; keep?: boolean } = {}): Promise<TestHost> {
+export async function startTestHost(options: Partial<HostConfig> & { dataDir?: string; keep?: boolean; schedule?: SequencerSchedule } = {}): Promise<TestHost> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'host-')));
   const nodeKey = options.nodeKey ?? hostKey(0);
   const config = resolveConfig({
@@ -46,11 +47,11 @@ export async function startTestHost(options: Partial<HostConfig> & { dataDir?: s
     peer: { port: 0, peers: [] },
     sequencer: { mode: 'static', address: new Wallet(nodeKey).address.toLowerCase() as Hex },
     producer: { blockTimeMs: 50 } as HostConfig['producer'],
-    ...options,
+    ...withoutHarnessOptions(options),
     nodeKey,
     dataDir,
   });
-  const host = await startHost(config, { openEngine: openNativeEngine, log: () => undefined });
+  const host = await startHost(config, { openEngine: openNativeEngine, log: () => undefined, ...(options.schedule ? { schedule: options.schedule } : {}) });
   return {
     host,
     dataDir,
@@ -60,4 +61,9 @@ export async function startTestHost(options: Partial<HostConfig> & { dataDir?: s
       if (!options.keep) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function withoutHarnessOptions(options: Record<string, unknown>): Partial<HostConfig> {
+  const { keep: _keep, schedule: _schedule, ...config } = options;
+  return config as Partial<HostConfig>;
 }

@@ -1,0 +1,82 @@
+import { JsonRpcProvider, Wallet } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hex } from '../../node/chain/hex.ts';
+import type { PeerEndpoint } from '../../node/replication/peer-network.ts';
+import type { SequencerSchedule } from '../../node/replication/schedule.ts';
+import { freePort } from '../support/ports.ts';
+import { devWallet, hostKey, L2_CHAIN_ID, startTestHost, type TestHost } from './harness.ts';
+
+/** A schedule the test rotates: `from` block on, `next` sequences. */
+class RotatingSchedule implements SequencerSchedule {
+  readonly source = 'config' as const;
+  rotations: { from: bigint; sequencer: Hex }[];
+  constructor(first: Hex) {
+    this.rotations = [{ from: 0n, sequencer: first }];
+  }
+  sequencerFor(number: bigint): Hex {
+    return [...this.rotations].reverse().find((r) => number >= r.from)!.sequencer;
+  }
+  epochFor(number: bigint): number {
+    return this.rotations.filter((r) => number >= r.from).length - 1;
+  }
+  async refresh(): Promise<void> {}
+}
+
+const keys = [hostKey(0), hostKey(1)];
+const addresses = keys.map((k) => new Wallet(k).address.toLowerCase() as Hex);
+const schedule = new RotatingSchedule(addresses[0]!);
+const hosts: TestHost[] = [];
+
+async function until<T>(probe: () => T | Promise<T>, what: string, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+beforeAll(async () => {
+  const ports = await Promise.all(keys.map(() => freePort()));
+  const peers: PeerEndpoint[] = addresses.map((address, i) => ({ address, url: `ws://127.0.0.1:${ports[i]}` }));
+  for (let i = 0; i < 2; i++) {
+    hosts.push(await startTestHost({ nodeKey: keys[i], peer: { port: ports[i]!, peers }, schedule }));
+  }
+  await until(() => hosts[0]!.host.network.connectedPeers().length === 1, 'the peer link');
+});
+
+afterAll(async () => {
+  for (const t of hosts) await t.stop();
+});
+
+describe('rotation', () => {
+  it('the old sequencer hands its acknowledged transactions to the new one, which includes them', async () => {
+    const [old, next] = [hosts[0]!.host, hosts[1]!.host];
+    const provider = new JsonRpcProvider(old.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    const wallet = devWallet(8);
+    // Nonce 1 before nonce 0: it waits in the old sequencer's pool, acknowledged.
+    const fee = { to: devWallet(2).address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n, chainId: L2_CHAIN_ID, type: 2 } as const;
+    const queued = await provider.broadcastTransaction(await wallet.signTransaction({ ...fee, nonce: 1 }));
+    expect(old.pool.has(queued.hash as Hex)).toBe(true);
+
+    // The schedule moves to the other host from the next block on.
+    schedule.rotations.push({ from: old.heads.latest + 1n, sequencer: addresses[1]! });
+    await until(() => next.pool.has(queued.hash as Hex), 'the hand-off');
+    expect(old.isActive()).toBe(false);
+    expect(next.isActive()).toBe(true);
+
+    // The old host now refuses sends (-32003); the new one takes nonce 0 and includes both.
+    const refused = await fetch(old.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sendRawTransaction', params: [await wallet.signTransaction({ ...fee, nonce: 0 })] }) });
+    expect(((await refused.json()) as any).error.code).toBe(-32003);
+    const nextProvider = new JsonRpcProvider(next.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    await nextProvider.broadcastTransaction(await wallet.signTransaction({ ...fee, nonce: 0 }));
+    const receipt = await nextProvider.waitForTransaction(queued.hash, 1, 10_000);
+    expect(receipt!.status).toBe(1);
+    // The old sequencer follows the new one's chain: same block, same hash.
+    await until(() => old.heads.latest >= BigInt(receipt!.blockNumber), 'the old host to follow');
+    expect(old.engine.getBlockByNumber(BigInt(receipt!.blockNumber))!.hash).toBe(receipt!.blockHash);
+    provider.destroy();
+    nextProvider.destroy();
+  });
+});
