@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Interface, SigningKey, Transaction, computeAddress, keccak256, toBeHex, zeroPadValue } from 'ethers';
 import { createBlock } from '@ethereumjs/block';
 import { Hardfork, Mainnet, createCustomCommon } from '@ethereumjs/common';
-import { MerkleStateManager } from '@ethereumjs/statemanager';
+import { Caches, MerkleStateManager } from '@ethereumjs/statemanager';
 import { createTxFromRLP } from '@ethereumjs/tx';
 import { Account, createAddressFromString, hexToBytes } from '@ethereumjs/util';
 import { createVM, runBlock } from '@ethereumjs/vm';
@@ -98,7 +98,7 @@ function workloads(): Workload[] {
   return all;
 }
 
-async function runNative(w: Workload, buffers: Buffer[]): Promise<{ ms: number; root: string; gasUsed: bigint }> {
+async function runNative(w: Workload, buffers: Buffer[]): Promise<{ ms: number; root: string; gasUsed: bigint; phases: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-chain-'));
   try {
     const chain = Chain.open(dir, JSON.stringify(w.genesis));
@@ -106,7 +106,9 @@ async function runNative(w: Workload, buffers: Buffer[]): Promise<{ ms: number; 
     const block = await chain.executeBlock({ timestamp: TIMESTAMP, beneficiary: COINBASE, gasLimit: GAS_LIMIT, baseFeePerGas: BASE_FEE }, buffers);
     const ms = performance.now() - start;
     if (block.rejected.length > 0 || block.receipts.some((r) => r.status !== '0x1')) throw new Error(`native: ${block.rejected.length} rejected, ${JSON.stringify(block.rejected[0])}`);
-    return { ms, root: block.stateRoot, gasUsed: BigInt(block.gasUsed) };
+    const t = block.timings;
+    const phases = `decode+recover ${(t.decodeUs / 1000).toFixed(0)} ms, execute ${(t.executeUs / 1000).toFixed(0)} ms, roots ${(t.rootsUs / 1000).toFixed(0)} ms, commit ${(t.commitUs / 1000).toFixed(0)} ms`;
+    return { ms, root: block.stateRoot, gasUsed: BigInt(block.gasUsed), phases };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -114,7 +116,8 @@ async function runNative(w: Workload, buffers: Buffer[]): Promise<{ ms: number; 
 
 async function runEthereumJs(w: Workload, bytes: Uint8Array[]): Promise<{ ms: number; root: string; gasUsed: bigint }> {
   const common = createCustomCommon({ chainId: Number(CHAIN_ID) }, Mainnet, { hardfork: Hardfork.Cancun });
-  const stateManager = new MerkleStateManager({ common });
+  // ethereumjs at its best: account, storage and code caches on (createVM's default has none).
+  const stateManager = new MerkleStateManager({ common, caches: new Caches() });
   const vm = await createVM({ common, stateManager });
   await stateManager.checkpoint();
   for (const [address, account] of Object.entries(w.genesis.alloc)) {
@@ -149,11 +152,13 @@ const rows: string[] = [];
 for (const w of workloads()) {
   const buffers = w.raws.map((r) => Buffer.from(r.slice(2), 'hex'));
   const native: number[] = [];
+  const phases: string[] = [];
   let nativeRoot = '';
   let nativeGas = 0n;
   for (let i = 0; i < RUNS; i++) {
     const r = await runNative(w, buffers);
     native.push(r.ms);
+    phases.push(r.phases);
     nativeRoot = r.root;
     nativeGas = r.gasUsed;
   }
@@ -164,7 +169,7 @@ for (const w of workloads()) {
   rows.push(
     `| ${w.name} | ${TXS.toLocaleString('en')} | ${Math.round(nativeTps).toLocaleString('en')} tx/s (${median(native).toFixed(0)} ms) | ${Math.round(jsTps).toLocaleString('en')} tx/s (${js.ms.toFixed(0)} ms) | ${(nativeTps / jsTps).toFixed(1)}x | ${nativeRoot === js.root ? 'same' : 'differs (EIP-4788)'} |`,
   );
-  console.error(`${w.name}: native runs ${native.map((m) => m.toFixed(0)).join('/')} ms, ethereumjs ${js.ms.toFixed(0)} ms`);
+  console.error(`${w.name}: native runs ${native.map((m) => m.toFixed(0)).join('/')} ms (${phases.join(' | ')}), ethereumjs ${js.ms.toFixed(0)} ms`);
 }
 console.log(`| block of | txs | native (revm + trie + redb) | @ethereumjs/vm runBlock | ratio | state root |`);
 console.log(`| --- | --- | --- | --- | --- | --- |`);

@@ -281,6 +281,19 @@ pub struct ExecutedBlock {
     pub transactions: Vec<String>,
     pub receipts: Vec<RpcReceiptView>,
     pub rejected: Vec<BlockRejection>,
+    /// Where the time went (metrics only; not part of the block).
+    pub timings: BlockTimings,
+}
+
+/// Microseconds spent per phase of a block.
+#[napi(object)]
+pub struct BlockTimings {
+    pub decode_us: u32,
+    pub execute_us: u32,
+    /// Receipts, transactions root and the incremental state root.
+    pub roots_us: u32,
+    /// Encoding and the redb write transaction (fsync included).
+    pub commit_us: u32,
 }
 
 /// A transaction left out of a built block. `code` is stable: seq-tx's decode codes ('MalformedRlp',
@@ -316,6 +329,12 @@ pub(crate) fn executed_view(block: &AppliedBlock) -> napi::Result<ExecutedBlock>
             .iter()
             .map(|r| BlockRejection { index: r.index as u32, hash: data(r.hash), code: r.code.to_string(), message: r.message.clone() })
             .collect(),
+        timings: BlockTimings {
+            decode_us: block.timings.decode_us.min(u32::MAX as u64) as u32,
+            execute_us: block.timings.execute_us.min(u32::MAX as u64) as u32,
+            roots_us: block.timings.roots_us.min(u32::MAX as u64) as u32,
+            commit_us: block.timings.commit_us.min(u32::MAX as u64) as u32,
+        },
     })
 }
 

@@ -57,6 +57,22 @@ pub struct AppliedBlock {
     pub transactions: Vec<Bytes>,
     pub receipts: Vec<StoredReceipt>,
     pub rejected: Vec<Rejected>,
+    pub timings: Timings,
+}
+
+/// Where a block's time went, in microseconds (for metrics and benchmarks; never part of consensus).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    pub decode_us: u64,
+    pub execute_us: u64,
+    /// Receipts, transactions root and the incremental state root.
+    pub roots_us: u64,
+    /// Encoding and the redb write transaction.
+    pub commit_us: u64,
+}
+
+fn micros(since: std::time::Instant) -> u64 {
+    since.elapsed().as_micros() as u64
 }
 
 pub struct Chain {
@@ -123,8 +139,12 @@ impl Chain {
         let mut trie = self.writer.lock();
         let (parent, parent_hash) = self.head();
         let input = self.block_input(&parent, parent_hash, env)?;
+        let started = std::time::Instant::now();
         let (txs, positions, mut rejected) = self.decode(raw);
+        let decode_us = micros(started);
+        let started = std::time::Instant::now();
         let execution = self.execute(&input, &txs, Mode::Build)?;
+        let execute_us = micros(started);
         rejected.extend(execution.rejected.iter().map(|r| Rejected {
             index: positions[r.index],
             hash: r.hash,
@@ -136,6 +156,8 @@ impl Chain {
         let included_raw: Vec<Bytes> = execution.included.iter().map(|i| raw[positions[*i]].clone()).collect();
         let mut applied = self.seal_and_apply(&mut trie, &parent, parent_hash, &input, env, &included, included_raw, execution, None)?;
         applied.rejected = rejected;
+        applied.timings.decode_us = decode_us;
+        applied.timings.execute_us = execute_us;
         Ok(applied)
     }
 
@@ -229,6 +251,7 @@ impl Chain {
         execution: BlockExecution,
         expected: Option<&SealedBlock>,
     ) -> Result<AppliedBlock, ChainError> {
+        let started = std::time::Instant::now();
         let envelopes: Vec<&TxEnvelope> = included.iter().map(|t| &t.envelope).collect();
         let transactions_root = block::transactions_root(&envelopes);
         let receipts = block::build_receipts(&execution.receipts)?;
@@ -264,6 +287,8 @@ impl Chain {
             }
         }
         let _ = parent;
+        let roots_us = micros(started);
+        let started = std::time::Instant::now();
 
         // What the store and the in-memory state take from the diff.
         let roots: HashMap<Address, B256> = applied.storage_roots.iter().copied().collect();
@@ -319,7 +344,8 @@ impl Chain {
             }
             apply_to_flat(&mut flat, &accounts, &wiped, &storage, &execution.diff.codes, header.clone(), hash, changeset, self.options.history);
         }
-        Ok(AppliedBlock { header, hash, transactions: raw, receipts: receipts.stored, rejected: Vec::new() })
+        let timings = Timings { roots_us, commit_us: micros(started), ..Default::default() };
+        Ok(AppliedBlock { header, hash, transactions: raw, receipts: receipts.stored, rejected: Vec::new(), timings })
     }
 
     /// Records before the block of every changed account, and the full prior storage of wiped ones.

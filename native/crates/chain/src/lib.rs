@@ -8,7 +8,7 @@ mod genesis;
 mod query;
 
 pub use block::{receipt_logs, BlockEnv, SealedBlock, StoredReceipt};
-pub use chain::{AppliedBlock, Chain, ChainOptions, Rejected};
+pub use chain::{AppliedBlock, Chain, ChainOptions, Rejected, Timings};
 pub use error::ChainError;
 pub use genesis::{Genesis, GenesisAccount};
 pub use query::{BlockRecord, ReceiptRecord, TxRecord};

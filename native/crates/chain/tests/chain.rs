@@ -271,3 +271,27 @@ fn calls_and_gas_estimates_read_state_without_changing_it() {
     let starved = CallRequest { gas: Some(21_500), ..request };
     assert!(matches!(chain.call(&starved, None).unwrap(), CallOutcome::Halt { .. }));
 }
+
+/// Phase timings of a 10,000-transfer block; run with `cargo test -p seq-chain --release -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn timing_of_a_ten_thousand_transfer_block() {
+    let mut senders: Vec<Wallet> = (0..2000).map(|i| Wallet::new(1000 + i)).collect();
+    let refs: Vec<&Wallet> = senders.iter().collect();
+    let genesis = genesis_json(&refs);
+    let mut txs = Vec::new();
+    for round in 0..5 {
+        for (i, w) in senders.iter_mut().enumerate() {
+            txs.push(w.transfer(Address::left_padding_from(&((round * 2000 + i) as u64 + 0x1000).to_be_bytes()), 1));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), &genesis);
+    let mut env = env(100);
+    env.gas_limit = 1_000_000_000;
+    let started = std::time::Instant::now();
+    let block = chain.build_block(&env, &txs).unwrap();
+    let total = started.elapsed();
+    assert!(block.rejected.is_empty());
+    println!("{} txs in {total:?}: {:?} -> {:.0} tx/s", txs.len(), block.timings, txs.len() as f64 / total.as_secs_f64());
+}
