@@ -2,10 +2,13 @@
 //! `message(from, bytes)` for incoming ones, `take…()` for the result). No networking, no clock.
 //! Errors carry a stable `code`: BadParameters, MalformedMessage, Protocol, InvalidShare,
 //! PresignatureConsumed, Finished.
-use napi::bindgen_prelude::Buffer;
+use std::sync::{Arc, Mutex};
+
+use napi::bindgen_prelude::{AsyncTask, Buffer};
+use napi::{Env, Status, Task};
 use napi_derive::napi;
 use seq_mpc::{
-    node_key, parse_public_key, KeyShare, Keygen, MpcError, MpcProtocol, Outgoing, Presign, Presignature, Reshare,
+    node_key, parse_public_key, Inbound, KeyShare, Keygen, MpcError, MpcProtocol, Outgoing, Presign, Presignature, Reshare,
     ReshareBasis, Sign,
 };
 use seq_mpc::to_hex_prefixed;
@@ -48,12 +51,68 @@ fn actions(out: Vec<Outgoing>) -> Vec<MpcAction> {
         .collect()
 }
 
-fn poke<P: MpcProtocol>(p: &mut P) -> Result<Vec<MpcAction>> {
-    p.poke().map(actions).map_err(to_js)
+/// A protocol plus its inbox, shared with the worker thread that runs `pokeAsync`. `message` only checks and
+/// queues (never waits for a running poke); a poke first hands the queued messages to the protocol.
+struct Runner<P: MpcProtocol> {
+    inbound: Inbound,
+    inbox: Arc<Mutex<Vec<(u32, Vec<u8>)>>>,
+    protocol: Arc<Mutex<P>>,
 }
 
-fn message<P: MpcProtocol>(p: &mut P, from: u32, data: &[u8]) -> Result<()> {
-    p.message(from, data).map_err(to_js)
+impl<P: MpcProtocol + 'static> Runner<P> {
+    fn new(protocol: P) -> Self {
+        Self { inbound: protocol.inbound(), inbox: Arc::default(), protocol: Arc::new(Mutex::new(protocol)) }
+    }
+
+    fn message(&self, from: u32, data: &[u8]) -> Result<()> {
+        self.inbound.check(from, data).map_err(to_js)?;
+        self.inbox.lock().expect("inbox lock").push((from, data.to_vec()));
+        Ok(())
+    }
+
+    fn poke(&self) -> Result<Vec<MpcAction>> {
+        run_poke(&self.inbox, &self.protocol).map(actions).map_err(to_js)
+    }
+
+    fn poke_async(&self) -> AsyncTask<PokeTask<P>> {
+        AsyncTask::new(PokeTask { inbox: self.inbox.clone(), protocol: self.protocol.clone() })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut P) -> T) -> T {
+        f(&mut self.protocol.lock().expect("protocol lock"))
+    }
+}
+
+fn run_poke<P: MpcProtocol>(inbox: &Mutex<Vec<(u32, Vec<u8>)>>, protocol: &Mutex<P>) -> std::result::Result<Vec<Outgoing>, MpcError> {
+    let queued = std::mem::take(&mut *inbox.lock().expect("inbox lock"));
+    let mut protocol = protocol.lock().expect("protocol lock");
+    for (from, data) in queued {
+        protocol.message(from, &data)?;
+    }
+    protocol.poke()
+}
+
+/// `pokeAsync` on the libuv thread pool, so heavy steps (triple generation) never block the host's event loop.
+pub struct PokeTask<P: MpcProtocol> {
+    inbox: Arc<Mutex<Vec<(u32, Vec<u8>)>>>,
+    protocol: Arc<Mutex<P>>,
+}
+
+impl<P: MpcProtocol + 'static> Task for PokeTask<P> {
+    type Output = std::result::Result<Vec<Outgoing>, MpcError>;
+    type JsValue = Vec<MpcAction>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(run_poke(&self.inbox, &self.protocol))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        // Async rejections only carry a napi Status, so the stable code leads the message: "Protocol: …".
+        output.map(actions).map_err(|e| {
+            let js = to_js(e);
+            napi::Error::new(Status::GenericFailure, format!("{}: {}", js.status, js.reason))
+        })
+    }
 }
 
 /// Public facts about a key share (never the secret).
@@ -112,36 +171,43 @@ pub fn mpc_node_address(secret_key: Buffer) -> Result<String> {
 
 /// Distributed key generation among `participants` with signing threshold `threshold`.
 #[napi]
-pub struct MpcKeygen(Keygen);
+pub struct MpcKeygen(Runner<Keygen>);
 
 #[napi]
 impl MpcKeygen {
     #[napi(constructor)]
     pub fn new(participants: Vec<u32>, me: u32, threshold: u32) -> Result<Self> {
-        Keygen::new(&participants, me, threshold as usize).map(Self).map_err(to_js)
+        Keygen::new(&participants, me, threshold as usize).map(|p| Self(Runner::new(p))).map_err(to_js)
     }
+    /// Runs as far as possible on this thread; returns what to send.
     #[napi]
-    pub fn poke(&mut self) -> Result<Vec<MpcAction>> {
-        poke(&mut self.0)
+    pub fn poke(&self) -> Result<Vec<MpcAction>> {
+        self.0.poke()
     }
+    /// Like `poke`, on the libuv thread pool (rejects with "<Code>: reason"). One at a time per instance.
+    #[napi(ts_return_type = "Promise<Array<MpcAction>>")]
+    pub fn poke_async(&self) -> AsyncTask<PokeTask<Keygen>> {
+        self.0.poke_async()
+    }
+    /// Checks (throws MalformedMessage) and queues a message; the next poke hands it to the protocol.
     #[napi]
-    pub fn message(&mut self, from: u32, data: Buffer) -> Result<()> {
-        message(&mut self.0, from, &data)
+    pub fn message(&self, from: u32, data: Buffer) -> Result<()> {
+        self.0.message(from, &data)
     }
     #[napi(getter)]
     pub fn done(&self) -> bool {
-        self.0.is_done()
+        self.0.with(|p| p.is_done())
     }
     /// The serialised key share (JSON; holds the secret: encrypt before storing), once, after `done`.
     #[napi]
-    pub fn take_share(&mut self) -> Option<Buffer> {
-        self.0.take_output().map(|s| s.to_bytes().into())
+    pub fn take_share(&self) -> Option<Buffer> {
+        self.0.with(|p| p.take_output()).map(|s| s.to_bytes().into())
     }
 }
 
 /// Resharing the group key to a new set and threshold; the address stays the same.
 #[napi]
-pub struct MpcReshare(Reshare);
+pub struct MpcReshare(Runner<Reshare>);
 
 #[napi]
 impl MpcReshare {
@@ -150,7 +216,7 @@ impl MpcReshare {
     pub fn as_holder(share_bytes: Buffer, new_participants: Vec<u32>, new_threshold: u32) -> Result<Self> {
         let s = share(&share_bytes)?;
         let me = s.me;
-        Reshare::new(&new_participants, new_threshold as usize, me, ReshareBasis::Holder(s)).map(Self).map_err(to_js)
+        Reshare::new(&new_participants, new_threshold as usize, me, ReshareBasis::Holder(s)).map(|p| Self(Runner::new(p))).map_err(to_js)
     }
     /// A party joining the set; the old parameters come from the current holders.
     #[napi(factory)]
@@ -170,24 +236,31 @@ impl MpcReshare {
             public_key,
             generation: generation as u64,
         };
-        Reshare::new(&new_participants, new_threshold as usize, me, basis).map(Self).map_err(to_js)
+        Reshare::new(&new_participants, new_threshold as usize, me, basis).map(|p| Self(Runner::new(p))).map_err(to_js)
     }
+    /// Runs as far as possible on this thread; returns what to send.
     #[napi]
-    pub fn poke(&mut self) -> Result<Vec<MpcAction>> {
-        poke(&mut self.0)
+    pub fn poke(&self) -> Result<Vec<MpcAction>> {
+        self.0.poke()
     }
+    /// Like `poke`, on the libuv thread pool (rejects with "<Code>: reason"). One at a time per instance.
+    #[napi(ts_return_type = "Promise<Array<MpcAction>>")]
+    pub fn poke_async(&self) -> AsyncTask<PokeTask<Reshare>> {
+        self.0.poke_async()
+    }
+    /// Checks (throws MalformedMessage) and queues a message; the next poke hands it to the protocol.
     #[napi]
-    pub fn message(&mut self, from: u32, data: Buffer) -> Result<()> {
-        message(&mut self.0, from, &data)
+    pub fn message(&self, from: u32, data: Buffer) -> Result<()> {
+        self.0.message(from, &data)
     }
     #[napi(getter)]
     pub fn done(&self) -> bool {
-        self.0.is_done()
+        self.0.with(|p| p.is_done())
     }
     /// The new generation's serialised key share, once, after `done`.
     #[napi]
-    pub fn take_share(&mut self) -> Option<Buffer> {
-        self.0.take_output().map(|s| s.to_bytes().into())
+    pub fn take_share(&self) -> Option<Buffer> {
+        self.0.with(|p| p.take_output()).map(|s| s.to_bytes().into())
     }
 }
 
@@ -215,29 +288,36 @@ impl MpcPresignature {
 
 /// Two triples and a presignature for `signers` (a subset of the share's set, at least the threshold).
 #[napi]
-pub struct MpcPresign(Presign);
+pub struct MpcPresign(Runner<Presign>);
 
 #[napi]
 impl MpcPresign {
     #[napi(constructor)]
     pub fn new(share_bytes: Buffer, signers: Vec<u32>) -> Result<Self> {
-        Presign::new(share(&share_bytes)?, &signers).map(Self).map_err(to_js)
+        Presign::new(share(&share_bytes)?, &signers).map(|p| Self(Runner::new(p))).map_err(to_js)
     }
+    /// Runs as far as possible on this thread; returns what to send.
     #[napi]
-    pub fn poke(&mut self) -> Result<Vec<MpcAction>> {
-        poke(&mut self.0)
+    pub fn poke(&self) -> Result<Vec<MpcAction>> {
+        self.0.poke()
     }
+    /// Like `poke`, on the libuv thread pool (rejects with "<Code>: reason"). One at a time per instance.
+    #[napi(ts_return_type = "Promise<Array<MpcAction>>")]
+    pub fn poke_async(&self) -> AsyncTask<PokeTask<Presign>> {
+        self.0.poke_async()
+    }
+    /// Checks (throws MalformedMessage) and queues a message; the next poke hands it to the protocol.
     #[napi]
-    pub fn message(&mut self, from: u32, data: Buffer) -> Result<()> {
-        message(&mut self.0, from, &data)
+    pub fn message(&self, from: u32, data: Buffer) -> Result<()> {
+        self.0.message(from, &data)
     }
     #[napi(getter)]
     pub fn done(&self) -> bool {
-        self.0.is_done()
+        self.0.with(|p| p.is_done())
     }
     #[napi]
-    pub fn take_presignature(&mut self) -> Option<MpcPresignature> {
-        self.0.take_output().map(|p| MpcPresignature(Some(p)))
+    pub fn take_presignature(&self) -> Option<MpcPresignature> {
+        self.0.with(|p| p.take_output()).map(|p| MpcPresignature(Some(p)))
     }
 }
 
@@ -252,7 +332,7 @@ pub struct MpcSignature {
 
 /// The online round: consumes `presignature` and signs the 32-byte `digest`.
 #[napi]
-pub struct MpcSign(Sign);
+pub struct MpcSign(Runner<Sign>);
 
 #[napi]
 impl MpcSign {
@@ -261,23 +341,30 @@ impl MpcSign {
         let s = share(&share_bytes)?;
         let digest = hex32(&digest, "digest")?;
         let presig = presignature.0.take().ok_or_else(|| to_js(MpcError::PresignatureConsumed))?;
-        Sign::new(&s, presig, &signers, digest).map(Self).map_err(to_js)
+        Sign::new(&s, presig, &signers, digest).map(|p| Self(Runner::new(p))).map_err(to_js)
     }
+    /// Runs as far as possible on this thread; returns what to send.
     #[napi]
-    pub fn poke(&mut self) -> Result<Vec<MpcAction>> {
-        poke(&mut self.0)
+    pub fn poke(&self) -> Result<Vec<MpcAction>> {
+        self.0.poke()
     }
+    /// Like `poke`, on the libuv thread pool (rejects with "<Code>: reason"). One at a time per instance.
+    #[napi(ts_return_type = "Promise<Array<MpcAction>>")]
+    pub fn poke_async(&self) -> AsyncTask<PokeTask<Sign>> {
+        self.0.poke_async()
+    }
+    /// Checks (throws MalformedMessage) and queues a message; the next poke hands it to the protocol.
     #[napi]
-    pub fn message(&mut self, from: u32, data: Buffer) -> Result<()> {
-        message(&mut self.0, from, &data)
+    pub fn message(&self, from: u32, data: Buffer) -> Result<()> {
+        self.0.message(from, &data)
     }
     #[napi(getter)]
     pub fn done(&self) -> bool {
-        self.0.is_done()
+        self.0.with(|p| p.is_done())
     }
     #[napi]
-    pub fn take_signature(&mut self) -> Option<MpcSignature> {
-        self.0.take_output().map(|sig| MpcSignature {
+    pub fn take_signature(&self) -> Option<MpcSignature> {
+        self.0.with(|p| p.take_output()).map(|sig| MpcSignature {
             r: to_hex_prefixed(&sig.r),
             s: to_hex_prefixed(&sig.s),
             v: sig.v as u32,

@@ -32,5 +32,10 @@ export class MpcConfigError extends Error {
 /** The native layer reports failures with a stable `code`; this reads it. */
 export function nativeCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'GenericFailure') {
+    // Async native calls put the code in front of the message: "Protocol: …".
+    const lead = /^([A-Z][A-Za-z]+): /.exec((error as Error).message);
+    return lead?.[1] ?? code;
+  }
   return typeof code === 'string' ? code : 'Unknown';
 }

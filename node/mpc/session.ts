@@ -6,7 +6,8 @@ import type { Address, PartySet } from './identity.ts';
 
 /** The sans-I/O shape every native MPC class has. */
 export interface NativeProtocol {
-  poke(): MpcAction[];
+  /** Runs on the libuv pool, so triple generation never blocks the host's event loop. */
+  pokeAsync(): Promise<MpcAction[]>;
   message(from: number, data: Buffer): void;
   readonly done: boolean;
 }
@@ -48,7 +49,11 @@ export class Session {
   private readonly heard = new Set<Address>();
   private readonly faults = new Map<Address, FaultReason>();
   private readonly pending = new Map<string, Array<{ from: Address; m: string[] }>>();
-  private stage: { name: string; protocol: NativeProtocol } | null = null;
+  private stage: { name: string; protocol: NativeProtocol; done: boolean } | null = null;
+  /** One poke in flight per session; messages arriving meanwhile are queued natively and trigger one more. */
+  private pumping = false;
+  private pumpAgain = false;
+  private lastSender: Address | null = null;
   private waiter: Waiter | null = null;
   private timer: unknown = null;
   private closed = false;
@@ -103,25 +108,48 @@ export class Session {
       try {
         stage.protocol.message(fromId, Buffer.from(m, 'base64'));
       } catch (error) {
+        // A signed envelope with bytes the protocol refuses is the sender's own doing: end the attempt now
+        // (its real message will not come) and leave the sender out of the retry.
         this.faults.set(from, 'malformed');
-        continue;
+        this.fail(new AttemptFailed(`${stage.name}: ${nativeCode(error)} from ${from}`, [{ party: from, reason: 'malformed' }]));
+        return;
       }
     }
     this.pump(from);
   }
 
-  /** Poke until the protocol waits; a protocol error is blamed on the sender whose message triggered it. */
+  /** Poke until the protocol waits; a protocol error is blamed on the sender whose message came last. */
   private pump(trigger: Address | null): void {
+    if (trigger) this.lastSender = trigger;
     const stage = this.stage;
     if (!stage || this.closed) return;
-    let actions: MpcAction[];
-    try {
-      actions = stage.protocol.poke();
-    } catch (error) {
-      const faults: Fault[] = trigger ? [{ party: trigger, reason: 'protocol' }] : [];
-      this.fail(new AttemptFailed(`${stage.name} failed (${nativeCode(error)}): ${(error as Error).message}`, faults));
+    if (this.pumping) {
+      this.pumpAgain = true;
       return;
     }
+    this.pumping = true;
+    stage.protocol.pokeAsync().then(
+      (actions) => {
+        this.pumping = false;
+        if (this.stage !== stage || this.closed) return;
+        this.dispatch(stage.name, actions);
+        stage.done = stage.protocol.done;
+        this.settle();
+        if (this.pumpAgain && !stage.done) {
+          this.pumpAgain = false;
+          this.pump(null);
+        }
+      },
+      (error: unknown) => {
+        this.pumping = false;
+        if (this.stage !== stage || this.closed) return;
+        const faults: Fault[] = this.lastSender ? [{ party: this.lastSender, reason: 'protocol' }] : [];
+        this.fail(new AttemptFailed(`${stage.name} failed (${nativeCode(error)}): ${(error as Error).message}`, faults));
+      },
+    );
+  }
+
+  private dispatch(stage: string, actions: MpcAction[]): void {
     const broadcast: string[] = [];
     const direct = new Map<Address, string[]>();
     for (const action of actions) {
@@ -135,9 +163,8 @@ export class Session {
       list.push(action.data.toString('base64'));
       direct.set(to, list);
     }
-    if (broadcast.length > 0) this.io.send(this.id, undefined, this.others, { t: 'p', stage: stage.name, m: broadcast });
-    for (const [to, m] of direct) this.io.send(this.id, to, [to], { t: 'p', stage: stage.name, m });
-    this.settle();
+    if (broadcast.length > 0) this.io.send(this.id, undefined, this.others, { t: 'p', stage, m: broadcast });
+    for (const [to, m] of direct) this.io.send(this.id, to, [to], { t: 'p', stage, m });
   }
 
   /** Broadcasts our hello and resolves when every other party's hello is in. */
@@ -152,11 +179,14 @@ export class Session {
 
   /** Runs one native protocol to completion among the session's parties. */
   async run<P extends NativeProtocol>(name: string, protocol: P, timeoutMs: number): Promise<P> {
-    this.stage = { name, protocol };
+    const stage = { name, protocol, done: false };
+    this.stage = stage;
+    this.pumpAgain = false;
+    this.lastSender = null;
     this.heard.clear();
     const early = this.pending.get(name) ?? [];
     this.pending.delete(name);
-    const done = this.until(() => protocol.done, timeoutMs, () => this.others.filter((p) => !this.heard.has(p)));
+    const done = this.until(() => stage.done, timeoutMs, () => this.others.filter((p) => !this.heard.has(p)));
     this.pump(null);
     for (const { from, m } of early) this.feed(from, m);
     await done;

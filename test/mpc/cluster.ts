@@ -42,7 +42,7 @@ export class Cluster {
   }
 
   static async create(timeouts: Partial<MpcTimeouts> = {}): Promise<Cluster> {
-    return new Cluster(await mkdtemp(join(tmpdir(), 'mpc-test-')), { hello: 1_500, sign: 3_000, presign: 4_000, keygen: 10_000, reshare: 10_000, ...timeouts });
+    return new Cluster(await mkdtemp(join(tmpdir(), 'mpc-test-')), { hello: 2_500, sign: 10_000, presign: 20_000, keygen: 20_000, reshare: 20_000, ...timeouts });
   }
 
   /** Starts (or restarts) the node `label`; `wrap` may replace its transport (e.g. with a misbehaving one). */

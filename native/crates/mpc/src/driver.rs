@@ -11,9 +11,40 @@ pub enum Outgoing {
     To(ParticipantId, Vec<u8>),
 }
 
+/// What a protocol instance accepts, fixed at construction: lets the host refuse a message (and blame its
+/// sender) on its own thread, without touching a protocol that may be busy on another.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    peers: Vec<ParticipantId>,
+    /// Messages carry a stage byte in front of the cait-sith frame (see `Presign`).
+    stages: u8,
+}
+
+impl Inbound {
+    pub(crate) fn new(me: ParticipantId, participants: &[ParticipantId], stages: u8) -> Self {
+        Self { peers: participants.iter().copied().filter(|p| *p != me).collect(), stages }
+    }
+
+    pub fn check(&self, from: ParticipantId, data: &[u8]) -> Result<()> {
+        if !self.peers.contains(&from) {
+            return Err(MpcError::MalformedMessage { from, reason: "not a party of this protocol".into() });
+        }
+        if self.stages == 0 {
+            return check_frame(from, data);
+        }
+        match data.split_first() {
+            Some((stage, body)) if *stage < self.stages => check_frame(from, body),
+            Some((stage, _)) => Err(MpcError::MalformedMessage { from, reason: format!("unknown stage {stage}") }),
+            None => Err(MpcError::MalformedMessage { from, reason: "empty".into() }),
+        }
+    }
+}
+
 /// The interface every MPC state machine in this crate offers the host.
-pub trait MpcProtocol {
+pub trait MpcProtocol: Send {
     type Output;
+    /// The checks `message` applies before anything reaches the protocol.
+    fn inbound(&self) -> Inbound;
     /// Hand in one message from `from`. Malformed input is refused here and never reaches the
     /// protocol, so the host can drop it and blame the sender.
     fn message(&mut self, from: ParticipantId, data: &[u8]) -> Result<()>;
@@ -46,7 +77,7 @@ pub(crate) fn check_frame(from: ParticipantId, data: &[u8]) -> Result<()> {
 
 /// Adapts one cait-sith protocol instance to [`MpcProtocol`], checking senders and framing.
 pub(crate) struct Driver<T> {
-    protocol: Box<dyn Protocol<Output = T>>,
+    protocol: Box<dyn Protocol<Output = T> + Send>,
     me: ParticipantId,
     peers: Vec<ParticipantId>,
     output: Option<T>,
@@ -56,7 +87,7 @@ pub(crate) struct Driver<T> {
 
 impl<T> Driver<T> {
     pub fn new(
-        protocol: impl Protocol<Output = T> + 'static,
+        protocol: impl Protocol<Output = T> + Send + 'static,
         me: ParticipantId,
         participants: &[ParticipantId],
     ) -> Self {
@@ -116,5 +147,11 @@ impl<T> Driver<T> {
 
     pub fn me(&self) -> ParticipantId {
         self.me
+    }
+
+    pub fn inbound(&self) -> Inbound {
+        let mut participants = self.peers.clone();
+        participants.push(self.me);
+        Inbound::new(self.me, &participants, 0)
     }
 }

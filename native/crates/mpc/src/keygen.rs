@@ -2,7 +2,7 @@
 use cait_sith::KeygenOutput;
 use k256::Secp256k1;
 
-use crate::driver::{Driver, MpcProtocol, Outgoing};
+use crate::driver::{Driver, Inbound, MpcProtocol, Outgoing};
 use crate::error::{MpcError, Result};
 use crate::participants::{check_set, to_cs, ParticipantId};
 use crate::share::KeyShare;
@@ -30,6 +30,10 @@ impl Keygen {
 
 impl MpcProtocol for Keygen {
     type Output = KeyShare;
+
+    fn inbound(&self) -> Inbound {
+        self.driver.inbound()
+    }
 
     fn message(&mut self, from: ParticipantId, data: &[u8]) -> Result<()> {
         self.driver.message(from, data)

@@ -13,7 +13,7 @@ mod reshare;
 mod share;
 mod sign;
 
-pub use driver::{MpcProtocol, Outgoing};
+pub use driver::{Inbound, MpcProtocol, Outgoing};
 pub use error::{MpcError, Result};
 pub use keygen::Keygen;
 pub use participants::{check_set, signing_threshold, ParticipantId};

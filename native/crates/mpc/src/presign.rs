@@ -4,7 +4,7 @@ use cait_sith::triples::TripleGenerationOutput;
 use cait_sith::{PresignArguments, PresignOutput};
 use k256::Secp256k1;
 
-use crate::driver::{Driver, MpcProtocol, Outgoing};
+use crate::driver::{Driver, Inbound, MpcProtocol, Outgoing};
 use crate::error::{MpcError, Result};
 use crate::participants::{check_set, to_cs, ParticipantId};
 use crate::share::KeyShare;
@@ -117,6 +117,10 @@ fn tag(stage: u8, out: Vec<Outgoing>) -> impl Iterator<Item = Outgoing> {
 
 impl MpcProtocol for Presign {
     type Output = Presignature;
+
+    fn inbound(&self) -> Inbound {
+        Inbound::new(self.share.me, &self.participants, 3)
+    }
 
     fn message(&mut self, from: ParticipantId, data: &[u8]) -> Result<()> {
         let Some((&stage, body)) = data.split_first() else {

@@ -3,7 +3,7 @@
 //! and the shares they keep are useless with the new generation's.
 use k256::{AffinePoint, Scalar, Secp256k1};
 
-use crate::driver::{Driver, MpcProtocol, Outgoing};
+use crate::driver::{Driver, Inbound, MpcProtocol, Outgoing};
 use crate::error::{MpcError, Result};
 use crate::participants::{check_set, to_cs, ParticipantId};
 use crate::share::KeyShare;
@@ -76,6 +76,10 @@ impl Reshare {
 
 impl MpcProtocol for Reshare {
     type Output = KeyShare;
+
+    fn inbound(&self) -> Inbound {
+        self.driver.inbound()
+    }
 
     fn message(&mut self, from: ParticipantId, data: &[u8]) -> Result<()> {
         self.driver.message(from, data)

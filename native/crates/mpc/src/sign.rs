@@ -5,7 +5,7 @@ use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::point::AffineCoordinates;
 use k256::{Scalar, Secp256k1, U256};
 
-use crate::driver::{Driver, MpcProtocol, Outgoing};
+use crate::driver::{Driver, Inbound, MpcProtocol, Outgoing};
 use crate::error::{MpcError, Result};
 use crate::participants::ParticipantId;
 use crate::presign::{check_signers, Presignature};
@@ -86,6 +86,10 @@ impl Sign {
 
 impl MpcProtocol for Sign {
     type Output = EthSignature;
+
+    fn inbound(&self) -> Inbound {
+        self.driver.inbound()
+    }
 
     fn message(&mut self, from: ParticipantId, data: &[u8]) -> Result<()> {
         self.driver.message(from, data)

@@ -98,6 +98,12 @@ fn malformed_and_foreign_messages_are_refused_and_the_protocol_survives() {
     framed.extend_from_slice(&[0xc1]); // 0xc1 is never valid MessagePack
     assert!(matches!(victim.message(A, &framed), Err(MpcError::MalformedMessage { .. })));
     assert!(matches!(victim.message(E, &[0u8; 40]), Err(MpcError::MalformedMessage { from: E, .. })));
+    // The same checks are available without touching the protocol (for hosts that poke on another thread).
+    let inbound = victim.inbound();
+    assert!(inbound.check(A, b"garbage").is_err());
+    assert!(inbound.check(E, &[0u8; 40]).is_err());
+    let seq_mpc::Outgoing::All(good) = first[0].clone() else { panic!("keygen starts with a broadcast") };
+    assert!(inbound.check(A, &good).is_ok());
     // The refused input left no trace: the honest run still completes.
     let parties = set.iter().map(|&p| (p, Keygen::new(&set, p, 2).unwrap())).collect();
     assert_eq!(net::run(parties).unwrap().len(), 3);
