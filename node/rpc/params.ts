@@ -53,6 +53,17 @@ export function data(value: unknown, field: string, length?: number): Hex {
   return value.toLowerCase() as Hex;
 }
 
+/** DATA decoded straight to bytes (the hot path of eth_sendRawTransaction: one pass, no regex). */
+export function bytes(value: unknown, field: string): Uint8Array {
+  if (typeof value !== 'string' || value.length % 2 !== 0 || (value[0] !== '0' || (value[1] !== 'x' && value[1] !== 'X'))) {
+    throw new InvalidParamsError(`${field}: expected 0x-prefixed hex bytes`);
+  }
+  const decoded = Buffer.from(value.slice(2), 'hex');
+  // Buffer.from stops at the first non-hex pair: a short result means the input was not all hex.
+  if (decoded.length * 2 !== value.length - 2) throw new InvalidParamsError(`${field}: expected 0x-prefixed hex bytes`);
+  return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length);
+}
+
 export function address(value: unknown, field: string): Hex {
   if (typeof value !== 'string' || !/^0x[0-9a-f]{40}$/i.test(value)) throw new InvalidParamsError(`${field}: expected a 20-byte hex address`);
   return value.toLowerCase() as Hex;

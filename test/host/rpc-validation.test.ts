@@ -130,6 +130,8 @@ describe('invalid params (-32602) never reach the engine', () => {
     ['eth_call', [{ to: '0x' + '1'.repeat(40) }, 'latest', { '0x': {} }]],
     ['eth_estimateGas', ['not an object']],
     ['eth_sendRawTransaction', ['0xabc']],
+    ['eth_sendRawTransaction', ['0x12zz']],
+    ['eth_sendRawTransaction', ['12ab']],
     ['eth_sendRawTransaction', [1]],
     ['eth_sendRawTransaction', []],
     ['eth_getTransactionByHash', ['0x1234']],

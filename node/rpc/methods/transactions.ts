@@ -1,10 +1,10 @@
 import { Transaction } from 'ethers';
-import { fromHex, quantity, toHex, type Hex } from '../../chain/hex.ts';
+import { quantity, toHex, type Hex } from '../../chain/hex.ts';
 import type { RpcTransaction } from '../../chain/records.ts';
 import type { PoolTx } from '../../mempool/pool-tx.ts';
 import type { RpcBackend } from '../backend.ts';
 import type { MethodTable } from '../dispatch.ts';
-import { data, hash32, positional } from '../params.ts';
+import { bytes, hash32, positional } from '../params.ts';
 
 /** Sending raw transactions and looking them up (the pool first answers for ones not yet in a block). */
 export function transactionMethods(backend: RpcBackend): MethodTable {
@@ -12,7 +12,7 @@ export function transactionMethods(backend: RpcBackend): MethodTable {
   return {
     eth_sendRawTransaction: (params) => {
       const [raw] = positional(params, 1, 1);
-      return admission.submit(fromHex(data(raw, 'transaction')));
+      return admission.submit(bytes(raw, 'transaction'));
     },
     eth_getTransactionByHash: (params) => {
       const [hash] = positional(params, 1, 1);
