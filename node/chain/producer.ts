@@ -31,6 +31,9 @@ export const DEFAULT_PRODUCER_CONFIG: Omit<ProducerConfig, 'beneficiary'> = {
   emptyBlockIntervalMs: 1000,
 };
 
+/** Executor rejection codes after which a transaction may still be included later: it stays in the pool. */
+const TRANSIENT = /^(NonceTooHigh|FeeCapBelowBaseFee|GasLimitExceedsBlock):/;
+
 export interface ProducedBlock {
   executed: ExecutedBlock;
   seal: Hex;
@@ -61,15 +64,12 @@ export class BlockProducer {
   private running = false;
   /** The block being executed, if any: production is strictly one block at a time. */
   private inFlight: Promise<ProducedBlock | null> | null = null;
-  private lastTimestamp: bigint;
   private lastBlockAt = 0;
   produced = 0;
   failures = 0;
 
   constructor(deps: ProducerDeps) {
     this.deps = deps;
-    const head = deps.engine.getBlockByNumber(deps.heads.latest);
-    this.lastTimestamp = head ? BigInt(head.timestamp) : 0n;
     this.lastBlockAt = deps.now();
     deps.pool.baseFee = deps.engine.nextBaseFee();
   }
@@ -113,15 +113,17 @@ export class BlockProducer {
     if (!this.deps.mayProduce(number)) return null;
     const baseFee = engine.nextBaseFee();
     pool.baseFee = baseFee;
-    const gasLimit = config.gasLimit || BigInt(engine.getBlockByNumber(heads.latest)?.gasLimit ?? 30_000_000);
+    // The parent as stored (it may come from another sequencer after a rotation, with its clock).
+    const parent = engine.getBlockByNumber(heads.latest);
+    const gasLimit = config.gasLimit || BigInt(parent?.gasLimit ?? 30_000_000);
     const txs = pool.selectForBlock({ baseFee, gasLimit, maxTxs: config.maxBlockTxs, maxBytes: config.maxBlockBytes });
     const now = this.deps.now();
     if (txs.length === 0 && (config.emptyBlockIntervalMs === 0 || now - this.lastBlockAt < config.emptyBlockIntervalMs)) return null;
     this.lastBlockAt = now;
     const nowSeconds = BigInt(Math.floor(now / 1000));
-    const timestamp = nowSeconds > this.lastTimestamp ? nowSeconds : this.lastTimestamp;
+    const parentTimestamp = parent ? BigInt(parent.timestamp) : 0n;
+    const timestamp = nowSeconds > parentTimestamp ? nowSeconds : parentTimestamp;
     const executed = await engine.executeBlock({ number, timestamp, beneficiary: config.beneficiary, gasLimit: config.gasLimit }, txs.map((tx) => tx.raw));
-    this.lastTimestamp = timestamp;
     const hash = executed.sealed.hash;
     const seal = sealBlock(this.deps.key, engine.chainId, number, hash);
     void this.deps.seals.put(number, { hash, seal });
@@ -135,6 +137,8 @@ export class BlockProducer {
     }
     pool.applyHead(accounts);
     for (const { hash: rejected, reason } of executed.rejected) {
+      // A gap (its predecessor was left out) or a base fee above the cap can pass; the rest cannot succeed later.
+      if (TRANSIENT.test(reason)) continue;
       if (pool.drop(rejected)) this.deps.log?.(`dropped ${rejected}: ${reason}`);
     }
     pool.baseFee = engine.nextBaseFee();

@@ -141,6 +141,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
       : [key.address, ...config.peer.peers.map((p) => p.address.toLowerCase() as Hex)].map((a) => [a, 1n]),
   );
   const safe = new SafeHeadTracker(key.address, weights);
+  heads.setSafe(safe.safe(heads.latest));
   const blocksApplied = metrics.counter('l2_blocks_applied_total', 'Blocks received from the sequencer, verified and applied');
   const replicator = new Replicator({
     bus: network,
@@ -185,16 +186,21 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   });
   admission.onAdmitted = () => producer.poke();
 
-  // Rotation: when this host stops being the sequencer, its acknowledged transactions go to the new one.
+  // Rotation: when this host stops being the sequencer (or restarts as a follower with journaled transactions), its
+  // acknowledged transactions go to the one that is.
   const handoff = new PoolHandoff({ bus: network, pool, admission, isActive, log });
   let wasActive = isActive();
+  let owesHandoff = !wasActive && pool.size > 0;
   const watchRole = () => {
     const active = isActive();
-    if (wasActive && !active) {
-      const next = schedule.sequencerFor(heads.latest + 1n);
-      if (next) handoff.handTo(next);
-    }
+    if (wasActive && !active) owesHandoff = true;
     wasActive = active;
+    if (!owesHandoff || active) return;
+    const next = schedule.sequencerFor(heads.latest + 1n);
+    if (next && network.connectedPeers().includes(next)) {
+      handoff.handTo(next);
+      owesHandoff = false;
+    }
   };
   heads.onChange((name) => name === 'latest' && watchRole());
   const roleTimer = setInterval(watchRole, 250);
