@@ -66,6 +66,8 @@ export interface ExecutedBlock {
   receipts: RpcReceipt[];
   /** Transactions offered but not included, with the executor's reason. */
   rejected: { hash: Hex; reason: string }[];
+  /** Where the native call spent its time, in microseconds (when the native build reports it). */
+  timingsUs?: { decode: number; execute: number; roots: number; commit: number };
 }
 
 export type VerifyOutcome = { ok: true; block: RpcBlock; receipts: RpcReceipt[] } | { ok: false; reason: string };

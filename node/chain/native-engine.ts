@@ -203,7 +203,13 @@ function toExecuted(requested: BlockEnv, executed: NativeExecuted): ExecutedBloc
     gasUsed: BigInt(executed.gasUsed),
     receipts: executed.receipts as unknown as RpcReceipt[],
     rejected: executed.rejected.map((r) => ({ hash: r.hash as Hex, reason: `${r.code}: ${r.message}` })),
+    ...timingsOf(executed),
   };
+}
+
+function timingsOf(executed: NativeExecuted): Pick<ExecutedBlock, 'timingsUs'> {
+  const t = (executed as { timings?: { decodeUs: number; executeUs: number; rootsUs: number; commitUs: number } }).timings;
+  return t ? { timingsUs: { decode: t.decodeUs, execute: t.executeUs, roots: t.rootsUs, commit: t.commitUs } } : {};
 }
 
 function callInput(request: CallRequest): CallInput {

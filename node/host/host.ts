@@ -166,6 +166,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   const blocksProduced = metrics.counter('l2_blocks_produced_total', 'Blocks this host produced and sealed');
   const txsIncluded = metrics.counter('l2_transactions_included_total', 'Transactions included in blocks this host produced');
   const txsRejected = metrics.counter('l2_transactions_rejected_total', 'Pooled transactions the executor left out');
+  const blockPhase = metrics.counter('l2_block_phase_microseconds_total', 'Time the native executeBlock spent per phase (decode, execute, roots, commit)');
   const producer = new BlockProducer({
     engine,
     pool,
@@ -180,6 +181,8 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
       blocksProduced();
       txsIncluded(produced.executed.receipts.length);
       if (produced.executed.rejected.length) txsRejected(produced.executed.rejected.length);
+      const timings = produced.executed.timingsUs;
+      if (timings) for (const [phase, us] of Object.entries(timings)) blockPhase(us, { phase });
       replicator.publish(produced);
       publishBlock(produced.executed.block, produced.executed.receipts);
     },

@@ -87,7 +87,11 @@ const host = await startChildHost(dir, {
   pool: { maxPerSender: Math.max(64, NONCES), maxTotal: 1_000_000 },
 });
 const hostResult = await runLoad(dir, 'host', { rpc: host.rpc, ws: host.ws, requests: requestsOf(l2Signed, NONCES), concurrency: CONCURRENCY, durationMs: DURATION_MS, drainMs: 10_000 });
+const metrics = await (await fetch(`${host.operator}/metrics`, { headers: { authorization: 'Bearer bench-operator-token-0123456789' } })).text();
 await host.stop();
+const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+const blocks = metric('l2_blocks_produced_total');
+const phases = ['decode', 'execute', 'roots', 'commit'].map((phase) => `${phase} ${(metric(`l2_block_phase_microseconds_total\\{phase="${phase}"\\}`) / blocks / 1000).toFixed(1)} ms`);
 
 // Hardhat's EDR node (automine), same senders, same load shape.
 const l1 = await startL1Node({ port: await freePort() });
@@ -106,6 +110,7 @@ console.log('| target | accepted / sent | accepted tx/s | included tx/s | p50 su
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 console.log(row('sequencer host (native chain)', hostResult));
 console.log(row('Hardhat EDR node (automine)', edrResult));
+console.log(`\nhost: ${blocks} blocks, ${(metric('l2_transactions_included_total') / blocks).toFixed(0)} tx/block; native executeBlock per block: ${phases.join(', ')}`);
 console.log(`\nratio host / EDR: accepted ${(hostResult.acceptedPerSecond / edrResult.acceptedPerSecond).toFixed(1)}x, included ${(hostResult.includedPerSecond / edrResult.includedPerSecond).toFixed(1)}x`);
 if (Object.keys(hostResult.errors).length) console.log('host errors:', hostResult.errors);
 if (Object.keys(edrResult.errors).length) console.log('EDR errors:', edrResult.errors);
