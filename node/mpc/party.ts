@@ -2,73 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { MpcKeygen, MpcPresign, MpcReshare, MpcSign } from '@l2-sequencer/native';
 import { systemClock, type Clock } from './clock.ts';
 import { isSessionId, openEnvelope, sealEnvelope, type DropReason, type MpcEnvelope, type MpcPayload } from './envelope.ts';
-import { MpcInputError, MpcSessionError, nativeCode, type FaultReason } from './errors.ts';
+import { MpcInputError, MpcSessionError, nativeCode } from './errors.ts';
 import { EarlyBuffer } from './early-buffer.ts';
 import { HeldKey } from './held-key.ts';
 import { NodeSigner, normaliseAddress, PartySet, type Address } from './identity.ts';
 import { PresignaturePool } from './presignature-pool.ts';
 import { agreeOnOldKey } from './reshare-agreement.ts';
 import { AttemptFailed, Session, type Fault } from './session.ts';
-import type { ShareStore } from './share-store.ts';
-import type { MpcTransport } from './transport.ts';
+export type { FaultListener, DropListener, KeyInfo, MpcPartyOptions, MpcSignatureResult, MpcStats, MpcTimeouts, SignPurpose } from './party-types.ts';
+import type { DropListener, FaultListener, KeyInfo, MpcPartyOptions, MpcSignatureResult, MpcStats, MpcTimeouts, SignPurpose } from './party-types.ts';
 
-export type SignPurpose = 'batch' | 'rewards' | 'slash' | 'epoch';
 const PURPOSES: readonly string[] = ['batch', 'rewards', 'slash', 'epoch'];
-
-export interface MpcTimeouts {
-  /** Waiting for every signer's hello (digest, key, pooled presignatures). */
-  hello: number;
-  sign: number;
-  presign: number;
-  keygen: number;
-  reshare: number;
-}
-
-export interface MpcPartyOptions {
-  /** The node's secp256k1 key (hex): its address is its identity. */
-  nodeKey: string;
-  transport: MpcTransport;
-  store: ShareStore;
-  /** Network id inside every envelope signature (the L2 chain id). */
-  network: string;
-  clock?: Clock;
-  timeouts?: Partial<MpcTimeouts>;
-  /** How many times a signing session is tried, each time without the parties that failed the last try. */
-  maxSignAttempts?: number;
-  /** Other hosts whose messages may open sessions here (besides the parties of the current key). */
-  knownPeers?: () => Iterable<string>;
-}
-
-export interface KeyInfo {
-  address: Address;
-  publicKey: string;
-  keyId: string;
-  generation: number;
-  threshold: number;
-  parties: Address[];
-}
-
-export interface MpcSignatureResult {
-  r: string;
-  s: string;
-  v: number;
-  /** 0x r ‖ s ‖ v, 65 bytes. */
-  signature: string;
-  address: Address;
-  signers: Address[];
-  /** True when a pooled presignature was used (one network round), false for the cold path. */
-  pooled: boolean;
-}
-
-export interface MpcStats {
-  dropped: Record<DropReason, number>;
-  faults: number;
-  activeSessions: number;
-  pooledPresignatures: number;
-}
-
-export type FaultListener = (party: Address, sessionId: string, reason: FaultReason) => void;
-export type DropListener = (reason: DropReason, detail: string, from: string | null) => void;
 
 const DEFAULT_TIMEOUTS: MpcTimeouts = { hello: 3_000, sign: 10_000, presign: 30_000, keygen: 30_000, reshare: 30_000 };
 const MAX_OFFERS = 8;
@@ -100,6 +44,7 @@ export class MpcParty {
   private readonly dropped = emptyDrops();
   private readonly background = new Set<Promise<unknown>>();
   private faultCount = 0;
+  private readonly refilling = new Set<string>();
   private outSeq = new Map<string, number>();
   private held: HeldKey | null = null;
   private stopped = false;
@@ -192,7 +137,9 @@ export class MpcParty {
     for (let attempt = 0; ; attempt++) {
       const session = this.openSession(`sign:${sessionId}:${attempt}:${set.fingerprint}`, set);
       try {
-        return await this.signAttempt(session, held, digestBytes, purpose);
+        const result = await this.signAttempt(session, held, digestBytes, purpose);
+        this.refill(set);
+        return result;
       } catch (error) {
         if (!(error instanceof MpcSessionError) || error.faults.length === 0) throw error;
         const next = set.without(error.faults.map((f) => f.party));
@@ -274,6 +221,23 @@ export class MpcParty {
       }
     }
     return made;
+  }
+
+  /** Background top-up of a signing set's pool, by its leader only, one run at a time per set. */
+  private refill(set: PartySet): void {
+    const target = this.options.presignPoolTarget ?? 0;
+    const held = this.held;
+    if (target <= 0 || !held || set.addresses[0] !== this.address || this.refilling.has(set.fingerprint)) return;
+    const missing = target - this.pool.size(PresignaturePool.key(held.keyId, set.fingerprint));
+    if (missing <= 0) return;
+    this.refilling.add(set.fingerprint);
+    const task = this.preparePresignatures(set.addresses, missing)
+      .catch(() => 0)
+      .finally(() => {
+        this.refilling.delete(set.fingerprint);
+        this.background.delete(task);
+      });
+    this.background.add(task);
   }
 
   /** Stops every session and background task; the transport is the caller's to close. */

@@ -46,7 +46,7 @@ export class Cluster {
   }
 
   /** Starts (or restarts) the node `label`; `wrap` may replace its transport (e.g. with a misbehaving one). */
-  async start(label: string, options: { wrap?: (t: WsMpcTransport, key: string) => MpcTransport; shareKey?: Buffer } = {}): Promise<Node> {
+  async start(label: string, options: { wrap?: (t: WsMpcTransport, key: string) => MpcTransport; shareKey?: Buffer; poolTarget?: number } = {}): Promise<Node> {
     const key = nodeKey(label);
     const address = addressOf(key);
     const transport = await WsMpcTransport.listen({ host: '127.0.0.1', port: 0 });
@@ -59,6 +59,7 @@ export class Cluster {
       network: NETWORK,
       timeouts: this.timeouts,
       knownPeers: peers,
+      presignPoolTarget: options.poolTarget ?? 0,
     });
     const node: Node = { label, key, address, transport, party, faults: [], drops: [] };
     party.onFault((p, session, reason) => node.faults.push({ party: p, session, reason }));

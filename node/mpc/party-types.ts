@@ -1,0 +1,67 @@
+import type { Clock } from './clock.ts';
+import type { DropReason } from './envelope.ts';
+import type { FaultReason } from './errors.ts';
+import type { Address } from './identity.ts';
+import type { ShareStore } from './share-store.ts';
+import type { MpcTransport } from './transport.ts';
+
+export type SignPurpose = 'batch' | 'rewards' | 'slash' | 'epoch';
+export interface MpcTimeouts {
+  /** Waiting for every signer's hello (digest, key, pooled presignatures). */
+  hello: number;
+  sign: number;
+  presign: number;
+  keygen: number;
+  reshare: number;
+}
+
+export interface MpcPartyOptions {
+  /** The node's secp256k1 key (hex): its address is its identity. */
+  nodeKey: string;
+  transport: MpcTransport;
+  store: ShareStore;
+  /** Network id inside every envelope signature (the L2 chain id). */
+  network: string;
+  clock?: Clock;
+  timeouts?: Partial<MpcTimeouts>;
+  /** How many times a signing session is tried, each time without the parties that failed the last try. */
+  maxSignAttempts?: number;
+  /** Other hosts whose messages may open sessions here (besides the parties of the current key). */
+  knownPeers?: () => Iterable<string>;
+  /**
+   * Presignatures to keep ready per signing set: after each signature, the set's leader tops its pool back up
+   * in the background, so the next signature is one round. 0 (default) leaves refilling to the caller.
+   */
+  presignPoolTarget?: number;
+}
+
+export interface KeyInfo {
+  address: Address;
+  publicKey: string;
+  keyId: string;
+  generation: number;
+  threshold: number;
+  parties: Address[];
+}
+
+export interface MpcSignatureResult {
+  r: string;
+  s: string;
+  v: number;
+  /** 0x r ‖ s ‖ v, 65 bytes. */
+  signature: string;
+  address: Address;
+  signers: Address[];
+  /** True when a pooled presignature was used (one network round), false for the cold path. */
+  pooled: boolean;
+}
+
+export interface MpcStats {
+  dropped: Record<DropReason, number>;
+  faults: number;
+  activeSessions: number;
+  pooledPresignatures: number;
+}
+
+export type FaultListener = (party: Address, sessionId: string, reason: FaultReason) => void;
+export type DropListener = (reason: DropReason, detail: string, from: string | null) => void;
