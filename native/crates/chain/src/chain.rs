@@ -24,6 +24,8 @@ use crate::{ChainError, Genesis};
 const CHAIN_ID_KEY: &str = "chain_id";
 const GENESIS_HASH_KEY: &str = "genesis_hash";
 const BLOCK_HASH_WINDOW: u64 = 256;
+/// Storage slots kept in memory (about 100 bytes each).
+const STORAGE_CACHE_LIMIT: usize = 4_000_000;
 
 #[derive(Clone, Copy, Debug)]
 pub struct ChainOptions {
@@ -173,6 +175,7 @@ impl Chain {
             return Err(mismatch("parentHash", block.parent_hash, parent_hash));
         }
         let input = self.block_input(&parent, parent_hash, &block.env)?;
+        let started = std::time::Instant::now();
         let policy = DecodePolicy { chain_id: self.chain_id, max_size: self.options.max_tx_size };
         let mut txs = Vec::with_capacity(block.transactions.len());
         for (index, result) in seq_tx::decode_batch(&block.transactions, &policy).into_iter().enumerate() {
@@ -189,9 +192,15 @@ impl Chain {
         if transactions_root != block.transactions_root {
             return Err(mismatch("transactionsRoot", block.transactions_root, transactions_root));
         }
+        let decode_us = micros(started);
+        let started = std::time::Instant::now();
         let execution = self.execute(&input, &txs, Mode::Verify)?;
+        let execute_us = micros(started);
         let included: Vec<&RecoveredTx> = txs.iter().collect();
-        self.seal_and_apply(&mut trie, &parent, parent_hash, &input, &block.env, &included, block.transactions.clone(), execution, Some(block))
+        let mut applied = self.seal_and_apply(&mut trie, &parent, parent_hash, &input, &block.env, &included, block.transactions.clone(), execution, Some(block))?;
+        applied.timings.decode_us = decode_us;
+        applied.timings.execute_us = execute_us;
+        Ok(applied)
     }
 
     fn decode(&self, raw: &[Bytes]) -> (Vec<RecoveredTx>, Vec<usize>, Vec<Rejected>) {
@@ -426,6 +435,10 @@ fn apply_to_flat(
     // Only accounts that had storage are listed as wiped (deletions included), so this scan is rare.
     if !wiped.is_empty() {
         flat.storage.retain(|(address, _), _| !wiped.contains(address));
+    }
+    // The cache is a cache: past its bound it starts over (the store has every value).
+    if flat.storage.len() + storage.len() > STORAGE_CACHE_LIMIT {
+        flat.storage.clear();
     }
     for (address, slot, value) in storage {
         flat.storage.insert((*address, *slot), *value);
