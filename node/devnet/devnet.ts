@@ -155,7 +155,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
             ...options.edgeVars,
           },
         });
+        // The scheduled run finishes in the background (waitUntil): wait until the gateway has its routing table.
         await started.runScheduled();
+        await waitUntil('the edge’s routing table', async () => (await blockNumber(started.url).catch(() => -1)) >= 0, 30_000, 250);
         return started;
       });
       const running = edge;

@@ -7,6 +7,7 @@ import { startConsensusNode, type ConsensusNode } from '../consensus/node.ts';
 import { startHost, type Host } from '../host/host.ts';
 import { MpcParty } from '../mpc/party.ts';
 import { ShareStore, shareKeyFromEnv } from '../mpc/share-store.ts';
+import type { MpcTransport } from '../mpc/transport.ts';
 import { mpcTransportOverPeers } from '../replication/mpc-channel.ts';
 import { startCometProcess, type CometProcess } from './comet-process.ts';
 import { cometRpcUrlOf, hostConfigOf, queryUrlOf, type SequencerConfig } from './config.ts';
@@ -16,6 +17,7 @@ import { loadDuties, type RunningDuties } from './duties-loader.ts';
 import { followConsensus } from './follow-consensus.ts';
 import { LivenessMonitor } from './liveness.ts';
 import { HostObserver } from './observer.ts';
+import { holdUntilConsensusSynced } from './sync-gate.ts';
 
 /** Which signer the batcher got: the MPC duties, or the labelled single-key fallback (devnet/tests only). */
 export type BatchSigning = 'mpc' | 'fallback-local-key' | 'none';
@@ -66,8 +68,9 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
     const observer = new HostObserver({
       l1: watcher,
       punished: () => new Set(consensus?.app.view?.state.punished ?? []),
-      // A sequencer whose link dropped is dead once a block is overdue (see liveness.ts).
-      liveness: new LivenessMonitor({ fastSilenceMs: hostConfig.producer.blockTimeMs + 250 }),
+      // A sequencer whose peer link dropped (a crashed process) is dead after 500 ms without a block (liveness.ts).
+      liveness: new LivenessMonitor({ fastSilenceMs: 500 }),
+      log: (message) => log(`[sequencer] ${message}`),
     });
     cleanup.push(() => observer.close());
     consensus = await startConsensusNode({
@@ -86,7 +89,16 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
     const host = await startHost(hostConfig, { openEngine: openNativeEngine, batchSigner: deferred, log: (message) => log(`[host] ${message}`) });
     cleanup.push(() => host.stop());
     observer.attach(host);
+    // Attached at once: MPC messages that arrive before the party exists wait instead of being dropped.
+    const mpcTransport = bufferedTransport(mpcTransportOverPeers(host.network));
 
+    const gate = holdUntilConsensusSynced({
+      host,
+      cometRpcUrl: cometRpcUrlOf(config),
+      appHeight: () => consensusNode.app.view?.state.height ?? 0,
+      log: (message) => log(`[sequencer] ${message}`),
+    });
+    cleanup.push(() => gate.cancel());
     const comet = await startCometProcess({ home: config.consensus.home, rpcPort: config.consensus.cometRpcPort });
     let stopping = false;
     void comet.exited.then((code) => {
@@ -101,12 +113,17 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
 
     const mpc = await MpcParty.open({
       nodeKey: config.nodeKey,
-      transport: mpcTransportOverPeers(host.network),
+      transport: mpcTransport,
       store: new ShareStore(config.mpc.dir, host.address, shareKeyFromEnv(env)),
       network: host.engine.chainId.toString(),
-      knownPeers: () => (consensusNode.app.view?.state.validators ?? []).map((validator) => validator.address),
+      // The configured peers too: at genesis a peer's keygen messages may come before our app has any state.
+      knownPeers: () => [...hostConfig.peer.peers.map((peer) => peer.address), ...(consensusNode.app.view?.state.validators ?? []).map((validator) => validator.address)],
     });
     cleanup.push(() => mpc.close());
+    let drops = 0;
+    mpc.onDrop((reason, detail, from) => {
+      if (++drops <= 20) log(`[mpc] dropped a message from ${from ?? 'unknown'}: ${reason} (${detail})${drops === 20 ? '; further drops are only counted' : ''}`);
+    });
 
     const txs = new ConsensusTxSender({
       nodeKey: config.nodeKey,
@@ -157,6 +174,7 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
       queryUrl,
       stop: async () => {
         stopping = true;
+        gate.cancel();
         // CometBFT before the app it calls; the host is independent of both.
         await duties?.stop().catch((error: Error) => log(`[duties] stop: ${error.message}`));
         await mpc.close();
@@ -180,4 +198,24 @@ async function waitForPeers(host: Host, count: number, timeoutMs: number): Promi
   while (host.network.status().filter((peer) => peer.connected).length < count && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Holds incoming messages until a handler is attached (at most `limit`, oldest dropped first), then delivers them. */
+function bufferedTransport(inner: MpcTransport, limit = 10_000): MpcTransport {
+  let handler: ((message: string) => void) | null = null;
+  const waiting: string[] = [];
+  inner.onMessage((message) => {
+    if (handler) return handler(message);
+    waiting.push(message);
+    if (waiting.length > limit) waiting.shift();
+  });
+  return {
+    send: (to, message) => inner.send(to, message),
+    broadcast: (message) => inner.broadcast(message),
+    onMessage(next) {
+      handler = next;
+      for (const message of waiting.splice(0)) next(message);
+    },
+    close: () => inner.close(),
+  };
 }

@@ -23,12 +23,17 @@ export function followConsensus(options: {
   const configured = [...peerConfig.peers];
   let scheduleKey = '';
   let peersKey = '';
+  let lastEpoch = -1;
 
   const onState = (state: ConsensusState) => {
     const last = state.epochs[state.epochs.length - 1];
     const key = `${state.epochs.length}:${last?.number}:${last?.firstBlock}:${last?.lastBlock}:${state.nextEpoch?.number ?? '-'}`;
     if (key !== scheduleKey) {
+      if (scheduleKey && last && last.number !== lastEpoch) {
+        log(`epoch ${last.number} (${last.reason}): ${last.sequencer} from L2 block ${last.firstBlock}${last.sequencer === host.address ? ' — this host' : ''}`);
+      }
       scheduleKey = key;
+      lastEpoch = last?.number ?? -1;
       void host.schedule.refresh().then(() => {
         if (host.isActive() && !host.paused) void host.producer.produce().catch((error: Error) => log(`produce after schedule change: ${error.message}`));
       });

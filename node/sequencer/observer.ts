@@ -11,6 +11,7 @@ export interface HostObserverSources {
   /** Keys `${sequencer}:${l2Block}` the committed consensus state has already acted on. */
   punished(): ReadonlySet<string>;
   liveness?: LivenessMonitor;
+  log?: (message: string) => void;
 }
 
 /**
@@ -24,6 +25,7 @@ export class HostObserver implements ValidatorObserver {
   private readonly sources: HostObserverSources;
   readonly liveness: LivenessMonitor;
   private detach: (() => void) | null = null;
+  private lastVerdict = '';
 
   constructor(sources: HostObserverSources) {
     this.sources = sources;
@@ -67,7 +69,13 @@ export class HostObserver implements ValidatorObserver {
     if (host.replicator.highestSeen > host.heads.latest + 1n) return 'unknown';
     const sequencer = epoch.sequencer.toLowerCase();
     const linkUp = sequencer === host.address ? null : host.network.status().some((peer) => peer.address === sequencer && peer.connected);
-    return this.liveness.verdict(epoch, { livenessTimeoutMs: context.livenessTimeoutMs, latest: Number(host.heads.latest), linkUp });
+    const verdict = this.liveness.verdict(epoch, { livenessTimeoutMs: context.livenessTimeoutMs, latest: Number(host.heads.latest), linkUp });
+    const key = `${epoch.number}:${verdict}`;
+    if (key !== this.lastVerdict) {
+      this.lastVerdict = key;
+      if (verdict === 'dead') this.sources.log?.(`liveness: sequencer ${sequencer} of epoch ${epoch.number} is dead to this host (latest ${host.heads.latest}, peer link ${linkUp === null ? 'self' : linkUp ? 'up' : 'down'})`);
+    }
+    return verdict;
   }
 
   misbehaviour(): Evidence[] {
