@@ -128,10 +128,21 @@ export class BlockProducer {
     const seal = sealBlock(this.deps.key, engine.chainId, number, hash);
     void this.deps.seals.put(number, { hash, seal });
 
-    // Advance the pool to the new state of every sender that was offered, included or not.
-    const senders = new Set<Hex>(txs.map((tx) => tx.sender));
+    // Advance the pool to the new state of every sender that was offered. A sender whose every pooled transaction
+    // was included leaves the pool, so its new state need not be read; the others are read from the new head.
+    const rejectedHashes = new Set(executed.rejected.map((r) => r.hash));
+    const lastIncluded = new Map<Hex, number>();
+    const needsRead = new Set<Hex>();
+    for (const tx of txs) {
+      if (rejectedHashes.has(tx.hash)) needsRead.add(tx.sender);
+      else lastIncluded.set(tx.sender, tx.nonce);
+    }
     const accounts = new Map<Hex, AccountState>();
-    for (const sender of senders) {
+    for (const [sender, nonce] of lastIncluded) {
+      if (!needsRead.has(sender) && (pool.highestNonce(sender) ?? -1) <= nonce) accounts.set(sender, { nonce: nonce + 1, balance: 0n });
+      else needsRead.add(sender);
+    }
+    for (const sender of needsRead) {
       const account = engine.getAccount(sender, number);
       accounts.set(sender, { nonce: Number(account.nonce), balance: account.balance });
     }

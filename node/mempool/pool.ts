@@ -93,6 +93,11 @@ export class Mempool {
     return this.senders.get(sender)?.pendingNonce();
   }
 
+  /** The highest nonce the pool holds from `sender`, if any. */
+  highestNonce(sender: Hex): number | undefined {
+    return this.senders.get(sender)?.tail()?.nonce;
+  }
+
   isPending(tx: PoolTx): boolean {
     return this.senders.get(tx.sender)?.isPending(tx.nonce) ?? false;
   }
