@@ -108,7 +108,7 @@ describe('MPC signing', () => {
     const leaderNode = [...cluster.nodes.values()].find((n) => n.address === leader) as Node;
     expect(await leaderNode.party.preparePresignatures(signers, 2)).toBe(2);
     // The invitees finish their side asynchronously.
-    await expect.poll(() => ['A', 'B', 'C'].map((l) => cluster.get(l).party.pooled(signers))).toEqual([2, 2, 2]);
+    await expect.poll(() => ['A', 'B', 'C'].map((l) => cluster.get(l).party.pooled(signers)), { timeout: 30_000 }).toEqual([2, 2, 2]);
     const first = await signAll(['A', 'B', 'C'], 'pooled-1', digestOf('one'));
     expect(first.every((r) => r.pooled)).toBe(true);
     expect(['A', 'B', 'C'].map((l) => cluster.get(l).party.pooled(signers))).toEqual([1, 1, 1]);
@@ -175,7 +175,7 @@ describe('hostile input', () => {
     const before = a.party.stats().dropped.replay;
     const pa = a.party.sign('replayed', digestOf('r'), 'batch', addrs);
     const pb = b.party.sign('replayed', digestOf('r'), 'batch', addrs);
-    await expect.poll(() => captured.length).toBeGreaterThan(0);
+    await expect.poll(() => captured.length, { timeout: 10_000 }).toBeGreaterThan(0);
     await sendRaw(a, [captured[0] as string]);
     const pc = cluster.get('C').party.sign('replayed', digestOf('r'), 'batch', addrs);
     const results = await Promise.all([pa, pb, pc]);
