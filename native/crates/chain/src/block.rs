@@ -80,7 +80,7 @@ pub(crate) fn build_receipts(receipts: &[TxReceipt]) -> Result<Receipts, ChainEr
     let root = calculate_receipt_root(&envelopes);
     let mut bloom = Bloom::ZERO;
     for envelope in &envelopes {
-        bloom.accrue_bloom(&envelope.logs_bloom());
+        bloom.accrue_bloom(envelope.logs_bloom());
     }
     let stored = envelopes
         .par_iter()

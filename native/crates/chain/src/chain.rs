@@ -4,7 +4,7 @@
 //! Locking: `writer` serialises block application and owns the trie; `flat` is read-locked by execution and
 //! by queries, and write-locked only for the store commit and the in-memory update, so reads never see a
 //! half-applied block and never wait for a block's execution.
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -13,17 +13,18 @@ use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use parking_lot::{Mutex, RwLock};
 use seq_evm::{execute_block, AccountDiff, BlockExecution, BlockInput, Bytecode, Mode, Rejection};
-use seq_state::{AccountChange, AccountFields, StateTrie, StorageSource, TrieAccount, EMPTY_ROOT_HASH};
+use seq_state::{AccountChange, AccountFields, StateTrie, StorageSource, EMPTY_ROOT_HASH};
 use seq_store::{AccountRecord, BlockWrite, ChangeSet, Store, StoreReader};
 use seq_tx::{DecodePolicy, RecoveredTx};
 
 use crate::block::{self, BlockEnv, HeaderFields, SealedBlock, StoredReceipt};
 use crate::flat::{Changes, Flat, StateView};
+use crate::startup::{genesis_block, load, meta_bytes, write_genesis};
 use crate::{ChainError, Genesis};
 
-const CHAIN_ID_KEY: &str = "chain_id";
-const GENESIS_HASH_KEY: &str = "genesis_hash";
-const BLOCK_HASH_WINDOW: u64 = 256;
+pub(crate) const CHAIN_ID_KEY: &str = "chain_id";
+pub(crate) const GENESIS_HASH_KEY: &str = "genesis_hash";
+pub(crate) const BLOCK_HASH_WINDOW: u64 = 256;
 /// Storage slots kept in memory (about 100 bytes each).
 const STORAGE_CACHE_LIMIT: usize = 4_000_000;
 
@@ -462,130 +463,4 @@ fn apply_to_flat(
 
 fn mismatch(field: &'static str, expected: impl std::fmt::Display, actual: impl std::fmt::Display) -> ChainError {
     ChainError::Mismatch { field, expected: expected.to_string(), actual: actual.to_string() }
-}
-
-fn meta_bytes<const N: usize>(reader: &StoreReader, key: &str) -> Result<[u8; N], ChainError> {
-    reader
-        .meta(key)?
-        .and_then(|v| v.try_into().ok())
-        .ok_or_else(|| ChainError::Store(seq_store::StoreError::Corrupt(format!("meta {key} missing"))))
-}
-
-/// The genesis header and the state changes that create its allocation.
-pub(crate) fn genesis_block(genesis: &Genesis) -> Result<(Header, Vec<AccountChange>), ChainError> {
-    let changes: Vec<AccountChange> = genesis
-        .alloc
-        .iter()
-        .map(|(address, account)| AccountChange {
-            address: *address,
-            fields: Some(AccountFields { nonce: account.nonce, balance: account.balance, code_hash: account.code_hash() }),
-            storage_wiped: false,
-            storage: account.storage.iter().map(|(k, v)| (*k, *v)).collect(),
-        })
-        .collect();
-    struct Empty;
-    impl StorageSource for Empty {
-        fn storage_of(&self, _: Address) -> Result<Vec<(U256, U256)>, String> {
-            Ok(Vec::new())
-        }
-    }
-    let applied = StateTrie::default().apply(&changes, &Empty).map_err(ChainError::Trie)?;
-    let header = block::header(HeaderFields {
-        parent_hash: B256::ZERO,
-        number: 0,
-        beneficiary: genesis.coinbase,
-        timestamp: genesis.timestamp,
-        gas_limit: genesis.gas_limit,
-        gas_used: 0,
-        base_fee: genesis.base_fee,
-        prevrandao: genesis.mix_hash,
-        extra_data: genesis.extra_data.clone(),
-        state_root: applied.state_root,
-        transactions_root: EMPTY_ROOT_HASH,
-        receipts_root: EMPTY_ROOT_HASH,
-        logs_bloom: Default::default(),
-    });
-    Ok((header, changes))
-}
-
-fn write_genesis(store: &Store, genesis: &Genesis) -> Result<(), ChainError> {
-    let (header, _) = genesis_block(genesis)?;
-    let hash = header.hash_slow();
-    let accounts: Vec<(Address, Option<AccountRecord>)> = genesis
-        .alloc
-        .iter()
-        .map(|(address, account)| {
-            let storage_root = seq_state::MerkleTrie::from_leaves(
-                account.storage.iter().map(|(k, v)| (keccak256(k.to_be_bytes::<32>()), alloy_rlp::encode(v))),
-            )
-            .root();
-            (*address, Some(AccountRecord { nonce: account.nonce, balance: account.balance, code_hash: account.code_hash(), storage_root }))
-        })
-        .collect();
-    let storage: Vec<(Address, U256, U256)> =
-        genesis.alloc.iter().flat_map(|(a, acc)| acc.storage.iter().map(move |(k, v)| (*a, *k, *v))).collect();
-    let codes: Vec<(B256, &[u8])> =
-        genesis.alloc.values().filter(|a| !a.code.is_empty()).map(|a| (a.code_hash(), a.code.as_ref())).collect();
-    let header_rlp = block::encode_header(&header);
-    let chain_id = genesis.chain_id.to_be_bytes();
-    let changeset = ChangeSet { accounts: accounts.iter().map(|(a, _)| (*a, None)).collect(), ..Default::default() };
-    let write = BlockWrite {
-        number: 0,
-        hash,
-        header: &header_rlp,
-        body: &block::encode_body(&[]),
-        receipts: &block::encode_receipts(&[]),
-        tx_hashes: &[],
-        accounts: &accounts,
-        wiped: &[],
-        storage: &storage,
-        codes: &codes,
-        changeset: &changeset,
-        prune_changesets_below: 0,
-        meta: &[(CHAIN_ID_KEY, &chain_id), (GENESIS_HASH_KEY, hash.as_slice())],
-    };
-    store.stage_block(&write)?.commit()?;
-    Ok(())
-}
-
-/// Rebuilds the in-memory state from the store and checks it against the head's state root.
-fn load(reader: &StoreReader, options: ChainOptions) -> Result<(Flat, StateTrie), ChainError> {
-    let head_number = reader.head()?.ok_or_else(|| ChainError::Genesis("empty store".into()))?;
-    let head = block::decode_header(&reader.header(head_number)?.ok_or_else(|| ChainError::Genesis("head header missing".into()))?)?;
-    let head_hash = head.hash_slow();
-    let records = reader.accounts()?;
-    let mut trie = StateTrie::from_accounts(
-        records.iter().map(|(a, r)| (*a, TrieAccount::new(r.nonce, r.balance, r.storage_root, r.code_hash))),
-    );
-    let root = trie.root();
-    if root != head.state_root {
-        return Err(ChainError::Trie(format!("stored state hashes to {root}, head block {head_number} says {}", head.state_root)));
-    }
-    let mut hashes = BTreeMap::new();
-    for number in head_number.saturating_sub(BLOCK_HASH_WINDOW - 1)..=head_number {
-        if let Some(rlp) = reader.header(number)? {
-            hashes.insert(number, keccak256(rlp));
-        }
-    }
-    let mut history = VecDeque::new();
-    for number in reader.changeset_numbers()? {
-        // Genesis has no earlier state to read, and the window may have shrunk since the last run.
-        if number == 0 || number + options.history <= head_number {
-            continue;
-        }
-        if let Some(set) = reader.changeset(number)? {
-            let wiped = set.wiped.clone();
-            history.push_back((number, Arc::new(Changes::from_changeset(&set, wiped))));
-        }
-    }
-    let flat = Flat {
-        accounts: records.into_iter().collect(),
-        storage: HashMap::new(),
-        codes: HashMap::new(),
-        head,
-        head_hash,
-        hashes,
-        history,
-    };
-    Ok((flat, trie))
 }

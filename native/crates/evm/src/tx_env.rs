@@ -20,7 +20,6 @@ pub fn tx_env(envelope: &TxEnvelope, sender: Address) -> TxEnv {
         blob_hashes: Vec::new(),
         max_fee_per_blob_gas: 0,
         authorization_list: Vec::new(),
-        ..Default::default()
     }
 }
 
