@@ -76,7 +76,9 @@ function minus(a: string, b: string): string {
 
 export async function projectEvents(db: Database, events: L1Event[]): Promise<Statement[]> {
   const ids = [...new Set(events.filter((e) => e.contract === 'LockingPool' && e.args.sequencerId !== undefined).map((e) => Number(e.args.sequencerId)))];
-  const rows = ids.length > 0 ? await db.select().from(sequencers).where(inArray(sequencers.sequencerId, ids)) : [];
+  // D1 binds at most 100 parameters per statement: read the touched rows in chunks.
+  const chunks = Array.from({ length: Math.ceil(ids.length / 90) }, (_, i) => ids.slice(i * 90, i * 90 + 90));
+  const rows = (await Promise.all(chunks.map((chunk) => db.select().from(sequencers).where(inArray(sequencers.sequencerId, chunk))))).flat();
   const registry = new Map(rows.map((row) => [row.sequencerId, row]));
   const touched = new Set<number>();
   const statements: Statement[] = [];

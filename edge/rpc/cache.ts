@@ -37,11 +37,30 @@ export function isCacheable(request: RpcRequest, finalized: Finalized): boolean 
   }
 }
 
-/** Whether an answer may be stored: found, and for transactions and receipts, in a finalized block. */
+/**
+ * Whether an answer may be stored: found, about what was asked (its hash or number matches the request, so a
+ * confused host cannot pin a wrong answer for a year), and for transactions and receipts, in a finalized block.
+ */
 export function isImmutableAnswer(request: RpcRequest, answer: RpcResponse, finalized: Finalized): boolean {
   if (!('result' in answer) || answer.result === null || typeof answer.result !== 'object') return false;
-  if (request.method === 'eth_getBlockByHash' || request.method === 'eth_getBlockByNumber') return true;
-  const number = blockNumberOf((answer.result as { blockNumber?: unknown }).blockNumber);
+  const result = answer.result as { hash?: unknown; number?: unknown; transactionHash?: unknown; blockNumber?: unknown };
+  const asked = Array.isArray(request.params) ? request.params[0] : undefined;
+  const same = (value: unknown) => typeof value === 'string' && typeof asked === 'string' && value.toLowerCase() === asked.toLowerCase();
+  switch (request.method) {
+    case 'eth_getBlockByHash':
+      return same(result.hash);
+    case 'eth_getBlockByNumber':
+      return blockNumberOf(result.number) !== null && blockNumberOf(result.number) === blockNumberOf(asked);
+    case 'eth_getTransactionByHash':
+      if (!same(result.hash)) return false;
+      break;
+    case 'eth_getTransactionReceipt':
+      if (!same(result.transactionHash)) return false;
+      break;
+    default:
+      return false;
+  }
+  const number = blockNumberOf(result.blockNumber);
   return number !== null && finalized !== null && number <= finalized;
 }
 

@@ -68,7 +68,7 @@ export async function forwardReads(calls: Outbound[], table: RoutingTable, optio
   ]);
   // A follower that has not replicated a fresh transaction yet answers null: the active host knows it.
   const misses = calls.filter((call) => READ_YOUR_WRITES.has(call.request.method) && (answers.get(call.request.id) as { result?: unknown })?.result === null);
-  if (misses.length > 0 && table.active) {
+  if (misses.length > 0 && table.active && table.followers.length > 0) {
     try {
       const fresh = await callHost(table.active.rpcUrl, misses.map((call) => call.request), options.timeoutMs);
       for (const answer of fresh) if ('result' in answer && answer.result !== null) answers.set(answer.id as number, answer);

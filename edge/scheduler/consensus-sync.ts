@@ -1,4 +1,4 @@
-import { eq, inArray, notInArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ConsensusClient } from '../consensus/client.ts';
 import type { ConsensusStatus, Page, Proposal, Vote } from '../consensus/types.ts';
@@ -55,7 +55,10 @@ export async function syncConsensus(db: Database, client: ConsensusClient, now: 
     cursor(db, 'consensus:proposals').then((from) => readList((at) => client.proposals(at, PAGE), from)),
   ]);
   // Proposals still open change (tally, status): re-read them with their votes.
-  const open = await db.select({ id: proposals.id }).from(proposals).where(inArray(proposals.status, ['voting', 'passed']));
+  const [open, known] = await Promise.all([
+    db.select({ id: proposals.id }).from(proposals).where(inArray(proposals.status, ['voting', 'passed'])),
+    db.select({ address: hosts.address }).from(hosts),
+  ]);
   const ids = new Set([...open.map((row) => row.id), ...proposalList.items.map(({ item }) => String(item.id))]);
   const details = await Promise.all([...ids].map((id) => client.proposal(id)));
 
@@ -83,8 +86,10 @@ export async function syncConsensus(db: Database, client: ConsensusClient, now: 
   };
   statements.push(db.insert(network).values({ id: 1, ...state }).onConflictDoUpdate({ target: network.id, set: state }));
 
-  const addresses = validators.map((v) => v.address.toLowerCase());
-  statements.push(addresses.length > 0 ? db.delete(hosts).where(notInArray(hosts.address, addresses)) : db.delete(hosts));
+  // Hosts the consensus layer no longer lists leave the routing table (one statement each: D1 binds at most 100
+  // parameters per statement).
+  const listed = new Set(validators.map((v) => v.address.toLowerCase()));
+  for (const { address } of known) if (!listed.has(address)) statements.push(db.delete(hosts).where(eq(hosts.address, address)));
   for (const v of validators) {
     const address = v.address.toLowerCase();
     const row = {

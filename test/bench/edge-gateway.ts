@@ -126,7 +126,8 @@ try {
   }
   const one = paths.map((path, i) => summarize(path.name, latency[i] as Sample[]));
   const many = paths.map((path, i) => summarize(path.name, throughput[i] as Sample[]));
-  const [direct, gateway] = [0, 1].map((i) => ({ one: one[i] as Result, many: many[i] as Result }));
+  const direct = { one: one[0] as Result, many: many[0] as Result };
+  const gateway = { one: one[1] as Result, many: many[1] as Result };
 
   const ms = (x: number) => x.toFixed(2);
   console.log(`\nEdge gateway vs calling the host directly (eth_blockNumber/eth_chainId), ${rounds} interleaved rounds per path\n`);

@@ -56,6 +56,11 @@ describe('immutable-answer cache', () => {
     expect(await expectCached(call('eth_getBlockByHash', [hash(1), false], 6))).toEqual({ jsonrpc: '2.0', id: 6, result: { hash: hash(1), number: '0x63' } });
   });
 
+  it('does not cache an answer about something else than what was asked', async () => {
+    b.blocks.set(hash(7), { hash: hash(8), number: '0x1' });
+    await expectForwardedTwice(call('eth_getBlockByHash', [hash(7), false]));
+  });
+
   it('does not cache "not found"', async () => {
     await expectForwardedTwice(call('eth_getBlockByHash', [hash(2), false]));
   });

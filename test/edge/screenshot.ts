@@ -1,7 +1,7 @@
 /**
  * Renders the status page in headless Chromium and saves a screenshot, to look at by eye (not part of `npm test`:
  * CI machines have no browser; the automated tests assert on the HTML).
- * Run: PATH=$PWD/node_modules/.bin:$PATH node test/edge/screenshot.ts [out.png]
+ * Run: PATH=$PWD/node_modules/.bin:$PATH node test/edge/screenshot.ts [out.png]   (default .wrangler/status-page.png)
  * Needs /usr/bin/chromium (Debian: apt-get install -y chromium).
  *
  * The edge runs in `wrangler dev --local` with a local D1 holding a plausible network: four hosts (one stalled),
@@ -15,7 +15,7 @@ import { executeLocalD1, migrateLocalD1, startLocalEdge } from '../../edge/local
 import { freePort } from '../support/ports.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const out = resolve(process.argv[2] ?? 'status-page.png');
+const out = resolve(process.argv[2] ?? '.wrangler/status-page.png');
 if (!existsSync(CHROMIUM)) {
   console.error(`skipped: ${CHROMIUM} is missing (Debian: apt-get install -y chromium)`);
   process.exit(0);
