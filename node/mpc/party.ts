@@ -155,7 +155,8 @@ export class MpcParty {
   /**
    * Moves the group key to `newParties` with `newThreshold`; the address stays the same. Every party of the new
    * set must take part; old holders contribute their shares, joiners learn the key's public parameters from
-   * them, and a party that leaves retires its share.
+   * them. A party that leaves takes no part and gets `null`; it keeps its share until `retire()`, which the
+   * host calls once the consensus layer reports the new generation in place (so a failed reshare loses nothing).
    */
   async reshare(sessionId: string, oldParties: readonly string[], newParties: readonly string[], newThreshold: number): Promise<KeyInfo | null> {
     if (!isSessionId(sessionId)) throw new MpcInputError('bad session id');
@@ -169,7 +170,6 @@ export class MpcParty {
     if (holder && !PartySet.equal(holder.parties, oldSet)) throw new MpcInputError('old parties differ from the set of the share held here');
     if (!newSet.has(this.address)) {
       if (!oldSet.has(this.address)) throw new MpcInputError('this host is in neither the old nor the new set');
-      await this.retire();
       return null;
     }
     if (oldSet.has(this.address) && !holder) throw new MpcInputError('this host is an old party but holds no share');
@@ -411,7 +411,8 @@ export class MpcParty {
     this.held = held;
   }
 
-  private async retire(): Promise<void> {
+  /** Deletes this host's share (file and memory): after it left the set and the new generation is in place. */
+  async retire(): Promise<void> {
     await this.options.store.remove();
     this.held = null;
     this.pool.clear();

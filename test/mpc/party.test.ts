@@ -255,7 +255,11 @@ describe('resharing on join and exit', () => {
     const withoutA = ['B', 'C', 'D', 'E'];
     const left = await Promise.all(withE.map((l) => cluster.get(l).party.reshare('exit-a', cluster.addresses(withE), cluster.addresses(withoutA), 3)));
     expect(left[0]).toBeNull();
+    // The leaver keeps its share until the new generation is confirmed, then retires it.
+    expect(cluster.get('A').party.key?.generation).toBe(1);
+    await cluster.get('A').party.retire();
     expect(cluster.get('A').party.key).toBeNull();
+    await expect(stat(aStore.path)).rejects.toThrow(/ENOENT/);
     expect(left.slice(1).every((k) => k?.address === mpcAddress && k.generation === 2 && k.threshold === 3)).toBe(true);
     const s2 = await signAll(['C', 'D', 'E'], 'after-exit', digestOf('exit'));
     expect(recoverAddress(digestOf('exit'), s2[0]?.signature as string)).toBe(getAddress(mpcAddress));
