@@ -101,8 +101,8 @@ describe('per-IP request budget (RPC_LIMITER)', () => {
     const ip = freshIp();
     let first429 = -1;
     let refused: Response | undefined;
-    // 600 a minute (wrangler.toml). The window is aligned to the clock, so allow for one roll-over mid-test.
-    for (let i = 0; i < 1_201 && first429 < 0; i++) {
+    // 40 a minute in tests (600 in wrangler.toml). The window is aligned to the clock: allow one roll-over mid-test.
+    for (let i = 0; i < 81 && first429 < 0; i++) {
       const response = await rpc('{', { ip });
       if (response.status === 429) {
         first429 = i;
@@ -112,7 +112,7 @@ describe('per-IP request budget (RPC_LIMITER)', () => {
         await response.body?.cancel();
       }
     }
-    expect(first429).toBeGreaterThanOrEqual(600);
+    expect(first429).toBeGreaterThanOrEqual(40);
     const retryAfter = Number(refused?.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
@@ -121,7 +121,7 @@ describe('per-IP request budget (RPC_LIMITER)', () => {
     expect(body.error.code).toBe(-32005);
     expect(body.error.message).toBe(`rate limit exceeded for ${ip}: retry in ${retryAfter} s`);
     expect((await rpc(call('eth_blockNumber'), { ip: freshIp() })).status).toBe(200);
-  }, 60_000);
+  });
 });
 
 describe('per-IP transaction budget (TX_LIMITER)', () => {
