@@ -17,6 +17,8 @@ export interface LoadJob {
   concurrency: number;
   /** Stop sending after this long even if requests remain. */
   durationMs: number;
+  /** Open loop: offer this many tx/s on a fixed schedule (0: closed loop, `concurrency` requests in flight). */
+  rate?: number;
   /** How long to wait for inclusion after the last send. */
   drainMs: number;
 }
@@ -79,7 +81,15 @@ const start = performance.now();
 let next = 0;
 async function worker(): Promise<void> {
   while (next < job.requests.length && performance.now() - start < job.durationMs) {
-    const raws = job.requests[next++] as string[];
+    const index = next++;
+    const raws = job.requests[index] as string[];
+    if (job.rate) {
+      // Open loop: request i leaves at its slot, however the earlier ones fare.
+      const due = start + (index * raws.length * 1000) / job.rate;
+      if (due - start >= job.durationMs) break;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
     const body = JSON.stringify(raws.map((raw, id) => ({ jsonrpc: '2.0', id, method: 'eth_sendRawTransaction', params: [raw] })));
     const at = performance.now();
     sent += raws.length;
