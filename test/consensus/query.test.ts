@@ -58,6 +58,8 @@ describe('consensus query API', () => {
       ['/v1/consensus/sequencer?l2Block=100000', 404],
       ['/v1/consensus/proposals/7', 404],
       ['/v1/consensus/proposals/x', 400],
+      ['/v1/consensus/accounts/0x1234', 400],
+      ['/v1/consensus/accounts/alice', 400],
       ['/v1/consensus/nope', 404],
     ] as const) {
       const response = await get(path);
@@ -69,6 +71,14 @@ describe('consensus query API', () => {
     const unreachable = await fetch(`${server.url}/v1/consensus/tx`, { method: 'POST', body: '{"tx":"0x7b7d"}' });
     expect(unreachable.status).toBe(502);
     expect(((await unreachable.json()) as { error: { code: string } }).error.code).toBe('comet_unavailable');
+  });
+
+  it('accounts tell a sender its next app-tx nonce', async () => {
+    const sender = '0x00000000000000000000000000000000000000aa';
+    expect((await get(`/v1/consensus/accounts/${sender}`)).body).toEqual({ address: sender, nonce: 0 });
+    const withNonce = { state: { ...net.state, nonces: { [sender]: 5 } }, appHash: appHashOf(net.state) };
+    const answer = answerQuery(withNonce, `/v1/consensus/accounts/${sender.toUpperCase().replace('0X', '0x')}`, new URLSearchParams());
+    expect(answer).toEqual({ status: 200, body: { address: sender, nonce: 5 } });
   });
 
   it('ABCI Query answers the same paths with the same JSON', () => {

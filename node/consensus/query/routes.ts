@@ -132,6 +132,13 @@ export function routeQuery(view: CommittedView | null, path: string, search: URL
         },
       };
   }
+  const accountMatch = /^\/v1\/consensus\/accounts\/([^/]+)$/.exec(path);
+  if (accountMatch) {
+    const raw = decodeURIComponent(accountMatch[1]!);
+    if (!/^0x[0-9a-fA-F]{40}$/.test(raw)) throw new QueryError(400, 'bad_request', `account must be a 0x-prefixed 20-byte address, got "${raw}"`);
+    const address = raw.toLowerCase();
+    return { status: 200, body: { address, nonce: state.nonces[address] ?? 0 } };
+  }
   const proposalMatch = /^\/v1\/consensus\/proposals\/([^/]+)$/.exec(path);
   if (proposalMatch) {
     const raw = decodeURIComponent(proposalMatch[1]!);
