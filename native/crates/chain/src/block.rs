@@ -1,7 +1,6 @@
 //! Block assembly: roots, bloom, header, and the encodings the store keeps (body, receipts).
 use alloy_consensus::{
-    proofs::{calculate_receipt_root, calculate_transaction_root},
-    Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, TxEnvelope, TxType, EMPTY_OMMER_ROOT_HASH,
+    Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, TxType, EMPTY_OMMER_ROOT_HASH,
 };
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use alloy_primitives::{Address, Bloom, Bytes, Log, B256, B64, U256};
@@ -77,17 +76,19 @@ pub(crate) fn build_receipts(receipts: &[TxReceipt]) -> Result<Receipts, ChainEr
             Ok(ReceiptEnvelope::from_typed(tx_type, ReceiptWithBloom::from(receipt)))
         })
         .collect::<Result<_, ChainError>>()?;
-    let root = calculate_receipt_root(&envelopes);
+    // Each receipt is encoded once: the same bytes are stored and hashed into the receipts root.
+    let encoded: Vec<Bytes> = envelopes.par_iter().map(|e| Bytes::from(e.encoded_2718())).collect();
+    let root = alloy_trie::root::ordered_trie_root_encoded(&encoded);
     let mut bloom = Bloom::ZERO;
     for envelope in &envelopes {
         bloom.accrue_bloom(envelope.logs_bloom());
     }
-    let stored = envelopes
-        .par_iter()
+    let stored = encoded
+        .into_par_iter()
         .zip(receipts)
         .map(|(envelope, r)| StoredReceipt {
             tx_hash: r.hash,
-            envelope: envelope.encoded_2718().into(),
+            envelope,
             sender: r.sender,
             contract_address: r.contract_address.map(|a| Bytes::copy_from_slice(a.as_slice())).unwrap_or_default(),
             effective_gas_price: r.effective_gas_price,
@@ -97,9 +98,11 @@ pub(crate) fn build_receipts(receipts: &[TxReceipt]) -> Result<Receipts, ChainEr
     Ok(Receipts { stored, root, bloom })
 }
 
-pub(crate) fn transactions_root(txs: &[&TxEnvelope]) -> B256 {
-    calculate_transaction_root(txs)
+/// The transactions root straight from the EIP-2718 bytes (what the trie's leaves are), without re-encoding.
+pub(crate) fn transactions_root(raw: &[Bytes]) -> B256 {
+    alloy_trie::root::ordered_trie_root_encoded(raw)
 }
+
 
 pub(crate) struct HeaderFields {
     pub parent_hash: B256,

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use alloy_consensus::{Header, TxEnvelope};
+use alloy_consensus::Header;
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use parking_lot::{Mutex, RwLock};
@@ -188,8 +188,7 @@ impl Chain {
                 }
             }
         }
-        let envelopes: Vec<&TxEnvelope> = txs.iter().map(|t| &t.envelope).collect();
-        let transactions_root = block::transactions_root(&envelopes);
+        let transactions_root = block::transactions_root(&block.transactions);
         if transactions_root != block.transactions_root {
             return Err(mismatch("transactionsRoot", block.transactions_root, transactions_root));
         }
@@ -262,8 +261,8 @@ impl Chain {
         expected: Option<&SealedBlock>,
     ) -> Result<AppliedBlock, ChainError> {
         let started = std::time::Instant::now();
-        let envelopes: Vec<&TxEnvelope> = included.iter().map(|t| &t.envelope).collect();
-        let transactions_root = block::transactions_root(&envelopes);
+        // seq-tx decodes exactly (no trailing bytes), so the raw bytes are the canonical EIP-2718 encoding.
+        let transactions_root = block::transactions_root(&raw);
         let receipts = block::build_receipts(&execution.receipts)?;
         let reader = self.store.reader()?;
         let prior = self.prior_state(&reader, &execution.diff.accounts)?;
