@@ -298,3 +298,26 @@ fn timing_of_a_ten_thousand_transfer_block() {
     assert!(block.rejected.is_empty());
     println!("{} txs in {total:?}: {:?} -> {:.0} tx/s", txs.len(), block.timings, txs.len() as f64 / total.as_secs_f64());
 }
+
+#[test]
+#[ignore]
+fn timing_of_a_ten_thousand_storage_write_block() {
+    let mut senders: Vec<Wallet> = (0..2000).map(|i| Wallet::new(1000 + i)).collect();
+    let refs: Vec<&Wallet> = senders.iter().collect();
+    let genesis = genesis_json(&refs);
+    let mut txs = Vec::new();
+    for round in 0..5u64 {
+        for (i, w) in senders.iter_mut().enumerate() {
+            txs.push(w.eip1559(Some(store_address()), U256::ZERO, store_call(7, round * 100_000 + i as u64 + 10), 60_000));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), &genesis);
+    let mut env = env(100);
+    env.gas_limit = 1_000_000_000;
+    let started = std::time::Instant::now();
+    let block = chain.build_block(&env, &txs).unwrap();
+    let total = started.elapsed();
+    assert!(block.rejected.is_empty());
+    println!("{} txs in {total:?}: {:?} -> {:.0} tx/s", txs.len(), block.timings, txs.len() as f64 / total.as_secs_f64());
+}
