@@ -116,6 +116,9 @@ describe('native chain (napi)', () => {
     expect(erc20.parseError(reverting.output)?.name).toBe('ERC20InsufficientBalance');
     expect(() => chain.call({ from: carol.address, to: bob.address, value: parseEther('1') }, null)).toThrow(/^CallFailed: /);
     expect(() => chain.getBalance('0x1234', null)).toThrow(/^InvalidInput: /);
+    await expect(chain.executeBlock({ ...env(301n), number: 5n }, [])).rejects.toThrow(/^InvalidInput: block number 5 is not the next block 2/);
+    await expect(chain.executeBlock(env(299n), [])).rejects.toThrow(/^InvalidInput: timestamp 299 is before/);
+    expect(chain.latestNumber()).toBe(1n);
   });
 
   it('reads state at recent blocks and refuses blocks it does not have', async () => {

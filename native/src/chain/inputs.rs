@@ -102,6 +102,7 @@ pub(crate) fn raw_transactions(raws: Vec<Either<Buffer, String>>) -> napi::Resul
 impl BlockEnvInput {
     pub(crate) fn to_env(&self) -> napi::Result<BlockEnv> {
         Ok(BlockEnv {
+            number: self.number.as_ref().map(|n| u64_of(n, "number")).transpose()?,
             timestamp: u64_of(&self.timestamp, "timestamp")?,
             beneficiary: address(&self.beneficiary)?,
             gas_limit: self.gas_limit.as_ref().map(|g| u64_of(g, "gasLimit")).transpose()?.unwrap_or(0),
@@ -109,10 +110,6 @@ impl BlockEnvInput {
             prevrandao: self.prevrandao.as_deref().map(b256).transpose()?,
             extra_data: self.extra_data.as_deref().map(bytes).transpose()?.unwrap_or_default(),
         })
-    }
-
-    pub(crate) fn number(&self) -> napi::Result<Option<u64>> {
-        self.number.as_ref().map(|n| u64_of(n, "number")).transpose()
     }
 }
 

@@ -217,12 +217,6 @@ impl Chain {
     }
 
     fn check_env(&self, env: &BlockEnvInput) -> napi::Result<BlockEnv> {
-        if let Some(number) = env.number()? {
-            let next = self.chain()?.latest_number() + 1;
-            if number != next {
-                return Err(invalid(format!("block number {number} is not the next block {next}")));
-            }
-        }
         env.to_env()
     }
 }

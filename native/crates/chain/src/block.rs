@@ -16,6 +16,8 @@ use crate::ChainError;
 /// that sees only this can re-derive them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BlockEnv {
+    /// When given, the block must be exactly this number (checked under the chain's write lock).
+    pub number: Option<u64>,
     pub timestamp: u64,
     pub beneficiary: Address,
     pub gas_limit: u64,

@@ -3,9 +3,9 @@ use seq_evm::Rejection;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
-    #[error("invalid genesis: {0}")]
+    #[error("{0}")]
     Genesis(String),
-    #[error("invalid input: {0}")]
+    #[error("{0}")]
     Input(String),
     #[error(transparent)]
     Store(#[from] seq_store::StoreError),

@@ -144,6 +144,7 @@ impl Chain {
             number,
             parent_hash: h.parent_hash,
             env: BlockEnv {
+                number: Some(number),
                 timestamp: h.timestamp,
                 beneficiary: h.beneficiary,
                 gas_limit: h.gas_limit,
