@@ -1,0 +1,82 @@
+import type { SealedBlock } from '../../chain/engine.ts';
+import type { Hex } from '../../chain/hex.ts';
+import type { ConsensusClient } from '../../consensus/client.ts';
+import type { TxType } from '../../consensus/txs.ts';
+import type { MpcParty } from '../../mpc/party.ts';
+
+/** CheckTx's verdict on an app tx (code 0 = accepted into the mempool). */
+export interface TxVerdict {
+  hash: string;
+  code: number;
+  log: string;
+}
+
+/** Signs (with the host's L1 signer key) and submits one app tx; see `appTxSender` for a ready one. */
+export type SubmitTx = (type: TxType, payload: object) => Promise<TxVerdict>;
+
+/**
+ * The read-only view of this host's own chain that a signer checks a batch against. `ExecutionEngine`
+ * (node/chain/engine.ts) satisfies it as it is: `startDuties({ replica: host.engine, ... })`.
+ */
+export interface ReplicaView {
+  /** The block as replication carries it (env + raw transactions + the roots this host verified), or null. */
+  sealedBlock(number: bigint): SealedBlock | null;
+  /** The newest block this host holds. */
+  latestNumber(): bigint;
+}
+
+/** Where the duties reach L1, and the key that pays for the txs they relay (one per host; needs ETH). */
+export interface DutyL1 {
+  url: string;
+  lockingPool: Hex;
+  batchChain: Hex;
+  relayerKey: Hex;
+}
+
+export interface DutyTiming {
+  /** How often the consensus layer's MPC sessions are read. */
+  pollMs: number;
+  /** How long a signer waits for its replica to hold a batch's blocks before it gives up (reports 'failed'). */
+  replicaWaitMs: number;
+  /** How long batchSigner.sign waits for the session to settle. */
+  batchSignTimeoutMs: number;
+  /** The k-th signer (by address) relays an L1 tx only after k times this, and only if it is not there yet. */
+  relayFallbackMs: number;
+  /** How long a relayer keeps trying an L1 tx (e.g. waiting for the previous rewards batch). */
+  relayDeadlineMs: number;
+  /** Presignatures the key set's leader keeps pooled for the full key set (0 disables). */
+  presignatures: number;
+  /**
+   * After this long without the app acknowledging a tx (a report on a still-pending session, a batch request
+   * with no session), it is sent again. CheckTx-accepted txs can be dropped: a tx the app refuses in
+   * FinalizeBlock keeps its nonce unused, so the sender's later txs fail their recheck and leave the mempool.
+   */
+  resendMs: number;
+}
+
+export const DEFAULT_TIMING: DutyTiming = {
+  pollMs: 250,
+  replicaWaitMs: 15_000,
+  batchSignTimeoutMs: 120_000,
+  relayFallbackMs: 15_000,
+  relayDeadlineMs: 300_000,
+  presignatures: 2,
+  resendMs: 3_000,
+};
+
+export interface DutyContext {
+  /** This host's L1 signer address: its validator identity and its MPC party address. */
+  address: Hex;
+  /** The same key as hex; only needed when `submitTx` is left out (duties then sign their own app txs). */
+  nodeKey?: Hex;
+  mpc: MpcParty;
+  consensus: ConsensusClient;
+  /** The consensus query API (defaults to `consensus.baseUrl`). */
+  queryUrl?: string;
+  /** Submits app txs; defaults to `appTxSender({ consensus, key: nodeKey })`. */
+  submitTx?: SubmitTx;
+  replica: ReplicaView;
+  l1: DutyL1;
+  log(line: string): void;
+  timing?: Partial<DutyTiming>;
+}
