@@ -121,4 +121,9 @@ export interface ExecutionEngine {
   getBlockLogs(number: bigint): RpcLog[];
   /** Releases the store (the process may also just exit: every block is durable once stored). */
   close?(): void;
+  /**
+   * Drops the blocks above `number` and restores the state as of it (unsafe blocks orphaned by a failover). Optional:
+   * present once the native Chain offers it.
+   */
+  rewindTo?(number: bigint): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * stake once consensus weighs it), finalized (its batch is final on L1). Each only moves forward, and
  * finalized <= safe <= latest always holds.
  */
-export type HeadName = 'latest' | 'safe' | 'finalized';
+export type HeadName = 'latest' | 'safe' | 'finalized' | 'rewound';
 
 export class Heads {
   latest: bigint;
@@ -33,6 +33,13 @@ export class Heads {
     if (clamped <= this.safe) return;
     this.safe = clamped;
     this.emit('safe', clamped);
+  }
+
+  /** After unsafe blocks were orphaned and dropped: the only way a head moves back (never below safe). */
+  rewind(number: bigint): void {
+    if (number >= this.latest || number < this.safe) return;
+    this.latest = number;
+    this.emit('rewound', number);
   }
 
   /** A block final on L1 is also safe. */

@@ -6,6 +6,7 @@ import type { Heads } from './heads.ts';
 import type { Hex } from './hex.ts';
 import type { NodeKey } from './node-key.ts';
 import type { SealStore } from './seal-store.ts';
+import type { WriteLock } from './write-lock.ts';
 
 export interface ProducerConfig {
   /** A block at least this often while there are transactions. */
@@ -41,6 +42,8 @@ export interface ProducedBlock {
 
 export interface ProducerDeps {
   engine: ExecutionEngine;
+  /** Shared with replication and rewinds: one chain writer at a time. */
+  lock: WriteLock;
   pool: Mempool;
   heads: Heads;
   key: NodeKey;
@@ -102,7 +105,7 @@ export class BlockProducer {
   /** Builds, executes, stores and seals one block; null when there is nothing to do or this host may not produce. */
   produce(): Promise<ProducedBlock | null> {
     if (this.inFlight) return this.inFlight;
-    const run = this.build().finally(() => (this.inFlight = null));
+    const run = this.deps.lock.run(() => this.build()).finally(() => (this.inFlight = null));
     this.inFlight = run;
     return run;
   }

@@ -26,6 +26,8 @@ import { EvidenceStore } from '../replication/evidence.ts';
 import { PeerNetwork } from '../replication/peer-network.ts';
 import { Replicator } from '../replication/replicator.ts';
 import { SafeHeadTracker } from '../replication/safe-head.ts';
+import { UnsafeReorg } from '../replication/unsafe-reorg.ts';
+import { WriteLock } from '../chain/write-lock.ts';
 import { StaticSchedule, type SequencerSchedule } from '../replication/schedule.ts';
 import { Dispatcher } from '../rpc/dispatch.ts';
 import { NotSequencerError, SequencerPausedError } from '../rpc/errors.ts';
@@ -87,7 +89,8 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   const schedule: SequencerSchedule =
     deps.schedule ?? (config.sequencer.mode === 'static' ? new StaticSchedule(config.sequencer.address) : new ConsensusSchedule(config.sequencer.url));
   await schedule.refresh();
-  const scheduleTimer = setInterval(() => void schedule.refresh(), 500);
+  let checkOrphans = (): Promise<unknown> => Promise.resolve();
+  const scheduleTimer = setInterval(() => void schedule.refresh().then(() => checkOrphans()), 500);
   scheduleTimer.unref();
 
   let paused = false;
@@ -140,6 +143,21 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
       ? Object.entries(config.weights).map(([a, w]) => [a.toLowerCase() as Hex, BigInt(w)])
       : [key.address, ...config.peer.peers.map((p) => p.address.toLowerCase() as Hex)].map((a) => [a, 1n]),
   );
+  const lock = new WriteLock();
+  const reorg = new UnsafeReorg({
+    engine,
+    heads,
+    seals,
+    schedule,
+    log,
+    onRewound: (_number, raws) => {
+      // Senders move back to the rewound state, then the orphaned (acknowledged) transactions return to the pool.
+      const senders = new Map<Hex, AccountState>();
+      for (const tx of pool.all()) if (!senders.has(tx.sender)) senders.set(tx.sender, headAccount(tx.sender));
+      pool.applyHead(senders);
+      for (const raw of raws) admission.submit(raw, true).catch(() => undefined);
+    },
+  });
   const safe = new SafeHeadTracker(key.address, weights);
   heads.setSafe(safe.safe(heads.latest));
   const blocksApplied = metrics.counter('l2_blocks_applied_total', 'Blocks received from the sequencer, verified and applied');
@@ -152,6 +170,8 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     evidence,
     safe,
     key,
+    lock,
+    reorg,
     log,
     onApplied: (_block, outcome: Extract<VerifyOutcome, { ok: true }>) => {
       // Transactions this host held that the sequencer included: move their senders to the new state.
@@ -173,8 +193,10 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     heads,
     key,
     seals,
+    lock,
     config: { ...config.producer, gasLimit: 0n, beneficiary: key.address },
-    mayProduce: (number) => !paused && schedule.sequencerFor(number) === key.address,
+    // Never on top of a block a failover orphaned (see unsafe-reorg.ts).
+    mayProduce: (number) => !paused && reorg.forkedAt === null && schedule.sequencerFor(number) === key.address,
     now: () => Date.now(),
     log,
     onProduced: (produced) => {
@@ -188,6 +210,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     },
   });
   admission.onAdmitted = () => producer.poke();
+  checkOrphans = () => replicator.checkOrphans().catch((error: unknown) => log(`rewind failed: ${(error as Error).message}`));
 
   // Rotation: when this host stops being the sequencer (or restarts as a follower with journaled transactions), its
   // acknowledged transactions go to the one that is.
@@ -253,7 +276,8 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
         const peers = network.status();
         const lastError = batcher?.lastError ?? null;
         return {
-          ok: !paused && lastError === null,
+          ok: !paused && lastError === null && reorg.forkedAt === null,
+          forkedAt: reorg.forkedAt === null ? null : Number(reorg.forkedAt),
           address: key.address,
           role: isActive() ? 'sequencer' : 'follower',
           paused,

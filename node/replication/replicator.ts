@@ -8,6 +8,8 @@ import type { ProducedBlock } from '../chain/producer.ts';
 import type { EvidenceStore } from './evidence.ts';
 import type { SafeHeadTracker } from './safe-head.ts';
 import type { SequencerSchedule } from './schedule.ts';
+import type { UnsafeReorg } from './unsafe-reorg.ts';
+import type { WriteLock } from '../chain/write-lock.ts';
 import { fromWire, isHash, isQuantity, isSeal, MAX_RANGE, toWire, type ReplicationMessage } from './wire.ts';
 
 /** The slice of the peer network replication uses (PeerNetwork implements it). */
@@ -27,6 +29,10 @@ export interface ReplicatorDeps {
   evidence: EvidenceStore;
   safe: SafeHeadTracker;
   key: NodeKey;
+  /** Shared with the producer and rewinds: one chain writer at a time. */
+  lock: WriteLock;
+  /** Drops unsafe blocks a failover orphaned (see unsafe-reorg.ts). */
+  reorg: UnsafeReorg;
   /** A peer's block was verified and applied (the host updates its pool, subscribers, batcher). */
   onApplied(block: SealedBlock, outcome: Extract<VerifyOutcome, { ok: true }>): void;
   log?: (message: string) => void;
@@ -55,6 +61,8 @@ export class Replicator {
   highestSeen: bigint;
   applied = 0;
   refused = 0;
+  private lastRefusalLog = 0;
+  private quietRefusals = 0;
 
   constructor(deps: ReplicatorDeps) {
     this.deps = deps;
@@ -97,15 +105,20 @@ export class Replicator {
         else this.refuse(from, 'malformed block message');
         return;
       }
-      case 'blocks':
+      case 'blocks': {
         if (!Array.isArray(message.items)) return;
         for (const item of message.items.slice(0, MAX_RANGE)) {
           const block = fromWire(item?.block);
           if (block && isSeal(item.seal)) this.offer(from, block, item.seal);
         }
-        this.requestedUpTo = 0n;
-        this.catchUp(from);
+        // Ask for the next range once these are applied; if they did not help, the request timeout paces retries.
+        const before = this.deps.heads.latest;
+        void this.idle().then(() => {
+          if (this.deps.heads.latest > before) this.requestedUpTo = 0n;
+          this.catchUp(from);
+        });
         return;
+      }
       case 'ack':
         if (isQuantity(message.number) && isHash(message.hash)) this.onAck(from, BigInt(message.number), message.hash);
         return;
@@ -131,12 +144,23 @@ export class Replicator {
 
   private async drain(): Promise<void> {
     for (let next = this.incoming.shift(); next; next = this.incoming.shift()) {
+      const item = next;
       try {
-        await this.handle(next.from, next.block, next.seal);
+        await this.deps.lock.run(() => this.handle(item.from, item.block, item.seal));
       } catch (error) {
-        this.refuse(next.from, `block ${next.block.env.number}: ${(error as Error).message}`);
+        this.refuse(item.from, `block ${item.block.env.number}: ${(error as Error).message}`);
       }
     }
+  }
+
+  /** Resolves once every offered block has been handled. */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /** Drops orphaned unsafe blocks now (called when the schedule changes); serialised with every chain write. */
+  checkOrphans(): Promise<boolean> {
+    return this.deps.lock.run(() => this.deps.reorg.check());
   }
 
   /** A sealed block from a peer: verify who sealed it, then apply it now, buffer it, or refuse it. */
@@ -154,7 +178,12 @@ export class Replicator {
     if (number > this.highestSeen) this.highestSeen = number;
 
     if (number <= heads.latest) {
-      this.checkConflict(number, block.hash, seal, signer);
+      const ours = this.deps.seals.get(number)?.hash ?? (engine.getBlockByNumber(number)?.hash as Hex | undefined);
+      if (ours === block.hash) return;
+      // Ours differs. Either the same sequencer signed both (evidence), or ours was orphaned by a failover.
+      if (!this.checkConflict(number, block.hash, seal, signer) && (await this.deps.reorg.check()) && number === heads.latest + 1n) {
+        await this.apply(from, block, seal);
+      }
       return;
     }
     if (number > heads.latest + 1n) {
@@ -178,6 +207,8 @@ export class Replicator {
     const number = block.env.number;
     const parent = seals.get(number - 1n)?.hash ?? engine.getBlockByNumber(number - 1n)?.hash;
     if (block.parentHash !== parent) {
+      // Our parent may be an orphan of a failover: drop it and let catch-up fetch the agreed blocks.
+      if (await this.deps.reorg.check()) return false;
       this.refuse(from, `block ${number}: parent ${block.parentHash} is not our block ${number - 1n} (${parent})`);
       return false;
     }
@@ -195,14 +226,14 @@ export class Replicator {
     return true;
   }
 
-  /** Same height, different hash, both sealed by the elected sequencer: keep the proof. */
-  private checkConflict(number: bigint, hash: Hex, seal: Hex, signer: Hex): void {
+  /** Same height, different hash, both sealed by the elected sequencer: keep the proof (returns true then). */
+  private checkConflict(number: bigint, hash: Hex, seal: Hex, signer: Hex): boolean {
     const ours = this.deps.seals.get(number);
-    if (!ours || ours.hash === hash) return;
-    this.refused++;
+    if (!ours || ours.hash === hash) return false;
     const oursSigner = sealSigner(this.deps.engine.chainId, number, ours.hash, ours.seal);
-    this.deps.log?.(`conflicting block at ${number}: ours ${ours.hash}, offered ${hash} sealed by ${signer}`);
-    if (oursSigner !== signer) return;
+    if (oursSigner !== signer) return false;
+    this.refused++;
+    this.deps.log?.(`conflicting block at ${number}: ours ${ours.hash}, offered ${hash}, both sealed by ${signer}`);
     void this.deps.evidence.add({
       kind: 'double-sign',
       sequencer: signer,
@@ -210,6 +241,7 @@ export class Replicator {
       a: { hash: ours.hash, signature: ours.seal },
       b: { hash, signature: seal },
     });
+    return true;
   }
 
   /** Ask `peer` for the next missing range, unless a request is still outstanding. */
@@ -257,6 +289,14 @@ export class Replicator {
 
   private refuse(from: Hex, reason: string): void {
     this.refused++;
-    this.deps.log?.(`refused block from ${from}: ${reason}`);
+    // At most one line a second: a peer on another fork would otherwise fill the log.
+    const now = Date.now();
+    if (now - this.lastRefusalLog < 1000) {
+      this.quietRefusals++;
+      return;
+    }
+    this.deps.log?.(`refused block from ${from}: ${reason}${this.quietRefusals ? ` (and ${this.quietRefusals} more refusals)` : ''}`);
+    this.lastRefusalLog = now;
+    this.quietRefusals = 0;
   }
 }
