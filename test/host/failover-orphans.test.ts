@@ -76,8 +76,8 @@ describe('failover over unsafe blocks', () => {
         const r = await nextProvider.getTransactionReceipt(receipt.hash);
         return r && r.blockHash !== receipt.blockHash ? r : null;
       }, 'the transaction in the agreed chain');
-      expect(again.status).toBe(1);
-      await until(() => old.engine.getReceipt(receipt.hash as Hex)?.blockHash === again.blockHash, 'the old sequencer to rewind and follow');
+      expect(again!.status).toBe(1);
+      await until(() => old.engine.getReceipt(receipt.hash as Hex)?.blockHash === again!.blockHash, 'the old sequencer to rewind and follow');
       nextProvider.destroy();
     }
     provider.destroy();
