@@ -54,7 +54,7 @@ function sign(senders: SigningKey[], make: (sender: number, nonce: number, tx: n
     for (let s = 0; s < senders.length && raws.length < TXS; s++) {
       const body = make(s, n, raws.length);
       const tx = Transaction.from({ type: 2, chainId: CHAIN_ID, nonce: n, maxFeePerGas: 2n * BASE_FEE, maxPriorityFeePerGas: 1n, ...body });
-      tx.signature = senders[s].sign(tx.unsignedHash);
+      tx.signature = senders[s]!.sign(tx.unsignedHash);
       raws.push(tx.serialized);
     }
   }
@@ -145,7 +145,7 @@ async function runEthereumJs(w: Workload, bytes: Uint8Array[]): Promise<{ ms: nu
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
 const rows: string[] = [];

@@ -91,7 +91,8 @@ describe('state, transactions and receipts roots match Hardhat EDR', () => {
     expect(chain.getBlockByNumber(0n)?.stateRoot).toBe(edrAllocated.stateRoot);
 
     // The mixed block: the same signed transactions on both sides.
-    const [deployer, , holder, ethA, ethB, ethC, reverter] = wallets;
+    const wallet = (i: number): HDNodeWallet => wallets[i]!;
+    const [deployer, holder, ethA, ethB, ethC, reverter] = [0, 2, 3, 4, 5, 6].map(wallet) as [HDNodeWallet, HDNodeWallet, HDNodeWallet, HDNodeWallet, HDNodeWallet, HDNodeWallet];
     const token = loadArtifact('MetisToken');
     const tokenAddress = getCreateAddress({ from: deployer.address, nonce: 0 });
     const erc20 = new Contract(tokenAddress, token.abi as never);
