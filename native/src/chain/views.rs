@@ -290,9 +290,9 @@ pub struct ExecutedBlock {
 pub struct BlockTimings {
     pub decode_us: u32,
     pub execute_us: u32,
-    /// Receipts, transactions root and the incremental state root.
+    /// The incremental state root, and beside it receipts, transactions and receipts roots, block encodings.
     pub roots_us: u32,
-    /// Encoding and the redb write transaction (fsync included).
+    /// The redb write transaction (fsync included) and the in-memory update.
     pub commit_us: u32,
 }
 

@@ -68,9 +68,9 @@ pub struct AppliedBlock {
 pub struct Timings {
     pub decode_us: u64,
     pub execute_us: u64,
-    /// Receipts, transactions root and the incremental state root.
+    /// The incremental state root, and beside it receipts, transactions and receipts roots, block encodings.
     pub roots_us: u64,
-    /// Encoding and the redb write transaction.
+    /// The redb write transaction (fsync included) and the in-memory update.
     pub commit_us: u64,
 }
 
@@ -264,13 +264,34 @@ impl Chain {
         expected: Option<&SealedBlock>,
     ) -> Result<AppliedBlock, ChainError> {
         let started = std::time::Instant::now();
-        // seq-tx decodes exactly (no trailing bytes), so the raw bytes are the canonical EIP-2718 encoding.
-        let transactions_root = block::transactions_root(&raw);
-        let receipts = block::build_receipts(&execution.receipts)?;
         let reader = self.store.reader()?;
         let prior = self.prior_state(&reader, &execution.diff.accounts)?;
         let changes: Vec<AccountChange> = execution.diff.accounts.iter().map(|d| trie_change(d, &prior)).collect();
-        let applied = trie.apply(&changes, &StoreStorage(&reader)).map_err(ChainError::Trie)?;
+        // The state root and everything that does not depend on it run side by side.
+        let (applied, sealed_parts) = rayon::join(
+            || trie.apply(&changes, &StoreStorage(&reader)).map_err(ChainError::Trie),
+            || -> Result<_, ChainError> {
+                // seq-tx decodes exactly (no trailing bytes), so the raw bytes are the canonical EIP-2718 encoding.
+                let (transactions_root, body) = rayon::join(
+                    || block::transactions_root(&raw),
+                    || block::encode_body(&raw.iter().map(|r| r.as_ref()).collect::<Vec<&[u8]>>()),
+                );
+                let receipts = block::build_receipts(&execution.receipts)?;
+                let receipts_bytes = block::encode_receipts(&receipts.stored);
+                let changeset = prior.changeset(&execution.diff.accounts);
+                Ok((transactions_root, body, receipts, receipts_bytes, changeset))
+            },
+        );
+        let (transactions_root, body, receipts, receipts_bytes, changeset) = match sealed_parts {
+            Ok(parts) => parts,
+            Err(error) => {
+                if let Ok(applied) = applied {
+                    trie.undo(applied.undo);
+                }
+                return Err(error);
+            }
+        };
+        let applied = applied?;
         let header = block::header(HeaderFields {
             parent_hash,
             number: input.number,
@@ -318,13 +339,9 @@ impl Chain {
             .filter(|d| d.after.is_some())
             .flat_map(|d| d.storage.iter().map(move |(slot, _, after)| (d.address, *slot, *after)))
             .collect();
-        let changeset = prior.changeset(&execution.diff.accounts);
         let codes: Vec<(B256, &[u8])> = execution.diff.codes.iter().map(|(h, c)| (*h, c.original_byte_slice())).collect();
         let tx_hashes: Vec<B256> = included.iter().map(|t| t.hash).collect();
-        let raw_refs: Vec<&[u8]> = raw.iter().map(|r| r.as_ref()).collect();
         let header_rlp = block::encode_header(&header);
-        let body = block::encode_body(&raw_refs);
-        let receipts_bytes = block::encode_receipts(&receipts.stored);
         let write = BlockWrite {
             number: header.number,
             hash,
