@@ -109,9 +109,10 @@ export class MpcParty {
     }
     const session = this.openSession(`keygen:${sessionId}`, set);
     try {
-      const protocol = await this.attempt(session, () =>
-        session.run('kg', new MpcKeygen([...set.ids], this.myId(set), threshold), this.timeouts.keygen),
-      );
+      const protocol = await this.attempt(session, async () => {
+        await session.exchangeHellos({}, this.timeouts.hello);
+        return session.run('kg', new MpcKeygen([...set.ids], this.myId(set), threshold), this.timeouts.keygen);
+      });
       const share = protocol.takeShare();
       if (!share) throw new MpcSessionError(session.id, 'key generation returned no share');
       await this.install(HeldKey.of(share, set.addresses, this.address));
@@ -281,7 +282,10 @@ export class MpcParty {
   }
 
   private async runPresign(session: Session, held: HeldKey, id: string): Promise<void> {
-    const protocol = await this.attempt(session, () => session.run('pre', new MpcPresign(held.share, [...session.parties.ids]), this.timeouts.presign));
+    const protocol = await this.attempt(session, async () => {
+      await session.exchangeHellos({}, this.timeouts.hello);
+      return session.run('pre', new MpcPresign(held.share, [...session.parties.ids]), this.timeouts.presign);
+    });
     const presignature = protocol.takePresignature();
     if (!presignature) throw new MpcSessionError(session.id, 'presign returned nothing');
     // The share may have been replaced by a reshare meanwhile: then this presignature is useless.
@@ -309,6 +313,8 @@ export class MpcParty {
     if (this.sessions.has(id) || this.closedSet.has(id)) throw new MpcInputError(`session ${id} was already used`);
     const session = new Session(id, set, {
       me: this.address,
+      publicKey: this.signer.publicKey,
+      ecdh: (peer) => this.signer.sharedSecret(peer),
       clock: this.clock,
       send: (sid, to, recipients, payload) => this.send(sid, to, recipients, payload),
       reject: (envelope, detail) => this.drop('bad-payload', detail, envelope.from),

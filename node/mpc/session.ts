@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { MpcEnvelope, MpcPayload } from './envelope.ts';
 import { nativeCode, type FaultReason } from './errors.ts';
 import type { Address, PartySet } from './identity.ts';
+import { PrivateChannels } from './private-channel.ts';
 
 /** The sans-I/O shape every native MPC class has. */
 export interface NativeProtocol {
@@ -31,6 +32,9 @@ export class AttemptFailed extends Error {
 
 export interface SessionIo {
   me: Address;
+  /** 0x compressed node public key, announced in every hello. */
+  publicKey: string;
+  ecdh(peerPublicKey: Buffer): Buffer;
   clock: Clock;
   send(session: string, to: Address | undefined, recipients: readonly Address[], payload: MpcPayload): void;
   /** A message that reached the session but could not be used (counted and logged by the owner). */
@@ -48,7 +52,8 @@ export class Session {
   private readonly lastSeq = new Map<Address, number>();
   private readonly heard = new Set<Address>();
   private readonly faults = new Map<Address, FaultReason>();
-  private readonly pending = new Map<string, Array<{ from: Address; m: string[] }>>();
+  private readonly pending = new Map<string, Array<{ from: Address; m: string[]; sealed: boolean }>>();
+  private readonly channels: PrivateChannels;
   private stage: { name: string; protocol: NativeProtocol; done: boolean } | null = null;
   /** One poke in flight per session; messages arriving meanwhile are queued natively and trigger one more. */
   private pumping = false;
@@ -68,6 +73,7 @@ export class Session {
     this.parties = parties;
     this.io = io;
     this.others = parties.addresses.filter((a) => a !== io.me);
+    this.channels = new PrivateChannels(id, io.me, io.ecdh);
   }
 
   /** Replay protection: sequence numbers only grow per sender within a session. */
@@ -92,21 +98,21 @@ export class Session {
     if (this.stage?.name !== payload.stage) {
       const list = this.pending.get(payload.stage) ?? [];
       if (list.length >= 10_000) return this.io.reject(envelope, 'too many messages for a later stage');
-      list.push({ from, m: payload.m });
+      list.push({ from, m: payload.m, sealed: envelope.to !== undefined });
       this.pending.set(payload.stage, list);
       return;
     }
-    this.feed(from, payload.m);
+    this.feed(from, payload.m, envelope.to !== undefined);
   }
 
-  private feed(from: Address, messages: string[]): void {
+  private feed(from: Address, messages: string[], sealed: boolean): void {
     const stage = this.stage;
     if (!stage) return;
     const fromId = this.parties.ids[this.parties.addresses.indexOf(from)] as number;
     this.heard.add(from);
     for (const m of messages) {
       try {
-        stage.protocol.message(fromId, Buffer.from(m, 'base64'));
+        stage.protocol.message(fromId, sealed ? this.channels.open(from, m, stage.name) : Buffer.from(m, 'base64'));
       } catch (error) {
         // A signed envelope with bytes the protocol refuses is the sender's own doing: end the attempt now
         // (its real message will not come) and leave the sender out of the retry.
@@ -160,20 +166,26 @@ export class Session {
       const to = this.parties.addressOf(action.to);
       if (!to) continue;
       const list = direct.get(to) ?? [];
-      list.push(action.data.toString('base64'));
+      list.push(this.channels.seal(to, action.data, stage));
       direct.set(to, list);
     }
     if (broadcast.length > 0) this.io.send(this.id, undefined, this.others, { t: 'p', stage, m: broadcast });
     for (const [to, m] of direct) this.io.send(this.id, to, [to], { t: 'p', stage, m });
   }
 
-  /** Broadcasts our hello and resolves when every other party's hello is in. */
+  /**
+   * Broadcasts our hello (with our node public key) and resolves when every other party's hello is in and its
+   * public key checks out; the private channels of the session are keyed from these.
+   */
   async exchangeHellos(hello: Record<string, unknown>, timeoutMs: number): Promise<Map<Address, Record<string, unknown>>> {
-    this.hellos.set(this.io.me, hello);
-    this.io.send(this.id, undefined, this.others, { t: 'h', hello });
+    const mine = { ...hello, pk: this.io.publicKey };
+    this.hellos.set(this.io.me, mine);
+    this.io.send(this.id, undefined, this.others, { t: 'h', hello: mine });
     await this.until(() => this.others.every((p) => this.hellos.has(p)), timeoutMs, () =>
       this.others.filter((p) => !this.hellos.has(p)),
     );
+    const bad = this.others.filter((p) => !this.channels.add(p, this.hellos.get(p)?.pk));
+    if (bad.length > 0) throw new AttemptFailed('a hello carried a public key that is not its sender\'s', bad.map((party) => ({ party, reason: 'malformed' as const })));
     return this.hellos;
   }
 
@@ -188,7 +200,7 @@ export class Session {
     this.pending.delete(name);
     const done = this.until(() => stage.done, timeoutMs, () => this.others.filter((p) => !this.heard.has(p)));
     this.pump(null);
-    for (const { from, m } of early) this.feed(from, m);
+    for (const { from, m, sealed } of early) this.feed(from, m, sealed);
     await done;
     return protocol;
   }

@@ -6,6 +6,7 @@ import type { Clock } from '../../node/mpc/clock.ts';
 import { openEnvelope, sealEnvelope } from '../../node/mpc/envelope.ts';
 import { MpcConfigError, ShareDecryptionError } from '../../node/mpc/errors.ts';
 import { NodeSigner, PartySet, participantId, type Address } from '../../node/mpc/identity.ts';
+import { PrivateChannels } from '../../node/mpc/private-channel.ts';
 import { AttemptFailed, Session } from '../../node/mpc/session.ts';
 import { ShareStore, shareKeyFromEnv } from '../../node/mpc/share-store.ts';
 import { addressOf, nodeKey } from './cluster.ts';
@@ -78,7 +79,9 @@ describe('Session timeouts come from the injected clock', () => {
     const clock: Clock = { now: () => 0, setTimeout: (f) => timers.push(f), clearTimeout: () => undefined };
     const [a, b, c] = ['A', 'B', 'C'].map((l) => addressOf(nodeKey(l))) as [Address, Address, Address];
     const sent: unknown[] = [];
-    const session = new Session('sign:t:0:x', new PartySet([a, b, c]), { me: a, clock, send: (...args) => sent.push(args), reject: () => undefined });
+    const signerA = new NodeSigner(nodeKey('A'));
+    const io = { me: a, publicKey: signerA.publicKey, ecdh: (pk: Buffer) => signerA.sharedSecret(pk), clock, send: (...args: unknown[]) => void sent.push(args), reject: () => undefined };
+    const session = new Session('sign:t:0:x', new PartySet([a, b, c]), io);
     const hellos = session.exchangeHellos({ digest: '00' }, 1_000);
     session.deliver({ channel: 'mpc', session: 'sign:t:0:x', from: b, seq: 1, payload: { t: 'h', hello: { digest: '00' } }, sig: '' });
     expect(sent).toHaveLength(1);
@@ -87,5 +90,26 @@ describe('Session timeouts come from the injected clock', () => {
     const error = await hellos.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AttemptFailed);
     expect((error as AttemptFailed).faults).toEqual([{ party: c, reason: 'timeout' }]);
+  });
+});
+
+describe('private channels', () => {
+  it('seal send-to-one messages so only the recipient, in that session and stage, opens them', () => {
+    const [sa, sb, sc] = ['A', 'B', 'C'].map((l) => new NodeSigner(nodeKey(l))) as [NodeSigner, NodeSigner, NodeSigner];
+    const a = new PrivateChannels('keygen:k', sa.address, (pk) => sa.sharedSecret(pk));
+    const b = new PrivateChannels('keygen:k', sb.address, (pk) => sb.sharedSecret(pk));
+    expect(a.add(sb.address, sb.publicKey)).toBe(true);
+    expect(b.add(sa.address, sa.publicKey)).toBe(true);
+    // A public key that is not the claimed sender's is refused.
+    expect(a.add(sb.address, sc.publicKey)).toBe(false);
+    expect(a.add(sb.address, 'nonsense')).toBe(false);
+    expect(a.add(sb.address, sb.publicKey)).toBe(true);
+    const box = a.seal(sb.address, Buffer.from('share of f(b)'), 'kg');
+    expect(box).not.toContain(Buffer.from('share of f(b)').toString('base64'));
+    expect(b.open(sa.address, box, 'kg').toString()).toBe('share of f(b)');
+    expect(() => b.open(sa.address, box, 'rs')).toThrow();
+    const otherSession = new PrivateChannels('keygen:other', sb.address, (pk) => sb.sharedSecret(pk));
+    otherSession.add(sa.address, sa.publicKey);
+    expect(() => otherSession.open(sa.address, box, 'kg')).toThrow();
   });
 });
