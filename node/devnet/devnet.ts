@@ -6,10 +6,10 @@ import { ConsensusClient, type ConsensusStatus } from '../consensus/client.ts';
 import type { ConsensusTimeouts } from '../consensus/localnet.ts';
 import { ROOT } from '../setup/paths.ts';
 import { devAccount, DEVNET_ROLES } from './accounts.ts';
-import { devnetFallbackBatchKey, prepareHosts, type BatcherSettings, type DevnetConsensusParams } from './hosts.ts';
+import { devnetFallbackBatchKey, prepareHosts, type BatcherSettings, type DevnetConsensusParams, type PreparedSequencer } from './hosts.ts';
 import { l1Contracts, type L1Addresses } from './l1-bootstrap.ts';
 import { startDevnetL1, type DevnetL1 } from './l1.ts';
-import { DEVNET_PORTS, hostPorts } from './ports.ts';
+import { DEVNET_PORTS, hostPorts, type HostPorts } from './ports.ts';
 import { SequencerProcess } from './sequencer-process.ts';
 import { Supervisor, waitUntil } from './supervisor.ts';
 
@@ -59,6 +59,10 @@ export interface Devnet {
   consensus(): ConsensusClient;
   /** Runs the edge's scheduler once now. */
   runEdgeSchedule(): Promise<void>;
+  /** Adds a sequencer prepared later (node/devnet/join.ts) to the ones this devnet supervises and stops. */
+  adopt(prepared: PreparedSequencer): SequencerProcess;
+  /** Host i's ports on this devnet. */
+  hostPorts(index: number): HostPorts;
   stop(): Promise<void>;
 }
 
@@ -178,6 +182,12 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       runEdgeSchedule: async () => {
         if (edge) await edge.runScheduled();
       },
+      adopt: (entry) => {
+        const sequencer = new SequencerProcess(supervisor, entry);
+        sequencers.push(sequencer);
+        return sequencer;
+      },
+      hostPorts: (index) => hostPorts(index, ports.hostBase),
       stop,
     };
   } catch (error) {

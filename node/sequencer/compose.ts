@@ -18,6 +18,7 @@ import { followConsensus } from './follow-consensus.ts';
 import { LivenessMonitor } from './liveness.ts';
 import { HostObserver } from './observer.ts';
 import { holdUntilConsensusSynced } from './sync-gate.ts';
+import { ProductionHolds } from './holds.ts';
 
 /** Which signer the batcher got: the MPC duties, or the labelled single-key fallback (devnet/tests only). */
 export type BatchSigning = 'mpc' | 'fallback-local-key' | 'none';
@@ -92,8 +93,9 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
     // Attached at once: MPC messages that arrive before the party exists wait instead of being dropped.
     const mpcTransport = bufferedTransport(mpcTransportOverPeers(host.network));
 
+    const holds = new ProductionHolds(host, (message) => log(`[sequencer] ${message}`));
     const gate = holdUntilConsensusSynced({
-      host,
+      holds,
       cometRpcUrl: cometRpcUrlOf(config),
       appHeight: () => consensusNode.app.view?.state.height ?? 0,
       log: (message) => log(`[sequencer] ${message}`),
@@ -108,7 +110,7 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
     });
     cleanup.push(() => comet.stop());
 
-    const stopFollowing = followConsensus({ consensus: consensusNode, host, peerConfig: hostConfig.peer, log: (message) => log(`[sequencer] ${message}`) });
+    const stopFollowing = followConsensus({ consensus: consensusNode, host, peerConfig: hostConfig.peer, holds, log: (message) => log(`[sequencer] ${message}`) });
     cleanup.push(stopFollowing);
 
     const mpc = await MpcParty.open({

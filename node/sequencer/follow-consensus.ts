@@ -3,6 +3,7 @@ import type { ConsensusNode } from '../consensus/node.ts';
 import type { Hex } from '../chain/hex.ts';
 import type { Host } from '../host/host.ts';
 import type { PeerEndpoint } from '../replication/peer-network.ts';
+import type { ProductionHolds } from './holds.ts';
 
 /**
  * Keeps the host in step with its consensus node, in-process and at once on every Commit (the host's own timer
@@ -10,22 +11,28 @@ import type { PeerEndpoint } from '../replication/peer-network.ts';
  * - the schedule: when an epoch starts, is cut short or the next one is elected, the host re-reads it, and if it is
  *   now the elected sequencer of its next block it produces right away instead of waiting for its block timer;
  * - the peer set: validators' peer URLs from the committed set (a sequencer that joins is dialled, one that has
- *   left stops being a peer), merged with the configured ones.
+ *   left stops being a peer), merged with the configured ones;
+ * - being replaced: once the app opens an election that replaces this host (a fault was declared against it), it
+ *   stops producing at once. The replacement starts after the last block >2/3 of stake hold; every block this host
+ *   produced meanwhile would sit above that cut on some replicas, which the hosts cannot take back.
  */
 export function followConsensus(options: {
   consensus: ConsensusNode;
   host: Host;
   /** The host config's peer list, replaced in place (PeerNetwork re-reads it when it dials). */
   peerConfig: { peers: PeerEndpoint[] };
+  holds: ProductionHolds;
   log: (message: string) => void;
 }): () => void {
-  const { consensus, host, peerConfig, log } = options;
+  const { consensus, host, peerConfig, holds, log } = options;
   const configured = [...peerConfig.peers];
   let scheduleKey = '';
   let peersKey = '';
   let lastEpoch = -1;
 
   const onState = (state: ConsensusState) => {
+    if (state.pendingElection?.replacing === host.address) holds.hold('being-replaced');
+    else if (holds.has('being-replaced')) holds.release('being-replaced');
     const last = state.epochs[state.epochs.length - 1];
     const key = `${state.epochs.length}:${last?.number}:${last?.firstBlock}:${last?.lastBlock}:${state.nextEpoch?.number ?? '-'}`;
     if (key !== scheduleKey) {

@@ -1,4 +1,4 @@
-import type { Host } from '../host/host.ts';
+import type { ProductionHolds } from './holds.ts';
 
 /**
  * A restarted sequencer must not trust its consensus state until its CometBFT node has caught up: the app's stored
@@ -8,7 +8,7 @@ import type { Host } from '../host/host.ts';
  * the operator's own pause/resume stays the operator's.
  */
 export function holdUntilConsensusSynced(options: {
-  host: Host;
+  holds: ProductionHolds;
   cometRpcUrl: string;
   appHeight: () => number;
   /** How recent CometBFT's latest block must be (by this host's clock). */
@@ -16,9 +16,9 @@ export function holdUntilConsensusSynced(options: {
   intervalMs?: number;
   log: (message: string) => void;
 }): { readonly synced: Promise<void>; cancel(): void } {
-  const { host, log } = options;
+  const { holds, log } = options;
   const maxAge = options.maxBlockAgeMs ?? 10_000;
-  host.paused = true;
+  holds.hold('consensus-sync');
   let cancelled = false;
   let timer: NodeJS.Timeout | undefined;
   const started = Date.now();
@@ -34,7 +34,7 @@ export function holdUntilConsensusSynced(options: {
         const height = Number(info.latest_block_height);
         const age = Date.now() - Date.parse(info.latest_block_time);
         if (!info.catching_up && height > 0 && options.appHeight() >= height && age < maxAge) {
-          host.paused = false;
+          holds.release('consensus-sync');
           log(`consensus synced at height ${height} after ${Date.now() - started} ms: producing and accepting transactions when elected`);
           return resolve();
         }

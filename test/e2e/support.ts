@@ -18,10 +18,14 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port base whose whole block (hosts 0..5 at base + 10·i + 0..6, then L1, edge, inspector) is free. */
+/**
+ * A port base whose whole block (hosts 0..5 at base + 10·i + 0..6, then L1, edge, inspector) is free. Bases stay
+ * below the kernel's ephemeral range (32768+), where outgoing connections and other tests' port-0 listeners would
+ * take ports of the block after this check (a joining sequencer binds its ports minutes later).
+ */
 export async function freeDevnetPorts(): Promise<DevnetPorts> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + 100 * Math.floor(Math.random() * 350);
+    const base = 20_000 + 100 * Math.floor(Math.random() * 120);
     const ports = { hostBase: base, l1: base + 90, l1Inner: base + 91, edge: base + 92, edgeInspector: base + 93 };
     const wanted = [ports.l1, ports.l1Inner, ports.edge, ports.edgeInspector];
     for (let index = 0; index < 6; index++) for (let offset = 0; offset <= 6; offset++) wanted.push(base + 10 * index + offset);

@@ -1,0 +1,63 @@
+import WebSocket from 'ws';
+import { sealBlock } from '../../node/chain/block-seal.ts';
+import type { Hex } from '../../node/chain/hex.ts';
+import { NodeKey, keccak } from '../../node/chain/node-key.ts';
+import { EnvelopeSigner } from '../../node/replication/envelope.ts';
+import type { WireBlock } from '../../node/replication/wire.ts';
+import { block } from './support.ts';
+
+/**
+ * Plays a misbehaving sequencer: with its node key (`sealKey`), takes block `number` that it really produced, makes
+ * a second block for the same height (another hash) and seals it; a peer (`relayKey`, any host in the target's peer
+ * set) pushes it to one host as the replication protocol does. A host checks a block's seal against the sequencer
+ * elected for its height, whoever relays it, so the second seal is the double-sign proof either way. Relaying under
+ * another identity than the sealer's keeps the sealer's own link to the target intact (a second link under one
+ * identity takes over the first, and peers drop envelopes whose sequence numbers they have already passed).
+ */
+export async function pushConflictingBlock(options: {
+  sourceRpcUrl: string;
+  targetPeerUrl: string;
+  sealKey: string;
+  relayKey: string;
+  l2ChainId: bigint;
+  number: number;
+}): Promise<{ original: string; conflicting: { hash: Hex; seal: Hex } }> {
+  const original = (await block(options.sourceRpcUrl, options.number)) as unknown as Record<string, string> | null;
+  if (!original) throw new Error(`block ${options.number} not found`);
+  const key = new NodeKey(options.sealKey as Hex);
+  const number = BigInt(options.number);
+  const hash = `0x${Buffer.from(keccak(Buffer.from(`a second block at height ${options.number}`))).toString('hex')}` as Hex;
+  const seal = sealBlock(key, options.l2ChainId, number, hash);
+  const wire: WireBlock = {
+    number: original.number as Hex,
+    timestamp: original.timestamp as Hex,
+    beneficiary: original.miner!.toLowerCase() as Hex,
+    gasLimit: original.gasLimit as Hex,
+    parentHash: original.parentHash as Hex,
+    hash,
+    stateRoot: original.stateRoot as Hex,
+    transactionsRoot: original.transactionsRoot as Hex,
+    receiptsRoot: original.receiptsRoot as Hex,
+    transactions: [],
+  };
+  const signer = new EnvelopeSigner(new NodeKey(options.relayKey as Hex), options.l2ChainId.toString());
+  const ws = new WebSocket(options.targetPeerUrl);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the target host did not complete the peer handshake')), 10_000);
+    ws.once('error', reject);
+    ws.on('open', () => ws.send(JSON.stringify({ challenge: Buffer.from(keccak(Buffer.from(String(Date.now())))).subarray(0, 16).toString('hex') })));
+    ws.on('message', (data) => {
+      const text = data.toString();
+      if (text.startsWith('{"challenge":')) {
+        const challenge = (JSON.parse(text) as { challenge: string }).challenge;
+        ws.send(signer.seal('hello', { network: options.l2ChainId.toString(), challenge }));
+        // The target binds the link when it reads our hello; our block follows it on the same socket.
+        ws.send(signer.seal('blocks', { type: 'block', block: wire, seal }));
+        clearTimeout(timer);
+        setTimeout(resolve, 500);
+      }
+    });
+  });
+  ws.close();
+  return { original: original.hash!, conflicting: { hash, seal } };
+}
