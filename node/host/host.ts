@@ -210,7 +210,10 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     },
   });
   admission.onAdmitted = () => producer.poke();
-  checkOrphans = () => replicator.checkOrphans().catch((error: unknown) => log(`rewind failed: ${(error as Error).message}`));
+  checkOrphans = () => {
+    replicator.updateSafe();
+    return replicator.checkOrphans().catch((error: unknown) => log(`rewind failed: ${(error as Error).message}`));
+  };
 
   // Rotation: when this host stops being the sequencer (or restarts as a follower with journaled transactions), its
   // acknowledged transactions go to the one that is.

@@ -18,6 +18,7 @@ export class ConsensusSchedule implements SequencerSchedule {
   readonly source = 'consensus' as const;
   private readonly client: ConsensusClient;
   private epochs: EpochView[] = [];
+  private safe: bigint | null = null;
   private refreshing: Promise<void> | null = null;
   lastError: string | null = null;
 
@@ -31,6 +32,10 @@ export class ConsensusSchedule implements SequencerSchedule {
 
   epochFor(number: bigint): number | null {
     return this.find(number)?.number ?? null;
+  }
+
+  agreedSafe(): bigint | null {
+    return this.safe;
   }
 
   /** Loads every epoch (paged) plus the next one from the committed consensus state. */
@@ -59,6 +64,7 @@ export class ConsensusSchedule implements SequencerSchedule {
     }
     epochs.sort((a, b) => a.firstBlock - b.firstBlock);
     this.epochs = epochs;
+    this.safe = BigInt(status.l2.safe);
   }
 
   private find(number: bigint): EpochView | undefined {

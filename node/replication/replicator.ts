@@ -283,8 +283,11 @@ export class Replicator {
     this.updateSafe();
   }
 
-  private updateSafe(): void {
-    this.deps.heads.setSafe(this.deps.safe.safe(this.deps.heads.latest));
+  /** Safe = held by > 2/3 of the hosts' weight, and never above what the consensus layer agrees (when it runs). */
+  updateSafe(): void {
+    const local = this.deps.safe.safe(this.deps.heads.latest);
+    const agreed = this.deps.schedule.agreedSafe?.() ?? null;
+    this.deps.heads.setSafe(agreed !== null && agreed < local ? agreed : local);
   }
 
   private refuse(from: Hex, reason: string): void {

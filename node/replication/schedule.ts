@@ -10,6 +10,11 @@ export interface SequencerSchedule {
   /** Epoch of block N when the source knows epochs. */
   epochFor(number: bigint): number | null;
   readonly source: 'consensus' | 'config';
+  /**
+   * The safe head as the consensus layer agrees it (> 2/3 of stake), when there is one. A failover cuts the old epoch
+   * there, so the host never calls a block safe above it.
+   */
+  agreedSafe?(): bigint | null;
   refresh(): Promise<void>;
 }
 

@@ -27,7 +27,7 @@ beforeAll(async () => {
       const items = epochs.slice(from, from + Math.min(limit, 1));
       res.end(JSON.stringify({ items, next: from + items.length < epochs.length ? from + items.length : null }));
     } else if (u.pathname === '/v1/consensus/status') {
-      res.end(JSON.stringify({ epoch: epochs[epochs.length - 1], nextEpoch: next }));
+      res.end(JSON.stringify({ epoch: epochs[epochs.length - 1], nextEpoch: next, l2: { latest: 120, safe: 117, finalized: 90 } }));
     } else {
       res.statusCode = 404;
       res.end(JSON.stringify({ error: { code: 'not_found', message: 'no' } }));
@@ -48,6 +48,7 @@ describe('consensus-backed schedule', () => {
     expect(schedule.sequencerFor(250n)).toBe(C);
     expect(schedule.epochFor(250n)).toBe(2);
     expect(schedule.sequencerFor(301n)).toBeNull();
+    expect(schedule.agreedSafe()).toBe(117n);
   });
 
   it('a failover that cuts an epoch short wins for the blocks it covers', async () => {
