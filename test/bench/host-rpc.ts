@@ -14,7 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Wallet } from 'ethers';
@@ -68,6 +68,7 @@ async function runLoad(dir: string, name: string, job: LoadJob): Promise<LoadRes
   return JSON.parse(out.trim().split('\n').pop() as string) as LoadResult;
 }
 
+const loadAtStart = loadavg()[0]!;
 const dir = await mkdtemp(join(tmpdir(), 'host-bench-'));
 const started = performance.now();
 console.error(`signing ${SENDERS * NONCES} L2 and ${SENDERS * EDR_NONCES} EDR transfers from ${SENDERS} senders...`);
@@ -127,7 +128,7 @@ await rm(dir, { recursive: true, force: true });
 
 const row = (name: string, r: LoadResult) =>
   `| ${name} | ${r.accepted} / ${r.sent} | ${r.acceptedPerSecond} | ${r.includedPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.latencyMs.max} |`;
-console.log(`\n${SENDERS} senders, batches of ${BATCH}, host block time ${BLOCK_TIME} ms; closed loop: ${CONCURRENCY} requests in flight${RATE ? `; open loop: ${RATE} tx/s offered` : ''}\n`);
+console.log(`\n${SENDERS} senders, batches of ${BATCH}, host block time ${BLOCK_TIME} ms; closed loop: ${CONCURRENCY} requests in flight${RATE ? `; open loop: ${RATE} tx/s offered` : ''}; ${availableParallelism()} cores, load average at start ${loadAtStart.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)}\n`);
 console.log('| target | accepted / sent | accepted tx/s | included tx/s | p50 submit→receipt (ms) | p99 (ms) | max (ms) |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 console.log(row('sequencer host, closed loop', closedHost.result));
