@@ -17,7 +17,7 @@ const me = signer(0).address.toLowerCase();
 const cli = (args: string[], env: Record<string, string> = SIGNER) => runCli([...args, '--consensus', url], env);
 
 beforeAll(async () => {
-  net = await startTestNet({ stakes: [30_000], chainId: 'cli-test', params: { govVotingPeriod: 6, govExecutionDelay: 1 } });
+  net = await startTestNet({ stakes: [30_000], chainId: 'cli-test', params: { govVotingPeriod: 30, govExecutionDelay: 1 } });
   url = net.localnet.queryUrl(0);
   await waitFor('the localnet to commit blocks', async () => (await getJson<ConsensusStatusView>(`${url}/v1/consensus/status`)).height >= 2);
 });
