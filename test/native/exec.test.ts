@@ -109,6 +109,8 @@ describe('native chain (napi)', () => {
     const balanceOf = chain.call({ to: tokenAddress, data: erc20.encodeFunctionData('balanceOf', [carol.address]) }, null);
     expect(balanceOf.status).toBe('success');
     expect(BigInt(balanceOf.output)).toBe(40n);
+    const warmed = chain.call({ to: tokenAddress, data: erc20.encodeFunctionData('balanceOf', [carol.address]), accessList: [{ address: tokenAddress, storageKeys: [toBeHex(0, 32)] }] }, null);
+    expect(warmed.output).toBe(balanceOf.output);
     const estimate = chain.estimateGas({ from: alice.address, to: tokenAddress, data: erc20.encodeFunctionData('transfer', [bob.address, 1n]) }, null);
     expect(estimate.status).toBe('success');
     expect(estimate.gasUsed).toBeGreaterThan(21_000n);

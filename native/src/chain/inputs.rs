@@ -47,6 +47,8 @@ pub struct CallInput {
     pub max_fee_per_gas: Option<BigInt>,
     pub max_priority_fee_per_gas: Option<BigInt>,
     pub nonce: Option<BigInt>,
+    /// EIP-2930 access list to warm up before the call.
+    pub access_list: Option<Vec<super::views::RpcAccessListItem>>,
 }
 
 pub(crate) fn invalid(message: impl std::fmt::Display) -> napi::Error {
@@ -140,7 +142,20 @@ impl CallInput {
             max_fee_per_gas: self.max_fee_per_gas.as_ref().map(|g| u128_of(g, "maxFeePerGas")).transpose()?,
             max_priority_fee_per_gas: self.max_priority_fee_per_gas.as_ref().map(|g| u128_of(g, "maxPriorityFeePerGas")).transpose()?,
             nonce: self.nonce.as_ref().map(|n| u64_of(n, "nonce")).transpose()?,
-            access_list: Default::default(),
+            access_list: match &self.access_list {
+                None => Default::default(),
+                Some(items) => alloy_eips::eip2930::AccessList(
+                    items
+                        .iter()
+                        .map(|item| {
+                            Ok(alloy_eips::eip2930::AccessListItem {
+                                address: address(&item.address)?,
+                                storage_keys: item.storage_keys.iter().map(|k| b256(k)).collect::<napi::Result<_>>()?,
+                            })
+                        })
+                        .collect::<napi::Result<_>>()?,
+                ),
+            },
         })
     }
 }
