@@ -18,10 +18,6 @@ class Senders {
     this.nonces.set(index, nonce + 1);
     return signTx(signerKey(index), { chainId: CHAIN, type, nonce, payload } as never);
   }
-  /** A refused tx changes nothing, its nonce included: the sender reuses it. */
-  refused(index: number): void {
-    this.nonces.set(index, (this.nonces.get(index) ?? 1) - 1);
-  }
 }
 
 function keygenDone(net: SimNet, senders: Senders): void {
@@ -70,7 +66,6 @@ describe('MPC orchestration', () => {
     // A reshare that changes the address is refused.
     net.block([senders.tx(0, 'mpc-session-result', { sessionId: reshare.id, status: 'completed', result: { address: '0x00000000000000000000000000000000000b0b00' } })]);
     expect(net.lastResult!.txResults[0]).toMatchObject({ code: TxCode.invalid, log: expect.stringContaining('keep the MPC address') });
-    senders.refused(0);
     net.block([0, 1, 2, 7].map((index) => senders.tx(index, 'mpc-session-result', { sessionId: reshare.id, status: 'completed', result: { address: MPC_ADDRESS } })));
     expect(net.state.mpc.parties).toHaveLength(5);
     expect(net.state.mpc).toMatchObject({ address: MPC_ADDRESS, threshold: 4 });
@@ -88,14 +83,12 @@ describe('MPC orchestration', () => {
     const bystander = requester === 0 ? 1 : 0;
     net.block([senders.tx(bystander, 'mpc-sign-request', { purpose: 'batch', ref: '6', fromBlock: 1, toBlock: 4, digest: blockHash(66) })]);
     expect(net.lastResult!.txResults[0]).toMatchObject({ code: TxCode.unauthorized });
-    senders.refused(bystander);
     net.block([senders.tx(requester, 'mpc-sign-request', { purpose: 'batch', ref: '7', fromBlock: 1, toBlock: 4, digest: blockHash(77) })]);
     const session = net.state.mpc.sessions.at(-1)!;
     expect(session).toMatchObject({ kind: 'sign', purpose: 'batch', status: 'pending', request: { ref: '7', requester: active, mpcAddress: MPC_ADDRESS } });
     // The same batch twice is refused.
     net.block([senders.tx(requester, 'mpc-sign-request', { purpose: 'batch', ref: '7', fromBlock: 1, toBlock: 4, digest: blockHash(77) })]);
     expect(net.lastResult!.txResults[0]).toMatchObject({ code: TxCode.duplicate });
-    senders.refused(requester);
     const refusers = [0, 1, 2, 3].filter((index) => index !== requester);
     net.block(refusers.map((index) => senders.tx(index, 'mpc-session-result', { sessionId: session.id, status: 'refused', reason: 'state root differs from my replica' })));
     expect(net.state.mpc.sessions.find((candidate) => candidate.id === session.id)!.status).toBe('refused');

@@ -40,24 +40,35 @@ describe('app txs: format and authentication', () => {
 describe('app txs: stateful rules (nothing changes on refusal)', () => {
   it('refuses a wrong chain id, a replayed nonce and a stakeless voter without changing state', () => {
     const stakeless = new Wallet(signerKey(42));
-    const cases: [Uint8Array, number, RegExp][] = [
+    // The last case is a staked sender with the right nonce: its refusal uses up the nonce and changes nothing else.
+    const cases: [Uint8Array, number, RegExp, usesNonceOf?: string][] = [
       [propose(0, 0), TxCode.badNonce, /nonce 0 is not the next nonce/],
       [signTx(signerKey(1), { chainId: 'other-chain', type: 'propose', nonce: 0, payload: { kind: 'params', change: { epochLength: 30 } } }), TxCode.wrongChain, /other-chain/],
       [signTx(stakeless, { chainId: CHAIN, type: 'vote', nonce: 0, payload: { proposalId: 1, option: 'yes' } }), TxCode.unauthorized, /has no stake/],
-      [signTx(signerKey(1), { chainId: CHAIN, type: 'vote', nonce: 0, payload: { proposalId: 99, option: 'yes' } }), TxCode.invalid, /unknown proposal 99/],
+      [signTx(signerKey(1), { chainId: CHAIN, type: 'vote', nonce: 0, payload: { proposalId: 99, option: 'yes' } }), TxCode.invalid, /unknown proposal 99/, signer(1).address.toLowerCase()],
     ];
-    for (const [bytes, code, log] of cases) {
+    for (const [bytes, code, log, usesNonceOf] of cases) {
       const withTx = new SimNet(STAKES);
       withTx.block([propose(0, 0)]);
       withTx.block([bytes]);
       expect(withTx.lastResult!.txResults[0]).toMatchObject({ code });
       expect(withTx.lastResult!.txResults[0]!.log).toMatch(log);
-      // The refused tx left no trace: the state equals that after a block without it.
+      // The refused tx left no other trace: the state equals that after a block without it.
       const without = new SimNet(STAKES);
       without.block([propose(0, 0)]);
       without.block([]);
+      if (usesNonceOf) without.state.nonces[usesNonceOf] = 1;
       expect(withTx.appHash).toBe(without.appHash);
     }
+  });
+
+  it("a staked sender's tx refused in a block uses its nonce, so its next tx (already in mempools) still applies", () => {
+    const net = new SimNet(STAKES);
+    net.block([propose(0, 0)]);
+    const refused = signTx(signerKey(1), { chainId: CHAIN, type: 'vote', nonce: 0, payload: { proposalId: 99, option: 'yes' } });
+    const next = signTx(signerKey(1), { chainId: CHAIN, type: 'vote', nonce: 1, payload: { proposalId: 1, option: 'yes' } });
+    net.block([refused, next]);
+    expect(net.lastResult!.txResults.map((result) => result.code)).toEqual([TxCode.invalid, 0]);
   });
 
   it('register-comet-key needs a lock on L1 and a proof of possession of the key; it then adds power', () => {

@@ -7,7 +7,7 @@ import { applyDoubleSign, isValidDoubleSign, recordAccusation } from './faults.t
 import { castVote, checkProposal, checkVote, requireStake, submitProposal } from './governance.ts';
 import { applySessionReport, checkSessionReport, openSignSession } from './mpc.ts';
 import type { Address, ConsensusState } from './types.ts';
-import { cometAddressOf, isKnownScheduler, refreshValidators, validatorByAddress } from './validators.ts';
+import { cometAddressOf, isKnownScheduler, powerOf, refreshValidators, validatorByAddress } from './validators.ts';
 
 /**
  * Stateful tx rules. `checkTx` never changes state (CheckTx runs it against the committed state); `applyTx`
@@ -91,10 +91,17 @@ export function checkTx(state: ConsensusState, tx: SignedTx, expectedNonce = sta
   checkBody(state, tx.body);
 }
 
-/** Checks then executes; on refusal nothing has changed. */
+/**
+ * Checks then executes. A tx refused inside a block changes nothing, except that a staked sender's tx with the
+ * right chain and nonce uses up its nonce (as a reverted Ethereum tx does): its later txs, already admitted to
+ * mempools with the following nonces, stay valid instead of being dropped on recheck. Stakeless senders leave
+ * no trace, so a proposer cannot grow the state with them.
+ */
 export function applyTx(state: ConsensusState, tx: SignedTx, events: AppEvent[]): void {
-  checkTx(state, tx);
   const body = tx.body;
+  checkEnvelope(state, tx, state.nonces[body.from] ?? 0);
+  if (powerOf(state, body.from) > 0) state.nonces[body.from] = body.nonce + 1;
+  checkBody(state, body);
   state.nonces[body.from] = body.nonce + 1;
   switch (body.type) {
     case 'register-comet-key': {
