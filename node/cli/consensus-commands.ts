@@ -3,7 +3,8 @@ import { describeIssues } from '../consensus/app/schemas.ts';
 import type { ParamChange, VoteOption, WhitelistChange } from '../consensus/app/types.ts';
 import { requireKey, type AnyWallet, type CliConfig } from './config.ts';
 import { cometKeyProof, readCometKey } from './comet-key.ts';
-import { ConsensusApi, sendAppTx, waitFor, type ProposalDetail, type ProposalView, type ValidatorView } from './consensus-client.ts';
+import type { ProposalDetail, PublicProposal, ValidatorView } from '../consensus/client.ts';
+import { CliConsensus, sendAppTx, waitFor } from './consensus-api.ts';
 import { RefusedError, UsageError } from './errors.ts';
 import { metis, table, type Report } from './output.ts';
 
@@ -15,7 +16,7 @@ import { metis, table, type Report } from './output.ts';
  */
 
 export async function consensusStatus(config: CliConfig): Promise<Report> {
-  const api = new ConsensusApi(config.consensusUrl);
+  const api = new CliConsensus(config.consensusUrl);
   const [status, validators] = await Promise.all([api.status(), api.validators()]);
   const signer = config.keys.signer?.address.toLowerCase() ?? null;
   const mine = signer ? (validators.find((validator) => validator.address === signer) ?? null) : null;
@@ -51,13 +52,13 @@ export async function consensusStatus(config: CliConfig): Promise<Report> {
   return { json: { ...status, url: config.consensusUrl, validators, validator: mine }, lines };
 }
 
-function proposalLine(proposal: ProposalView): string {
+function proposalLine(proposal: PublicProposal): string {
   const { tally } = proposal;
   return `#${proposal.id} ${proposal.kind} ${proposal.status} by ${proposal.proposer}: ${JSON.stringify(proposal.change)}; yes ${tally.yes} / no ${tally.no} / abstain ${tally.abstain} of ${tally.totalPower}; voting ends at height ${proposal.votingEndHeight}, effective at ${proposal.effectiveHeight}`;
 }
 
 export async function proposals(config: CliConfig, id: number | null): Promise<Report> {
-  const api = new ConsensusApi(config.consensusUrl);
+  const api = new CliConsensus(config.consensusUrl);
   if (id !== null) {
     const proposal = await api.proposal(id);
     const lines = [proposalLine(proposal)];
@@ -105,7 +106,7 @@ function sameChange(a: unknown, b: unknown): boolean {
 
 export async function propose(config: CliConfig, proposal: { kind: 'params'; change: ParamChange } | { kind: 'whitelist'; change: WhitelistChange }, title: string | undefined): Promise<Report> {
   const signer = requireKey(config.keys, 'signer', 'propose');
-  const api = new ConsensusApi(config.consensusUrl);
+  const api = new CliConsensus(config.consensusUrl);
   const status = await api.status();
   const payload = { kind: proposal.kind, change: proposal.change, ...(title === undefined ? {} : { title }) } as Parameters<typeof sendAppTx<'propose'>>[5];
   const sent = await sendAppTx(api, 'propose', signer, status.chainId, 'propose', payload);
@@ -123,7 +124,7 @@ export async function propose(config: CliConfig, proposal: { kind: 'params'; cha
 
 export async function vote(config: CliConfig, proposalId: number, option: VoteOption): Promise<Report> {
   const signer = requireKey(config.keys, 'signer', 'vote');
-  const api = new ConsensusApi(config.consensusUrl);
+  const api = new CliConsensus(config.consensusUrl);
   const status = await api.status();
   const sent = await sendAppTx(api, 'vote', signer, status.chainId, 'vote', { proposalId, option });
   const json: Record<string, unknown> = { action: 'vote', tx: sent.hash, nonce: sent.nonce, from: sent.from, proposalId, option };
@@ -149,7 +150,7 @@ export interface CometRegistration {
 /** register-comet-key: binds the signer to its validator's CometBFT key (and optionally announces its URLs). */
 export async function registerCometKey(config: CliConfig, signer: AnyWallet, registration: CometRegistration): Promise<Report> {
   const key = readCometKey(registration.cometHome);
-  const api = new ConsensusApi(config.consensusUrl);
+  const api = new CliConsensus(config.consensusUrl);
   const from = signer.address.toLowerCase();
   // After an L1 updateSigner the layer knows the new signer only once it has observed that L1 event.
   const findSelf = async (): Promise<ValidatorView | null> => (await api.validators()).find((validator) => validator.address === from) ?? null;

@@ -64,6 +64,13 @@ export class ConsensusApiError extends Error {
 }
 
 export type PublicProposal = Omit<Proposal, 'votes'>;
+export type ProposalDetail = PublicProposal & { votes: ProposalVote[] };
+
+/** An app-tx sender's next nonce as committed (txs still in the mempool are not counted). */
+export interface AccountView {
+  address: Address;
+  nonce: number;
+}
 export type ElectionReasonName = ElectionReason;
 
 export class ConsensusClient {
@@ -128,8 +135,12 @@ export class ConsensusClient {
     return this.request(`/v1/consensus/proposals${ConsensusClient.query(page)}`);
   }
 
-  proposal(id: number): Promise<PublicProposal & { votes: ProposalVote[] }> {
+  proposal(id: number): Promise<ProposalDetail> {
     return this.request(`/v1/consensus/proposals/${id}`);
+  }
+
+  account(address: string): Promise<AccountView> {
+    return this.request(`/v1/consensus/accounts/${address}`);
   }
 
   mpc(): Promise<{ address: Address | null; threshold: number; parties: Address[]; sessions: MpcSessionView[] }> {
