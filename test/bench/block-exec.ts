@@ -98,23 +98,38 @@ function workloads(): Workload[] {
   return all;
 }
 
-async function runNative(w: Workload, buffers: Buffer[]): Promise<{ ms: number; root: string; gasUsed: bigint; phases: string }> {
+interface Run {
+  ms: number;
+  /** CPU time of the whole process (all threads), ms: steadier than wall time on a shared machine. */
+  cpuMs: number;
+  root: string;
+  gasUsed: bigint;
+}
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+}
+
+async function runNative(w: Workload, buffers: Buffer[]): Promise<Run & { phases: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-chain-'));
   try {
     const chain = Chain.open(dir, JSON.stringify(w.genesis));
+    const cpu = process.cpuUsage();
     const start = performance.now();
     const block = await chain.executeBlock({ timestamp: TIMESTAMP, beneficiary: COINBASE, gasLimit: GAS_LIMIT, baseFeePerGas: BASE_FEE }, buffers);
     const ms = performance.now() - start;
+    const cpu_ = cpuMs(cpu);
     if (block.rejected.length > 0 || block.receipts.some((r) => r.status !== '0x1')) throw new Error(`native: ${block.rejected.length} rejected, ${JSON.stringify(block.rejected[0])}`);
     const t = block.timings;
     const phases = `decode+recover ${(t.decodeUs / 1000).toFixed(0)} ms, execute ${(t.executeUs / 1000).toFixed(0)} ms, roots ${(t.rootsUs / 1000).toFixed(0)} ms, commit ${(t.commitUs / 1000).toFixed(0)} ms`;
-    return { ms, root: block.stateRoot, gasUsed: BigInt(block.gasUsed), phases };
+    return { ms, cpuMs: cpu_, root: block.stateRoot, gasUsed: BigInt(block.gasUsed), phases };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function runEthereumJs(w: Workload, bytes: Uint8Array[]): Promise<{ ms: number; root: string; gasUsed: bigint }> {
+async function runEthereumJs(w: Workload, bytes: Uint8Array[]): Promise<Run> {
   const common = createCustomCommon({ chainId: Number(CHAIN_ID) }, Mainnet, { hardfork: Hardfork.Cancun });
   // ethereumjs at its best: account, storage and code caches on (createVM's default has none).
   const stateManager = new MerkleStateManager({ common, caches: new Caches() });
@@ -130,6 +145,7 @@ async function runEthereumJs(w: Workload, bytes: Uint8Array[]): Promise<{ ms: nu
   }
   await stateManager.commit();
   await stateManager.flush();
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const transactions = bytes.map((raw) => createTxFromRLP(raw, { common }));
   for (const tx of transactions) tx.getSenderAddress();
@@ -139,8 +155,9 @@ async function runEthereumJs(w: Workload, bytes: Uint8Array[]): Promise<{ ms: nu
   );
   const result = await runBlock(vm, { block, generate: true, skipBlockValidation: true, skipHeaderValidation: true, skipHardForkValidation: true });
   const ms = performance.now() - start;
+  const used = cpuMs(cpu);
   if (result.receipts.some((r) => 'status' in r && r.status !== 1)) throw new Error('ethereumjs: a transaction failed');
-  return { ms, root: '0x' + Buffer.from(result.stateRoot).toString('hex'), gasUsed: result.gasUsed };
+  return { ms, cpuMs: used, root: '0x' + Buffer.from(result.stateRoot).toString('hex'), gasUsed: result.gasUsed };
 }
 
 function median(xs: number[]): number {
@@ -151,26 +168,24 @@ function median(xs: number[]): number {
 const rows: string[] = [];
 for (const w of workloads()) {
   const buffers = w.raws.map((r) => Buffer.from(r.slice(2), 'hex'));
-  const native: number[] = [];
+  const native: Run[] = [];
   const phases: string[] = [];
-  let nativeRoot = '';
-  let nativeGas = 0n;
   for (let i = 0; i < RUNS; i++) {
     const r = await runNative(w, buffers);
-    native.push(r.ms);
+    native.push(r);
     phases.push(r.phases);
-    nativeRoot = r.root;
-    nativeGas = r.gasUsed;
   }
   const js = await runEthereumJs(w, buffers);
-  if (js.gasUsed !== nativeGas) throw new Error(`${w.name}: gas differs (native ${nativeGas}, ethereumjs ${js.gasUsed})`);
-  const nativeTps = (TXS / median(native)) * 1000;
-  const jsTps = (TXS / js.ms) * 1000;
+  const last = native[native.length - 1]!;
+  if (js.gasUsed !== last.gasUsed) throw new Error(`${w.name}: gas differs (native ${last.gasUsed}, ethereumjs ${js.gasUsed})`);
+  const wall = median(native.map((r) => r.ms));
+  const cpu = median(native.map((r) => r.cpuMs));
+  const tps = (ms: number) => Math.round((TXS / ms) * 1000).toLocaleString('en');
   rows.push(
-    `| ${w.name} | ${TXS.toLocaleString('en')} | ${Math.round(nativeTps).toLocaleString('en')} tx/s (${median(native).toFixed(0)} ms) | ${Math.round(jsTps).toLocaleString('en')} tx/s (${js.ms.toFixed(0)} ms) | ${(nativeTps / jsTps).toFixed(1)}x | ${nativeRoot === js.root ? 'same' : 'differs (EIP-4788)'} |`,
+    `| ${w.name} | ${TXS.toLocaleString('en')} | ${tps(wall)} tx/s (${wall.toFixed(0)} ms) | ${tps(js.ms)} tx/s (${js.ms.toFixed(0)} ms) | ${(js.ms / wall).toFixed(0)}x | ${cpu.toFixed(0)} ms vs ${js.cpuMs.toFixed(0)} ms: ${(js.cpuMs / cpu).toFixed(0)}x | ${last.root === js.root ? 'equal' : 'differ'} |`,
   );
-  console.error(`${w.name}: native runs ${native.map((m) => m.toFixed(0)).join('/')} ms (${phases.join(' | ')}), ethereumjs ${js.ms.toFixed(0)} ms`);
+  console.error(`${w.name}: native runs ${native.map((r) => `${r.ms.toFixed(0)} ms wall / ${r.cpuMs.toFixed(0)} ms cpu`).join(', ')}\n  phases: ${phases.join(' | ')}\n  ethereumjs ${js.ms.toFixed(0)} ms wall / ${js.cpuMs.toFixed(0)} ms cpu`);
 }
-console.log(`| block of | txs | native (revm + trie + redb) | @ethereumjs/vm runBlock | ratio | state root |`);
-console.log(`| --- | --- | --- | --- | --- | --- |`);
+console.log(`| block of | txs | native (revm + trie + redb), median wall | @ethereumjs/vm runBlock, wall | wall ratio | CPU time, native vs ethereumjs | state roots |`);
+console.log(`| --- | ---: | ---: | ---: | ---: | ---: | --- |`);
 for (const row of rows) console.log(row);
