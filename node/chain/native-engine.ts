@@ -20,11 +20,20 @@ export class NativeEngine implements ExecutionEngine {
   private readonly chain: Chain;
   /** The head as of the last block this engine applied (reads at or above it go to the in-memory head state). */
   private latest: bigint;
+  /** Present when the native build offers `Chain.rewindTo(number)` (see /tmp/team/host-notes.md). */
+  readonly rewindTo?: (number: bigint) => Promise<void>;
 
   constructor(chain: Chain) {
     this.chain = chain;
     this.chainId = BigInt(chain.chainId);
     this.latest = BigInt(chain.latestNumber());
+    const rewind = (chain as unknown as { rewindTo?: (number: bigint) => unknown }).rewindTo;
+    if (typeof rewind === 'function') {
+      this.rewindTo = async (number) => {
+        await rewind.call(chain, number);
+        this.latest = BigInt(chain.latestNumber());
+      };
+    }
   }
 
   latestNumber(): bigint {
