@@ -156,7 +156,7 @@ export async function prepareHosts(options: PrepareHostsOptions): Promise<Prepar
   return signers.map((address, index) => {
     const dir = sequencerDir(dataDir, index);
     const configFile = join(dir, 'sequencer.json');
-    const stored = JSON.parse(readFileSync(configFile, 'utf8')) as SequencerConfigInput;
+    const stored = JSON.parse(readFileSync(configFile, 'utf8')) as SequencerConfigFile;
     const ports: HostPorts = {
       rpc: stored.host.rpc!.port,
       operator: stored.host.operator!.port,
@@ -177,7 +177,7 @@ export function sequencerConfig(
   signers: readonly Address[],
   stakes: ReadonlyMap<string, string>,
   blockTimeMs = 1000,
-): SequencerConfigInput & { host: { genesisFile: string } } {
+): SequencerConfigFile {
   const ports = options.ports(index);
   const keys = sequencerKeys(index);
   const relayers = l1RelayerKeys(index);
@@ -187,12 +187,12 @@ export function sequencerConfig(
     const stake = stakes.get(signer);
     if (stake) weights[signer] = (BigInt(stake) / 10n ** 18n).toString();
   }
-  const config = {
+  return {
     dataDir: '.',
     nodeKey: keys.signer.privateKey as `0x${string}`,
     host: {
       genesisFile: '../l2-genesis.json',
-      genesis: undefined as unknown as Record<string, unknown>,
+      // Partial sections: resolveConfig fills the rest with the host's defaults.
       rpc: { port: ports.rpc } as never,
       operator: { port: ports.operator, token: `devnet-operator-token-${index}-${bytesToHex(sha256(utf8ToBytes(`operator ${index}`))).slice(0, 16)}` },
       peer: {
@@ -220,6 +220,7 @@ export function sequencerConfig(
     },
     ...(options.fallbackBatchKey ? { fallbackBatchKey: options.fallbackBatchKey as `0x${string}` } : {}),
   };
-  delete (config.host as { genesis?: unknown }).genesis;
-  return config as never;
 }
+
+/** sequencer.json as written: the L2 genesis by file name (relative to the config's folder), not inline. */
+export type SequencerConfigFile = Omit<SequencerConfigInput, 'host'> & { host: Omit<SequencerConfigInput['host'], 'genesis'> & { genesisFile: string } };
