@@ -1,16 +1,14 @@
 import { TxCode } from '../consensus/app/errors.ts';
 import { ConsensusApiError, ConsensusClient, type ConsensusStatus, type ProposalDetail, type PublicProposal, type ValidatorView } from '../consensus/client.ts';
-import { signTx, type TxPayload, type TxType } from '../consensus/txs.ts';
+import { AppTxSender } from '../consensus/tx-sender.ts';
+import type { TxPayload, TxType } from '../consensus/txs.ts';
 import type { AnyWallet } from './config.ts';
 import { NetworkError, QueryError, RefusedError, TimeoutError } from './errors.ts';
 
 /**
  * The CLI's use of the consensus layer's own ConsensusClient: the same calls, with failures turned into the CLI's
  * errors (an unreachable or broken endpoint is a NetworkError naming its URL, a 4xx answer a QueryError), and the
- * submission of signed app txs. The API has no account route, so a sender's next nonce is learned from CheckTx
- * itself: the app refuses a wrong nonce with code badNonce and names the expected one ("… is not the next nonce of
- * 0x… (7)"), and the tx is re-signed once with it. CheckTx counts txs already in the mempool, so this stays right
- * while the host signs its own txs with the same key.
+ * submission of signed app txs through the layer's AppTxSender.
  */
 
 const TIMEOUT_MS = 15_000;
@@ -76,33 +74,22 @@ export function txCodeName(code: number): string {
   return TX_CODE_NAMES[code] ?? `code${code}`;
 }
 
-/** The nonce a badNonce refusal names, or null. */
-export function expectedNonceOf(log: string): number | null {
-  const match = /is not the next nonce of 0x[0-9a-f]{40} \((\d+)\)/i.exec(log);
-  return match ? Number(match[1]) : null;
-}
-
 export interface SentTx {
   hash: string;
   nonce: number;
   from: string;
 }
 
-/** Signs `payload` as a `type` tx by `signer`, learning the nonce from CheckTx (see above); CheckTx refusals become RefusedError. */
-export async function sendAppTx<T extends TxType>(api: CliConsensus, action: string, signer: AnyWallet, chainId: string, type: T, payload: TxPayload<T>, firstNonce = 0): Promise<SentTx> {
-  let nonce = firstNonce;
-  for (let attempt = 0; attempt < 4; attempt++) {
-    const bytes = signTx<T>(signer.privateKey, { chainId, type, nonce, payload } as Parameters<typeof signTx<T>>[1]);
-    const result = await api.call('/v1/consensus/tx', (client) => client.submitTx(bytes));
-    if (result.code === TxCode.ok) return { hash: result.hash, nonce, from: signer.address.toLowerCase() };
-    const expected = result.code === TxCode.badNonce ? expectedNonceOf(result.log) : null;
-    if (expected !== null && expected !== nonce) {
-      nonce = expected;
-      continue;
-    }
-    throw new RefusedError(action, txCodeName(result.code), `${result.log} (tx code ${result.code}: ${txCodeName(result.code)})`, { txCode: result.code, log: result.log });
-  }
-  throw new RefusedError(action, 'badNonce', `the nonce of ${signer.address} kept moving (another process is sending txs with this key)`);
+/**
+ * Signs `payload` as a `type` tx by `signer` with the consensus layer's AppTxSender (nonce from the account route,
+ * re-read once after a bad-nonce refusal); CheckTx refusals become RefusedError.
+ */
+export async function sendAppTx<T extends TxType>(api: CliConsensus, action: string, signer: AnyWallet, chainId: string, type: T, payload: TxPayload<T>): Promise<SentTx> {
+  const sender = new AppTxSender({ consensus: api.client, key: signer.privateKey, chainId });
+  const result = await api.call('/v1/consensus/tx', () => sender.send(type, payload));
+  if (result.code === TxCode.ok) return { hash: result.hash, nonce: result.nonce, from: sender.address };
+  const moving = result.code === TxCode.badNonce ? ' (another process is sending txs with this key; try again)' : '';
+  throw new RefusedError(action, txCodeName(result.code), `${result.log} (tx code ${result.code}: ${txCodeName(result.code)})${moving}`, { txCode: result.code, log: result.log });
 }
 
 /** Polls `probe` until it returns a value, for at most `seconds`. */

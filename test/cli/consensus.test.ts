@@ -6,7 +6,7 @@ import { runCli } from './support.ts';
 
 /**
  * The CLI's consensus commands against a real one-validator CometBFT localnet running our ABCI app: status,
- * propose, vote (nonces learned from CheckTx), proposals, register-signer's register-comet-key, and the
+ * propose, vote (nonces from the account route), proposals, register-signer's register-comet-key, and the
  * refusals CheckTx gives, each with its reason and tx code.
  */
 
@@ -46,7 +46,7 @@ describe('operator CLI on the consensus layer', () => {
     const { proposal } = proposed.json<{ proposal: ProposalDetail }>();
     expect(proposal).toMatchObject({ id: 1, kind: 'params', proposer: me, status: 'voting', change: { epochLength: 40, minLock: (25_000n * 10n ** 18n).toString() } });
 
-    // The vote is this sender's second tx: the CLI learns nonce 1 from CheckTx's refusal of its first guess.
+    // The vote is this sender's second tx: the account route gives nonce 1 once the proposal is committed.
     const voted = await cli(['vote', '1', 'yes', '--json']);
     expect(voted.code, voted.stderr).toBe(0);
     expect(voted.json()).toMatchObject({ action: 'vote', proposalId: 1, option: 'yes', nonce: 1, power: 30_000 });

@@ -18,7 +18,6 @@ import { KeyLock } from '../../node/sequencer/duties/key-lock.ts';
 import { MpcBatchSigner } from '../../node/sequencer/duties/mpc-batch-signer.ts';
 import { SessionFeed } from '../../node/sequencer/duties/session-feed.ts';
 import { rewardsRequest, slashRequest } from '../../node/sequencer/duties/sign-requests.ts';
-import { expectedNonce } from '../../node/sequencer/duties/tx-sender.ts';
 import { devWallet, testGenesis } from '../host/harness.ts';
 
 const L1_CHAIN = 31337n;
@@ -192,11 +191,6 @@ describe('duty plumbing', () => {
     expect(text.startsWith('faults: 0x0000000000000000000000000000000000000000 timeout, ')).toBe(true);
     expect(text.length).toBeLessThanOrEqual(200);
     expect(log.take('c.5')).toBe('');
-  });
-
-  it('reads the expected nonce from a badNonce refusal', () => {
-    expect(expectedNonce('nonce 3 is not the next nonce of 0x00000000000000000000000000000000000000aa (7)')).toBe(7);
-    expect(expectedNonce('unknown MPC session 9')).toBeNull();
   });
 
   it('MpcBatchSigner refuses to ask for a batch of another chain or with a digest that is not the header\'s', async () => {

@@ -9,8 +9,9 @@
  * API notes for the integrator (differences from the first sketch of this interface):
  * - `replica` is `{ sealedBlock(n), latestNumber() }` — `ExecutionEngine` (host.engine) as it is. Transaction hashes
  *   are keccak256 of the sealed block's raw transactions, so no separate hash list is needed.
- * - `submitTx` is optional: without it the duties sign their own app txs with `nodeKey` (appTxSender), learning
- *   the nonce from CheckTx, which also copes with other txs sent with the same key.
+ * - `submitTx` is optional: without it the duties sign their own app txs with `nodeKey` (appTxSender: the
+ *   consensus layer's AppTxSender, nonce from the account route, which also copes with other txs sent with the
+ *   same key).
  * - `queryUrl` is optional (the ConsensusClient's base URL is used).
  * - `Duties` also exposes `reports` (this host's recent mpc-session-result reports) for metrics and tests.
  * - Helpers: `registerGenesisMpc(l1, ownerKey, address)` (governance/devnet, after keygen), `awaitMpcAddress`.
