@@ -1,4 +1,4 @@
-import type { ConsensusStatus, Page, Proposal, Rotation, TxResult, Validator, Vote, Epoch } from './types.ts';
+import type { AccountView, ConsensusStatus, Page, Proposal, Rotation, TxResult, Validator, Vote, Epoch } from './types.ts';
 
 /** No consensus query API in the list answered; `failures` says why each one did not. */
 export class ConsensusUnavailableError extends Error {
@@ -53,6 +53,11 @@ export class ConsensusClient {
 
   proposal(id: string | number): Promise<Proposal & { votes: Vote[] }> {
     return this.#get(`/v1/consensus/proposals/${encodeURIComponent(String(id))}`);
+  }
+
+  /** An app-tx sender's next nonce, as committed. */
+  account(address: string): Promise<AccountView> {
+    return this.#get(`/v1/consensus/accounts/${encodeURIComponent(address)}`);
   }
 
   /** Broadcasts a signed app tx; the answer is CheckTx's (code 0: accepted into the mempool). */

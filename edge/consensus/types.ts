@@ -83,3 +83,8 @@ export interface TxResult {
   code: number;
   log: string;
 }
+
+export interface AccountView {
+  address: string;
+  nonce: number;
+}

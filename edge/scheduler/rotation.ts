@@ -1,10 +1,11 @@
 import { and, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import { TxCode } from '../../node/consensus/app/errors.ts';
 import type { ConsensusClient } from '../consensus/client.ts';
 import type { ConsensusStatus } from '../consensus/types.ts';
 import type { Database } from '../db/client.ts';
 import { rotationTriggers, syncCursors } from '../db/schema.ts';
 import type { HostHealth } from './health.ts';
-import { expectedNonce, signTrigger, type TriggerReason } from './trigger.ts';
+import { signTrigger, type TriggerReason } from './trigger.ts';
 
 // The scheduler watches from outside and proposes; only the consensus layer decides. A rotation is proposed when
 // the epoch's last block has been reached and no next epoch is elected, or when the active sequencer is unhealthy
@@ -81,15 +82,19 @@ export async function proposeRotation(
   if (!(await takeLease(db, due, runId, now))) return { sent: false, why: 'lease-held' };
   const leaseKey = `${due.epoch}:${due.reason}`;
 
+  // D1 keeps the nonce after the scheduler's last accepted trigger, which saves a read per trigger.
   let nonce = await storedNonce(db);
   const trigger = { chainId: status.chainId, epoch: due.epoch, reason: due.reason, detail: due.detail, observedL2Height: due.observedL2Height, observedAt: now };
   try {
-    let result = await client.submitTx(signTrigger(key, { ...trigger, nonce }).tx);
-    // The layer keeps the scheduler's nonce; a refusal names the one it expects: resend once with it.
-    const expected = result.code === 0 ? null : expectedNonce(result.log);
-    if (expected !== null && expected !== nonce) {
-      nonce = expected;
-      result = await client.submitTx(signTrigger(key, { ...trigger, nonce }).tx);
+    const signed = signTrigger(key, { ...trigger, nonce });
+    let result = await client.submitTx(signed.tx);
+    // A bad nonce (code 4: D1 lost or behind the layer): the layer's account route has the next one; resend once.
+    if (result.code === TxCode.badNonce) {
+      const { nonce: expected } = await client.account(signed.from);
+      if (expected !== nonce) {
+        nonce = expected;
+        result = await client.submitTx(signTrigger(key, { ...trigger, nonce }).tx);
+      }
     }
     const accepted = result.code === 0;
     await db.batch([

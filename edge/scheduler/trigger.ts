@@ -42,9 +42,3 @@ export function signTrigger(privateKey: string, trigger: RotationTrigger): Signe
   const signature = wallet.signMessageSync(canonicalJson(body));
   return { from, tx: hexlify(toUtf8Bytes(JSON.stringify({ body, signature }))), reason };
 }
-
-/** CheckTx's refusal of a stale nonce names the expected one: "... is not the next nonce of 0x… (7)". */
-export function expectedNonce(log: string): number | null {
-  const match = /not the next nonce of 0x[0-9a-f]{40} \((\d+)\)/i.exec(log);
-  return match ? Number(match[1]) : null;
-}

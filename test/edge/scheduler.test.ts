@@ -193,6 +193,7 @@ describe('rotation trigger', () => {
   it('resends once with the nonce the consensus layer expects, then keeps counting from it', async () => {
     a.mode = 'down';
     const from = scheduler.address.toLowerCase();
+    consensus.set(`/v1/consensus/accounts/${from}`, { address: from, nonce: 7 });
     consensus.set('/v1/consensus/tx', (_url, body) => {
       const nonce = JSON.parse(toUtf8String(getBytes((body as { tx: string }).tx))).body.nonce as number;
       return nonce === 7 ? { hash: 'EF01', code: 0, log: '' } : { hash: 'EF00', code: 4, log: `nonce ${nonce} is not the next nonce of ${from} (7)` };
