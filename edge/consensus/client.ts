@@ -1,4 +1,6 @@
-import type { AccountView, ConsensusStatus, Page, Proposal, Rotation, TxResult, Validator, Vote, Epoch } from './types.ts';
+// The answers' types are the consensus layer's own (type-only imports: nothing of node/ is bundled into the worker).
+import type { Epoch, Rotation } from '../../node/consensus/app/types.ts';
+import type { AccountView, ConsensusStatus, Page, ProposalDetail, PublicProposal, TxResult, ValidatorView } from '../../node/consensus/client.ts';
 
 /** No consensus query API in the list answered; `failures` says why each one did not. */
 export class ConsensusUnavailableError extends Error {
@@ -35,8 +37,8 @@ export class ConsensusClient {
     return this.#get('/v1/consensus/status');
   }
 
-  async validators(): Promise<Validator[]> {
-    return (await this.#get<{ items: Validator[] }>('/v1/consensus/validators')).items;
+  async validators(): Promise<ValidatorView[]> {
+    return (await this.#get<{ items: ValidatorView[] }>('/v1/consensus/validators')).items;
   }
 
   epochs(from: number, limit = 100): Promise<Page<Epoch>> {
@@ -47,11 +49,11 @@ export class ConsensusClient {
     return this.#get(`/v1/consensus/rotations?from=${from}&limit=${limit}`);
   }
 
-  proposals(from: number, limit = 100): Promise<Page<Proposal>> {
+  proposals(from: number, limit = 100): Promise<Page<PublicProposal>> {
     return this.#get(`/v1/consensus/proposals?from=${from}&limit=${limit}`);
   }
 
-  proposal(id: string | number): Promise<Proposal & { votes: Vote[] }> {
+  proposal(id: string | number): Promise<ProposalDetail> {
     return this.#get(`/v1/consensus/proposals/${encodeURIComponent(String(id))}`);
   }
 

@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ConsensusClient } from '../consensus/client.ts';
-import type { ConsensusStatus, Page, Proposal, Vote } from '../consensus/types.ts';
+import type { ConsensusStatus, Page, ProposalDetail, PublicProposal } from '../../node/consensus/client.ts';
 import type { Database } from '../db/client.ts';
 import { epochs, hosts, network, proposals, rotations, syncCursors, votes } from '../db/schema.ts';
 
@@ -132,17 +132,18 @@ export async function syncConsensus(db: Database, client: ConsensusClient, now: 
   };
 }
 
-function proposalStatements(db: Database, p: Proposal & { votes: Vote[] }, position: number | undefined): Statement[] {
+function proposalStatements(db: Database, p: ProposalDetail, position: number | undefined): Statement[] {
   const id = String(p.id);
   const row = {
     proposer: p.proposer.toLowerCase(),
     kind: p.kind,
-    change: p.change,
+    // D1 keeps them as JSON documents.
+    change: p.change as Record<string, unknown>,
     status: p.status,
     submittedHeight: p.submittedHeight,
     votingEndHeight: p.votingEndHeight,
     effectiveHeight: p.effectiveHeight ?? null,
-    tally: p.tally,
+    tally: p.tally as unknown as Record<string, unknown>,
   };
   const out: Statement[] = [
     position === undefined

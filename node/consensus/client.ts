@@ -40,6 +40,13 @@ export interface MpcSessionView {
   height: number;
 }
 
+/** CheckTx's verdict on a submitted app tx (code 0 = in the mempool; see app/errors.ts TxCode). */
+export interface TxResult {
+  hash: string;
+  code: number;
+  log: string;
+}
+
 export interface Page<T> {
   items: T[];
   next: number | null;
@@ -148,7 +155,7 @@ export class ConsensusClient {
   }
 
   /** Submits a signed app tx (txs.ts signTx); resolves with CheckTx's verdict (code 0 = in the mempool). */
-  submitTx(tx: Uint8Array | Hex): Promise<{ hash: string; code: number; log: string }> {
+  submitTx(tx: Uint8Array | Hex): Promise<TxResult> {
     const hex = typeof tx === 'string' ? tx : (`0x${Buffer.from(tx).toString('hex')}` as Hex);
     return this.request('/v1/consensus/tx', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tx: hex }) });
   }

@@ -1,4 +1,5 @@
-import type { ConsensusStatus, Epoch, Validator } from '../../../edge/consensus/types.ts';
+import type { Address, Epoch } from '../../../node/consensus/app/types.ts';
+import type { ConsensusStatus, ValidatorView } from '../../../node/consensus/client.ts';
 import { L2_CHAIN_ID } from './seed.ts';
 
 // Answers of the consensus query API in the shapes of the README's contract.
@@ -33,7 +34,7 @@ export function status(overrides: Partial<ConsensusStatus> = {}): ConsensusStatu
   };
 }
 
-export function validator(address: string, rpcUrl: string, overrides: Partial<Validator> = {}): Validator {
+export function validator(address: Address, rpcUrl: string, overrides: Partial<ValidatorView> = {}): ValidatorView {
   return {
     address,
     sequencerId: Number.parseInt(address.slice(-2), 16),
