@@ -1,15 +1,11 @@
 import type { SealedBlock } from '../../chain/engine.ts';
 import type { Hex } from '../../chain/hex.ts';
-import type { ConsensusClient } from '../../consensus/client.ts';
+import type { ConsensusClient, TxResult } from '../../consensus/client.ts';
 import type { TxType } from '../../consensus/txs.ts';
 import type { MpcParty } from '../../mpc/party.ts';
 
 /** CheckTx's verdict on an app tx (code 0 = accepted into the mempool). */
-export interface TxVerdict {
-  hash: string;
-  code: number;
-  log: string;
-}
+export type TxVerdict = TxResult;
 
 /** Signs (with the host's L1 signer key) and submits one app tx; see `appTxSender` for a ready one. */
 export type SubmitTx = (type: TxType, payload: object) => Promise<TxVerdict>;
