@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { Address, ElectionReason, Epoch, Hex, MpcSessionKind, MpcSessionStatus, Proposal, ProposalVote, Rotation, ValidatorStatus } from './app/types.ts';
+import type { Address, ElectionReason, Epoch, Hex, MpcSession, Proposal, ProposalVote, Rotation, Validator } from './app/types.ts';
 
 /** Typed client of the consensus query API (/tmp/team/consensus-api.md) for hosts, the edge and tests. */
 
@@ -16,29 +16,11 @@ export interface ConsensusStatus {
   params: { epochLength: number; blockTimeMs: number; minLock: string; maxLock: string; rewardPerBlock: string; livenessTimeoutMs: number };
 }
 
-export interface ValidatorView {
-  address: Address;
-  sequencerId: number;
-  owner: Address;
-  stake: string;
-  power: number;
-  status: ValidatorStatus;
-  cometPubKey: string | null;
-  rpcUrl: string;
-  peerUrl: string;
-  coolDownUntilEpoch: number;
-}
+/** A validator as the query API lists it (the app's record without its internal lock state and comet address). */
+export type ValidatorView = Omit<Validator, 'lockState' | 'cometAddress'>;
 
-export interface MpcSessionView {
-  id: number;
-  kind: MpcSessionKind;
-  purpose: string;
-  status: MpcSessionStatus;
-  participants: Address[];
-  request: Record<string, unknown>;
-  result: Record<string, unknown> | null;
-  height: number;
-}
+/** An MPC session as the query API lists it (without the per-party reports). */
+export type MpcSessionView = Omit<MpcSession, 'reports'>;
 
 /** CheckTx's verdict on a submitted app tx (code 0 = in the mempool; see app/errors.ts TxCode). */
 export interface TxResult {
