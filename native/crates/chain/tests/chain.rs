@@ -85,7 +85,7 @@ fn a_block_of_mixed_transactions_executes_commits_and_roots_match_a_full_rehash(
     let envelopes: Vec<alloy_consensus::TxEnvelope> =
         txs.iter().map(|r| alloy_eips::eip2718::Decodable2718::decode_2718(&mut r.as_ref()).unwrap()).collect();
     assert_eq!(block.header.transactions_root, alloy_consensus::proofs::calculate_transaction_root(&envelopes));
-    assert_eq!(block.header.logs_bloom.contains_input(alloy_primitives::BloomInput::Raw(store_address().as_slice())), true);
+    assert!(block.header.logs_bloom.contains_input(alloy_primitives::BloomInput::Raw(store_address().as_slice())));
 
     assert_eq!(chain.storage(store_address(), U256::from(9), None).unwrap(), U256::from(42));
     assert_eq!(chain.storage(deployed, U256::from(1), None).unwrap(), U256::from(5));

@@ -51,7 +51,7 @@ impl StorageSource for World {
 }
 
 fn fields(n: u64) -> AccountFields {
-    AccountFields { nonce: n, balance: U256::from(n * 1_000 + 1), code_hash: if n % 3 == 0 { keccak256([n as u8]) } else { KECCAK_EMPTY } }
+    AccountFields { nonce: n, balance: U256::from(n * 1_000 + 1), code_hash: if n.is_multiple_of(3) { keccak256([n as u8]) } else { KECCAK_EMPTY } }
 }
 
 fn addr(i: u64) -> Address {
@@ -64,8 +64,8 @@ fn block(seed: u64) -> Vec<AccountChange> {
             let a = (seed * 7 + i * 13) % 60;
             AccountChange {
                 address: addr(a),
-                fields: if (seed + i) % 17 == 0 { None } else { Some(fields(seed + i)) },
-                storage_wiped: (seed + i) % 23 == 0,
+                fields: if (seed + i).is_multiple_of(17) { None } else { Some(fields(seed + i)) },
+                storage_wiped: (seed + i).is_multiple_of(23),
                 storage: (0..(a % 5)).map(|s| (U256::from(s + seed % 3), U256::from((seed + s) % 4))).collect(),
             }
         })
