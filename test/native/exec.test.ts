@@ -137,6 +137,23 @@ describe('native chain (napi)', () => {
     expect(chain.getStorage(carol.address, '0x0', null)).toBe('0x' + '00'.repeat(32));
   });
 
+  it('executes off the event loop: reads answer from the last block while the next one is in flight', async () => {
+    const chain = Chain.open(freshDir(), genesisJson);
+    const pay = await signer(alice)({ to: carol.address, value: 9n });
+    // One valid transfer and 4,000 replays of it: every copy is decoded and its sender recovered before the
+    // executor refuses it, which keeps the block busy for a while on the libuv pool.
+    const raws = Array.from({ length: 4_000 }, () => hex(pay));
+    const pending = chain.executeBlock(env(300n), raws);
+    await new Promise((r) => setImmediate(r));
+    expect(chain.latestNumber()).toBe(0n);
+    expect(chain.getBalance(carol.address, null)).toBe('0x0');
+    const block = await pending;
+    expect(block.receipts).toHaveLength(1);
+    expect(block.rejected).toHaveLength(3_999);
+    expect(new Set(block.rejected.map((r) => r.code))).toEqual(new Set(['NonceTooLow']));
+    expect(chain.getBalance(carol.address, null)).toBe('0x9');
+  });
+
   it('lets a follower verify blocks, and refuses a tampered block without changing anything', async () => {
     const leader = Chain.open(freshDir(), genesisJson);
     const follower = Chain.open(freshDir(), genesisJson);
