@@ -5,7 +5,7 @@ import type { Hex } from '../../node/chain/hex.ts';
 import { deployL1, type L1Deployment } from '../../node/l1/deploy.ts';
 import { startL1Node, type L1Node } from '../../node/l1/edr-node.ts';
 import { freePort } from '../support/ports.ts';
-import { devWallet, startTestHost, type TestHost } from './harness.ts';
+import { devWallet, startTestHost, until, type TestHost } from './harness.ts';
 
 // L1 dev accounts (Hardhat mnemonic): 0 deploys, 9 relays batches. The MPC stands in as one local key (tests only).
 const MPC_KEY = Wallet.createRandom().privateKey as Hex;
@@ -18,16 +18,6 @@ let l2: JsonRpcProvider;
 async function raw(method: string, params: unknown[] = []): Promise<any> {
   const res = await fetch(t.host.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
   return ((await res.json()) as { result: unknown }).result;
-}
-
-async function until<T>(probe: () => Promise<T> | T, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 beforeAll(async () => {
@@ -66,7 +56,7 @@ describe('batches on L1 (EDR BatchChain, MPC address stood in by LocalKeySigner)
     const proof = await until(async () => {
       const p = await raw('metis_getTransactionProof', [target.hash]);
       return p?.status === 'finalized' ? p : null;
-    }, 'a finalized proof');
+    }, 'a finalized proof', 30_000, 100);
     expect(proof).toMatchObject({ txHash: target.hash, status: 'finalized' });
     // The same proof verifies against the root BatchChain holds.
     expect(await deployment.batchChain.verifyTransaction(proof.batchIndex, target.hash, proof.proof)).toBe(true);

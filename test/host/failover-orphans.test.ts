@@ -4,7 +4,7 @@ import type { Hex } from '../../node/chain/hex.ts';
 import type { PeerEndpoint } from '../../node/replication/peer-network.ts';
 import type { SequencerSchedule } from '../../node/replication/schedule.ts';
 import { freePort } from '../support/ports.ts';
-import { devWallet, hostKey, OPERATOR_TOKEN, startTestHost, type TestHost } from './harness.ts';
+import { devWallet, hostKey, OPERATOR_TOKEN, startTestHost, until, type TestHost } from './harness.ts';
 
 /** The consensus layer's failover rule, driven by the test: from `from` on, `sequencer` is elected. */
 class FailoverSchedule implements SequencerSchedule {
@@ -28,16 +28,6 @@ const keys = [hostKey(0), hostKey(1), hostKey(2)];
 const addresses = keys.map((k) => new Wallet(k).address.toLowerCase() as Hex);
 const schedule = new FailoverSchedule(addresses[0]!);
 const hosts: TestHost[] = [];
-
-async function until<T>(probe: () => T | Promise<T>, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 beforeAll(async () => {
   const ports = await Promise.all(keys.map(() => freePort()));

@@ -67,3 +67,14 @@ function withoutHarnessOptions(options: Record<string, unknown>): Partial<HostCo
   const { keep: _keep, schedule: _schedule, ...config } = options;
   return config as Partial<HostConfig>;
 }
+
+/** Polls `probe` until it returns something truthy (every `intervalMs`), failing after `ms`. */
+export async function until<T>(probe: () => T | Promise<T>, what: string, ms = 15_000, intervalMs = 25): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

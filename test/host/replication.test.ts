@@ -8,22 +8,12 @@ import { EnvelopeSigner } from '../../node/replication/envelope.ts';
 import type { PeerEndpoint } from '../../node/replication/peer-network.ts';
 import { toWire } from '../../node/replication/wire.ts';
 import { freePort } from '../support/ports.ts';
-import { devWallet, hostKey, L2_CHAIN_ID, startTestHost, type TestHost } from './harness.ts';
+import { devWallet, hostKey, L2_CHAIN_ID, startTestHost, until, type TestHost } from './harness.ts';
 
 const keys = [0, 1, 2].map(hostKey);
 const addresses = keys.map((k) => new Wallet(k).address.toLowerCase() as Hex);
 let peers: PeerEndpoint[] = [];
 const hosts: TestHost[] = [];
-
-async function until<T>(probe: () => T | Promise<T>, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function start(i: number): Promise<TestHost> {
   const t = await startTestHost({

@@ -4,7 +4,7 @@ import type { Hex } from '../../node/chain/hex.ts';
 import type { PeerEndpoint } from '../../node/replication/peer-network.ts';
 import type { SequencerSchedule } from '../../node/replication/schedule.ts';
 import { freePort } from '../support/ports.ts';
-import { devWallet, hostKey, L2_CHAIN_ID, startTestHost, type TestHost } from './harness.ts';
+import { devWallet, hostKey, L2_CHAIN_ID, startTestHost, until, type TestHost } from './harness.ts';
 
 /** A schedule the test rotates: `from` block on, `next` sequences. */
 class RotatingSchedule implements SequencerSchedule {
@@ -26,16 +26,6 @@ const keys = [hostKey(0), hostKey(1)];
 const addresses = keys.map((k) => new Wallet(k).address.toLowerCase() as Hex);
 const schedule = new RotatingSchedule(addresses[0]!);
 const hosts: TestHost[] = [];
-
-async function until<T>(probe: () => T | Promise<T>, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 beforeAll(async () => {
   const ports = await Promise.all(keys.map(() => freePort()));
