@@ -7,7 +7,8 @@ import { genesisFromLockingPool } from '../consensus/l1/genesis.ts';
 import { configureCometHome, openLocalnet, type ConsensusTimeouts } from '../consensus/localnet.ts';
 import { cometKeyProof, readCometKey } from '../cli/comet-key.ts';
 import { COMETBFT_BIN } from '../setup/paths.ts';
-import { ConsensusTxSender, type ConsensusTxResult } from '../sequencer/consensus-tx.ts';
+import { ConsensusClient } from '../consensus/client.ts';
+import { AppTxSender, type AppTxVerdict } from '../consensus/tx-sender.ts';
 import { devAccount, DEVNET_ROLES, sequencerKeys, signerPubkey } from './accounts.ts';
 import { devnetShareKey, sequencerConfig, sequencerDir, type BatcherSettings, type PreparedSequencer } from './hosts.ts';
 import { l1Contracts, type L1Addresses } from './l1-bootstrap.ts';
@@ -79,11 +80,11 @@ export async function prepareJoiningSequencer(options: JoinOptions): Promise<Pre
  * The register-comet-key tx: binds the joining sequencer's CometBFT key (with its ed25519 proof of possession) and
  * announces its RPC and peer URLs, signed by its signer key, sent to a running sequencer's consensus query API.
  */
-export async function registerCometKey(options: { queryUrl: string; index: number; home: string; ports: HostPorts; chainId: string }): Promise<ConsensusTxResult> {
+export async function registerCometKey(options: { queryUrl: string; index: number; home: string; ports: HostPorts; chainId: string }): Promise<AppTxVerdict> {
   const keys = sequencerKeys(options.index);
   const cometKey = readCometKey(options.home);
-  const sender = new ConsensusTxSender({ nodeKey: keys.signer.privateKey, queryUrl: options.queryUrl, chainId: options.chainId });
-  return await sender.submit('register-comet-key', {
+  const sender = new AppTxSender({ consensus: new ConsensusClient(options.queryUrl), key: keys.signer.privateKey, chainId: options.chainId });
+  return await sender.send('register-comet-key', {
     pubKey: cometKey.pubKey,
     proof: cometKeyProof(cometKey, options.chainId, keys.signer.address),
     rpcUrl: `http://127.0.0.1:${options.ports.rpc}`,

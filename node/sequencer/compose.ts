@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { LocalKeySigner } from '../batcher/batch-signer.ts';
 import { openNativeEngine } from '../chain/native-engine.ts';
 import { ConsensusClient } from '../consensus/client.ts';
+import { AppTxSender } from '../consensus/tx-sender.ts';
 import { L1Watcher } from '../consensus/l1/watcher.ts';
 import { startConsensusNode, type ConsensusNode } from '../consensus/node.ts';
 import { startHost, type Host } from '../host/host.ts';
@@ -11,7 +12,6 @@ import type { MpcTransport } from '../mpc/transport.ts';
 import { mpcTransportOverPeers } from '../replication/mpc-channel.ts';
 import { startCometProcess, type CometProcess } from './comet-process.ts';
 import { cometRpcUrlOf, hostConfigOf, queryUrlOf, type SequencerConfig } from './config.ts';
-import { ConsensusTxSender } from './consensus-tx.ts';
 import { DeferredBatchSigner } from './deferred-signer.ts';
 import { loadDuties, type RunningDuties } from './duties-loader.ts';
 import { followConsensus } from './follow-consensus.ts';
@@ -29,7 +29,8 @@ export interface Sequencer {
   readonly consensus: ConsensusNode;
   readonly comet: CometProcess;
   readonly mpc: MpcParty;
-  readonly txs: ConsensusTxSender;
+  /** Signs and submits this sequencer's app txs (the MPC duties' reports and requests go through it). */
+  readonly txs: AppTxSender;
   readonly observer: HostObserver;
   readonly batchSigning: BatchSigning;
   readonly queryUrl: string;
@@ -127,11 +128,8 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
       if (++drops <= 20) log(`[mpc] dropped a message from ${from ?? 'unknown'}: ${reason} (${detail})${drops === 20 ? '; further drops are only counted' : ''}`);
     });
 
-    const txs = new ConsensusTxSender({
-      nodeKey: config.nodeKey,
-      queryUrl,
-      committedNonce: () => consensusNode.app.view?.state.nonces[host.address],
-    });
+    const consensusClient = new ConsensusClient(queryUrl);
+    const txs = new AppTxSender({ consensus: consensusClient, key: config.nodeKey });
 
     // A keygen needs every party: MPC messages sent before the peer links are up would be lost.
     await waitForPeers(host, hostConfig.peer.peers.length, 15_000);
@@ -144,9 +142,9 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
         address: host.address,
         nodeKey: config.nodeKey,
         mpc,
-        consensus: new ConsensusClient(queryUrl),
+        consensus: consensusClient,
         queryUrl,
-        submitTx: txs.submit,
+        submitTx: (type, payload) => txs.send(type, payload as never),
         replica: host.engine,
         l1: { url: config.l1.url, lockingPool: config.l1.lockingPool, batchChain: config.l1.batchChain, relayerKey: config.l1.relayerKey },
         log: (message) => log(`[duties] ${message}`),

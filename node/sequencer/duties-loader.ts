@@ -1,7 +1,7 @@
 import type { BatchSigner } from '../batcher/batch-signer.ts';
 import type { ConsensusClient } from '../consensus/client.ts';
 import type { MpcParty } from '../mpc/party.ts';
-import type { SubmitConsensusTx } from './consensus-tx.ts';
+import type { TxType } from '../consensus/txs.ts';
 import type { ExecutionEngine } from '../chain/engine.ts';
 
 /** What this process hands the MPC duties (node/sequencer/duties, written beside this composition). */
@@ -11,7 +11,7 @@ export interface DutyContextInput {
   mpc: MpcParty;
   consensus: ConsensusClient;
   queryUrl: string;
-  submitTx: SubmitConsensusTx;
+  submitTx: (type: TxType, payload: object) => Promise<{ hash: string; code: number; log: string }>;
   /** The host's own chain (sealedBlock, latestNumber): what every signer checks a batch against. */
   replica: Pick<ExecutionEngine, 'sealedBlock' | 'latestNumber'>;
   l1: { url: string; lockingPool: string; batchChain: string; relayerKey: string };
