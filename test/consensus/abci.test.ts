@@ -3,29 +3,20 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { Request, Response, ResponseProcessProposal_ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus, type ExtendedCommitInfo } from 'cosmjs-types/tendermint/abci/types';
 import { BlockIDFlag } from 'cosmjs-types/tendermint/types/validator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConsensusApplication } from '../../node/consensus/abci/application.ts';
+import type { ConsensusApplication } from '../../node/consensus/abci/application.ts';
 import { encodeFrame, FrameDecoder } from '../../node/consensus/abci/framing.ts';
 import { decodeInjectedCommit, isInjectedTx } from '../../node/consensus/abci/injected-commit.ts';
 import { startAbciServer, type AbciServer } from '../../node/consensus/abci/server.ts';
 import { voteExtensionSignBytes } from '../../node/consensus/abci/vote-extension-signature.ts';
 import { emptyVoteExtension, encodeVoteExtension } from '../../node/consensus/app/extension.ts';
 import { freePort } from '../support/ports.ts';
-import { cometKey, genesisAppState } from './sim.ts';
+import { cometKey, initializedApplication } from './sim.ts';
 
 const STAKES = [30_000, 25_000, 25_000, 20_000];
 const CHAIN = 'abci-test';
 
 function application(): ConsensusApplication {
-  const app = new ConsensusApplication({});
-  app.initChain({
-    time: { seconds: 0n, nanos: 0 },
-    chainId: CHAIN,
-    validators: [],
-    appStateBytes: new TextEncoder().encode(JSON.stringify(genesisAppState(STAKES))),
-    initialHeight: 1n,
-    consensusParams: { abci: { voteExtensionsEnableHeight: 1n } },
-  });
-  return app;
+  return initializedApplication(CHAIN, STAKES);
 }
 
 /** An extended commit for height 1 as CometBFT would build it, each extension signed by its validator's key. */

@@ -1,11 +1,13 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { ConsensusApplication } from '../../node/consensus/abci/application.ts';
 import { buildVoteExtension } from '../../node/consensus/abci/extend-vote.ts';
 import { applyBlock, appHashOf, type BlockResult } from '../../node/consensus/app/block.ts';
 import { createGenesisState } from '../../node/consensus/app/genesis.ts';
 import type { ConsensusState } from '../../node/consensus/app/types.ts';
 import { cometAddressOf } from '../../node/consensus/app/validators.ts';
 import { MemoryObserver } from '../../node/consensus/observer.ts';
+import type { StateStore } from '../../node/consensus/store.ts';
 import { blockHash, METIS, signer } from './support.ts';
 
 /** A CometBFT key for test validator i (deterministic). */
@@ -32,6 +34,20 @@ export function genesisAppState(stakes: number[], params: Record<string, unknown
       cometPubKey: cometKey(index).pubKey,
     })),
   };
+}
+
+/** The ABCI application after InitChain with `genesisAppState(stakes)`, vote extensions from height 1. */
+export function initializedApplication(chainId: string, stakes: number[], store: StateStore | null = null): ConsensusApplication {
+  const application = new ConsensusApplication({ store });
+  application.initChain({
+    time: { seconds: 0n, nanos: 0 },
+    chainId,
+    validators: [],
+    appStateBytes: new TextEncoder().encode(JSON.stringify(genesisAppState(stakes))),
+    initialHeight: 1n,
+    consensusParams: { abci: { voteExtensionsEnableHeight: 1n } },
+  });
+  return application;
 }
 
 /**

@@ -8,7 +8,7 @@ import { TxCode } from '../../node/consensus/app/errors.ts';
 import type { AccountView, ConsensusStatus } from '../../node/consensus/client.ts';
 import { StateStore } from '../../node/consensus/store.ts';
 import { AppTxSender, type AppTxApi } from '../../node/consensus/tx-sender.ts';
-import { genesisAppState } from './sim.ts';
+import { initializedApplication } from './sim.ts';
 import { signerKey } from './support.ts';
 
 /**
@@ -44,15 +44,7 @@ class InProcessNode {
     const dir = mkdtempSync(join(tmpdir(), 'tx-sender-'));
     dirs.push(dir);
     this.store = new StateStore(dir);
-    this.app = new ConsensusApplication({ store: this.store });
-    this.app.initChain({
-      time: { seconds: 0n, nanos: 0 },
-      chainId: CHAIN,
-      validators: [],
-      appStateBytes: new TextEncoder().encode(JSON.stringify(genesisAppState([30_000]))),
-      initialHeight: 1n,
-      consensusParams: { abci: { voteExtensionsEnableHeight: 1n } },
-    });
+    this.app = initializedApplication(CHAIN, [30_000], this.store);
   }
 
   private query<T>(path: string): T {

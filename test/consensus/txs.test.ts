@@ -2,14 +2,14 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { CheckTxType } from 'cosmjs-types/tendermint/abci/types';
 import { Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { ConsensusApplication } from '../../node/consensus/abci/application.ts';
+import type { ConsensusApplication } from '../../node/consensus/abci/application.ts';
 import { encodeInjectedCommit } from '../../node/consensus/abci/injected-commit.ts';
 import { appHashOf } from '../../node/consensus/app/block.ts';
 import { TxCode } from '../../node/consensus/app/errors.ts';
 import { registerCometKeyMessage } from '../../node/consensus/app/transactions.ts';
 import { decodeTx, signTx } from '../../node/consensus/txs.ts';
 import { blockHash, METIS, signer, signerKey } from './support.ts';
-import { genesisAppState, SimNet } from './sim.ts';
+import { initializedApplication, SimNet } from './sim.ts';
 
 const STAKES = [30_000, 25_000, 25_000, 20_000];
 const CHAIN = 'sim-chain';
@@ -102,16 +102,7 @@ describe('app txs: stateful rules (nothing changes on refusal)', () => {
 
 describe('CheckTx through the ABCI application', () => {
   function app(): ConsensusApplication {
-    const application = new ConsensusApplication({});
-    application.initChain({
-      time: { seconds: 0n, nanos: 0 },
-      chainId: CHAIN,
-      validators: [],
-      appStateBytes: new TextEncoder().encode(JSON.stringify(genesisAppState(STAKES))),
-      initialHeight: 1n,
-      consensusParams: { abci: { voteExtensionsEnableHeight: 1n } },
-    });
-    return application;
+    return initializedApplication(CHAIN, STAKES);
   }
 
   it('accepts consecutive nonces in the mempool, refuses a replay, an injected commit and garbage', () => {
