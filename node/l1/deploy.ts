@@ -17,6 +17,7 @@ import {
   type Signer,
 } from 'ethers';
 import { loadArtifact } from '../../contracts/artifacts.ts';
+import type { BatchHeader } from './typed-data.ts';
 
 type Tx<A extends unknown[]> = BaseContractMethod<A, void, ContractTransactionResponse>;
 type View<A extends unknown[], R> = BaseContractMethod<A, R, R>;
@@ -40,15 +41,8 @@ export type SequencerRecord = {
 /** `ILockingPool.ActiveSequencer`: one row of the validator set. */
 export type ActiveSequencerRecord = { id: bigint; signer: string; owner: string; amount: bigint };
 
-/** `BatchChain.Batch`. */
-export type BatchRecord = {
-  index: bigint;
-  firstBlock: bigint;
-  lastBlock: bigint;
-  txRoot: string;
-  stateRoot: string;
-  dataHash: string;
-};
+/** `BatchChain.Batch`: the header the MPC signs. */
+export type BatchRecord = BatchHeader;
 
 /** `SequencerSet.Epoch`. */
 export type EpochRecord = { number: bigint; firstBlock: bigint; lastBlock: bigint; signer: string };

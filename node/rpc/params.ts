@@ -1,3 +1,4 @@
+import type { CallRequest } from '../chain/engine.ts';
 import type { Hex } from '../chain/hex.ts';
 import { InvalidParamsError } from './errors.ts';
 
@@ -98,19 +99,8 @@ export function blockRef(value: unknown, field = 'block'): BlockRef {
   throw new InvalidParamsError(`${field}: expected a block number, tag or {blockHash}`);
 }
 
-/** Arguments of eth_call / eth_estimateGas (geth's TransactionArgs). */
-export interface CallArgs {
-  from?: Hex;
-  to?: Hex;
-  gas?: bigint;
-  gasPrice?: bigint;
-  maxFeePerGas?: bigint;
-  maxPriorityFeePerGas?: bigint;
-  value?: bigint;
-  data?: Hex;
-  nonce?: bigint;
-  accessList?: { address: Hex; storageKeys: Hex[] }[];
-}
+/** Arguments of eth_call / eth_estimateGas (geth's TransactionArgs), parsed into what the engine takes. */
+export type CallArgs = CallRequest;
 
 const CALL_FIELDS = new Set(['from', 'to', 'gas', 'gasPrice', 'maxFeePerGas', 'maxPriorityFeePerGas', 'value', 'data', 'input', 'nonce', 'accessList', 'chainId', 'type', 'blobVersionedHashes', 'maxFeePerBlobGas', 'authorizationList']);
 
