@@ -154,6 +154,29 @@ describe('native chain (napi)', () => {
     expect(chain.getBalance(carol.address, null)).toBe('0x9');
   });
 
+  it('rewinds orphaned blocks atomically, within the history window only', async () => {
+    const chain = Chain.open(freshDir(), genesisJson, { history: 3 });
+    const b = signer(bob);
+    const kept = await chain.executeBlock(env(301n), [hex(await b({ to: carol.address, value: 1n }))]);
+    const orphan = await b({ to: carol.address, value: 2n });
+    await chain.executeBlock(env(302n), [hex(orphan)]);
+    await chain.executeBlock(env(303n), [hex(await b({ to: carol.address, value: 4n }))]);
+    expect(() => chain.rewindTo(7n)).toThrow(/^InvalidInput: /);
+    chain.rewindTo(1n);
+    expect(chain.latestNumber()).toBe(1n);
+    expect(chain.getBlockByNumber(1n)?.hash).toBe(kept.hash);
+    expect(chain.getBlockByNumber(2n)).toBeNull();
+    expect(chain.getTransaction(Transaction.from(orphan).hash!)).toBeNull();
+    expect(chain.getBalance(carol.address, null)).toBe('0x1');
+    expect(chain.getNonce(bob.address, null)).toBe('0x1');
+    // The orphaned transaction can be included again on the new branch.
+    const again = await chain.executeBlock(env(310n), [hex(orphan)]);
+    expect(again.rejected).toEqual([]);
+    for (let i = 0n; i < 4n; i++) await chain.executeBlock(env(311n + i), []);
+    expect(() => chain.rewindTo(1n)).toThrow(/^StateUnavailable: /);
+    expect(chain.latestNumber()).toBe(6n);
+  });
+
   it('lets a follower verify blocks, and refuses a tampered block without changing anything', async () => {
     const leader = Chain.open(freshDir(), genesisJson);
     const follower = Chain.open(freshDir(), genesisJson);

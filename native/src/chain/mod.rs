@@ -124,6 +124,14 @@ impl Chain {
         executed_view(&applied)
     }
 
+    /// Drops every block above `number` and restores the state after it, atomically (for blocks orphaned by a
+    /// failover). Only within the history window: throws "StateUnavailable: ..." further back, and changes nothing
+    /// on any error.
+    #[napi]
+    pub fn rewind_to(&self, number: BigInt) -> napi::Result<()> {
+        self.chain()?.rewind_to(inputs::u64_of(&number, "number")?).map_err(to_napi)
+    }
+
     /// The block as followers receive it (for replication and catch-up), or null.
     #[napi(ts_return_type = "SealedBlockInput | null")]
     pub fn sealed_block(&self, number: BigInt) -> napi::Result<Nullable<SealedBlockInput>> {

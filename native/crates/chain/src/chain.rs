@@ -79,14 +79,14 @@ fn micros(since: std::time::Instant) -> u64 {
 }
 
 pub struct Chain {
-    store: Store,
+    pub(crate) store: Store,
     chain_id: u64,
     options: ChainOptions,
-    flat: RwLock<Flat>,
-    writer: Mutex<StateTrie>,
+    pub(crate) flat: RwLock<Flat>,
+    pub(crate) writer: Mutex<StateTrie>,
 }
 
-struct StoreStorage<'a>(&'a StoreReader);
+pub(crate) struct StoreStorage<'a>(pub &'a StoreReader);
 
 impl StorageSource for StoreStorage<'_> {
     fn storage_of(&self, address: Address) -> Result<Vec<(U256, U256)>, String> {

@@ -6,6 +6,7 @@ mod error;
 mod flat;
 mod genesis;
 mod query;
+mod rewind;
 mod startup;
 
 pub use block::{receipt_logs, BlockEnv, SealedBlock, StoredReceipt};

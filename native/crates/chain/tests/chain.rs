@@ -321,3 +321,44 @@ fn timing_of_a_ten_thousand_storage_write_block() {
     assert!(block.rejected.is_empty());
     println!("{} txs in {total:?}: {:?} -> {:.0} tx/s", txs.len(), block.timings, txs.len() as f64 / total.as_secs_f64());
 }
+
+#[test]
+fn rewinding_restores_the_state_after_an_earlier_block_exactly_and_durably() {
+    let (mut a, mut b) = (Wallet::new(1), Wallet::new(2));
+    let genesis = genesis_json(&[&a, &b]);
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), &genesis);
+    chain.build_block(&env(100), &[a.transfer(b.address, 1), b.eip1559(Some(store_address()), U256::ZERO, store_call(5, 50), 100_000)]).unwrap();
+    let two = chain.build_block(&env(101), &[a.transfer(b.address, 2)]).unwrap();
+    let balances = (chain.account(a.address, None).unwrap(), chain.account(b.address, None).unwrap());
+    let deployed = a.address.create(a.nonce);
+    let orphan_tx = a.eip1559(None, U256::ZERO, store_initcode(), 200_000);
+    chain.build_block(&env(102), &[orphan_tx.clone(), b.eip1559(Some(store_address()), U256::ZERO, store_call(0, 50), 100_000)]).unwrap();
+    chain.build_block(&env(103), &[b.eip1559(Some(deployed), U256::ZERO, store_call(9, 1), 100_000), b.eip1559(Some(store_address()), U256::ZERO, store_call(6, 60), 100_000)]).unwrap();
+    assert_eq!(chain.storage(deployed, U256::from(1), None).unwrap(), U256::from(9));
+
+    assert!(matches!(chain.rewind_to(9), Err(ChainError::Input(_))));
+    chain.rewind_to(2).unwrap();
+    assert_eq!(chain.head().1, two.hash);
+    assert_eq!((chain.account(a.address, None).unwrap(), chain.account(b.address, None).unwrap()), balances);
+    assert_eq!(chain.account(deployed, None).unwrap(), None);
+    assert_eq!(chain.storage(store_address(), U256::from(50), None).unwrap(), U256::from(5));
+    assert_eq!(chain.storage(store_address(), U256::from(60), None).unwrap(), U256::ZERO);
+    assert!(chain.block(3).unwrap().is_none());
+    assert!(chain.transaction(keccak256(&orphan_tx)).unwrap().is_none());
+    // Reads at the kept blocks still work, and the chain grows again from block 2.
+    assert_eq!(chain.account(b.address, Some(1)).unwrap().unwrap().nonce, 1);
+    a.nonce -= 1;
+    b.nonce = 2;
+    let three = chain.build_block(&env(110), &[a.transfer(b.address, 3)]).unwrap();
+    assert_eq!(three.header.parent_hash, two.hash);
+    let root = three.header.state_root;
+    drop(chain);
+    assert_eq!(full_rehash(dir.path()), root);
+    // Reopening re-hashes the state against the head: the rewind was durable and whole.
+    let options = ChainOptions { history: 2, ..Default::default() };
+    let chain = Chain::open(dir.path(), None, options).unwrap();
+    assert_eq!(chain.head().1, three.hash);
+    assert!(matches!(chain.rewind_to(0), Err(ChainError::StateUnavailable { .. })));
+    assert_eq!(chain.head().1, three.hash);
+}

@@ -11,4 +11,4 @@ mod store;
 pub use codec::{AccountRecord, ChangeSet};
 pub use error::StoreError;
 pub use reader::StoreReader;
-pub use store::{BlockWrite, StagedBlock, Store};
+pub use store::{BlockWrite, RewindWrite, StagedBlock, Store};

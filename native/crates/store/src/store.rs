@@ -157,6 +157,78 @@ impl Store {
     }
 }
 
+/// Everything a rewind writes: the head moves back to `to`, later blocks disappear with their receipts, index
+/// entries and change sets, and the state returns to what it was after block `to`.
+#[derive(Debug)]
+pub struct RewindWrite<'a> {
+    pub to: u64,
+    /// (number, hash, transaction hashes) of every block above `to`.
+    pub removed: &'a [(u64, B256, Vec<B256>)],
+    pub accounts: &'a [(Address, Option<AccountRecord>)],
+    pub wiped: &'a [Address],
+    pub storage: &'a [(Address, U256, U256)],
+}
+
+impl Store {
+    /// Stages a rewind in one write transaction (nothing is visible before [`StagedBlock::commit`]).
+    pub fn stage_rewind(&self, rewind: &RewindWrite<'_>) -> Result<StagedBlock, StoreError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            let head = meta.get(HEAD_KEY)?.map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or_default()));
+            if head.is_none_or(|h| h < rewind.to) {
+                return Err(StoreError::NotNext { head, got: rewind.to });
+            }
+            meta.insert(HEAD_KEY, rewind.to.to_be_bytes().as_slice())?;
+        }
+        {
+            let mut headers = txn.open_table(HEADERS)?;
+            let mut numbers = txn.open_table(BLOCK_NUMBERS)?;
+            let mut bodies = txn.open_table(BODIES)?;
+            let mut receipts = txn.open_table(RECEIPTS)?;
+            let mut index = txn.open_table(TX_INDEX)?;
+            let mut changesets = txn.open_table(CHANGESETS)?;
+            for (number, hash, tx_hashes) in rewind.removed {
+                headers.remove(*number)?;
+                numbers.remove(&hash.0)?;
+                bodies.remove(*number)?;
+                receipts.remove(*number)?;
+                changesets.remove(*number)?;
+                for tx in tx_hashes {
+                    index.remove(&tx.0)?;
+                }
+            }
+        }
+        {
+            let mut storage = txn.open_table(STORAGE)?;
+            for address in rewind.wiped {
+                wipe(&mut storage, *address)?;
+            }
+            let mut accounts = txn.open_table(ACCOUNTS)?;
+            for (address, record) in rewind.accounts {
+                match record {
+                    Some(record) => {
+                        accounts.insert(&address.0 .0, record.to_bytes().as_slice())?;
+                    }
+                    None => {
+                        accounts.remove(&address.0 .0)?;
+                        wipe(&mut storage, *address)?;
+                    }
+                }
+            }
+            for (address, slot, value) in rewind.storage {
+                let key = storage_key(*address, *slot);
+                if value.is_zero() {
+                    storage.remove(&key)?;
+                } else {
+                    storage.insert(&key, &value.to_be_bytes::<32>())?;
+                }
+            }
+        }
+        Ok(StagedBlock { txn })
+    }
+}
+
 fn wipe(storage: &mut redb::Table<&[u8; 52], &[u8; 32]>, address: Address) -> Result<(), StoreError> {
     let from = storage_key(address, U256::ZERO);
     let to = storage_key(address, U256::MAX);
