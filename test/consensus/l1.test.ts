@@ -4,15 +4,13 @@ import { join } from 'node:path';
 import { JsonRpcProvider, NonceManager, parseEther } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsensusClient } from '../../node/consensus/client.ts';
-import { genesisFromLockingPool } from '../../node/consensus/l1/genesis.ts';
-import { L1Watcher } from '../../node/consensus/l1/watcher.ts';
-import { initLocalnet, type Localnet } from '../../node/consensus/localnet.ts';
-import { MemoryObserver } from '../../node/consensus/observer.ts';
+import type { Localnet } from '../../node/consensus/localnet.ts';
 import { devAccount, DEVNET_ROLES, sequencerKeys } from '../../node/devnet/accounts.ts';
 import { bootstrapL1, l1Contracts, type L1Addresses } from '../../node/devnet/l1-bootstrap.ts';
 import type { L1Node } from '../../node/l1/edr-node.ts';
 import { startTestL1 } from '../support/l1.ts';
-import { freeNodePorts, METIS, waitFor } from './support.ts';
+import { lockingPoolLocalnet, lockingPoolObservers } from './l1-localnet.ts';
+import { METIS, waitFor } from './support.ts';
 
 /**
  * Real L1 (EDR + LockingPool) into real CometBFT: the genesis validator set is read from LockingPool, and each
@@ -24,42 +22,22 @@ describe('L1 LockingPool -> consensus validator set', () => {
   let addresses: L1Addresses;
   let localnet: Localnet;
   let dir: string;
-  const watchers: L1Watcher[] = [];
+  let stopWatchers: (() => Promise<unknown>) | undefined;
   const STAKES = [30_000, 25_000, 25_000, 20_000];
 
   beforeAll(async () => {
     l1 = await startTestL1();
     addresses = await bootstrapL1({ url: l1.url, stakes: STAKES, exitDelaySeconds: 60 });
     dir = mkdtempSync(join(tmpdir(), 'consensus-l1-'));
-    const ports = await freeNodePorts(4);
-    // Comet keys exist only after `cometbft init`, so genesis is built inside initLocalnet's callback from a
-    // snapshot of LockingPool read just before.
-    const signers = STAKES.map((_, index) => sequencerKeys(index).signer.address.toLowerCase());
-    const snapshot = await genesisFromLockingPool({ url: l1.url, lockingPool: addresses.lockingPool, cometKeyOf: () => ({ cometPubKey: 'placeholder' }) });
-    localnet = initLocalnet({
-      dir,
-      chainId: 'consensus-l1',
-      ports,
-      appState: (keys) => ({
-        l2ChainId: 59902,
-        l1StartBlock: snapshot.l1StartBlock,
-        params: { epochLength: 50, l1Confirmations: 0, govVotingPeriod: 10 },
-        validators: snapshot.validators.map((validator) => ({ ...validator, cometPubKey: keys[signers.indexOf(validator.address)]!.cometPubKey })),
-      }),
-    });
-    const observers = STAKES.map(() => {
-      const observer = new MemoryObserver();
-      const watcher = new L1Watcher({ url: l1.url, lockingPool: addresses.lockingPool, fromBlock: addresses.fromBlock });
-      watcher.start(200);
-      watchers.push(watcher);
-      observer.l1Source = watcher;
-      return observer;
-    });
-    await localnet.start(observers);
+    const pool = { url: l1.url, addresses };
+    localnet = await lockingPoolLocalnet(pool, { dir, chainId: 'consensus-l1', count: STAKES.length, l2ChainId: 59902, params: { epochLength: 50, l1Confirmations: 0, govVotingPeriod: 10 } });
+    const watching = lockingPoolObservers(pool, STAKES.length);
+    stopWatchers = watching.stop;
+    await localnet.start(watching.observers);
   });
 
   afterAll(async () => {
-    await Promise.all(watchers.map((watcher) => watcher.stop()));
+    await stopWatchers?.();
     await localnet?.stop();
     await l1?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });

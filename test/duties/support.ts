@@ -19,10 +19,9 @@ import type { Hex } from '../../node/chain/hex.ts';
 import { openNativeEngine } from '../../node/chain/native-engine.ts';
 import type { Address } from '../../node/consensus/app/types.ts';
 import { ConsensusClient } from '../../node/consensus/client.ts';
-import { genesisFromLockingPool } from '../../node/consensus/l1/genesis.ts';
-import { L1Watcher } from '../../node/consensus/l1/watcher.ts';
-import { initLocalnet, type Localnet } from '../../node/consensus/localnet.ts';
-import { MemoryObserver } from '../../node/consensus/observer.ts';
+import type { L1Watcher } from '../../node/consensus/l1/watcher.ts';
+import type { Localnet } from '../../node/consensus/localnet.ts';
+import type { MemoryObserver } from '../../node/consensus/observer.ts';
 import { devAccount, DEVNET_ROLES, sequencerKeys } from '../../node/devnet/accounts.ts';
 import { bootstrapL1, l1Contracts, type L1Addresses } from '../../node/devnet/l1-bootstrap.ts';
 import { contractAt, type BatchChainContract, type LockingPoolContract, type MetisTokenContract } from '../../node/l1/deploy.ts';
@@ -32,7 +31,7 @@ import { MpcParty } from '../../node/mpc/party.ts';
 import { ShareStore } from '../../node/mpc/share-store.ts';
 import { WsMpcTransport } from '../../node/mpc/ws-transport.ts';
 import { startDuties, type Duties, type DutyTiming, type ReplicaView } from '../../node/sequencer/duties/index.ts';
-import { freeNodePorts } from '../consensus/support.ts';
+import { lockingPoolLocalnet, lockingPoolObservers } from '../consensus/l1-localnet.ts';
 import { testGenesis } from '../host/harness.ts';
 import { startTestL1 } from '../support/l1.ts';
 
@@ -118,29 +117,16 @@ export async function startDutyNet(): Promise<DutyNet> {
     await (await governance.lockingPool.setWhitelist(joiner.owner.address, true)).wait();
     await (await governance.token.mint(joiner.owner.address, parseEther(String(JOINER_STAKE)))).wait();
 
-    const signers = STAKES.map((_, index) => sequencerKeys(index).signer.address.toLowerCase());
-    const snapshot = await genesisFromLockingPool({ url: l1.url, lockingPool: addresses.lockingPool, cometKeyOf: () => ({ cometPubKey: 'placeholder' }) });
-    const localnet = initLocalnet({
+    const pool = { url: l1.url, addresses };
+    const localnet = await lockingPoolLocalnet(pool, {
       dir: join(dir, 'localnet'),
       chainId: 'duties-test',
-      ports: await freeNodePorts(STAKES.length),
-      appState: (keys) => ({
-        l2ChainId: Number(L2_CHAIN),
-        l1StartBlock: snapshot.l1StartBlock,
-        params: { epochLength: EPOCH_LENGTH, livenessTimeoutMs: 600_000, l1Confirmations: 0, govVotingPeriod: 10 },
-        validators: snapshot.validators.map((validator) => ({ ...validator, cometPubKey: keys[signers.indexOf(validator.address)]!.cometPubKey })),
-      }),
+      count: STAKES.length,
+      l2ChainId: Number(L2_CHAIN),
+      params: { epochLength: EPOCH_LENGTH, livenessTimeoutMs: 600_000, l1Confirmations: 0, govVotingPeriod: 10 },
     });
-    const watchers: L1Watcher[] = [];
-    const observers = STAKES.map(() => {
-      const observer = new MemoryObserver();
-      const watcher = new L1Watcher({ url: l1.url, lockingPool: addresses.lockingPool, fromBlock: addresses.fromBlock });
-      watcher.start(200);
-      watchers.push(watcher);
-      observer.l1Source = watcher;
-      return observer;
-    });
-    cleanups.push(() => Promise.all(watchers.map((watcher) => watcher.stop())));
+    const { observers, watchers, stop: stopWatchers } = lockingPoolObservers(pool, STAKES.length);
+    cleanups.push(stopWatchers);
     await localnet.start(observers, (error) => console.error('consensus app error', error));
     cleanups.push(() => localnet.stop());
     const clients = STAKES.map((_, index) => new ConsensusClient(localnet.queryUrl(index)));
