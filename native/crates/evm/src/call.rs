@@ -13,6 +13,8 @@ use crate::{BlockInput, BlockState, ReadError, Rejection, StateReader};
 pub const CALL_GAS_CAP: u64 = 50_000_000;
 /// Gas forwarded by a value-bearing CALL on top of the caller's; geth adds it when estimating optimistically.
 const CALL_STIPEND: u64 = 2_300;
+/// Intrinsic gas of a transaction without data (and so of a plain transfer).
+const TRANSFER_GAS: u64 = 21_000;
 
 #[derive(Clone, Debug, Default)]
 pub struct CallRequest {
@@ -65,6 +67,15 @@ pub fn estimate_gas<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, req
         let balance = BlockState::new(reader).account(request.from.unwrap_or_default())?.map_or(U256::ZERO, |a| a.balance);
         let available = balance.saturating_sub(request.value) / U256::from(fee_cap);
         hi = hi.min(u64::try_from(available).unwrap_or(u64::MAX));
+    }
+    // As geth: a plain value transfer to an account without code needs exactly the intrinsic 21,000 gas.
+    if let (Some(to), true) = (request.to, request.data.is_empty()) {
+        let code_hash = BlockState::new(reader).account(to)?.map_or(revm::primitives::KECCAK_EMPTY, |a| a.code_hash);
+        if code_hash == revm::primitives::KECCAK_EMPTY && hi >= TRANSFER_GAS {
+            if let CallOutcome::Success { output, .. } = run(reader, block, request, TRANSFER_GAS)? {
+                return Ok(CallOutcome::Success { output, gas_used: TRANSFER_GAS });
+            }
+        }
     }
     let first = run(reader, block, request, hi)?;
     let used = match &first {
