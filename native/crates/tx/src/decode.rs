@@ -2,6 +2,7 @@ use alloy_consensus::crypto::SECP256K1N_HALF;
 use alloy_consensus::transaction::SignerRecoverable;
 use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_eips::eip2718::{Decodable2718, Eip2718Error};
+use alloy_primitives::Address;
 
 use crate::{DecodePolicy, RecoveredTx, TxError};
 
@@ -17,6 +18,24 @@ const MAX_TYPE_BYTE: u8 = 0x7f;
 /// Decodes one EIP-2718 transaction (as sent to `eth_sendRawTransaction`), checks it against `policy`
 /// and recovers its sender. Cheap checks run first, so junk never reaches signature recovery.
 pub fn decode_and_recover(raw: &[u8], policy: &DecodePolicy) -> Result<RecoveredTx, TxError> {
+    let envelope = decode_checked(raw, policy)?;
+    let sender = envelope
+        .recover_signer_unchecked()
+        .map_err(|_| TxError::BadSignature("no public key recovers from this signature"))?;
+    Ok(recovered(envelope, sender, raw.len()))
+}
+
+/// Runs every check of [`decode_and_recover`] except the (expensive) public-key recovery, and takes
+/// `sender` as given. Trusted input only: `sender` must come from this process's own earlier recovery
+/// of the same bytes (the sequencer's admission); a block from the network must go through
+/// [`decode_and_recover`], or anyone could spend from any account.
+pub fn decode_with_sender(raw: &[u8], sender: Address, policy: &DecodePolicy) -> Result<RecoveredTx, TxError> {
+    let envelope = decode_checked(raw, policy)?;
+    Ok(recovered(envelope, sender, raw.len()))
+}
+
+/// Size, type byte, RLP, chain id (EIP-155) and signature shape (EIP-2 low-s).
+fn decode_checked(raw: &[u8], policy: &DecodePolicy) -> Result<TxEnvelope, TxError> {
     let first = *raw.first().ok_or(TxError::Empty)?;
     if raw.len() > policy.max_size {
         return Err(TxError::Oversize { size: raw.len(), max: policy.max_size });
@@ -26,18 +45,16 @@ pub fn decode_and_recover(raw: &[u8], policy: &DecodePolicy) -> Result<Recovered
     let envelope = TxEnvelope::decode_2718_exact(raw).map_err(malformed)?;
     check_chain_id(&envelope, policy.chain_id)?;
 
-    let signature = envelope.signature();
-    if signature.s() > SECP256K1N_HALF {
+    if envelope.signature().s() > SECP256K1N_HALF {
         return Err(TxError::BadSignature("s is above secp256k1n/2 (EIP-2)"));
     }
-    let sender = envelope
-        .recover_signer_unchecked()
-        .map_err(|_| TxError::BadSignature("no public key recovers from this signature"))?;
-
-    let hash = *envelope.tx_hash();
-    Ok(RecoveredTx { envelope, sender, hash, encoded_len: raw.len() })
+    Ok(envelope)
 }
 
+fn recovered(envelope: TxEnvelope, sender: Address, encoded_len: usize) -> RecoveredTx {
+    let hash = *envelope.tx_hash();
+    RecoveredTx { envelope, sender, hash, encoded_len }
+}
 fn check_type_byte(first: u8) -> Result<(), TxError> {
     match first {
         EIP2930 | EIP1559 => Ok(()),

@@ -7,8 +7,8 @@ mod error;
 mod policy;
 mod recovered;
 
-pub use batch::decode_batch;
-pub use decode::decode_and_recover;
+pub use batch::{decode_batch, decode_batch_with_senders};
+pub use decode::{decode_and_recover, decode_with_sender};
 pub use error::TxError;
 pub use policy::DecodePolicy;
 pub use recovered::RecoveredTx;

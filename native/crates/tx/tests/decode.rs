@@ -6,7 +6,7 @@ use alloy_eips::eip2718::Encodable2718;
 use alloy_eips::eip2930::{AccessList, AccessListItem};
 use alloy_primitives::{address, b256, keccak256, Address, Bytes, Signature, TxKind, B256, U256};
 use k256::ecdsa::SigningKey;
-use seq_tx::{decode_and_recover, decode_batch, DecodePolicy, Transaction, TxError};
+use seq_tx::{decode_and_recover, decode_batch, decode_batch_with_senders, decode_with_sender, DecodePolicy, Transaction, TxError};
 
 const CHAIN_ID: u64 = 59_902;
 const POLICY: DecodePolicy = DecodePolicy { chain_id: CHAIN_ID, max_size: 4096 };
@@ -253,6 +253,49 @@ fn batch_isolates_bad_transactions_and_keeps_order() {
         assert_eq!(tx.nonce(), nonce as u64, "order preserved");
         assert_eq!(tx.sender, address_of(&key()));
     }
+}
+
+#[test]
+fn given_sender_decodes_like_recovery_without_recovering() {
+    let raws = [encode(sign(legacy(Some(CHAIN_ID)), &key())), encode(sign(eip2930(), &key())), encode(sign(eip1559(), &key()))];
+    let stranger = Address::repeat_byte(0x77);
+    for raw in &raws {
+        let recovered = decode_and_recover(raw, &POLICY).unwrap();
+        let given = decode_with_sender(raw, recovered.sender, &POLICY).unwrap();
+        assert_eq!((given.hash, given.sender, given.encoded_len, given.nonce()), (recovered.hash, recovered.sender, recovered.encoded_len, recovered.nonce()));
+        assert_eq!(given.hash, keccak256(raw));
+        // Taken as given, unchecked: the reason only this process's own recovery may supply it.
+        assert_eq!(decode_with_sender(raw, stranger, &POLICY).unwrap().sender, stranger);
+    }
+}
+
+#[test]
+fn given_sender_still_runs_every_cheap_check() {
+    let sender = address_of(&key());
+    let raw = encode(sign(eip1559(), &key()));
+    assert_eq!(decode_with_sender(&[], sender, &POLICY).unwrap_err(), TxError::Empty);
+    assert_eq!(code(decode_with_sender(&raw[..raw.len() - 1], sender, &POLICY)), "MalformedRlp");
+    let small = DecodePolicy { max_size: 10, ..POLICY };
+    assert_eq!(code(decode_with_sender(&raw, sender, &small)), "Oversize");
+    let wrong_chain = DecodePolicy { chain_id: CHAIN_ID + 1, ..POLICY };
+    assert_eq!(code(decode_with_sender(&raw, sender, &wrong_chain)), "WrongChainId");
+    assert_eq!(decode_with_sender(&encode(sign(legacy(None), &key())), sender, &POLICY).unwrap_err(), TxError::UnprotectedLegacy);
+    let set_code = TxEip7702 { chain_id: CHAIN_ID, to: TO, gas_limit: 50_000, ..Default::default() };
+    assert_eq!(decode_with_sender(&encode(sign(set_code, &key())), sender, &POLICY).unwrap_err(), TxError::UnsupportedType(4));
+    let sig = *sign(eip1559(), &key()).signature();
+    let n = U256::from_str_radix("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141", 16).unwrap();
+    let high = encode(eip1559().into_signed(Signature::new(sig.r(), n - sig.s(), !sig.v())));
+    assert_eq!(code(decode_with_sender(&high, sender, &POLICY)), "BadSignature");
+}
+
+#[test]
+fn batch_with_senders_keeps_order_and_isolates_bad_entries() {
+    let raws = vec![encode(sign(eip1559(), &key())), Vec::new(), encode(sign(eip2930(), &key()))];
+    let senders = [address_of(&key()), Address::ZERO, Address::repeat_byte(9)];
+    let results = decode_batch_with_senders(&raws, &senders, &POLICY);
+    assert_eq!(results[0].as_ref().unwrap().sender, senders[0]);
+    assert_eq!(code(results[1].clone()), "Empty");
+    assert_eq!(results[2].as_ref().unwrap().sender, senders[2]);
 }
 
 #[test]
