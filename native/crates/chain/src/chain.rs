@@ -139,11 +139,26 @@ impl Chain {
 
     /// Builds the next block from `raw` transactions in order, leaving out (and reporting) the invalid ones.
     pub fn build_block(&self, env: &BlockEnv, raw: &[Bytes]) -> Result<AppliedBlock, ChainError> {
+        self.build(env, raw, None)
+    }
+
+    /// [`Chain::build_block`] without the second signature recovery: `senders[i]` is taken as the sender of
+    /// `raw[i]` (every other check still runs). Trusted input only: the senders must come from this process's
+    /// own recovery of the same bytes (the sequencer's admission), never from the network; followers'
+    /// [`Chain::verify_and_apply`] always recovers.
+    pub fn build_block_with_senders(&self, env: &BlockEnv, raw: &[Bytes], senders: &[Address]) -> Result<AppliedBlock, ChainError> {
+        if senders.len() != raw.len() {
+            return Err(ChainError::Input(format!("{} senders for {} transactions", senders.len(), raw.len())));
+        }
+        self.build(env, raw, Some(senders))
+    }
+
+    fn build(&self, env: &BlockEnv, raw: &[Bytes], senders: Option<&[Address]>) -> Result<AppliedBlock, ChainError> {
         let mut trie = self.writer.lock();
         let (parent, parent_hash) = self.head();
         let input = self.block_input(&parent, parent_hash, env)?;
         let started = std::time::Instant::now();
-        let (txs, positions, mut rejected) = self.decode(raw);
+        let (txs, positions, mut rejected) = self.decode(raw, senders);
         let decode_us = micros(started);
         let started = std::time::Instant::now();
         let execution = self.execute(&input, &txs, Mode::Build)?;
@@ -203,12 +218,16 @@ impl Chain {
         Ok(applied)
     }
 
-    fn decode(&self, raw: &[Bytes]) -> (Vec<RecoveredTx>, Vec<usize>, Vec<Rejected>) {
+    fn decode(&self, raw: &[Bytes], senders: Option<&[Address]>) -> (Vec<RecoveredTx>, Vec<usize>, Vec<Rejected>) {
         let policy = DecodePolicy { chain_id: self.chain_id, max_size: self.options.max_tx_size };
         let mut txs = Vec::with_capacity(raw.len());
         let mut positions = Vec::with_capacity(raw.len());
         let mut rejected = Vec::new();
-        for (index, result) in seq_tx::decode_batch(raw, &policy).into_iter().enumerate() {
+        let results = match senders {
+            Some(senders) => seq_tx::decode_batch_with_senders(raw, senders, &policy),
+            None => seq_tx::decode_batch(raw, &policy),
+        };
+        for (index, result) in results.into_iter().enumerate() {
             match result {
                 Ok(tx) => {
                     txs.push(tx);
