@@ -1,12 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonRpcProvider, NonceManager, Wallet, ZeroAddress, parseEther } from 'ethers';
+import { JsonRpcProvider, NonceManager, ZeroAddress, parseEther } from 'ethers';
 import { migrateLocalD1, startLocalEdge, type LocalEdge } from '../../edge/local.ts';
 import { ConsensusClient, type ConsensusStatus } from '../consensus/client.ts';
 import type { ConsensusTimeouts } from '../consensus/localnet.ts';
-import { ROOT } from '../setup/paths.ts';
 import { devAccount, DEVNET_ROLES } from './accounts.ts';
-import { devnetFallbackBatchKey, prepareHosts, type BatcherSettings, type DevnetConsensusParams, type PreparedSequencer } from './hosts.ts';
+import { prepareHosts, type BatcherSettings, type DevnetConsensusParams, type PreparedSequencer } from './hosts.ts';
 import { l1Contracts, type L1Addresses } from './l1-bootstrap.ts';
 import { startDevnetL1, type DevnetL1 } from './l1.ts';
 import { DEVNET_PORTS, hostPorts, type HostPorts } from './ports.ts';
@@ -52,9 +51,8 @@ export interface Devnet {
   readonly edge: LocalEdge | null;
   readonly supervisor: Supervisor;
   readonly resumed: boolean;
-  /** The MPC address registered in LockingPool (or the fallback key's, labelled by batchSigning). */
+  /** The MPC address registered in LockingPool. */
   readonly mpcAddress: string;
-  readonly batchSigning: 'mpc' | 'fallback-local-key' | 'none';
   /** A consensus client on the first running sequencer's query API. */
   consensus(): ConsensusClient;
   /** Runs the edge's scheduler once now. */
@@ -68,7 +66,6 @@ export interface Devnet {
 
 /** Default stakes: differing (the stake-weighted election is visible), none reaching 1/3 of the total. */
 export const DEVNET_STAKES = [25_000, 30_000, 35_000, 40_000] as const;
-const DUTIES_MODULE = join(ROOT, 'node', 'sequencer', 'duties', 'index.ts');
 
 /**
  * The whole system on this machine, for `npm start` and the end-to-end tests: the journaled L1 with the contracts
@@ -110,7 +107,6 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     stoppers.push(() => l1.stop());
     if (!l1.resumed && (options.rewardReserve ?? 1_000) > 0) await fundRewardReserve(l1.url, l1.addresses, options.rewardReserve ?? 1_000);
 
-    const hasDuties = existsSync(DUTIES_MODULE);
     const prepared = await prepareHosts({
       dataDir,
       l1Url: l1.url,
@@ -120,11 +116,10 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       params: options.params,
       batcher: options.batcher,
       timeouts: options.timeouts,
-      fallbackBatchKey: hasDuties ? null : devnetFallbackBatchKey(),
     });
     for (const entry of prepared) sequencers.push(new SequencerProcess(supervisor, entry));
 
-    const readies = await step(`sequencers: ${sequencers.length} × (host + CometBFT + consensus app + MPC party)`, () => Promise.all(sequencers.map((sequencer) => sequencer.start())));
+    await step(`sequencers: ${sequencers.length} × (host + CometBFT + consensus app + MPC party)`, () => Promise.all(sequencers.map((sequencer) => sequencer.start())));
     const consensus = new ConsensusClient(sequencers[0]!.queryUrl);
     await step('consensus: an active sequencer elected, L2 blocks advancing', async () => {
       let first: ConsensusStatus | null = null;
@@ -134,9 +129,8 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       log(`active sequencer ${first!.activeSequencer}`);
     });
 
-    const batchSigning = readies[0]!.batchSigning;
-    const mpcAddress = await step(batchSigning === 'mpc' ? 'MPC: key generation, address registered in LockingPool' : 'batch signer (FALLBACK single key: MPC duties not in this build)', async () => {
-      const address = batchSigning === 'mpc' ? await waitForMpcKey(consensus) : new Wallet(devnetFallbackBatchKey()).address.toLowerCase();
+    const mpcAddress = await step('MPC: key generation, address registered in LockingPool', async () => {
+      const address = await waitForMpcKey(consensus);
       await registerGenesisMpc(l1.url, l1.addresses, address);
       return address;
     });
@@ -177,7 +171,6 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       supervisor,
       resumed: l1.resumed,
       mpcAddress,
-      batchSigning,
       consensus: () => new ConsensusClient((sequencers.find((sequencer) => sequencer.running) ?? sequencers[0]!).queryUrl),
       runEdgeSchedule: async () => {
         if (edge) await edge.runScheduled();

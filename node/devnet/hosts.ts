@@ -38,11 +38,6 @@ export function devnetShareKey(index: number): string {
   return bytesToHex(sha256(utf8ToBytes(`l2-sequencer devnet MPC share key ${index}`)));
 }
 
-/** FALLBACK ONLY while node/sequencer/duties is not in the build: the one key that signs batches instead of the MPC. */
-export function devnetFallbackBatchKey(): string {
-  return `0x${bytesToHex(sha256(utf8ToBytes('l2-sequencer devnet fallback batch key (not MPC)')))}`;
-}
-
 export function l2Genesis(chainId = DEVNET_L2_CHAIN_ID): Record<string, unknown> {
   const alloc: Record<string, { balance: string }> = {};
   for (let index = 0; index < FUNDED_ACCOUNTS; index++) alloc[devAccount(index).address] = { balance: `0x${FUNDED_BALANCE.toString(16)}` };
@@ -93,8 +88,6 @@ export interface PrepareHostsOptions {
   batcher?: Partial<BatcherSettings>;
   blockTimeMs?: number;
   timeouts?: Partial<ConsensusTimeouts>;
-  /** Write the fallback batch key into the configs (only while the MPC duties are not in the build). */
-  fallbackBatchKey?: string | null;
 }
 
 export interface PreparedSequencer {
@@ -172,7 +165,7 @@ export async function prepareHosts(options: PrepareHostsOptions): Promise<Prepar
 
 /** Sequencer i's config (paths relative to its folder, so the devnet folder can move). */
 export function sequencerConfig(
-  options: Pick<PrepareHostsOptions, 'l1Url' | 'addresses' | 'ports' | 'batcher' | 'fallbackBatchKey' | 'blockTimeMs'>,
+  options: Pick<PrepareHostsOptions, 'l1Url' | 'addresses' | 'ports' | 'batcher' | 'blockTimeMs'>,
   index: number,
   signers: readonly Address[],
   stakes: ReadonlyMap<string, string>,
@@ -218,7 +211,6 @@ export function sequencerConfig(
       fromBlock: options.addresses.fromBlock,
       relayerKey: relayers.duties as `0x${string}`,
     },
-    ...(options.fallbackBatchKey ? { fallbackBatchKey: options.fallbackBatchKey as `0x${string}` } : {}),
   };
 }
 

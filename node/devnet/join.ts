@@ -70,7 +70,7 @@ export async function prepareJoiningSequencer(options: JoinOptions): Promise<Pre
     // Safe-head weights: the stakes LockingPool holds now.
     const active = await genesisFromLockingPool({ url: options.l1Url, lockingPool: options.addresses.lockingPool, cometKeyOf: () => ({ cometPubKey: '' }) });
     const stakes = new Map<string, string>(active.validators.map((validator) => [validator.address, validator.stake]));
-    const config = sequencerConfig({ l1Url: options.l1Url, addresses: options.addresses, ports: options.ports, batcher: options.batcher, fallbackBatchKey: null, blockTimeMs: options.blockTimeMs }, index, signers, stakes, options.blockTimeMs);
+    const config = sequencerConfig({ l1Url: options.l1Url, addresses: options.addresses, ports: options.ports, batcher: options.batcher, blockTimeMs: options.blockTimeMs }, index, signers, stakes, options.blockTimeMs);
     writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   }
   return { index, address: sequencerKeys(index).signer.address.toLowerCase() as Address, dir, configFile, ports, env: { MPC_SHARE_KEY: devnetShareKey(index) } };

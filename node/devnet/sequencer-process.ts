@@ -12,7 +12,6 @@ export interface SequencerReady {
   peer: string;
   query: string;
   latest: number;
-  batchSigning: 'mpc' | 'fallback-local-key' | 'none';
   pid: number;
 }
 

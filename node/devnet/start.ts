@@ -63,7 +63,7 @@ ${hosts.join('\n')}
   L1 RPC               ${running.l1.url}   (chain id ${running.addresses.chainId})
   LockingPool          ${running.addresses.lockingPool}
   BatchChain           ${running.addresses.batchChain}
-  MPC address          ${running.mpcAddress}${running.batchSigning === 'mpc' ? '' : '   (FALLBACK single key: MPC duties not in this build)'}
+  MPC address          ${running.mpcAddress}
 `);
 } catch (error) {
   console.error(`\n[devnet] failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { LocalKeySigner } from '../batcher/batch-signer.ts';
 import { openNativeEngine } from '../chain/native-engine.ts';
 import { ConsensusClient } from '../consensus/client.ts';
 import { AppTxSender } from '../consensus/tx-sender.ts';
@@ -13,15 +12,12 @@ import { mpcTransportOverPeers } from '../replication/mpc-channel.ts';
 import { startCometProcess, type CometProcess } from './comet-process.ts';
 import { cometRpcUrlOf, hostConfigOf, queryUrlOf, type SequencerConfig } from './config.ts';
 import { DeferredBatchSigner } from './deferred-signer.ts';
-import { loadDuties, type RunningDuties } from './duties-loader.ts';
+import { startDuties, type Duties } from './duties/index.ts';
 import { followConsensus } from './follow-consensus.ts';
 import { LivenessMonitor } from './liveness.ts';
 import { HostObserver } from './observer.ts';
 import { holdUntilConsensusSynced } from './sync-gate.ts';
 import { ProductionHolds } from './holds.ts';
-
-/** Which signer the batcher got: the MPC duties, or the labelled single-key fallback (devnet/tests only). */
-export type BatchSigning = 'mpc' | 'fallback-local-key' | 'none';
 
 export interface Sequencer {
   readonly address: string;
@@ -32,7 +28,7 @@ export interface Sequencer {
   /** Signs and submits this sequencer's app txs (the MPC duties' reports and requests go through it). */
   readonly txs: AppTxSender;
   readonly observer: HostObserver;
-  readonly batchSigning: BatchSigning;
+  readonly duties: Duties;
   readonly queryUrl: string;
   stop(): Promise<void>;
 }
@@ -134,33 +130,19 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
     // A keygen needs every party: MPC messages sent before the peer links are up would be lost.
     await waitForPeers(host, hostConfig.peer.peers.length, 15_000);
 
-    let duties: RunningDuties | null = null;
-    let batchSigning: BatchSigning = 'none';
-    const dutiesModule = await loadDuties();
-    if (dutiesModule) {
-      duties = await dutiesModule.startDuties({
-        address: host.address,
-        nodeKey: config.nodeKey,
-        mpc,
-        consensus: consensusClient,
-        queryUrl,
-        submitTx: (type, payload) => txs.send(type, payload as never),
-        replica: host.engine,
-        l1: { url: config.l1.url, lockingPool: config.l1.lockingPool, batchChain: config.l1.batchChain, relayerKey: config.l1.relayerKey },
-        log: (message) => log(`[duties] ${message}`),
-      });
-      deferred.set(duties.batchSigner);
-      batchSigning = 'mpc';
-      const running = duties;
-      cleanup.push(() => running.stop());
-    } else if (config.fallbackBatchKey) {
-      // FALLBACK (devnet/tests only, until node/sequencer/duties is in this build): one key signs batches.
-      deferred.set(new LocalKeySigner(config.fallbackBatchKey));
-      batchSigning = 'fallback-local-key';
-      log('[sequencer] WARNING: MPC duties are not in this build; batches are signed by the single fallback key');
-    } else {
-      log('[sequencer] MPC duties are not in this build and no fallback key is set: batches will not be signed');
-    }
+    const duties = startDuties({
+      address: host.address,
+      nodeKey: config.nodeKey,
+      mpc,
+      consensus: consensusClient,
+      queryUrl,
+      submitTx: (type, payload) => txs.send(type, payload as never),
+      replica: host.engine,
+      l1: { url: config.l1.url, lockingPool: config.l1.lockingPool, batchChain: config.l1.batchChain, relayerKey: config.l1.relayerKey },
+      log: (message) => log(`[duties] ${message}`),
+    });
+    deferred.set(duties.batchSigner);
+    cleanup.push(() => duties.stop());
 
     return {
       address: host.address,
@@ -170,13 +152,13 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
       mpc,
       txs,
       observer,
-      batchSigning,
+      duties,
       queryUrl,
       stop: async () => {
         stopping = true;
         gate.cancel();
         // CometBFT before the app it calls; the host is independent of both.
-        await duties?.stop().catch((error: Error) => log(`[duties] stop: ${error.message}`));
+        await duties.stop().catch((error: Error) => log(`[duties] stop: ${error.message}`));
         await mpc.close();
         stopFollowing();
         await comet.stop();

@@ -42,11 +42,6 @@ export interface SequencerConfig {
     /** Default <dataDir>/mpc. */
     dir: string;
   };
-  /**
-   * DEVNET/TEST FALLBACK ONLY: a single key that signs batches while the MPC duties (node/sequencer/duties) are
-   * not part of this build. Never set in production: one key is exactly what the MPC exists to avoid.
-   */
-  fallbackBatchKey?: Hex;
 }
 
 export type SequencerConfigInput = Omit<SequencerConfig, 'consensus' | 'mpc' | 'host' | 'l1'> & {
@@ -82,7 +77,6 @@ export function resolveSequencerConfig(input: SequencerConfigInput, env: NodeJS.
     l1: { ...input.l1, relayerKey, pollMs: input.l1.pollMs ?? 300 },
     mpc: { dir: input.mpc?.dir ?? join(dataDir, 'mpc') },
   };
-  if (input.fallbackBatchKey) config.fallbackBatchKey = input.fallbackBatchKey;
   // Validates the host part now, so a bad file fails before any process starts.
   hostConfigOf(config);
   return config;

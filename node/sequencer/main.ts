@@ -41,7 +41,6 @@ console.log(
       peer: sequencer.host.peerUrl,
       query: sequencer.queryUrl,
       latest: Number(sequencer.host.heads.latest),
-      batchSigning: sequencer.batchSigning,
       pid: process.pid,
     },
   }),
