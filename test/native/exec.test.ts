@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Interface, Transaction, Wallet, getCreateAddress, parseEther, toBeHex, type TransactionRequest } from 'ethers';
-import { Chain, type BlockEnvInput, type RpcReceiptView } from '../../native/index.js';
+import { Chain, decodeTransactions, type BlockEnvInput, type ExecutedBlock, type RpcReceiptView } from '../../native/index.js';
 import { loadArtifact } from '../../contracts/artifacts.ts';
 
 // The native chain through its napi API: building with rejections, follower verification, reads at recent
@@ -122,6 +122,31 @@ describe('native chain (napi)', () => {
     await expect(chain.executeBlock({ ...env(301n), number: 5n }, [])).rejects.toThrow(/^InvalidInput: block number 5 is not the next block 2/);
     await expect(chain.executeBlock(env(299n), [])).rejects.toThrow(/^InvalidInput: timestamp 299 is before/);
     expect(chain.latestNumber()).toBe(1n);
+  });
+
+  it('builds the same block from admission senders as by recovering, and refuses a senders list of the wrong length', async () => {
+    const a = signer(alice);
+    const b = signer(bob);
+    const raws = [await a({ to: bob.address, value: 3n }), '0x02c1', await b({ to: carol.address, value: 4n }), await a({ to: carol.address, value: 5n }, 0)].map(hex);
+    // As the host does at admission: one recovery per transaction; bytes that do not decode get any address.
+    const senders = decodeTransactions(raws, Number(CHAIN_ID), 131_072).map((r) => (r.ok ? r.from : carol.address));
+    const shape = (block: ExecutedBlock) => ({ hash: block.hash, stateRoot: block.stateRoot, receiptsRoot: block.receiptsRoot, header: block.header, receipts: block.receipts, rejected: block.rejected.map((r) => [r.index, r.code]) });
+
+    const recovering = Chain.open(freshDir(), genesisJson);
+    const given = Chain.open(freshDir(), genesisJson);
+    const expected = await recovering.executeBlock(env(300n), raws);
+    const built = await given.executeBlock(env(300n), raws, senders);
+    expect(shape(built)).toEqual(shape(expected));
+    expect(built.rejected.map((r) => [r.index, r.code])).toEqual([[1, 'MalformedRlp'], [3, 'NonceTooLow']]);
+    expect(built.receipts.map((r) => r.from.toLowerCase())).toEqual([alice.address.toLowerCase(), bob.address.toLowerCase()]);
+    given.executeBlockSync(env(301n), [], null);
+    expect(given.latestNumber()).toBe(2n);
+
+    await expect(given.executeBlock(env(302n), raws, senders.slice(1))).rejects.toThrow(/^InvalidInput: 3 senders for 4 transactions/);
+    expect(() => given.executeBlockSync(env(302n), raws.slice(0, 1), ['0x1234'])).toThrow(/^InvalidInput: not an address/);
+    expect(given.latestNumber()).toBe(2n);
+    recovering.close();
+    given.close();
   });
 
   it('reads state at recent blocks and refuses blocks it does not have', async () => {

@@ -5,7 +5,7 @@ mod views;
 
 use std::sync::Arc;
 
-use alloy_primitives::{Bytes, B256};
+use alloy_primitives::{Address, Bytes, B256};
 use napi::bindgen_prelude::{AsyncTask, BigInt, Buffer, Either, Null};
 use napi::{Env, Task};
 use napi_derive::napi;
@@ -97,17 +97,20 @@ impl Chain {
 
     /// Builds the next block from `rawTxs` (EIP-2718 bytes, in order) on the libuv pool: decodes and recovers
     /// in parallel, executes, leaves invalid transactions out (reported in `rejected`), commits atomically.
+    /// `senders` (optional, one address per raw transaction) skips the signature recovery and takes these as
+    /// the senders; every other check still runs. Trusted input only: they must come from this process's own
+    /// recovery of the same bytes (`decodeTransactions` at admission), never from the network. A length other
+    /// than `rawTxs.length` throws "InvalidInput: ...".
     #[napi(ts_return_type = "Promise<ExecutedBlock>")]
-    pub fn execute_block(&self, env: BlockEnvInput, raw_txs: Vec<Either<Buffer, String>>) -> napi::Result<AsyncTask<BuildTask>> {
-        Ok(AsyncTask::new(BuildTask { chain: self.chain()?, env: self.check_env(&env)?, raw: raw_transactions(raw_txs)? }))
+    pub fn execute_block(&self, env: BlockEnvInput, raw_txs: Vec<Either<Buffer, String>>, senders: Option<Either<Vec<String>, Null>>) -> napi::Result<AsyncTask<BuildTask>> {
+        Ok(AsyncTask::new(BuildTask { chain: self.chain()?, env: self.check_env(&env)?, raw: raw_transactions(raw_txs)?, senders: sender_list(senders)? }))
     }
 
     /// `executeBlock` on the calling thread.
     #[napi]
-    pub fn execute_block_sync(&self, env: BlockEnvInput, raw_txs: Vec<Either<Buffer, String>>) -> napi::Result<ExecutedBlock> {
-        let env = self.check_env(&env)?;
-        let block = self.chain()?.build_block(&env, &raw_transactions(raw_txs)?).map_err(to_napi)?;
-        executed_view(&block)
+    pub fn execute_block_sync(&self, env: BlockEnvInput, raw_txs: Vec<Either<Buffer, String>>, senders: Option<Either<Vec<String>, Null>>) -> napi::Result<ExecutedBlock> {
+        let mut task = BuildTask { chain: self.chain()?, env: self.check_env(&env)?, raw: raw_transactions(raw_txs)?, senders: sender_list(senders)? };
+        executed_view(&task.compute()?)
     }
 
     /// Follower mode: re-executes a block from the sequencer on the libuv pool and applies it only if every
@@ -239,10 +242,18 @@ fn call_result(outcome: CallOutcome) -> CallResult {
     }
 }
 
+fn sender_list(senders: Option<Either<Vec<String>, Null>>) -> napi::Result<Option<Vec<Address>>> {
+    match senders {
+        Some(Either::A(list)) => Ok(Some(list.iter().map(|text| address(text)).collect::<napi::Result<_>>()?)),
+        _ => Ok(None),
+    }
+}
+
 pub struct BuildTask {
     chain: Arc<seq_chain::Chain>,
     env: BlockEnv,
     raw: Vec<Bytes>,
+    senders: Option<Vec<Address>>,
 }
 
 impl Task for BuildTask {
@@ -250,7 +261,11 @@ impl Task for BuildTask {
     type JsValue = ExecutedBlock;
 
     fn compute(&mut self) -> napi::Result<AppliedBlock> {
-        self.chain.build_block(&self.env, &self.raw).map_err(to_napi)
+        match &self.senders {
+            Some(senders) => self.chain.build_block_with_senders(&self.env, &self.raw, senders),
+            None => self.chain.build_block(&self.env, &self.raw),
+        }
+        .map_err(to_napi)
     }
 
     fn resolve(&mut self, _env: Env, output: AppliedBlock) -> napi::Result<ExecutedBlock> {
