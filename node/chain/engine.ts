@@ -100,8 +100,12 @@ export interface ExecutionEngine {
   /**
    * Executes `rawTxs` on top of the head and commits durably; one native call, run off the event loop so JSON-RPC
    * keeps being served meanwhile.
+   *
+   * `senders[i]`, when given, is taken as the sender of `rawTxs[i]` instead of recovering it again (the costliest
+   * part of a block). Trusted input only: this process's own admission recovery of the same bytes (the pool's
+   * `sender`), never anything from the network; followers' `verifyAndApply` always recovers.
    */
-  executeBlock(env: BlockEnv, rawTxs: readonly Uint8Array[]): Promise<ExecutedBlock>;
+  executeBlock(env: BlockEnv, rawTxs: readonly Uint8Array[], senders?: readonly Hex[]): Promise<ExecutedBlock>;
   /** Re-executes a block received from the sequencer; applies it only if every root matches, else changes nothing. */
   verifyAndApply(block: SealedBlock): Promise<VerifyOutcome>;
   /** The block as replication sends it (raw transactions included), for catch-up requests. */

@@ -44,9 +44,9 @@ export class NativeEngine implements ExecutionEngine {
     return BigInt(this.chain.nextBaseFee());
   }
 
-  async executeBlock(env: BlockEnv, rawTxs: readonly Uint8Array[]): Promise<ExecutedBlock> {
+  async executeBlock(env: BlockEnv, rawTxs: readonly Uint8Array[], senders?: readonly Hex[]): Promise<ExecutedBlock> {
     const raws = rawTxs.map((raw) => Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
-    const executed = await this.chain.executeBlock(envInput(env), raws);
+    const executed = await this.chain.executeBlock(envInput(env), raws, senders ? [...senders] : null);
     this.latest = BigInt(this.chain.latestNumber());
     return toExecuted(env, executed);
   }

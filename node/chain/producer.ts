@@ -126,7 +126,9 @@ export class BlockProducer {
     const nowSeconds = BigInt(Math.floor(now / 1000));
     const parentTimestamp = parent ? BigInt(parent.timestamp) : 0n;
     const timestamp = nowSeconds > parentTimestamp ? nowSeconds : parentTimestamp;
-    const executed = await engine.executeBlock({ number, timestamp, beneficiary: config.beneficiary, gasLimit: config.gasLimit }, txs.map((tx) => tx.raw));
+    // The pool's senders are this host's own admission recovery: the chain need not recover them again.
+    const env = { number, timestamp, beneficiary: config.beneficiary, gasLimit: config.gasLimit };
+    const executed = await engine.executeBlock(env, txs.map((tx) => tx.raw), txs.map((tx) => tx.sender));
     const hash = executed.sealed.hash;
     const seal = sealBlock(this.deps.key, engine.chainId, number, hash);
     void this.deps.seals.put(number, { hash, seal });
