@@ -18,6 +18,7 @@ use seq_store::{AccountRecord, BlockWrite, ChangeSet, Store, StoreReader};
 use seq_tx::{DecodePolicy, RecoveredTx};
 
 use crate::block::{self, BlockEnv, HeaderFields, SealedBlock, StoredReceipt};
+use crate::decode;
 use crate::flat::{Changes, Flat, StateView};
 use crate::startup::{genesis_block, load, meta_bytes, write_genesis};
 use crate::{ChainError, Genesis};
@@ -158,7 +159,8 @@ impl Chain {
         let (parent, parent_hash) = self.head();
         let input = self.block_input(&parent, parent_hash, env)?;
         let started = std::time::Instant::now();
-        let (txs, positions, mut rejected) = self.decode(raw, senders);
+        let policy = DecodePolicy { chain_id: self.chain_id, max_size: self.options.max_tx_size };
+        let (txs, positions, mut rejected) = decode::for_build(raw, senders, &policy);
         let decode_us = micros(started);
         let started = std::time::Instant::now();
         let execution = self.execute(&input, &txs, Mode::Build)?;
@@ -216,27 +218,6 @@ impl Chain {
         applied.timings.decode_us = decode_us;
         applied.timings.execute_us = execute_us;
         Ok(applied)
-    }
-
-    fn decode(&self, raw: &[Bytes], senders: Option<&[Address]>) -> (Vec<RecoveredTx>, Vec<usize>, Vec<Rejected>) {
-        let policy = DecodePolicy { chain_id: self.chain_id, max_size: self.options.max_tx_size };
-        let mut txs = Vec::with_capacity(raw.len());
-        let mut positions = Vec::with_capacity(raw.len());
-        let mut rejected = Vec::new();
-        let results = match senders {
-            Some(senders) => seq_tx::decode_batch_with_senders(raw, senders, &policy),
-            None => seq_tx::decode_batch(raw, &policy),
-        };
-        for (index, result) in results.into_iter().enumerate() {
-            match result {
-                Ok(tx) => {
-                    txs.push(tx);
-                    positions.push(index);
-                }
-                Err(error) => rejected.push(Rejected { index, hash: keccak256(&raw[index]), code: error.code(), message: error.to_string() }),
-            }
-        }
-        (txs, positions, rejected)
     }
 
     fn execute(&self, input: &BlockInput, txs: &[RecoveredTx], mode: Mode) -> Result<BlockExecution, ChainError> {

@@ -2,6 +2,7 @@
 //! (re-execution with identical roots), atomic persistence in redb, and reads at the head or a recent block.
 mod block;
 mod chain;
+mod decode;
 mod error;
 mod flat;
 mod genesis;
