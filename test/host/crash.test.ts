@@ -46,8 +46,11 @@ describe('crash safety (child process, kill -9 under load)', () => {
     const acknowledged = new Set<string>();
     const receipted = new Map<string, string>();
     let killed = false;
+    let loadDone = false;
     const load = (async () => {
-      for (let round = 0; round < 40 && !killed; round++) {
+      // Paced so the load spans several 250 ms blocks on any machine: the kill must find receipted transactions
+      // and acknowledged ones that only the pool and its journal hold.
+      for (let round = 0; round < 40 && !killed; round++, await new Promise((r) => setTimeout(r, 25))) {
         const calls = SENDERS.map((_, s) => ({ method: 'eth_sendRawTransaction', params: [signed[s]![round]] }));
         const replies = await rpcBatch(host!.rpc, calls).catch(() => []);
         for (const r of replies) if (r.result) acknowledged.add(r.result);
@@ -55,9 +58,10 @@ describe('crash safety (child process, kill -9 under load)', () => {
         const receipts = await rpcBatch(host!.rpc, hashes.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] }))).catch(() => []);
         receipts.forEach((r, i) => r.result && receipted.set(hashes[i]!, r.result.blockHash));
       }
+      loadDone = true;
     })();
-    // Kill in the middle of the load.
-    while (acknowledged.size < 16 * 15) await new Promise((r) => setImmediate(r));
+    // Kill in the middle of the load, once some transactions have receipts.
+    while (!loadDone && (acknowledged.size < 16 * 15 || receipted.size === 0)) await new Promise((r) => setImmediate(r));
     killed = true;
     await host.kill9();
     await load;
