@@ -4,6 +4,29 @@ use cait_sith::protocol::{Action, Protocol};
 use crate::error::{MpcError, Result};
 use crate::participants::ParticipantId;
 
+/// The [`MpcProtocol`] methods of a protocol that is one [`Driver`] in a field named `driver`: only
+/// `take_output` (turning the raw cait-sith result into ours) differs between such protocols.
+macro_rules! delegate_to_driver {
+    () => {
+        fn inbound(&self) -> $crate::driver::Inbound {
+            self.driver.inbound()
+        }
+
+        fn message(&mut self, from: $crate::participants::ParticipantId, data: &[u8]) -> $crate::error::Result<()> {
+            self.driver.message(from, data)
+        }
+
+        fn poke(&mut self) -> $crate::error::Result<Vec<$crate::driver::Outgoing>> {
+            self.driver.poke()
+        }
+
+        fn is_done(&self) -> bool {
+            self.driver.is_done()
+        }
+    };
+}
+pub(crate) use delegate_to_driver;
+
 /// A message the host must deliver: to every other party of the session, or to one of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outgoing {

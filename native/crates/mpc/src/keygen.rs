@@ -2,7 +2,7 @@
 use cait_sith::KeygenOutput;
 use k256::Secp256k1;
 
-use crate::driver::{Driver, Inbound, MpcProtocol, Outgoing};
+use crate::driver::{delegate_to_driver, Driver, MpcProtocol};
 use crate::error::{MpcError, Result};
 use crate::participants::{check_set, to_cs, ParticipantId};
 use crate::share::KeyShare;
@@ -31,26 +31,12 @@ impl Keygen {
 impl MpcProtocol for Keygen {
     type Output = KeyShare;
 
-    fn inbound(&self) -> Inbound {
-        self.driver.inbound()
-    }
-
-    fn message(&mut self, from: ParticipantId, data: &[u8]) -> Result<()> {
-        self.driver.message(from, data)
-    }
-
-    fn poke(&mut self) -> Result<Vec<Outgoing>> {
-        self.driver.poke()
-    }
+    delegate_to_driver!();
 
     fn take_output(&mut self) -> Option<KeyShare> {
         let out = self.driver.take_output()?;
         // cait-sith only returns after every party's contribution verified, so this cannot fail
         // on honest input; a failure here is reported as a protocol error by the caller's `None`.
         KeyShare::new(self.driver.me(), &self.participants, self.threshold, 0, out.public_key, out.private_share).ok()
-    }
-
-    fn is_done(&self) -> bool {
-        self.driver.is_done()
     }
 }

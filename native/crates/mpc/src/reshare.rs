@@ -3,7 +3,7 @@
 //! and the shares they keep are useless with the new generation's.
 use k256::{AffinePoint, Scalar, Secp256k1};
 
-use crate::driver::{Driver, Inbound, MpcProtocol, Outgoing};
+use crate::driver::{delegate_to_driver, Driver, MpcProtocol};
 use crate::error::{MpcError, Result};
 use crate::participants::{check_set, to_cs, ParticipantId};
 use crate::share::KeyShare;
@@ -77,24 +77,10 @@ impl Reshare {
 impl MpcProtocol for Reshare {
     type Output = KeyShare;
 
-    fn inbound(&self) -> Inbound {
-        self.driver.inbound()
-    }
-
-    fn message(&mut self, from: ParticipantId, data: &[u8]) -> Result<()> {
-        self.driver.message(from, data)
-    }
-
-    fn poke(&mut self) -> Result<Vec<Outgoing>> {
-        self.driver.poke()
-    }
+    delegate_to_driver!();
 
     fn take_output(&mut self) -> Option<KeyShare> {
         let secret = self.driver.take_output()?;
         KeyShare::new(self.driver.me(), &self.participants, self.threshold, self.generation, self.public_key, secret).ok()
-    }
-
-    fn is_done(&self) -> bool {
-        self.driver.is_done()
     }
 }
