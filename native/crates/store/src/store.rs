@@ -106,30 +106,7 @@ impl Store {
             }
         }
         {
-            let mut storage = txn.open_table(STORAGE)?;
-            for address in block.wiped {
-                wipe(&mut storage, *address)?;
-            }
-            let mut accounts = txn.open_table(ACCOUNTS)?;
-            for (address, record) in block.accounts {
-                match record {
-                    Some(record) => {
-                        accounts.insert(&address.0 .0, record.to_bytes().as_slice())?;
-                    }
-                    None => {
-                        accounts.remove(&address.0 .0)?;
-                        wipe(&mut storage, *address)?;
-                    }
-                }
-            }
-            for (address, slot, value) in block.storage {
-                let key = storage_key(*address, *slot);
-                if value.is_zero() {
-                    storage.remove(&key)?;
-                } else {
-                    storage.insert(&key, &value.to_be_bytes::<32>())?;
-                }
-            }
+            write_state(&txn, block.accounts, block.wiped, block.storage)?;
             let mut code = txn.open_table(CODE)?;
             for (hash, bytes) in block.codes {
                 code.insert(&hash.0, *bytes)?;
@@ -200,30 +177,7 @@ impl Store {
             }
         }
         {
-            let mut storage = txn.open_table(STORAGE)?;
-            for address in rewind.wiped {
-                wipe(&mut storage, *address)?;
-            }
-            let mut accounts = txn.open_table(ACCOUNTS)?;
-            for (address, record) in rewind.accounts {
-                match record {
-                    Some(record) => {
-                        accounts.insert(&address.0 .0, record.to_bytes().as_slice())?;
-                    }
-                    None => {
-                        accounts.remove(&address.0 .0)?;
-                        wipe(&mut storage, *address)?;
-                    }
-                }
-            }
-            for (address, slot, value) in rewind.storage {
-                let key = storage_key(*address, *slot);
-                if value.is_zero() {
-                    storage.remove(&key)?;
-                } else {
-                    storage.insert(&key, &value.to_be_bytes::<32>())?;
-                }
-            }
+            write_state(&txn, rewind.accounts, rewind.wiped, rewind.storage)?;
         }
         Ok(StagedBlock { txn })
     }
@@ -233,5 +187,40 @@ fn wipe(storage: &mut redb::Table<&[u8; 52], &[u8; 32]>, address: Address) -> Re
     let from = storage_key(address, U256::ZERO);
     let to = storage_key(address, U256::MAX);
     storage.retain_in::<&[u8; 52], _>(&from..=&to, |_, _| false)?;
+    Ok(())
+}
+
+/// Account and storage changes, the same for a block going forward and a rewind going back: a wiped or
+/// deleted account loses all its slots before any slot of it is written again.
+fn write_state(
+    txn: &WriteTransaction,
+    accounts: &[(Address, Option<AccountRecord>)],
+    wiped: &[Address],
+    storage: &[(Address, U256, U256)],
+) -> Result<(), StoreError> {
+    let mut slots = txn.open_table(STORAGE)?;
+    for address in wiped {
+        wipe(&mut slots, *address)?;
+    }
+    let mut account_table = txn.open_table(ACCOUNTS)?;
+    for (address, record) in accounts {
+        match record {
+            Some(record) => {
+                account_table.insert(&address.0 .0, record.to_bytes().as_slice())?;
+            }
+            None => {
+                account_table.remove(&address.0 .0)?;
+                wipe(&mut slots, *address)?;
+            }
+        }
+    }
+    for (address, slot, value) in storage {
+        let key = storage_key(*address, *slot);
+        if value.is_zero() {
+            slots.remove(&key)?;
+        } else {
+            slots.insert(&key, &value.to_be_bytes::<32>())?;
+        }
+    }
     Ok(())
 }
