@@ -11,10 +11,10 @@ use std::sync::Arc;
 use alloy_consensus::Header;
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
-use parking_lot::{Mutex, RwLock};
+use parking_lot::{Mutex, RwLock, RwLockWriteGuard};
 use seq_evm::{execute_block, AccountDiff, BlockExecution, BlockInput, Bytecode, Mode, Rejection};
-use seq_state::{AccountChange, AccountFields, StateTrie, StorageSource, EMPTY_ROOT_HASH};
-use seq_store::{AccountRecord, BlockWrite, ChangeSet, Store, StoreReader};
+use seq_state::{AccountChange, AccountFields, StateTrie, StorageSource, Undo, EMPTY_ROOT_HASH};
+use seq_store::{AccountRecord, BlockWrite, ChangeSet, StagedBlock, Store, StoreError, StoreReader};
 use seq_tx::{DecodePolicy, RecoveredTx};
 
 use crate::block::{self, BlockEnv, HeaderFields, SealedBlock, StoredReceipt};
@@ -358,23 +358,35 @@ impl Chain {
             meta: &[],
         };
         drop(reader);
-        let staged = match self.store.stage_block(&write) {
-            Ok(staged) => staged,
-            Err(error) => {
-                trie.undo(applied.undo);
-                return Err(error.into());
-            }
-        };
         {
-            let mut flat = self.flat.write();
-            if let Err(error) = staged.commit() {
-                trie.undo(applied.undo);
-                return Err(error.into());
-            }
+            let mut flat = self.commit_or_undo(self.store.stage_block(&write), trie, applied.undo)?;
             apply_to_flat(&mut flat, &accounts, &wiped, &storage, &execution.diff.codes, header.clone(), hash, changeset, self.options.history);
         }
         let timings = Timings { roots_us, commit_us: micros(started), ..Default::default() };
         Ok(AppliedBlock { header, hash, transactions: raw, receipts: receipts.stored, rejected: Vec::new(), timings })
+    }
+
+    /// Commits a staged store write and returns the in-memory state's write lock, taken before the commit so no
+    /// reader sees the store ahead of memory. On failure the trie goes back by `undo` and nothing has changed.
+    pub(crate) fn commit_or_undo(
+        &self,
+        staged: Result<StagedBlock, StoreError>,
+        trie: &mut StateTrie,
+        undo: Undo,
+    ) -> Result<RwLockWriteGuard<'_, Flat>, ChainError> {
+        let staged = match staged {
+            Ok(staged) => staged,
+            Err(error) => {
+                trie.undo(undo);
+                return Err(error.into());
+            }
+        };
+        let flat = self.flat.write();
+        if let Err(error) = staged.commit() {
+            trie.undo(undo);
+            return Err(error.into());
+        }
+        Ok(flat)
     }
 
     /// Records before the block of every changed account, and the full prior storage of wiped ones.

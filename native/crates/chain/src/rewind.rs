@@ -86,18 +86,7 @@ impl Chain {
             restores.iter().filter(|r| r.record.is_some()).flat_map(|r| r.slots.iter().map(move |(s, v)| (r.address, *s, *v))).collect();
         drop(reader);
         let write = RewindWrite { to: number, removed: &removed, accounts: &accounts, wiped: &wiped, storage: &storage };
-        let staged = match self.store.stage_rewind(&write) {
-            Ok(staged) => staged,
-            Err(error) => {
-                trie.undo(applied.undo);
-                return Err(error.into());
-            }
-        };
-        let mut flat = self.flat.write();
-        if let Err(error) = staged.commit() {
-            trie.undo(applied.undo);
-            return Err(error.into());
-        }
+        let mut flat = self.commit_or_undo(self.store.stage_rewind(&write), &mut trie, applied.undo)?;
         for (address, record) in &accounts {
             match record {
                 Some(record) => flat.accounts.insert(*address, *record),
