@@ -92,6 +92,35 @@ fn run_poke<P: MpcProtocol>(inbox: &Mutex<Vec<(u32, Vec<u8>)>>, protocol: &Mutex
     protocol.poke()
 }
 
+/// The plumbing every protocol class shares (`poke`, `pokeAsync`, `message`, `done`), over its `Runner`;
+/// each class adds only its constructor and its `take…()`.
+macro_rules! protocol_class {
+    ($class:ident, $protocol:ident) => {
+        #[napi]
+        impl $class {
+            /// Runs as far as possible on this thread; returns what to send.
+            #[napi]
+            pub fn poke(&self) -> Result<Vec<MpcAction>> {
+                self.0.poke()
+            }
+            /// Like `poke`, on the libuv thread pool (rejects with "<Code>: reason"). One at a time per instance.
+            #[napi(ts_return_type = "Promise<Array<MpcAction>>")]
+            pub fn poke_async(&self) -> AsyncTask<PokeTask<$protocol>> {
+                self.0.poke_async()
+            }
+            /// Checks (throws MalformedMessage) and queues a message; the next poke hands it to the protocol.
+            #[napi]
+            pub fn message(&self, from: u32, data: Buffer) -> Result<()> {
+                self.0.message(from, &data)
+            }
+            #[napi(getter)]
+            pub fn done(&self) -> bool {
+                self.0.with(|p| p.is_done())
+            }
+        }
+    };
+}
+
 /// `pokeAsync` on the libuv thread pool, so heavy steps (triple generation) never block the host's event loop.
 pub struct PokeTask<P: MpcProtocol> {
     inbox: Arc<Mutex<Vec<(u32, Vec<u8>)>>>,
@@ -172,31 +201,13 @@ pub fn mpc_node_address(secret_key: Buffer) -> Result<String> {
 /// Distributed key generation among `participants` with signing threshold `threshold`.
 #[napi]
 pub struct MpcKeygen(Runner<Keygen>);
+protocol_class!(MpcKeygen, Keygen);
 
 #[napi]
 impl MpcKeygen {
     #[napi(constructor)]
     pub fn new(participants: Vec<u32>, me: u32, threshold: u32) -> Result<Self> {
         Keygen::new(&participants, me, threshold as usize).map(|p| Self(Runner::new(p))).map_err(to_js)
-    }
-    /// Runs as far as possible on this thread; returns what to send.
-    #[napi]
-    pub fn poke(&self) -> Result<Vec<MpcAction>> {
-        self.0.poke()
-    }
-    /// Like `poke`, on the libuv thread pool (rejects with "<Code>: reason"). One at a time per instance.
-    #[napi(ts_return_type = "Promise<Array<MpcAction>>")]
-    pub fn poke_async(&self) -> AsyncTask<PokeTask<Keygen>> {
-        self.0.poke_async()
-    }
-    /// Checks (throws MalformedMessage) and queues a message; the next poke hands it to the protocol.
-    #[napi]
-    pub fn message(&self, from: u32, data: Buffer) -> Result<()> {
-        self.0.message(from, &data)
-    }
-    #[napi(getter)]
-    pub fn done(&self) -> bool {
-        self.0.with(|p| p.is_done())
     }
     /// The serialised key share (JSON; holds the secret: encrypt before storing), once, after `done`.
     #[napi]
@@ -208,6 +219,7 @@ impl MpcKeygen {
 /// Resharing the group key to a new set and threshold; the address stays the same.
 #[napi]
 pub struct MpcReshare(Runner<Reshare>);
+protocol_class!(MpcReshare, Reshare);
 
 #[napi]
 impl MpcReshare {
@@ -237,25 +249,6 @@ impl MpcReshare {
             generation: generation as u64,
         };
         Reshare::new(&new_participants, new_threshold as usize, me, basis).map(|p| Self(Runner::new(p))).map_err(to_js)
-    }
-    /// Runs as far as possible on this thread; returns what to send.
-    #[napi]
-    pub fn poke(&self) -> Result<Vec<MpcAction>> {
-        self.0.poke()
-    }
-    /// Like `poke`, on the libuv thread pool (rejects with "<Code>: reason"). One at a time per instance.
-    #[napi(ts_return_type = "Promise<Array<MpcAction>>")]
-    pub fn poke_async(&self) -> AsyncTask<PokeTask<Reshare>> {
-        self.0.poke_async()
-    }
-    /// Checks (throws MalformedMessage) and queues a message; the next poke hands it to the protocol.
-    #[napi]
-    pub fn message(&self, from: u32, data: Buffer) -> Result<()> {
-        self.0.message(from, &data)
-    }
-    #[napi(getter)]
-    pub fn done(&self) -> bool {
-        self.0.with(|p| p.is_done())
     }
     /// The new generation's serialised key share, once, after `done`.
     #[napi]
@@ -289,31 +282,13 @@ impl MpcPresignature {
 /// Two triples and a presignature for `signers` (a subset of the share's set, at least the threshold).
 #[napi]
 pub struct MpcPresign(Runner<Presign>);
+protocol_class!(MpcPresign, Presign);
 
 #[napi]
 impl MpcPresign {
     #[napi(constructor)]
     pub fn new(share_bytes: Buffer, signers: Vec<u32>) -> Result<Self> {
         Presign::new(share(&share_bytes)?, &signers).map(|p| Self(Runner::new(p))).map_err(to_js)
-    }
-    /// Runs as far as possible on this thread; returns what to send.
-    #[napi]
-    pub fn poke(&self) -> Result<Vec<MpcAction>> {
-        self.0.poke()
-    }
-    /// Like `poke`, on the libuv thread pool (rejects with "<Code>: reason"). One at a time per instance.
-    #[napi(ts_return_type = "Promise<Array<MpcAction>>")]
-    pub fn poke_async(&self) -> AsyncTask<PokeTask<Presign>> {
-        self.0.poke_async()
-    }
-    /// Checks (throws MalformedMessage) and queues a message; the next poke hands it to the protocol.
-    #[napi]
-    pub fn message(&self, from: u32, data: Buffer) -> Result<()> {
-        self.0.message(from, &data)
-    }
-    #[napi(getter)]
-    pub fn done(&self) -> bool {
-        self.0.with(|p| p.is_done())
     }
     #[napi]
     pub fn take_presignature(&self) -> Option<MpcPresignature> {
@@ -333,6 +308,7 @@ pub struct MpcSignature {
 /// The online round: consumes `presignature` and signs the 32-byte `digest`.
 #[napi]
 pub struct MpcSign(Runner<Sign>);
+protocol_class!(MpcSign, Sign);
 
 #[napi]
 impl MpcSign {
@@ -342,25 +318,6 @@ impl MpcSign {
         let digest = hex32(&digest, "digest")?;
         let presig = presignature.0.take().ok_or_else(|| to_js(MpcError::PresignatureConsumed))?;
         Sign::new(&s, presig, &signers, digest).map(|p| Self(Runner::new(p))).map_err(to_js)
-    }
-    /// Runs as far as possible on this thread; returns what to send.
-    #[napi]
-    pub fn poke(&self) -> Result<Vec<MpcAction>> {
-        self.0.poke()
-    }
-    /// Like `poke`, on the libuv thread pool (rejects with "<Code>: reason"). One at a time per instance.
-    #[napi(ts_return_type = "Promise<Array<MpcAction>>")]
-    pub fn poke_async(&self) -> AsyncTask<PokeTask<Sign>> {
-        self.0.poke_async()
-    }
-    /// Checks (throws MalformedMessage) and queues a message; the next poke hands it to the protocol.
-    #[napi]
-    pub fn message(&self, from: u32, data: Buffer) -> Result<()> {
-        self.0.message(from, &data)
-    }
-    #[napi(getter)]
-    pub fn done(&self) -> bool {
-        self.0.with(|p| p.is_done())
     }
     #[napi]
     pub fn take_signature(&self) -> Option<MpcSignature> {
