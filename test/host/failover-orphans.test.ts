@@ -1,39 +1,17 @@
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hex } from '../../node/chain/hex.ts';
-import type { PeerEndpoint } from '../../node/replication/peer-network.ts';
-import type { SequencerSchedule } from '../../node/replication/schedule.ts';
-import { freePort } from '../support/ports.ts';
-import { devWallet, hostKey, OPERATOR_TOKEN, startTestHost, until, type TestHost } from './harness.ts';
-
-/** The consensus layer's failover rule, driven by the test: from `from` on, `sequencer` is elected. */
-class FailoverSchedule implements SequencerSchedule {
-  readonly source = 'config' as const;
-  rotations: { from: bigint; sequencer: Hex }[];
-  constructor(first: Hex) {
-    this.rotations = [{ from: 0n, sequencer: first }];
-  }
-  sequencerFor(number: bigint): Hex {
-    return [...this.rotations].reverse().find((r) => number >= r.from)!.sequencer;
-  }
-  epochFor(): number {
-    return this.rotations.length - 1;
-  }
-  async refresh(): Promise<void> {}
-}
+import { DrivenSchedule, devWallet, hostKey, OPERATOR_TOKEN, startLinkedHosts, until, type TestHost } from './harness.ts';
 
 // Three hosts in the set, two running: nothing above genesis is ever safe (> 2/3 needs all three), so every block
 // stays unsafe and a failover may orphan it.
 const keys = [hostKey(0), hostKey(1), hostKey(2)];
 const addresses = keys.map((k) => new Wallet(k).address.toLowerCase() as Hex);
-const schedule = new FailoverSchedule(addresses[0]!);
+const schedule = new DrivenSchedule(addresses[0]!);
 const hosts: TestHost[] = [];
 
 beforeAll(async () => {
-  const ports = await Promise.all(keys.map(() => freePort()));
-  const peers: PeerEndpoint[] = addresses.map((address, i) => ({ address, url: `ws://127.0.0.1:${ports[i]}` }));
-  for (let i = 0; i < 2; i++) hosts.push(await startTestHost({ nodeKey: keys[i], peer: { port: ports[i]!, peers }, schedule, producer: { blockTimeMs: 50, emptyBlockIntervalMs: 0 } as never }));
-  await until(() => hosts[0]!.host.network.connectedPeers().length === 1, 'the peer link');
+  hosts.push(...(await startLinkedHosts({ keys, schedule, running: 2, config: { producer: { blockTimeMs: 50, emptyBlockIntervalMs: 0 } as never } })));
 });
 
 afterAll(async () => {

@@ -6,7 +6,9 @@ import type { Hex } from '../../node/chain/hex.ts';
 import { openNativeEngine } from '../../node/chain/native-engine.ts';
 import { resolveConfig, type HostConfig } from '../../node/host/config.ts';
 import { startHost, type Host } from '../../node/host/host.ts';
+import type { PeerEndpoint } from '../../node/replication/peer-network.ts';
 import type { SequencerSchedule } from '../../node/replication/schedule.ts';
+import { freePort } from '../support/ports.ts';
 
 /** Hardhat's dev mnemonic: index 0..9 are funded in the test genesis. */
 export const MNEMONIC = 'test test test test test test test test test test test junk';
@@ -77,4 +79,36 @@ export async function until<T>(probe: () => T | Promise<T>, what: string, ms = 1
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** A sequencer schedule the test drives: from block `from` on, `sequencer` is elected (epoch = rotations so far). */
+export class DrivenSchedule implements SequencerSchedule {
+  readonly source = 'config' as const;
+  rotations: { from: bigint; sequencer: Hex }[];
+  constructor(first: Hex) {
+    this.rotations = [{ from: 0n, sequencer: first }];
+  }
+  sequencerFor(number: bigint): Hex {
+    return [...this.rotations].reverse().find((r) => number >= r.from)!.sequencer;
+  }
+  epochFor(number: bigint): number {
+    return this.rotations.filter((r) => number >= r.from).length - 1;
+  }
+  async refresh(): Promise<void> {}
+}
+
+/**
+ * Starts hosts for the first `running` of `keys` (default all), every key a peer of the set on a free port, and
+ * waits until the first host is linked to the others that run.
+ */
+export async function startLinkedHosts(options: { keys: Hex[]; schedule: SequencerSchedule; running?: number; config?: Partial<HostConfig> }): Promise<TestHost[]> {
+  const running = options.running ?? options.keys.length;
+  const ports = await Promise.all(options.keys.map(() => freePort()));
+  const peers: PeerEndpoint[] = options.keys.map((key, i) => ({ address: new Wallet(key).address.toLowerCase() as Hex, url: `ws://127.0.0.1:${ports[i]}` }));
+  const hosts: TestHost[] = [];
+  for (let i = 0; i < running; i++) {
+    hosts.push(await startTestHost({ ...options.config, nodeKey: options.keys[i], peer: { port: ports[i]!, peers }, schedule: options.schedule }));
+  }
+  await until(() => hosts[0]!.host.network.connectedPeers().length === running - 1, 'the peer links');
+  return hosts;
 }

@@ -1,39 +1,15 @@
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hex } from '../../node/chain/hex.ts';
-import type { PeerEndpoint } from '../../node/replication/peer-network.ts';
-import type { SequencerSchedule } from '../../node/replication/schedule.ts';
-import { freePort } from '../support/ports.ts';
-import { devWallet, hostKey, L2_CHAIN_ID, startTestHost, until, type TestHost } from './harness.ts';
-
-/** A schedule the test rotates: `from` block on, `next` sequences. */
-class RotatingSchedule implements SequencerSchedule {
-  readonly source = 'config' as const;
-  rotations: { from: bigint; sequencer: Hex }[];
-  constructor(first: Hex) {
-    this.rotations = [{ from: 0n, sequencer: first }];
-  }
-  sequencerFor(number: bigint): Hex {
-    return [...this.rotations].reverse().find((r) => number >= r.from)!.sequencer;
-  }
-  epochFor(number: bigint): number {
-    return this.rotations.filter((r) => number >= r.from).length - 1;
-  }
-  async refresh(): Promise<void> {}
-}
+import { DrivenSchedule, devWallet, hostKey, L2_CHAIN_ID, startLinkedHosts, until, type TestHost } from './harness.ts';
 
 const keys = [hostKey(0), hostKey(1)];
 const addresses = keys.map((k) => new Wallet(k).address.toLowerCase() as Hex);
-const schedule = new RotatingSchedule(addresses[0]!);
+const schedule = new DrivenSchedule(addresses[0]!);
 const hosts: TestHost[] = [];
 
 beforeAll(async () => {
-  const ports = await Promise.all(keys.map(() => freePort()));
-  const peers: PeerEndpoint[] = addresses.map((address, i) => ({ address, url: `ws://127.0.0.1:${ports[i]}` }));
-  for (let i = 0; i < 2; i++) {
-    hosts.push(await startTestHost({ nodeKey: keys[i], peer: { port: ports[i]!, peers }, schedule }));
-  }
-  await until(() => hosts[0]!.host.network.connectedPeers().length === 1, 'the peer link');
+  hosts.push(...(await startLinkedHosts({ keys, schedule })));
 });
 
 afterAll(async () => {
