@@ -3,13 +3,17 @@ pragma solidity ^0.8.28;
 
 /// @title SequencerSet
 /// @notice The L2 system contract that records who sequences which L2 blocks: a chain of epochs, each a contiguous
-/// block range with one signer. Only the MPC address writes it, by L2 transactions the active sequencer includes.
-/// @dev Modelled on Metis's MetisSequencerSet. Invariants:
-///  - epochs are numbered 0, 1, 2... and their block ranges are contiguous;
-///  - an epoch never starts before the block that commits it, so the sequencer of a block never changes once that
-///    block exists (history is immutable);
-///  - at most one epoch is committed ahead of the current one; a recommit cuts the current epoch short and replaces
-///    that pending epoch, if any.
+/// block range with one signer. The consensus layer decides the schedule; the MPC address (the sequencers' threshold
+/// key) deploys this contract with its first L2 transaction and writes every later decision, in the order the
+/// consensus layer made them, by L2 transactions the active sequencer includes.
+/// @dev Modelled on Metis's MetisSequencerSet, with one difference of principle: this is a record of decisions already
+/// final on the consensus layer, not a second authority. So the contract checks that the record stays well formed
+/// (numbering, contiguity, the cut of a failover) but not the L2 height at which a call lands: a recommit made on a
+/// failover is signed while the successor already produces the blocks it names. Invariants:
+///  - epochs are numbered consecutively from `firstEpoch` and their block ranges are contiguous (an epoch cut to
+///    nothing by a failover keeps an empty range, lastBlock = firstBlock - 1);
+///  - at most one epoch is committed ahead of the current one; a recommit cuts the current epoch and replaces that
+///    pending epoch, if any.
 contract SequencerSet {
     struct Epoch {
         uint64 number;
@@ -18,11 +22,10 @@ contract SequencerSet {
         address signer;
     }
 
-    /// Blocks per epoch for commitEpoch and for the epoch a recommit starts; governance on the consensus layer
-    /// changes it through the MPC (updateEpochLength), effective for epochs committed afterwards.
-    uint64 public epochLength;
     /// The threshold key of the sequencers; the only writer, and the only one who can replace itself.
     address public mpcAddress;
+    /// The number of the first epoch recorded here: the consensus layer's epoch when the MPC key first existed.
+    uint64 public immutable firstEpoch;
 
     Epoch[] private _epochs;
 
@@ -30,18 +33,14 @@ contract SequencerSet {
     event EpochCut(uint64 indexed number, uint64 oldLastBlock, uint64 newLastBlock);
     event EpochDiscarded(uint64 indexed number, address indexed signer);
     event MpcUpdated(address indexed oldMpc, address indexed newMpc);
-    event EpochLengthUpdated(uint64 oldLength, uint64 newLength);
 
     error ZeroAddress();
-    error ZeroEpochLength();
-    error InvalidEpochEnd(uint64 expectedLastBlock, uint64 lastBlock);
+    error EmptyEpoch(uint64 firstBlock, uint64 lastBlock);
     error NotMpc(address caller);
     error EpochNumberMismatch(uint64 expected, uint64 actual);
     error EpochNotContiguous(uint64 expectedFirstBlock, uint64 firstBlock);
-    error EpochStartsInPast(uint64 firstBlock, uint256 currentBlock);
-    error EpochAlreadyPending(uint64 pendingEpoch);
-    error NotCurrentEpoch(uint64 currentEpoch, uint64 oldEpoch);
-    error InvalidRecommitBlock(uint64 firstBlock, uint256 minFirstBlock, uint256 maxFirstBlock);
+    error NotRecommittable(uint64 oldEpoch, uint64 latestEpoch);
+    error InvalidRecommitBlock(uint64 firstBlock, uint64 minFirstBlock, uint64 maxFirstBlock);
     error UnknownEpoch(uint256 number);
     error NoEpochAtBlock(uint256 l2Block);
 
@@ -50,61 +49,52 @@ contract SequencerSet {
         _;
     }
 
-    /// @param mpc The MPC address.
-    /// @param genesisSigner The sequencer of epoch 0.
-    /// @param genesisFirstBlock The first block of epoch 0.
-    /// @param epochLength_ Blocks per epoch (Metis mainnet: 1000).
-    constructor(address mpc, address genesisSigner, uint64 genesisFirstBlock, uint64 epochLength_) {
-        if (mpc == address(0) || genesisSigner == address(0)) revert ZeroAddress();
-        if (epochLength_ == 0) revert ZeroEpochLength();
-        epochLength = epochLength_;
+    /// @param mpc The MPC address (the deployer, on L2).
+    /// @param epoch The first recorded epoch: its number, block range and signer.
+    constructor(address mpc, uint64 epoch, uint64 firstBlock, uint64 lastBlock, address signer) {
+        if (mpc == address(0)) revert ZeroAddress();
         mpcAddress = mpc;
+        firstEpoch = epoch;
         emit MpcUpdated(address(0), mpc);
-        _append(0, genesisFirstBlock, genesisSigner);
+        _append(epoch, firstBlock, lastBlock, signer);
     }
 
-    /// @notice Commits the epoch after the latest one: `newEpoch` = latest + 1, starting right after it, for exactly
-    /// epochLength blocks. Allowed once the latest epoch has started (at most one epoch ahead), and never for an
-    /// epoch that starts before the current block.
+    /// @notice Commits the epoch after the latest one: `newEpoch` = latest + 1, starting right after it.
     function commitEpoch(uint64 newEpoch, uint64 firstBlock, uint64 lastBlock, address signer) external onlyMpc {
         Epoch storage latest = _epochs[_epochs.length - 1];
         if (newEpoch != latest.number + 1) revert EpochNumberMismatch(latest.number + 1, newEpoch);
-        if (latest.firstBlock > block.number) revert EpochAlreadyPending(latest.number);
         if (firstBlock != latest.lastBlock + 1) revert EpochNotContiguous(latest.lastBlock + 1, firstBlock);
-        if (firstBlock < block.number) revert EpochStartsInPast(firstBlock, block.number);
-        _checkNewEpoch(firstBlock, lastBlock, signer);
-        _append(newEpoch, firstBlock, signer);
+        _append(newEpoch, firstBlock, lastBlock, signer);
     }
 
-    /// @notice Failover: cuts the current epoch `oldEpoch` (the one containing this block) short so that it ends at
-    /// `firstBlock - 1`, drops the pending epoch if one was committed, and starts epoch `oldEpoch + 1` at
-    /// `firstBlock` for epochLength blocks with `signer`.
-    /// @dev `firstBlock` lies in [max(block.number, old.firstBlock + 1), old.lastBlock + 1]: the new sequencer may
-    /// include this call in its own first block; the old epoch keeps at least one block.
+    /// @notice Failover: cuts epoch `oldEpoch` so that it ends at `firstBlock - 1` (possibly before its first block,
+    /// when its sequencer left nothing safe), drops the epoch committed after it if any, and starts epoch
+    /// `oldEpoch + 1` at `firstBlock` with `signer`.
+    /// @dev `oldEpoch` is the latest epoch or, when the next one was already committed, the one before it.
     function recommitEpoch(uint64 oldEpoch, uint64 newEpoch, uint64 firstBlock, uint64 lastBlock, address signer)
         external
         onlyMpc
     {
-        (bool found, uint256 index) = _indexOf(block.number);
-        if (!found) revert NoEpochAtBlock(block.number);
-        Epoch storage current = _epochs[index];
-        if (oldEpoch != current.number) revert NotCurrentEpoch(current.number, oldEpoch);
-        if (newEpoch != oldEpoch + 1) revert EpochNumberMismatch(oldEpoch + 1, newEpoch);
-        uint256 minFirst = block.number > current.firstBlock ? block.number : uint256(current.firstBlock) + 1;
-        uint256 maxFirst = uint256(current.lastBlock) + 1;
-        if (firstBlock < minFirst || firstBlock > maxFirst) revert InvalidRecommitBlock(firstBlock, minFirst, maxFirst);
-        _checkNewEpoch(firstBlock, lastBlock, signer);
-
-        if (firstBlock <= current.lastBlock) {
-            emit EpochCut(current.number, current.lastBlock, firstBlock - 1);
-            current.lastBlock = firstBlock - 1;
+        uint64 latestNumber = _epochs[_epochs.length - 1].number;
+        if (oldEpoch > latestNumber || latestNumber - oldEpoch > 1 || oldEpoch < firstEpoch) {
+            revert NotRecommittable(oldEpoch, latestNumber);
         }
-        if (index + 1 < _epochs.length) {
-            Epoch storage pending = _epochs[index + 1];
+        if (newEpoch != oldEpoch + 1) revert EpochNumberMismatch(oldEpoch + 1, newEpoch);
+        Epoch storage old = _epochs[oldEpoch - firstEpoch];
+        if (firstBlock < old.firstBlock || firstBlock > old.lastBlock + 1) {
+            revert InvalidRecommitBlock(firstBlock, old.firstBlock, old.lastBlock + 1);
+        }
+
+        if (firstBlock <= old.lastBlock) {
+            emit EpochCut(old.number, old.lastBlock, firstBlock - 1);
+            old.lastBlock = firstBlock - 1;
+        }
+        if (latestNumber != oldEpoch) {
+            Epoch storage pending = _epochs[_epochs.length - 1];
             emit EpochDiscarded(pending.number, pending.signer);
             _epochs.pop();
         }
-        _append(newEpoch, firstBlock, signer);
+        _append(newEpoch, firstBlock, lastBlock, signer);
     }
 
     /// @notice Replaces the MPC address; callable only by the MPC address itself.
@@ -112,14 +102,6 @@ contract SequencerSet {
         if (newMpc == address(0)) revert ZeroAddress();
         emit MpcUpdated(mpcAddress, newMpc);
         mpcAddress = newMpc;
-    }
-
-    /// @notice Sets the length of epochs committed from now on (a passed governance proposal, relayed by the MPC);
-    /// epochs already committed keep their bounds.
-    function updateEpochLength(uint64 newLength) external onlyMpc {
-        if (newLength == 0) revert ZeroEpochLength();
-        emit EpochLengthUpdated(epochLength, newLength);
-        epochLength = newLength;
     }
 
     /// @notice The signer of the epoch containing `l2Block` (Metis's getMetisSequencer).
@@ -144,30 +126,26 @@ contract SequencerSet {
         return _epochs[_epochs.length - 1];
     }
 
-    /// @notice Epoch number `number`; reverts UnknownEpoch when it was never committed.
+    /// @notice Epoch number `number`; reverts UnknownEpoch when it is not recorded here.
     function epochs(uint256 number) external view returns (Epoch memory) {
-        if (number >= _epochs.length) revert UnknownEpoch(number);
-        return _epochs[number];
+        if (number < firstEpoch || number - firstEpoch >= _epochs.length) revert UnknownEpoch(number);
+        return _epochs[number - firstEpoch];
     }
 
-    /// @notice The number of committed epochs (the latest epoch's number + 1).
+    /// @notice The number of recorded epochs.
     function epochCount() external view returns (uint256) {
         return _epochs.length;
     }
 
-    function _checkNewEpoch(uint64 firstBlock, uint64 lastBlock, address signer) private view {
+    function _append(uint64 number, uint64 firstBlock, uint64 lastBlock, address signer) private {
         if (signer == address(0)) revert ZeroAddress();
-        uint64 expectedLast = firstBlock + epochLength - 1;
-        if (lastBlock != expectedLast) revert InvalidEpochEnd(expectedLast, lastBlock);
-    }
-
-    function _append(uint64 number, uint64 firstBlock, address signer) private {
-        uint64 lastBlock = firstBlock + epochLength - 1;
+        if (lastBlock < firstBlock) revert EmptyEpoch(firstBlock, lastBlock);
         _epochs.push(Epoch({number: number, firstBlock: firstBlock, lastBlock: lastBlock, signer: signer}));
         emit EpochCommitted(number, firstBlock, lastBlock, signer);
     }
 
-    /// Epoch ranges are contiguous and ascending, so the first epoch whose lastBlock >= l2Block is the candidate.
+    /// Ranges are contiguous and ascending (an empty epoch shares its predecessor's lastBlock), so the first epoch
+    /// whose lastBlock >= l2Block holds it.
     function _indexOf(uint256 l2Block) private view returns (bool found, uint256 index) {
         uint256 count = _epochs.length;
         if (l2Block < _epochs[0].firstBlock || l2Block > _epochs[count - 1].lastBlock) return (false, 0);

@@ -136,14 +136,13 @@ export type SequencerSetContract = Typed<{
     [oldEpoch: BigNumberish, newEpoch: BigNumberish, firstBlock: BigNumberish, lastBlock: BigNumberish, signer: AddressLike]
   >;
   updateMpc: Tx<[newMpc: AddressLike]>;
-  updateEpochLength: Tx<[newLength: BigNumberish]>;
   getSequencer: View<[l2Block: BigNumberish], string>;
   getEpochByBlock: View<[l2Block: BigNumberish], EpochRecord>;
   currentEpoch: View<[], EpochRecord>;
   latestEpoch: View<[], EpochRecord>;
   epochs: View<[number: BigNumberish], EpochRecord>;
   epochCount: View<[], bigint>;
-  epochLength: View<[], bigint>;
+  firstEpoch: View<[], bigint>;
   mpcAddress: View<[], string>;
 }>;
 

@@ -4,6 +4,7 @@ import { loadArtifact } from '../../contracts/artifacts.ts';
 import { devAccount } from '../../node/devnet/accounts.ts';
 import { DEVNET_L2_CHAIN_ID } from '../../node/devnet/hosts.ts';
 import { BATCH_TYPES, batchChainDomain } from '../../node/l1/typed-data.ts';
+import { ConsensusClient } from '../../node/consensus/client.ts';
 import { BlockWatch } from './block-watch.ts';
 import { TransferLoad } from './load.ts';
 import { block, rpc, startE2eDevnet, waitFor, type BlockHeader, type E2eDevnet } from './support.ts';
@@ -199,7 +200,8 @@ describe('end to end: wallet → edge → sequencers → MPC-signed batch on L1;
       console.log(`[e2e] failover: last block ${last.number} of ${victim.address}, first block ${successor.number} of ${successor.miner}: ${failoverMs} ms (target ${FAILOVER_TARGET_MS} ms; kill → new block ${successor.seenAt - killedAt} ms)`);
       expect(successor.number).toBe(last.number + 1);
       expect(failoverMs).toBeLessThan(FAILOVER_BOUND_MS);
-      const rotation = (await consensus.rotations({ from: 0, limit: 100 })).items.at(-1)!;
+      // Asked of a survivor: the client taken before the kill may point at the victim's query API.
+      const rotation = (await new ConsensusClient(witness.queryUrl).rotations({ from: 0, limit: 100 })).items.at(-1)!;
       expect(rotation).toMatchObject({ from: victim.address, to: successor.miner, reason: 'liveness', l2StartBlock: successor.number });
 
       // Writes keep flowing through the edge to the new sequencer.
