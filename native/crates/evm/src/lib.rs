@@ -1,9 +1,11 @@
 //! Block execution for the sequencer with revm (Cancun, as Hardhat EDR's default hardfork): build mode skips
 //! invalid transactions with a stable reason code, verify mode fails on the first; every change is returned as a
-//! [`StateDiff`] for the state trie and the store. Also read-only calls and geth-style gas estimation.
+//! [`StateDiff`] for the state trie and the store, or kept as an uncommitted [`StateLayer`] (the pending block).
+//! Also read-only calls and geth-style gas estimation.
 mod call;
 mod env;
 mod executor;
+mod layer;
 mod overlay;
 mod reader;
 mod rejection;
@@ -12,6 +14,7 @@ mod tx_env;
 pub use call::{call, estimate_gas, revert_reason, CallError, CallOutcome, CallRequest, CALL_GAS_CAP};
 pub use env::BlockInput;
 pub use executor::{execute_block, BlockExecution, ExecError, Mode, RejectedTx, TxReceipt};
+pub use layer::{execute_pending, Layered, PendingExecution, StateLayer};
 pub use overlay::{AccountDiff, AccountState, BlockState, StateDiff};
 pub use reader::{ReadError, StateReader};
 pub use rejection::Rejection;
