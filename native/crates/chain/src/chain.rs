@@ -231,7 +231,7 @@ impl Chain {
         })
     }
 
-    fn block_input(&self, parent: &Header, parent_hash: B256, env: &BlockEnv) -> Result<BlockInput, ChainError> {
+    pub(crate) fn block_input(&self, parent: &Header, parent_hash: B256, env: &BlockEnv) -> Result<BlockInput, ChainError> {
         if let Some(number) = env.number.filter(|n| *n != parent.number + 1) {
             return Err(ChainError::Input(format!("block number {number} is not the next block {}", parent.number + 1)));
         }

@@ -21,6 +21,8 @@ pub enum ChainError {
     Mismatch { field: &'static str, expected: String, actual: String },
     #[error("block {requested} is not available (head {head}, history kept for {window} blocks)")]
     StateUnavailable { requested: u64, head: u64, window: u64 },
+    #[error("the pending block was built on block {parent}, which is no longer readable (head {head})")]
+    PendingStale { parent: u64, head: u64 },
     #[error(transparent)]
     Call(#[from] seq_evm::CallError),
 }
@@ -37,7 +39,10 @@ impl ChainError {
             Self::InvalidTransaction { .. } => "InvalidTransaction",
             Self::Mismatch { .. } => "RootMismatch",
             Self::StateUnavailable { .. } => "StateUnavailable",
+            Self::PendingStale { .. } => "PendingStale",
             Self::Call(seq_evm::CallError::GasExceedsAllowance(_)) => "GasExceedsAllowance",
+            // The executor's rejection code (InsufficientFunds, IntrinsicGasTooLow, FeeCapBelowBaseFee, ...).
+            Self::Call(seq_evm::CallError::Invalid(rejection)) => rejection.code,
             Self::Call(_) => "CallFailed",
         }
     }

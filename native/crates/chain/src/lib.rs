@@ -1,11 +1,12 @@
 //! The sequencer's L2 chain: genesis, block building (skipping invalid transactions) and verification
-//! (re-execution with identical roots), atomic persistence in redb, and reads at the head or a recent block.
+//! (re-execution with identical roots), atomic persistence in redb, and reads at the head, a recent block or the uncommitted pending block.
 mod block;
 mod chain;
 mod decode;
 mod error;
 mod flat;
 mod genesis;
+mod pending;
 mod query;
 mod rewind;
 mod startup;
@@ -14,8 +15,9 @@ pub use block::{receipt_logs, BlockEnv, SealedBlock, StoredReceipt};
 pub use chain::{AppliedBlock, Chain, ChainOptions, Rejected, Timings};
 pub use error::ChainError;
 pub use genesis::{Genesis, GenesisAccount};
+pub use pending::PendingBlock;
 pub use query::{BlockRecord, ReceiptRecord, TxRecord};
 
 pub use alloy_consensus::{Header, TxEnvelope};
-pub use seq_evm::{CallOutcome, CallRequest};
+pub use seq_evm::{AccountState, CallOutcome, CallRequest};
 pub use seq_store::AccountRecord;

@@ -1,0 +1,85 @@
+mod support;
+
+use alloy_primitives::{Address, U256};
+use seq_chain::{BlockEnv, CallOutcome, CallRequest, Chain, ChainError, ChainOptions, Genesis};
+use support::*;
+
+fn env(timestamp: u64) -> BlockEnv {
+    BlockEnv { timestamp, beneficiary: Address::repeat_byte(0xcb), gas_limit: 30_000_000, ..Default::default() }
+}
+
+fn open(dir: &std::path::Path, genesis: &str) -> Chain {
+    Chain::open(dir, Some(&Genesis::from_json(genesis).unwrap()), ChainOptions::default()).unwrap()
+}
+
+#[test]
+fn the_pending_block_is_read_and_called_on_without_ever_being_stored() {
+    let (mut a, b, c) = (Wallet::new(1), Wallet::new(2), Wallet::new(3));
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), &genesis_json(&[&a, &b]));
+    let (head, head_hash) = chain.head();
+    let raw = [a.transfer(c.address, 5_000_000), a.eip1559(Some(store_address()), U256::ZERO, store_call(42, 3), 60_000)];
+    // A timestamp before the head's is raised to it; the number follows the head whatever the env says.
+    let pending = chain.pending_block(&BlockEnv { number: Some(99), ..env(1) }, &raw, None).unwrap();
+    assert_eq!((pending.input.number, pending.input.timestamp, pending.input.base_fee), (head.number + 1, head.timestamp, chain.next_base_fee()));
+    assert_eq!((pending.included, pending.rejected.len()), (2, 0));
+
+    assert_eq!(chain.pending_account(&pending, c.address).unwrap().unwrap().balance, U256::from(5_000_000));
+    assert_eq!(chain.pending_account(&pending, a.address).unwrap().unwrap().nonce, 2);
+    assert_eq!(chain.pending_storage(&pending, store_address(), U256::from(3)).unwrap(), U256::from(42));
+    assert_eq!(chain.pending_storage(&pending, store_address(), U256::from(1)).unwrap(), U256::from(7));
+    assert_eq!(chain.pending_code(&pending, store_address()).unwrap(), chain.code(store_address(), None).unwrap());
+
+    // Spending what only the pending block gives: refused at the head with the executor's code, fine when pending.
+    let spend = CallRequest { from: Some(c.address), to: Some(b.address), value: U256::from(4_000_000), ..Default::default() };
+    match chain.call(&spend, None) {
+        Err(error) => assert_eq!(error.code(), "InsufficientFunds", "{error}"),
+        Ok(outcome) => panic!("the head has no funds for it: {outcome:?}"),
+    }
+    assert!(matches!(chain.pending_call(&pending, &spend).unwrap(), CallOutcome::Success { .. }));
+    assert!(matches!(chain.pending_estimate_gas(&pending, &spend).unwrap(), CallOutcome::Success { gas_used: 21_000, .. }));
+
+    // Nothing reached the chain.
+    assert_eq!(chain.head(), (head, head_hash));
+    assert!(chain.account(c.address, None).unwrap().is_none());
+    assert_eq!(chain.storage(store_address(), U256::from(3), None).unwrap(), U256::ZERO);
+}
+
+#[test]
+fn invalid_pending_transactions_are_left_out_as_a_built_block_would_leave_them() {
+    let (mut a, b) = (Wallet::new(1), Wallet::new(2));
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), &genesis_json(&[&a, &b]));
+    let mut stranger = Wallet::new(50);
+    let raw = [a.transfer(b.address, 1), stranger.transfer(b.address, 1), vec![0xde, 0xad].into(), a.transfer(b.address, 2)];
+    let pending = chain.pending_block(&env(30), &raw, None).unwrap();
+    assert_eq!(pending.included, 2);
+    let codes: Vec<(usize, &str)> = pending.rejected.iter().map(|r| (r.index, r.code)).collect();
+    assert_eq!(codes[0], (1, "InsufficientFunds"));
+    assert_eq!(codes[1].0, 2);
+    let balance = chain.account(b.address, None).unwrap().unwrap().balance;
+    assert_eq!(chain.pending_account(&pending, b.address).unwrap().unwrap().balance, balance + U256::from(3));
+    // Senders that do not match the transactions' count are refused.
+    assert!(matches!(chain.pending_block(&env(30), &raw, Some(&[a.address])), Err(ChainError::Input(_))));
+}
+
+#[test]
+fn the_pending_block_stays_exact_as_blocks_land_and_goes_stale_when_its_parent_is_rewound() {
+    let (mut a, mut b, c) = (Wallet::new(1), Wallet::new(2), Wallet::new(3));
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), &genesis_json(&[&a, &b]));
+    chain.build_block(&env(20), &[b.transfer(c.address, 1)]).unwrap();
+    let pending = chain.pending_block(&env(21), &[a.transfer(c.address, 10)], None).unwrap();
+    assert_eq!(pending.parent_number, 1);
+    // A block lands that is not the pending one: the pending block still reads as block 1 + its own transactions.
+    chain.build_block(&env(22), &[b.transfer(c.address, 100)]).unwrap();
+    assert_eq!(chain.account(c.address, None).unwrap().unwrap().balance, U256::from(101));
+    assert_eq!(chain.pending_account(&pending, c.address).unwrap().unwrap().balance, U256::from(11));
+    chain.rewind_to(1).unwrap();
+    assert_eq!(chain.pending_account(&pending, c.address).unwrap().unwrap().balance, U256::from(11));
+    chain.rewind_to(0).unwrap();
+    match chain.pending_account(&pending, c.address) {
+        Err(error) => assert_eq!(error.code(), "PendingStale", "{error}"),
+        Ok(account) => panic!("read a pending block whose parent is gone: {account:?}"),
+    }
+}
