@@ -13,6 +13,8 @@ export interface ConsensusStatus {
   activeSequencer: Address;
   l2: { latest: number; safe: number; finalized: number };
   mpc: { address: Address | null; threshold: number; parties: Address[] };
+  /** The L2 SequencerSet the MPC address deploys (its nonce-0 CREATE address) and how many writes were requested. */
+  sequencerSet: { address: Address; writes: number } | null;
   params: { epochLength: number; blockTimeMs: number; minLock: string; maxLock: string; rewardPerBlock: string; livenessTimeoutMs: number };
 }
 

@@ -129,9 +129,10 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       log(`active sequencer ${first!.activeSequencer}`);
     });
 
-    const mpcAddress = await step('MPC: key generation, address registered in LockingPool', async () => {
+    const mpcAddress = await step('MPC: key generation, address registered in LockingPool and funded on L2', async () => {
       const address = await waitForMpcKey(consensus);
       await registerGenesisMpc(l1.url, l1.addresses, address);
+      await fundMpcOnL2(consensus, sequencers, address);
       return address;
     });
 
@@ -203,6 +204,33 @@ async function waitForMpcKey(consensus: ConsensusClient): Promise<string> {
   let address: string | null = null;
   await waitUntil('MPC key generation', async () => (address = (await consensus.status()).mpc.address) !== null, 90_000, 250);
   return address!;
+}
+
+/**
+ * The MPC address pays L2 gas for its SequencerSet writes (node/consensus/app/sequencer-set.ts): the deployer sends
+ * it 100 ETH on L2 through the active sequencer, once (a resumed devnet's MPC address has it already).
+ */
+async function fundMpcOnL2(consensus: ConsensusClient, sequencers: readonly SequencerProcess[], mpc: string): Promise<void> {
+  await waitUntil(
+    'the MPC address funded on L2',
+    async () => {
+      const { activeSequencer } = await consensus.status();
+      const active = sequencers.find((sequencer) => sequencer.address.toLowerCase() === activeSequencer);
+      if (!active) return false;
+      const provider = new JsonRpcProvider(active.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+      try {
+        if ((await provider.getBalance(mpc)) >= parseEther('1')) return true;
+        const sent = await devAccount(DEVNET_ROLES.deployer).connect(provider).sendTransaction({ to: mpc, value: parseEther('100') });
+        return (await sent.wait(1, 10_000)) !== null;
+      } catch {
+        return false; // a rotation between the status and the send: ask again
+      } finally {
+        provider.destroy();
+      }
+    },
+    60_000,
+    500,
+  );
 }
 
 /** LockingPool.setGenesisMpc from the governance key (devAccount 0), once; a resumed devnet already has it. */

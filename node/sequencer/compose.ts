@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { Hex } from '../chain/hex.ts';
 import { openNativeEngine } from '../chain/native-engine.ts';
 import { ConsensusClient } from '../consensus/client.ts';
 import { AppTxSender } from '../consensus/tx-sender.ts';
@@ -139,6 +140,11 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
       submitTx: (type, payload) => txs.send(type, payload as never),
       replica: host.engine,
       l1: { url: config.l1.url, lockingPool: config.l1.lockingPool, batchChain: config.l1.batchChain, relayerKey: config.l1.relayerKey },
+      l2: {
+        isActive: () => host.isActive() && !host.paused,
+        nonceOf: (address) => host.engine.getAccount(address, host.engine.latestNumber()).nonce,
+        submitRaw: (raw) => sendRawTransaction(host.rpcUrl, raw),
+      },
       log: (message) => log(`[duties] ${message}`),
     });
     deferred.set(duties.batchSigner);
@@ -200,4 +206,15 @@ function bufferedTransport(inner: MpcTransport, limit = 10_000): MpcTransport {
     },
     close: () => inner.close(),
   };
+}
+
+/** eth_sendRawTransaction on this host's own RPC (the path every transaction takes); the error text, or null. */
+async function sendRawTransaction(rpcUrl: string, raw: Hex): Promise<string | null> {
+  const response = await fetch(rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sendRawTransaction', params: [raw] }),
+  });
+  const body = (await response.json()) as { error?: { message: string } };
+  return body.error ? body.error.message : null;
 }

@@ -25,7 +25,7 @@ describe('consensus query API', () => {
   it('status has the contract shape', async () => {
     const { status, body } = await get('/v1/consensus/status');
     expect(status).toBe(200);
-    expect(Object.keys(body).sort()).toEqual(['activeSequencer', 'appHash', 'chainId', 'epoch', 'height', 'l2', 'l2ChainId', 'mpc', 'nextEpoch', 'params'].sort());
+    expect(Object.keys(body).sort()).toEqual(['activeSequencer', 'appHash', 'chainId', 'epoch', 'height', 'l2', 'l2ChainId', 'mpc', 'nextEpoch', 'params', 'sequencerSet'].sort());
     expect(body.epoch).toMatchObject({ number: 2, reason: 'epoch' });
     expect(Object.keys(body.epoch).sort()).toEqual(['firstBlock', 'lastBlock', 'number', 'reason', 'seed', 'sequencer', 'startedAtHeight']);
     expect(body.activeSequencer).toBe(body.epoch.sequencer);

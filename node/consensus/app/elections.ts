@@ -1,6 +1,7 @@
 import { currentEpoch } from './epochs.ts';
 import { event, type AppEvent } from './events.ts';
 import { openSignSession } from './mpc.ts';
+import { deploySequencerSetIfDue, recordElection } from './sequencer-set.ts';
 import { advanceRound, maybeOpenReveals, seedIfComplete } from './randao.ts';
 import { selectWeighted, type Candidate } from './selection.ts';
 import type { Address, ConsensusState, ElectionReason, Epoch } from './types.ts';
@@ -83,7 +84,7 @@ function finalizeElection(state: ConsensusState, seed: `0x${string}`, events: Ap
   state.pendingElection = null;
 }
 
-/** Emits the schedule event and asks the MPC parties to sign the matching L2 SequencerSet call. */
+/** Emits the schedule event and has the MPC write the matching call to the L2 SequencerSet. */
 function announce(state: ConsensusState, events: AppEvent[], action: 'commitEpoch' | 'recommitEpoch', epoch: Epoch, cutEpoch: Epoch | null): void {
   events.push(
     event('sequencer_set', {
@@ -98,19 +99,12 @@ function announce(state: ConsensusState, events: AppEvent[], action: 'commitEpoc
       cut_at: cutEpoch?.lastBlock ?? null,
     }),
   );
-  // The arguments of SequencerSet.commitEpoch(newEpoch, first, last, signer) / recommitEpoch(old, new, first, last, signer).
-  openSignSession(state, 'sequencer-set', {
-    method: action,
-    oldEpoch: cutEpoch?.number ?? null,
-    epoch: epoch.number,
-    startBlock: epoch.firstBlock,
-    endBlock: epoch.lastBlock,
-    signer: epoch.sequencer,
-  });
+  recordElection(state, action, epoch, cutEpoch);
 }
 
 /** Runs once per block after observations and txs: finalize a due election, start the next epoch, open the next election. */
 export function progressEpochs(state: ConsensusState, events: AppEvent[]): void {
+  deploySequencerSetIfDue(state);
   maybeOpenReveals(state);
   const seed = seedIfComplete(state);
   if (seed) finalizeElection(state, seed, events);

@@ -121,6 +121,7 @@ export function createGenesisState(chainId: string, initialHeight: number, appSt
     punished: [],
     voteExtensionsEnableHeight,
     cometKeys: {},
+    sequencerSet: null,
   };
   const keys = new Set(state.validators.map((validator) => validator.cometPubKey));
   if (keys.size !== state.validators.length) throw new InvalidGenesisError('two genesis validators share a CometBFT key');

@@ -167,6 +167,22 @@ function settleSession(state: ConsensusState, session: MpcSession): void {
   if (isBlockingMinority(refused, total)) closeSession(session, 'refused', { reason: 'parties holding more than 1/3 of stake refused' });
   else if (isBlockingMinority(refused + failed, total)) closeSession(session, 'failed', { reason: 'parties holding more than 1/3 of stake failed or refused' });
   if (session.status === 'failed' && session.kind !== 'sign') syncMpcParties(state);
+  if (session.status === 'failed' || session.status === 'refused') reopenIfRequired(state, session);
+}
+
+/**
+ * Requests the app itself made must complete: a rewards report that never lands blocks every later report id on
+ * L1, a lost L2 SequencerSet write blocks every later nonce, an unsigned slash lets misbehaviour go unpunished.
+ * A failed or refused one is opened again for the current key holders, counting attempts. (Batch requests come
+ * from the batcher, which asks again itself.)
+ */
+const MUST_COMPLETE = new Set(['rewards', 'slash', 'sequencer-set']);
+
+function reopenIfRequired(state: ConsensusState, session: MpcSession): void {
+  if (session.kind !== 'sign' || !MUST_COMPLETE.has(session.purpose) || state.mpc.address === null) return;
+  const { mpcAddress: _previous, ...request } = session.request;
+  const attempt = typeof request.attempt === 'number' ? request.attempt : 1;
+  openSignSession(state, session.purpose, { ...request, attempt: attempt + 1 });
 }
 
 function onCompleted(state: ConsensusState, session: MpcSession): void {

@@ -229,4 +229,6 @@ export interface ConsensusState {
   cometKeys: Record<string, string>;
   /** Sequencers whose double-sign evidence has already been acted on, by "address:l2Block". */
   punished: string[];
+  /** The L2 SequencerSet record (app/sequencer-set.ts): null until the MPC key exists and the deploy is requested. */
+  sequencerSet?: { nextNonce: number } | null;
 }

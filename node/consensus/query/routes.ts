@@ -1,3 +1,4 @@
+import { sequencerSetAddress } from '../sequencer-set-tx.ts';
 import { currentEpoch, epochForBlock } from '../app/epochs.ts';
 import type { ConsensusState, Hex, Proposal } from '../app/types.ts';
 
@@ -62,6 +63,7 @@ export function statusOf(view: CommittedView): unknown {
     activeSequencer: currentEpoch(state).sequencer,
     l2: { latest: state.l2.latest, safe: state.l2.safe, finalized: state.l2.finalized },
     mpc: { address: state.mpc.address, threshold: state.mpc.threshold, parties: state.mpc.parties },
+    sequencerSet: state.sequencerSet && state.mpc.address ? { address: sequencerSetAddress(state.mpc.address).toLowerCase(), writes: state.sequencerSet.nextNonce } : null,
     params: {
       epochLength: state.params.epochLength,
       blockTimeMs: state.params.blockTimeMs,

@@ -3,6 +3,7 @@ import type { Hex } from '../../chain/hex.ts';
 import type { ConsensusClient, TxResult } from '../../consensus/client.ts';
 import type { TxType } from '../../consensus/txs.ts';
 import type { MpcParty } from '../../mpc/party.ts';
+import type { L2Writes } from './sequencer-set-writer.ts';
 
 /** CheckTx's verdict on an app tx (code 0 = accepted into the mempool). */
 export type TxVerdict = TxResult;
@@ -73,6 +74,8 @@ export interface DutyContext {
   submitTx?: SubmitTx;
   replica: ReplicaView;
   l1: DutyL1;
+  /** This host's L2 side, to include the MPC-signed SequencerSet writes while it is the active sequencer. */
+  l2?: L2Writes;
   log(line: string): void;
   timing?: Partial<DutyTiming>;
 }

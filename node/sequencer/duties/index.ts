@@ -24,11 +24,13 @@ import { DEFAULT_TIMING, type DutyContext } from './context.ts';
 import { LockingPoolRelay } from './locking-pool-relay.ts';
 import { MpcBatchSigner } from './mpc-batch-signer.ts';
 import { DutyRunner, type DutyReport } from './runner.ts';
+import { SequencerSetWriter } from './sequencer-set-writer.ts';
 import { SessionFeed } from './session-feed.ts';
 import { appTxSender } from './tx-sender.ts';
 
 export type { DutyContext, DutyL1, DutyTiming, ReplicaView, SubmitTx, TxVerdict } from './context.ts';
 export type { DutyReport } from './runner.ts';
+export type { L2Writes } from './sequencer-set-writer.ts';
 export { DEFAULT_TIMING } from './context.ts';
 export { appTxSender } from './tx-sender.ts';
 export { registerGenesisMpc } from './locking-pool-relay.ts';
@@ -56,13 +58,20 @@ export function startDuties(ctx: DutyContext): Duties {
   const batchDomain = async () => batchChainDomain(await relay.chainId(), ctx.l1.batchChain);
   const runner = new DutyRunner({ address, mpc: ctx.mpc, submitTx, replica: ctx.replica, relay, batchDomain, latest: () => feed.latest, timing, log: ctx.log });
   feed.onSnapshot((snapshot) => runner.handle(snapshot));
+  let l2ChainId: number | null = null;
+  if (ctx.l2) {
+    const writer = new SequencerSetWriter({ l2: ctx.l2, l2ChainId: () => l2ChainId, resendMs: timing.resendMs, log: ctx.log });
+    feed.onSnapshot((snapshot) => writer.handle(snapshot));
+  }
 
   let stopped = false;
   // MPC session ids carry the consensus chain id; learn it before the first session is taken.
   const starting = (async () => {
     for (let failures = 0; !stopped; failures++) {
       try {
-        runner.setChainId((await consensus.status()).chainId);
+        const status = await consensus.status();
+        runner.setChainId(status.chainId, status.l2ChainId);
+        l2ChainId = status.l2ChainId;
         feed.start();
         return;
       } catch (error) {

@@ -3,6 +3,7 @@ import type { Hex } from '../../chain/hex.ts';
 import type { Address } from '../../consensus/app/types.ts';
 import type { MpcSessionView } from '../../consensus/client.ts';
 import type { MpcParty, SignPurpose } from '../../mpc/party.ts';
+import { parseSequencerSetCall, sequencerSetTx } from '../../consensus/sequencer-set-tx.ts';
 import { checkBatch, type BatchSignRequestFields } from './batch-check.ts';
 import type { DutyTiming, ReplicaView, SubmitTx, TxVerdict } from './context.ts';
 import { FaultLog } from './fault-log.ts';
@@ -53,6 +54,7 @@ const PRESIGN_BACKOFF_MS = 10_000;
  * counting late refusals as evidence against the requester, so every honest signer checks and says so).
  */
 const isOpen = (session: MpcSessionView) => session.status === 'pending' || (session.status === 'refused' && session.purpose === 'batch');
+const SIGNED_PURPOSES = new Set(['batch', 'rewards', 'slash', 'sequencer-set']);
 const clip = (text: string, max = 256) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -74,6 +76,7 @@ export class DutyRunner {
   private presignRetryAt = 0;
   private retiring = false;
   private sessionPrefix = '';
+  private l2ChainId: bigint | null = null;
   private stopped = false;
 
   constructor(deps: RunnerDeps) {
@@ -82,8 +85,9 @@ export class DutyRunner {
   }
 
   /** Session ids inside the MPC are `<consensus chain id>.<session id>`, so two networks never share one. */
-  setChainId(chainId: string): void {
+  setChainId(chainId: string, l2ChainId: number): void {
     this.sessionPrefix = chainId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100);
+    this.l2ChainId = BigInt(l2ChainId);
   }
 
   /** Dispatches every new pending session this host is a participant of, in session-id order. */
@@ -145,7 +149,7 @@ export class DutyRunner {
     };
     if (session.kind === 'keygen') return guarded(() => this.keygen(session));
     if (session.kind === 'reshare') return guarded(() => this.reshare(session));
-    if (session.purpose === 'batch' || session.purpose === 'rewards' || session.purpose === 'slash') return guarded(() => this.sign(session));
+    if (SIGNED_PURPOSES.has(session.purpose)) return guarded(() => this.sign(session));
     if (!this.skipped.has(session.purpose)) {
       this.skipped.add(session.purpose);
       this.deps.log(`duties: no duty for MPC signing purpose '${session.purpose}' (session ${session.id} and later ones are left to others)`);
@@ -248,6 +252,13 @@ export class DutyRunner {
         if (Date.now() >= deadline || this.stopped) return { ok: false, status: 'failed', reason: check.reason };
         await sleep(Math.min(250, this.deps.timing.pollMs));
       }
+    }
+    if (session.purpose === 'sequencer-set') {
+      // Built here from the request (the app's decision) and the L2 chain id the consensus layer names; the
+      // active sequencer includes the signed transaction (sequencer-set-writer.ts).
+      if (this.l2ChainId === null) return { ok: false, status: 'failed', reason: 'the L2 chain id is not known yet' };
+      const tx = sequencerSetTx(parseSequencerSetCall(request), this.l2ChainId);
+      return { digest: tx.unsignedHash as Hex, purpose: 'epoch' };
     }
     const domain = await this.deps.relay.domain();
     if (session.purpose === 'rewards') {

@@ -29,6 +29,7 @@ export function status(overrides: Partial<ConsensusStatus> = {}): ConsensusStatu
     activeSequencer: current.sequencer,
     l2: { latest: 100, safe: 90, finalized: 50 },
     mpc: { address: '0x00000000000000000000000000000000000000cc', threshold: 3, parties: ['0x00000000000000000000000000000000000000a1'] },
+    sequencerSet: { address: '0x00000000000000000000000000000000000000dd', writes: 3 },
     params: { epochLength: 1000, blockTimeMs: 1000, minLock: '20000', maxLock: '100000', rewardPerBlock: '1', livenessTimeoutMs: 10_000 },
     ...overrides,
   };
