@@ -91,6 +91,29 @@ export type CallOutcome =
   | { ok: false; reverted: true; output: Hex; reason: string | null }
   | { ok: false; reverted: false; error: string };
 
+/**
+ * The next block as it would be built now, executed over the head and kept in memory, never stored: what "pending"
+ * reads and calls see, in that block's environment (number = parent + 1, the successor base fee).
+ */
+export interface PendingBlockView {
+  readonly number: bigint;
+  /** The block it was executed on. */
+  readonly parentNumber: bigint;
+  readonly baseFeePerGas: bigint;
+  /** How many of the offered transactions made it in. */
+  readonly included: number;
+  getAccount(address: Hex): { nonce: bigint; balance: bigint };
+  getCode(address: Hex): Hex;
+  getStorageAt(address: Hex, slot: Hex): Hex;
+  call(request: CallRequest): CallOutcome;
+  estimateGas(request: CallRequest): CallOutcome;
+}
+
+/** A pending block's parent was rewound away (or left the history window): build a new one. */
+export class PendingStaleError extends Error {
+  override name = 'PendingStaleError';
+}
+
 export interface ExecutionEngine {
   readonly chainId: bigint;
   /** Highest block durably stored. */
@@ -106,6 +129,12 @@ export interface ExecutionEngine {
    * `sender`), never anything from the network; followers' `verifyAndApply` always recovers.
    */
   executeBlock(env: BlockEnv, rawTxs: readonly Uint8Array[], senders?: readonly Hex[]): Promise<ExecutedBlock>;
+  /**
+   * Executes `rawTxs` as the next block over the head, off the event loop, leaving out invalid ones as executeBlock
+   * does, and keeps the result in memory: nothing is stored and the chain writer is never waited for. `env.number` is
+   * ignored (the block follows the head); `senders` as in executeBlock.
+   */
+  pendingBlock(env: BlockEnv, rawTxs: readonly Uint8Array[], senders?: readonly Hex[]): Promise<PendingBlockView>;
   /** Re-executes a block received from the sequencer; applies it only if every root matches, else changes nothing. */
   verifyAndApply(block: SealedBlock): Promise<VerifyOutcome>;
   /** The block as replication sends it (raw transactions included), for catch-up requests. */

@@ -1,6 +1,6 @@
-import { Chain, type BlockEnvInput, type CallInput, type CallResult, type ExecutedBlock as NativeExecuted, type SealedBlockInput } from '@l2-sequencer/native';
+import { Chain, type BlockEnvInput, type CallInput, type CallResult, type ExecutedBlock as NativeExecuted, type PendingBlock, type SealedBlockInput } from '@l2-sequencer/native';
 import { ExecutionFailedError, RpcError } from '../rpc/errors.ts';
-import type { BlockEnv, CallOutcome, CallRequest, ExecutedBlock, ExecutionEngine, SealedBlock, VerifyOutcome } from './engine.ts';
+import { PendingStaleError, type BlockEnv, type CallOutcome, type CallRequest, type ExecutedBlock, type ExecutionEngine, type PendingBlockView, type SealedBlock, type VerifyOutcome } from './engine.ts';
 import type { Hex } from './hex.ts';
 import type { RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from './records.ts';
 
@@ -49,6 +49,12 @@ export class NativeEngine implements ExecutionEngine {
     const executed = await this.chain.executeBlock(envInput(env), raws, senders ? [...senders] : null);
     this.latest = BigInt(this.chain.latestNumber());
     return toExecuted(env, executed);
+  }
+
+  async pendingBlock(env: BlockEnv, rawTxs: readonly Uint8Array[], senders?: readonly Hex[]): Promise<PendingBlockView> {
+    const raws = rawTxs.map((raw) => Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
+    const { number: _ignored, ...input } = envInput(env);
+    return new NativePendingBlock(await this.chain.pendingBlock(input, raws, senders ? [...senders] : null));
   }
 
   async verifyAndApply(block: SealedBlock): Promise<VerifyOutcome> {
@@ -122,7 +128,20 @@ export function openNativeEngine(dir: string, genesis: Record<string, unknown>):
   return new NativeEngine(Chain.open(dir, JSON.stringify(genesis)));
 }
 
-/** Native read/call errors in the words wallets match on (geth's), so ethers and viem classify them. */
+/** What a call that cannot start is called in geth's words, by the executor's rejection code. */
+const CALL_REJECTIONS: Readonly<Record<string, string>> = {
+  InsufficientFunds: 'insufficient funds for gas * price + value',
+  IntrinsicGasTooLow: 'intrinsic gas too low',
+  NonceTooLow: 'nonce too low',
+  NonceTooHigh: 'nonce too high',
+  FeeCapBelowBaseFee: 'max fee per gas less than block base fee',
+  TipAboveFeeCap: 'max priority fee per gas higher than max fee per gas',
+};
+
+/** Other codes a call or estimate may throw that are the request's fault: -32000 with the native detail. */
+const CALL_FAILURES = new Set(['GasExceedsAllowance', 'InvalidInput', 'InvalidTransaction', 'GasLimitExceedsBlock', 'NonceMax', 'SenderNotEoa', 'InitCodeTooLarge', 'WrongChainId', 'UnsupportedType']);
+
+/** Native read/call errors (a stable code before the colon) in the words wallets match on (geth's). */
 function read<T>(fn: () => T): T {
   try {
     return fn();
@@ -131,15 +150,48 @@ function read<T>(fn: () => T): T {
     const code = message.slice(0, message.indexOf(':'));
     const detail = message.slice(message.indexOf(':') + 1).trim();
     if (code === 'StateUnavailable') throw new StateUnavailableError(detail);
-    if (code === 'GasExceedsAllowance' || code === 'InvalidInput' || code === 'InvalidTransaction' || code === 'CallFailed') {
-      if (/lack of funds|insufficient funds|overflow payment/i.test(detail)) throw new ExecutionFailedError(`insufficient funds for gas * price + value: ${detail}`);
-      if (/call gas cost .* exceeds the gas limit|gas floor/i.test(detail)) throw new ExecutionFailedError(`intrinsic gas too low: ${detail}`);
-      if (/nonce .*too low|nonce too low/i.test(detail)) throw new ExecutionFailedError(`nonce too low: ${detail}`);
-      if (/nonce .*too high|nonce too high/i.test(detail)) throw new ExecutionFailedError(`nonce too high: ${detail}`);
-      if (/gas price is less than basefee|fee cap.*base fee/i.test(detail)) throw new ExecutionFailedError(`max fee per gas less than block base fee: ${detail}`);
-      throw new ExecutionFailedError(detail);
-    }
+    if (code === 'PendingStale') throw new PendingStaleError(detail);
+    const words = CALL_REJECTIONS[code];
+    if (words) throw new ExecutionFailedError(`${words}: ${detail}`);
+    if (CALL_FAILURES.has(code)) throw new ExecutionFailedError(detail);
     throw error;
+  }
+}
+
+/** The native pending block behind the engine's view; reads map errors as the head's do. */
+class NativePendingBlock implements PendingBlockView {
+  readonly number: bigint;
+  readonly parentNumber: bigint;
+  readonly baseFeePerGas: bigint;
+  readonly included: number;
+  private readonly block: PendingBlock;
+
+  constructor(block: PendingBlock) {
+    this.block = block;
+    this.number = block.number;
+    this.parentNumber = block.parentNumber;
+    this.baseFeePerGas = block.baseFeePerGas;
+    this.included = block.included;
+  }
+
+  getAccount(address: Hex): { nonce: bigint; balance: bigint } {
+    return read(() => ({ nonce: BigInt(this.block.getNonce(address)), balance: BigInt(this.block.getBalance(address)) }));
+  }
+
+  getCode(address: Hex): Hex {
+    return read(() => this.block.getCode(address) as Hex);
+  }
+
+  getStorageAt(address: Hex, slot: Hex): Hex {
+    return read(() => this.block.getStorage(address, slot) as Hex);
+  }
+
+  call(request: CallRequest): CallOutcome {
+    return read(() => callOutcome(this.block.call(callInput(request))));
+  }
+
+  estimateGas(request: CallRequest): CallOutcome {
+    return read(() => callOutcome(this.block.estimateGas(callInput(request))));
   }
 }
 
@@ -232,6 +284,7 @@ function callInput(request: CallRequest): CallInput {
   if (request.maxFeePerGas !== undefined) input.maxFeePerGas = request.maxFeePerGas;
   if (request.maxPriorityFeePerGas !== undefined) input.maxPriorityFeePerGas = request.maxPriorityFeePerGas;
   if (request.nonce !== undefined) input.nonce = request.nonce;
+  if (request.accessList) input.accessList = request.accessList;
   return input;
 }
 

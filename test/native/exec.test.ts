@@ -117,7 +117,7 @@ describe('native chain (napi)', () => {
     const reverting = chain.call({ from: bob.address, to: tokenAddress, data: erc20.encodeFunctionData('transfer', [alice.address, 1n]) }, null);
     expect(reverting.status).toBe('revert');
     expect(erc20.parseError(reverting.output)?.name).toBe('ERC20InsufficientBalance');
-    expect(() => chain.call({ from: carol.address, to: bob.address, value: parseEther('1') }, null)).toThrow(/^CallFailed: /);
+    expect(() => chain.call({ from: carol.address, to: bob.address, value: parseEther('1') }, null)).toThrow(/^InsufficientFunds: /);
     expect(() => chain.getBalance('0x1234', null)).toThrow(/^InvalidInput: /);
     await expect(chain.executeBlock({ ...env(301n), number: 5n }, [])).rejects.toThrow(/^InvalidInput: block number 5 is not the next block 2/);
     await expect(chain.executeBlock(env(299n), [])).rejects.toThrow(/^InvalidInput: timestamp 299 is before/);

@@ -67,6 +67,14 @@ pub(crate) fn bytes(text: &str) -> napi::Result<Bytes> {
     hex::decode(text).map(Bytes::from).map_err(|_| invalid(format!("not hex bytes: {text}")))
 }
 
+/// A storage slot: a 32-byte hex value, or a short quantity such as "0x0".
+pub(crate) fn slot(text: &str) -> napi::Result<U256> {
+    if let Ok(word) = b256(text) {
+        return Ok(word.into());
+    }
+    U256::from_str_radix(text.trim_start_matches("0x"), 16).map_err(|_| invalid(format!("not a slot: {text}")))
+}
+
 pub(crate) fn u64_of(value: &BigInt, what: &str) -> napi::Result<u64> {
     let (signed, value, lossless) = value.get_u64();
     if signed || !lossless {

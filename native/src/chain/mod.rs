@@ -1,6 +1,7 @@
 //! Binding for `seq-chain`: the `Chain` class. One call per block (`executeBlock` runs on the libuv pool so the
 //! event loop keeps serving JSON-RPC); reads are synchronous and never wait for a block being executed.
 mod inputs;
+mod pending;
 mod views;
 
 use std::sync::Arc;
@@ -11,7 +12,8 @@ use napi::{Env, Task};
 use napi_derive::napi;
 use seq_chain::{AppliedBlock, BlockEnv, CallOutcome, ChainOptions, Genesis, SealedBlock};
 
-use inputs::{address, b256, invalid, raw_transactions, u256_of, BlockEnvInput, CallInput, SealedBlockInput};
+use inputs::{address, b256, raw_transactions, BlockEnvInput, CallInput, SealedBlockInput};
+use pending::PendingTask;
 use views::{data, executed_view, q, record_view, to_napi, transaction_view, ExecutedBlock, Nullable, RpcBlockView, RpcReceiptView, RpcTransactionView};
 
 /// Options of `Chain.open`.
@@ -38,7 +40,9 @@ pub struct CallResult {
 
 /// The L2 chain: EVM execution (revm, Cancun), Merkle-Patricia state, redb persistence.
 /// Errors thrown carry a stable code before the colon of their message, e.g. "RootMismatch: stateRoot mismatch: ...",
-/// "InvalidTransaction: ...", "StateUnavailable: ...", "InvalidInput: ...", "InvalidGenesis: ...".
+/// "InvalidTransaction: ...", "StateUnavailable: ...", "InvalidInput: ...", "InvalidGenesis: ...". A call or estimate that
+/// cannot start throws the executor's rejection code: "InsufficientFunds: ...", "IntrinsicGasTooLow: ...",
+/// "FeeCapBelowBaseFee: ...", "TipAboveFeeCap: ...", "GasLimitExceedsBlock: ...", ...
 #[napi]
 pub struct Chain {
     inner: parking_lot::RwLock<Option<Arc<seq_chain::Chain>>>,
@@ -113,6 +117,15 @@ impl Chain {
         executed_view(&task.compute()?)
     }
 
+    /// The next block from `rawTxs` executed over the head on the libuv pool, invalid transactions left out as
+    /// `executeBlock` leaves them, nothing stored: the `PendingBlock` answers "pending" reads and calls. `env.number`
+    /// is ignored (the block follows the head) and a timestamp before the head's is raised to it; `senders` as in
+    /// `executeBlock`. Never waits for a block being built, and never holds one up for longer than its execution.
+    #[napi(ts_return_type = "Promise<PendingBlock>")]
+    pub fn pending_block(&self, env: BlockEnvInput, raw_txs: Vec<Either<Buffer, String>>, senders: Option<Either<Vec<String>, Null>>) -> napi::Result<AsyncTask<PendingTask>> {
+        Ok(AsyncTask::new(PendingTask { chain: self.chain()?, env: self.check_env(&env)?, raw: raw_transactions(raw_txs)?, senders: sender_list(senders)? }))
+    }
+
     /// Follower mode: re-executes a block from the sequencer on the libuv pool and applies it only if every
     /// transaction is valid and hash and roots match; otherwise rejects and changes nothing.
     #[napi(ts_return_type = "Promise<ExecutedBlock>")]
@@ -163,14 +176,7 @@ impl Chain {
     /// The 32-byte slot value (0x + 64 hex digits).
     #[napi]
     pub fn get_storage(&self, address_hex: String, slot: String, block: Option<Either<BigInt, Null>>) -> napi::Result<String> {
-        let slot = b256(&slot).or_else(|_| {
-            // Also accept short quantities such as "0x0".
-            let value: BigInt = alloy_primitives::U256::from_str_radix(slot.trim_start_matches("0x"), 16)
-                .map_err(|_| invalid(format!("not a slot: {slot}")))
-                .map(|v| BigInt { sign_bit: false, words: v.as_limbs().to_vec() })?;
-            Ok::<B256, napi::Error>(B256::from(u256_of(&value, "slot")?))
-        })?;
-        let value = self.chain()?.storage(address(&address_hex)?, slot.into(), at(block)?).map_err(to_napi)?;
+        let value = self.chain()?.storage(address(&address_hex)?, inputs::slot(&slot)?, at(block)?).map_err(to_napi)?;
         Ok(data(B256::from(value)))
     }
 
