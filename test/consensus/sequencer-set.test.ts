@@ -16,7 +16,10 @@ const MPC_ADDRESS = mpc.address.toLowerCase();
 
 class Reporter {
   private readonly nonces = new Map<number, number>();
-  constructor(private readonly net: SimNet) {}
+  private readonly net: SimNet;
+  constructor(net: SimNet) {
+    this.net = net;
+  }
   report(session: MpcSession, indexes: number[], outcome: { status: 'completed'; result: Record<string, string> } | { status: 'failed'; reason: string }): void {
     this.net.block(indexes.map((index) => this.tx(index, { sessionId: session.id, ...outcome })));
   }

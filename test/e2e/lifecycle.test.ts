@@ -6,6 +6,7 @@ import { DEVNET_L2_CHAIN_ID } from '../../node/devnet/hosts.ts';
 import { BATCH_TYPES, batchChainDomain } from '../../node/l1/typed-data.ts';
 import { ConsensusClient } from '../../node/consensus/client.ts';
 import { BlockWatch } from './block-watch.ts';
+import { l2RecordMatching } from './sequencer-set.ts';
 import { TransferLoad } from './load.ts';
 import { block, rpc, startE2eDevnet, waitFor, type BlockHeader, type E2eDevnet } from './support.ts';
 
@@ -161,6 +162,10 @@ describe('end to end: wallet → edge → sequencers → MPC-signed batch on L1;
       producers.add(reference.miner.toLowerCase());
     }
     expect(producers.size).toBeGreaterThan(1);
+
+    // The same schedule is on L2, in the SequencerSet the MPC address deployed and keeps writing.
+    const recorded = await waitFor('the L2 SequencerSet to hold the consensus schedule', () => l2RecordMatching(hostsUp()[0]!.rpcUrl, consensus), 30_000, 500);
+    expect(recorded.length).toBeGreaterThanOrEqual(3);
   }, 180_000);
 
   it('4. failover: kill -9 of the active sequencer under load; a successor produces within the target, no receipted tx is lost, the edge keeps taking writes', async () => {
@@ -203,6 +208,14 @@ describe('end to end: wallet → edge → sequencers → MPC-signed batch on L1;
       // Asked of a survivor: the client taken before the kill may point at the victim's query API.
       const rotation = (await new ConsensusClient(witness.queryUrl).rotations({ from: 0, limit: 100 })).items.at(-1)!;
       expect(rotation).toMatchObject({ from: victim.address, to: successor.miner, reason: 'liveness', l2StartBlock: successor.number });
+      // The recommit reaches L2 too: the victim's epoch ends at its last block, the successor's starts after it.
+      const recorded = await waitFor(
+        'the failover in the L2 SequencerSet',
+        async () => (await l2RecordMatching(witness.rpcUrl, new ConsensusClient(witness.queryUrl)))?.find((epoch) => epoch.number === rotation.epoch),
+        30_000,
+        250,
+      );
+      expect(recorded).toMatchObject({ firstBlock: successor.number, sequencer: successor.miner.toLowerCase() });
 
       // Writes keep flowing through the edge to the new sequencer.
       const receiptedBefore = load.stats.receipted.length;
