@@ -6,7 +6,7 @@ import type { Admission } from '../mempool/admission.ts';
 import type { Mempool } from '../mempool/pool.ts';
 import type { Replicator } from '../replication/replicator.ts';
 import type { SequencerSchedule } from '../replication/schedule.ts';
-import type { RpcBackend } from '../rpc/backend.ts';
+import type { PendingState, RpcBackend } from '../rpc/backend.ts';
 import type { SubscriptionHub } from '../rpc/subscriptions.ts';
 import type { HostConfig } from './config.ts';
 
@@ -16,6 +16,7 @@ export interface BackendParts {
   pool: Mempool;
   admission: Admission;
   heads: Heads;
+  pending: PendingState;
   subscriptions: SubscriptionHub;
   replicator: Replicator;
   batcher: Batcher | null;
@@ -25,12 +26,13 @@ export interface BackendParts {
 
 /** What the JSON-RPC methods read, assembled from the host's parts. */
 export function hostBackend(parts: BackendParts): RpcBackend {
-  const { config, engine, pool, admission, heads, subscriptions, replicator, batcher, schedule, key } = parts;
+  const { config, engine, pool, admission, heads, pending, subscriptions, replicator, batcher, schedule, key } = parts;
   return {
     engine,
     pool,
     admission,
     heads,
+    pending,
     subscriptions,
     limits: config.rpc.limits,
     clientVersion: config.clientVersion,

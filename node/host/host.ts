@@ -9,6 +9,7 @@ import { Heads } from '../chain/heads.ts';
 import type { Hex } from '../chain/hex.ts';
 import { NativeTxDecoder } from '../chain/native-decoder.ts';
 import { NodeKey } from '../chain/node-key.ts';
+import { PendingBlocks } from '../chain/pending.ts';
 import { BlockProducer } from '../chain/producer.ts';
 import { RecordLog } from '../chain/record-log.ts';
 import type { RpcLog, RpcReceipt } from '../chain/records.ts';
@@ -256,7 +257,9 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     });
   }
 
-  const backend = hostBackend({ config, engine, pool, admission, heads, subscriptions, replicator, batcher, schedule, key });
+  // "pending" reads: the pool's next block as this host's producer would cut it, executed but never stored.
+  const pending = new PendingBlocks({ engine, pool, config: { ...config.producer, gasLimit: 0n, beneficiary: key.address }, now: () => Date.now() });
+  const backend = hostBackend({ config, engine, pool, admission, heads, pending, subscriptions, replicator, batcher, schedule, key });
   const rpcErrors = metrics.counter('rpc_errors_total', 'JSON-RPC calls answered with an error, by code');
   const dispatcher = new Dispatcher(rpcMethods(backend), { maxBatchSize: config.rpc.limits.maxBatchSize, onError: (_m, e) => rpcErrors(1, { code: String(e.code) }) });
 

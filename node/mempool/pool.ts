@@ -58,9 +58,15 @@ export class Mempool {
   private tailsBaseFee = 0n;
   /** Executable transactions across all senders, kept current on every change. */
   private pendingTotal = 0;
+  private changes = 0;
 
   constructor(config: Partial<PoolConfig> = {}) {
     this.config = { ...DEFAULT_POOL_CONFIG, ...config };
+  }
+
+  /** Grows on every change of the pool's content: equal versions select the same block (for the same base fee). */
+  get version(): number {
+    return this.changes;
   }
 
   get size(): number {
@@ -134,6 +140,7 @@ export class Mempool {
     this.pendingTotal += queue.pendingCount - before;
     if (replaced) this.byHash.delete(replaced.hash);
     this.byHash.set(tx.hash, tx);
+    this.changes++;
     this.pushTail(queue);
     for (const listener of this.listeners) listener(tx);
     return replaced ? { pending: queue.isPending(tx.nonce), replaced, evicted } : { pending: queue.isPending(tx.nonce), evicted };
@@ -177,6 +184,7 @@ export class Mempool {
   /** Moves senders to their post-block account state: consumed nonces leave, queued ones may become pending. */
   applyHead(accounts: ReadonlyMap<Hex, AccountState>): PoolTx[] {
     const removed: PoolTx[] = [];
+    if (accounts.size) this.changes++;
     for (const [sender, account] of accounts) {
       const queue = this.senders.get(sender);
       if (!queue) continue;
@@ -197,6 +205,7 @@ export class Mempool {
   drop(hash: Hex): PoolTx | undefined {
     const tx = this.byHash.get(hash);
     if (!tx) return undefined;
+    this.changes++;
     const queue = this.senders.get(tx.sender) as SenderQueue;
     const before = queue.pendingCount;
     queue.remove(tx.nonce);

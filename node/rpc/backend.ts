@@ -1,4 +1,4 @@
-import type { ExecutionEngine } from '../chain/engine.ts';
+import type { ExecutionEngine, PendingBlockView } from '../chain/engine.ts';
 import type { Heads } from '../chain/heads.ts';
 import type { Hex } from '../chain/hex.ts';
 import type { Admission } from '../mempool/admission.ts';
@@ -11,6 +11,8 @@ export interface RpcBackend {
   pool: Mempool;
   admission: Admission;
   heads: Heads;
+  /** The pending block ("pending" state reads and calls): the pool's next block, executed, never stored. */
+  pending: PendingState;
   subscriptions: SubscriptionHub;
   limits: RpcLimits;
   clientVersion: string;
@@ -19,6 +21,11 @@ export interface RpcBackend {
   /** false when in sync; otherwise the range still to fetch from the sequencer. */
   syncing(): false | { startingBlock: bigint; currentBlock: bigint; highestBlock: bigint };
   metis: MetisBackend;
+}
+
+export interface PendingState {
+  /** Runs `read` on the current pending block (built on demand, shared while the head and the pool stay the same). */
+  read<T>(read: (block: PendingBlockView) => T): Promise<T>;
 }
 
 export interface RpcLimits {

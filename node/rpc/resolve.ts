@@ -3,9 +3,16 @@ import type { Heads } from '../chain/heads.ts';
 import { ResourceNotFoundError } from './errors.ts';
 import type { BlockRef, BlockTag } from './params.ts';
 
+/** "pending" state is the pending block (node/chain/pending.ts), read through RpcBackend.pending, not a stored block. */
+export function isPending(ref: BlockRef): boolean {
+  return ref.kind === 'tag' && ref.tag === 'pending';
+}
+
 /**
- * Block tags to numbers. `pending` reads as `latest`: the pending block is built only when it is produced, and the
- * pool's nonces are served separately by eth_getTransactionCount.
+ * Block tags to numbers, for block reads and for state reads other than "pending". `pending` reads as `latest` here:
+ * eth_getBlockByNumber("pending") answers the head (the pending block is not sealed, so it has no hash to show), while
+ * eth_getBalance/Code/StorageAt, eth_call and eth_estimateGas with "pending" see the pending block's state
+ * (methods/state.ts) and eth_getTransactionCount the pool's nonces.
  */
 export function tagNumber(tag: BlockTag, heads: Heads): bigint {
   switch (tag) {

@@ -36,6 +36,12 @@ beforeAll(async () => {
     engine,
     pool,
     heads,
+    pending: {
+      read: async () => {
+        engineCalls.push('pending');
+        throw new Error('the pending block must not be reached');
+      },
+    },
     admission: new Admission({
       decoder: { decode: () => { throw new Error('decoder must not be reached'); } },
       pool,
@@ -129,6 +135,12 @@ describe('invalid params (-32602) never reach the engine', () => {
     ['eth_call', [{ to: '0x' + '1'.repeat(40), bogus: 1 }]],
     ['eth_call', [{ to: '0x' + '1'.repeat(40) }, 'latest', { '0x': {} }]],
     ['eth_estimateGas', ['not an object']],
+    ['eth_call', [{ to: '0x12' }, 'pending']],
+    ['eth_call', [{ to: '0x' + '1'.repeat(40) }, 'pending', { '0x': {} }]],
+    ['eth_estimateGas', [{ to: '0x' + '1'.repeat(40), value: '0x01' }, 'pending']],
+    ['eth_getBalance', ['0x1234', 'pending']],
+    ['eth_getStorageAt', ['0x' + '1'.repeat(40), 'slot', 'pending']],
+    ['eth_getCode', ['0x' + '1'.repeat(40), 'pendingish']],
     ['eth_sendRawTransaction', ['0xabc']],
     ['eth_sendRawTransaction', ['0x12zz']],
     ['eth_sendRawTransaction', ['12ab']],
