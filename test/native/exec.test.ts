@@ -179,6 +179,31 @@ describe('native chain (napi)', () => {
     expect(chain.getBalance(carol.address, null)).toBe('0x9');
   });
 
+  it('builds a pending block that reads and calls on the next block without storing it', async () => {
+    const chain = Chain.open(freshDir(), genesisJson);
+    const a = signer(alice);
+    const dave = Wallet.createRandom().address;
+    const raws = [await a({ to: dave, value: parseEther('3') }), '0x02c1', await a({ to: dave, value: parseEther('1000') })].map(hex);
+    const pending = await chain.pendingBlock({ ...env(1n), number: 77n }, raws);
+    expect([pending.number, pending.parentNumber, pending.included, pending.gasUsed]).toEqual([1n, 0n, 1, 21_000n]);
+    expect(pending.timestamp).toBe(0x100n);
+    expect(pending.baseFeePerGas).toBe(chain.nextBaseFee());
+    expect(pending.rejected.map((r) => [r.index, r.code])).toEqual([[1, 'MalformedRlp'], [2, 'InsufficientFunds']]);
+    expect(BigInt(pending.getBalance(dave))).toBe(parseEther('3'));
+    expect(pending.getNonce(alice.address)).toBe('0x1');
+    expect(chain.getBalance(dave, null)).toBe('0x0');
+    expect(chain.latestNumber()).toBe(0n);
+    const spend = { from: dave, to: bob.address, value: parseEther('2') };
+    expect(() => chain.call(spend, null)).toThrow(/^InsufficientFunds: /);
+    expect(pending.call(spend).status).toBe('success');
+    expect(pending.estimateGas(spend).gasUsed).toBe(21_000n);
+    expect(() => pending.getBalance('0x1234')).toThrow(/^InvalidInput: /);
+    await expect(chain.pendingBlock(env(1n), raws, [alice.address])).rejects.toThrow(/^InvalidInput: 1 senders for 3 transactions/);
+    // It does not hold the chain open.
+    chain.close();
+    expect(() => pending.getBalance(dave)).toThrow(/^Closed: /);
+  });
+
   it('rewinds orphaned blocks atomically, within the history window only', async () => {
     const chain = Chain.open(freshDir(), genesisJson, { history: 3 });
     const b = signer(bob);
