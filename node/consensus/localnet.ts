@@ -35,7 +35,7 @@ export interface ConsensusTimeouts {
 }
 
 export const LOOPBACK_TIMEOUTS: ConsensusTimeouts = {
-  propose: '400ms',
+  propose: '200ms',
   proposeDelta: '100ms',
   prevote: '100ms',
   prevoteDelta: '50ms',

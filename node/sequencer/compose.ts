@@ -67,8 +67,9 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
     const observer = new HostObserver({
       l1: watcher,
       punished: () => new Set(consensus?.app.view?.state.punished ?? []),
-      // A sequencer whose peer link dropped (a crashed process) is dead after 500 ms without a block (liveness.ts).
-      liveness: new LivenessMonitor({ fastSilenceMs: 500 }),
+      // A sequencer whose peer link has been down 200 ms (a crashed process drops it at once) is dead after 300 ms
+      // without a block (liveness.ts); the consensus layer acts only when hosts holding >2/3 of stake say so.
+      liveness: new LivenessMonitor({ fastSilenceMs: 300, linkDownMs: 200 }),
       log: (message) => log(`[sequencer] ${message}`),
     });
     cleanup.push(() => observer.close());

@@ -72,7 +72,7 @@ describe('ABCI application: vote extensions into blocks', () => {
 
   it('VerifyVoteExtension accepts its own format and rejects anything else', () => {
     const app = application();
-    const own = app.extendVote().voteExtension;
+    const own = app.extendVote({ txs: [], proposedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32), height: 2n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() }).voteExtension;
     expect(app.verifyVoteExtension(own).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.ACCEPT);
     expect(app.verifyVoteExtension(new TextEncoder().encode('{"v":2}')).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.REJECT);
     const extra = JSON.stringify({ ...emptyVoteExtension(), extra: 1 });
@@ -91,6 +91,34 @@ describe('ABCI application: vote extensions into blocks', () => {
     const missing = app.query('/v1/consensus/sequencer?l2Block=999999', new Uint8Array());
     expect(missing.code).toBe(404);
     expect(missing.log).toMatch(/no sequencer is elected/);
+  });
+
+  it('ExtendVote executes the block it votes on; FinalizeBlock reuses that only for the same block, with the same result', () => {
+    const block = (app: ConsensusApplication, hashByte: number, withExtensions: boolean) => {
+      const commit = extendedCommit();
+      const { txs } = app.prepareProposal({ maxTxBytes: 1_000_000n, txs: [], localLastCommit: commit, misbehavior: [], height: 2n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() });
+      const common = { txs: withExtensions ? txs : [], misbehavior: [], hash: new Uint8Array(32).fill(hashByte), height: 2n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() };
+      return { vote: { ...common, proposedLastCommit: lastCommitOf(commit) }, decide: { ...common, decidedLastCommit: lastCommitOf(commit) } };
+    };
+    const hashOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+    const plain = application();
+    const expected = hashOf(plain.finalizeBlock(block(plain, 1, true).decide).appHash);
+    const other = application();
+    expect(hashOf(other.finalizeBlock(block(other, 1, false).decide).appHash), 'the two blocks differ').not.toBe(expected);
+
+    const voter = application();
+    const before = voter.view!.state.height;
+    const voted = block(voter, 1, true);
+    expect(voter.verifyVoteExtension(voter.extendVote(voted.vote).voteExtension).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.ACCEPT);
+    expect(voter.view!.state.height).toBe(before); // nothing committed by voting
+    expect(hashOf(voter.finalizeBlock(voted.decide).appHash)).toBe(expected);
+    voter.commit();
+    expect(voter.view!.state.height).toBe(2);
+
+    // Voted on one block, then another was decided (a later round): the decided one is executed, not the voted one.
+    const switched = application();
+    switched.extendVote(block(switched, 1, false).vote);
+    expect(hashOf(switched.finalizeBlock(block(switched, 2, true).decide).appHash)).toBe(expected);
   });
 
   it('FinalizeBlock + Commit: the same block gives the same app hash on two nodes', () => {

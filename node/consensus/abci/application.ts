@@ -1,4 +1,4 @@
-import { MisbehaviorType, Request, Response, ResponseProcessProposal_ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus, CheckTxType, type Event } from 'cosmjs-types/tendermint/abci/types';
+import { MisbehaviorType, Request, Response, type Misbehavior, ResponseProcessProposal_ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus, CheckTxType, type Event } from 'cosmjs-types/tendermint/abci/types';
 import { applyBlock, appHashOf, type BlockResult } from '../app/block.ts';
 import { TxRejectedError } from '../app/errors.ts';
 import type { AppEvent } from '../app/events.ts';
@@ -26,6 +26,8 @@ function hexBytes(hex: Hex): Uint8Array {
   return Buffer.from(hex.slice(2), 'hex');
 }
 
+const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
 /**
  * The ABCI 2.0 application: protobuf in, protobuf out, around the pure state machine in app/. Holds the committed
  * state (what queries read), the block being finalized (until Commit) and the mempool's nonce view.
@@ -33,6 +35,8 @@ function hexBytes(hex: Hex): Uint8Array {
 export class ConsensusApplication {
   private committed: CommittedView | null = null;
   private pending: { state: ConsensusState; result: BlockResult } | null = null;
+  /** The block being precommitted, executed by ExtendVote (see there); FinalizeBlock takes it if it is the one decided. */
+  private speculative: { hash: string; height: number; state: ConsensusState; result: BlockResult } | null = null;
   /** Mempool view of nonces: committed nonces advanced by txs CheckTx accepted since the last Commit. */
   private checkNonces = new Map<string, number>();
   private readonly store: StateStore | null;
@@ -63,7 +67,7 @@ export class ConsensusApplication {
     if (request.query) return Response.fromPartial({ query: this.query(request.query.path, request.query.data) });
     if (request.prepareProposal) return Response.fromPartial({ prepareProposal: this.prepareProposal(request.prepareProposal) });
     if (request.processProposal) return Response.fromPartial({ processProposal: this.processProposal(request.processProposal) });
-    if (request.extendVote) return Response.fromPartial({ extendVote: this.extendVote() });
+    if (request.extendVote) return Response.fromPartial({ extendVote: this.extendVote(request.extendVote) });
     if (request.verifyVoteExtension) return Response.fromPartial({ verifyVoteExtension: this.verifyVoteExtension(request.verifyVoteExtension.voteExtension) });
     if (request.finalizeBlock) return Response.fromPartial({ finalizeBlock: this.finalizeBlock(request.finalizeBlock) });
     if (request.commit) return Response.fromPartial({ commit: this.commit() });
@@ -175,8 +179,24 @@ export class ConsensusApplication {
     return problem ? reject : { status: ResponseProcessProposal_ProposalStatus.ACCEPT };
   }
 
-  extendVote() {
-    const state = this.requireState();
+  /**
+   * The extension of height H is applied in FinalizeBlock(H+1), against the state after H: so it is built from that
+   * state, by executing the block being precommitted now (deterministic, the same inputs FinalizeBlock will get).
+   * Building it from the state after H-1 would answer one block late — e.g. a reveal for an election that block H
+   * opens would wait for H+1's extensions, a whole consensus block more of failover. FinalizeBlock reuses the
+   * execution when it decides the same block. Should the block not commit, its extensions are discarded with it.
+   */
+  extendVote(request: NonNullable<Request['extendVote']>) {
+    let state = this.requireState();
+    try {
+      const height = Number(request.height);
+      const executed = this.execute(height, request.txs, request.misbehavior);
+      this.speculative = { hash: hexOf(request.hash), height, ...executed };
+      state = executed.state;
+    } catch {
+      // FinalizeBlock will execute (and report) the block itself; the extension falls back to the committed state.
+      this.speculative = null;
+    }
     const extension = this.local ? buildVoteExtension(state, this.local) : buildVoteExtension(state, { cometAddress: '', randaoKey: new Uint8Array(32), observer: null });
     return { voteExtension: encodeVoteExtension(extension) };
   }
@@ -190,11 +210,10 @@ export class ConsensusApplication {
     }
   }
 
-  finalizeBlock(request: NonNullable<Request['finalizeBlock']>) {
-    const committed = this.requireState();
-    const state = structuredClone(committed);
-    const height = Number(request.height);
-    const [first] = request.txs;
+  /** Applies a block to a copy of the committed state (FinalizeBlock, and ExtendVote ahead of it). */
+  private execute(height: number, txs: Uint8Array[], misbehavior: Misbehavior[]): { state: ConsensusState; result: BlockResult } {
+    const state = structuredClone(this.requireState());
+    const [first] = txs;
     const injected = first && isInjectedTx(first) ? first : null;
     let votes: ReturnType<typeof extensionsOf> = [];
     if (injected) {
@@ -204,11 +223,22 @@ export class ConsensusApplication {
         votes = [];
       }
     }
-    const appTxs = injected ? request.txs.slice(1) : request.txs;
-    const misbehaviour = request.misbehavior
+    const appTxs = injected ? txs.slice(1) : txs;
+    const misbehaviour = misbehavior
       .filter((offence) => offence.type === MisbehaviorType.DUPLICATE_VOTE)
       .map((offence) => ({ cometAddress: cometAddressHex(offence.validator.address), height: Number(offence.height) }));
     const result = applyBlock(state, { height, votes, txs: appTxs, misbehaviour });
+    return { state, result };
+  }
+
+  finalizeBlock(request: NonNullable<Request['finalizeBlock']>) {
+    const height = Number(request.height);
+    const speculative = this.speculative;
+    this.speculative = null;
+    const reuse = speculative !== null && speculative.height === height && speculative.hash === hexOf(request.hash) && speculative.state.height === height;
+    const { state, result } = reuse ? speculative : this.execute(height, request.txs, request.misbehavior);
+    const [first] = request.txs;
+    const injected = first && isInjectedTx(first) ? first : null;
     this.pending = { state, result };
     const txResults = result.txResults.map((txResult) => ({ code: txResult.code, log: txResult.log, events: toAbciEvents(txResult.events), codespace: txResult.code ? 'consensus' : '' }));
     return {
