@@ -17,7 +17,7 @@ import { block, rpc, startE2eDevnet, waitFor, type BlockHeader, type E2eDevnet }
 
 const EPOCH_LENGTH = 12;
 /** The failover target (last block of the killed sequencer to the first block of its successor). */
-const FAILOVER_TARGET_MS = 3_000;
+const FAILOVER_TARGET_MS = 2_000;
 /** What this test tolerates on a loaded 2-core CI machine; the benchmark reports the real figure. */
 const FAILOVER_BOUND_MS = Number(process.env.E2E_FAILOVER_BOUND_MS ?? 8_000);
 
