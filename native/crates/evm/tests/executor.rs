@@ -1,58 +1,9 @@
-use std::collections::HashMap;
+//! Block execution over an in-memory state: receipts, diffs, rejections.
+use alloy_primitives::{hex, Address, Bytes, B256, U256};
+use seq_evm::{execute_block, revert_reason, AccountInfo, BlockInput, ExecError, Mode};
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{hex, keccak256, Address, Bytes, Signature, TxKind, B256, U256};
-use k256::ecdsa::SigningKey;
-use seq_evm::{execute_block, revert_reason, AccountInfo, BlockInput, Bytecode, ExecError, Mode, ReadError, StateReader};
-use seq_tx::{decode_and_recover, DecodePolicy, RecoveredTx};
-
-const CHAIN_ID: u64 = 7;
-
-#[derive(Default)]
-struct Memory {
-    accounts: HashMap<Address, AccountInfo>,
-    storage: HashMap<(Address, U256), U256>,
-    codes: HashMap<B256, Bytecode>,
-}
-
-impl StateReader for Memory {
-    fn account(&self, address: Address) -> Result<Option<AccountInfo>, ReadError> {
-        Ok(self.accounts.get(&address).cloned())
-    }
-    fn storage(&self, address: Address, slot: U256) -> Result<U256, ReadError> {
-        Ok(self.storage.get(&(address, slot)).copied().unwrap_or_default())
-    }
-    fn code(&self, code_hash: B256) -> Result<Bytecode, ReadError> {
-        self.codes.get(&code_hash).cloned().ok_or_else(|| ReadError("no code".into()))
-    }
-    fn block_hash(&self, number: u64) -> Result<B256, ReadError> {
-        Ok(keccak256(number.to_be_bytes()))
-    }
-}
-
-fn key(seed: u8) -> (SigningKey, Address) {
-    let key = SigningKey::from_slice(&[seed; 32]).unwrap();
-    let address = Address::from_public_key(key.verifying_key());
-    (key, address)
-}
-
-fn tx(key: &SigningKey, nonce: u64, to: Option<Address>, value: u64, input: Bytes, gas: u64) -> RecoveredTx {
-    let tx = TxEip1559 {
-        chain_id: CHAIN_ID,
-        nonce,
-        gas_limit: gas,
-        max_fee_per_gas: 10,
-        max_priority_fee_per_gas: 1,
-        to: to.map_or(TxKind::Create, TxKind::Call),
-        value: U256::from(value),
-        access_list: Default::default(),
-        input,
-    };
-    let (sig, recid) = key.sign_prehash_recoverable(tx.signature_hash().as_slice()).unwrap();
-    let raw = TxEnvelope::from(tx.into_signed(Signature::from((sig, recid)))).encoded_2718();
-    decode_and_recover(&raw, &DecodePolicy::new(CHAIN_ID)).unwrap()
-}
+mod support;
+use support::{key, tx, Memory, CHAIN_ID};
 
 fn block() -> BlockInput {
     BlockInput { number: 1, timestamp: 10, beneficiary: Address::repeat_byte(0xcb), gas_limit: 1_000_000, base_fee: 5, prevrandao: B256::ZERO, chain_id: CHAIN_ID }

@@ -1,61 +1,11 @@
 //! The pending layer: transactions executed as the next block over a state, read back without committing.
-use std::collections::HashMap;
+use alloy_primitives::{hex, Address, Bytes, B256, U256};
+use seq_evm::{call, estimate_gas, execute_pending, AccountInfo, BlockInput, Bytecode, CallError, CallOutcome, CallRequest, StateReader};
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{hex, keccak256, Address, Bytes, Signature, TxKind, B256, U256};
-use k256::ecdsa::SigningKey;
-use seq_evm::{call, estimate_gas, execute_pending, AccountInfo, BlockInput, Bytecode, CallError, CallOutcome, CallRequest, ReadError, StateReader};
-use seq_tx::{decode_and_recover, DecodePolicy, RecoveredTx};
-
-const CHAIN_ID: u64 = 7;
+mod support;
+use support::{key, tx, Memory, CHAIN_ID};
 /// Runtime: reverts on value; else `sstore(calldata[32..64], calldata[0..32])`.
 const STORE_RUNTIME: &str = "346014576000356020355560203560006000a1005b60006000fd";
-
-#[derive(Default)]
-struct Memory {
-    accounts: HashMap<Address, AccountInfo>,
-    storage: HashMap<(Address, U256), U256>,
-    codes: HashMap<B256, Bytecode>,
-}
-
-impl StateReader for Memory {
-    fn account(&self, address: Address) -> Result<Option<AccountInfo>, ReadError> {
-        Ok(self.accounts.get(&address).cloned())
-    }
-    fn storage(&self, address: Address, slot: U256) -> Result<U256, ReadError> {
-        Ok(self.storage.get(&(address, slot)).copied().unwrap_or_default())
-    }
-    fn code(&self, code_hash: B256) -> Result<Bytecode, ReadError> {
-        self.codes.get(&code_hash).cloned().ok_or_else(|| ReadError("no code".into()))
-    }
-    fn block_hash(&self, number: u64) -> Result<B256, ReadError> {
-        Ok(keccak256(number.to_be_bytes()))
-    }
-}
-
-fn key(seed: u8) -> (SigningKey, Address) {
-    let key = SigningKey::from_slice(&[seed; 32]).unwrap();
-    let address = Address::from_public_key(key.verifying_key());
-    (key, address)
-}
-
-fn tx(key: &SigningKey, nonce: u64, to: Address, value: u64, input: Bytes, gas: u64) -> RecoveredTx {
-    let tx = TxEip1559 {
-        chain_id: CHAIN_ID,
-        nonce,
-        gas_limit: gas,
-        max_fee_per_gas: 10,
-        max_priority_fee_per_gas: 1,
-        to: TxKind::Call(to),
-        value: U256::from(value),
-        access_list: Default::default(),
-        input,
-    };
-    let (sig, recid) = key.sign_prehash_recoverable(tx.signature_hash().as_slice()).unwrap();
-    let raw = TxEnvelope::from(tx.into_signed(Signature::from((sig, recid)))).encoded_2718();
-    decode_and_recover(&raw, &DecodePolicy::new(CHAIN_ID)).unwrap()
-}
 
 fn block() -> BlockInput {
     BlockInput { number: 2, timestamp: 20, beneficiary: Address::repeat_byte(0xcb), gas_limit: 1_000_000, base_fee: 5, prevrandao: B256::ZERO, chain_id: CHAIN_ID }
@@ -87,7 +37,7 @@ fn reads_through_the_layer_see_the_pending_block_and_the_base_is_untouched() {
     let bob = Address::repeat_byte(0xb0);
     let contract = Address::repeat_byte(0xc0);
     let base = state(a, contract);
-    let txs = [tx(&alice, 0, bob, 5_000, Bytes::new(), 21_000), tx(&alice, 1, contract, 0, store(42, 0), 60_000)];
+    let txs = [tx(&alice, 0, Some(bob), 5_000, Bytes::new(), 21_000), tx(&alice, 1, Some(contract), 0, store(42, 0), 60_000)];
     let pending = execute_pending(&base, &block(), &txs).unwrap();
     assert_eq!(pending.included, vec![0, 1]);
     let layered = pending.layer.over(&base);
@@ -111,7 +61,7 @@ fn a_call_that_needs_the_pending_funds_succeeds_only_over_the_layer() {
     let (_, bob) = key(2);
     let contract = Address::repeat_byte(0xc0);
     let base = state(a, contract);
-    let pending = execute_pending(&base, &block(), &[tx(&alice, 0, bob, 5_000, Bytes::new(), 21_000)]).unwrap();
+    let pending = execute_pending(&base, &block(), &[tx(&alice, 0, Some(bob), 5_000, Bytes::new(), 21_000)]).unwrap();
     let spend = CallRequest { from: Some(bob), to: Some(Address::repeat_byte(0x99)), value: U256::from(4_000), ..Default::default() };
 
     match call(&base, &block(), &spend) {
@@ -130,14 +80,14 @@ fn invalid_pending_transactions_are_skipped_and_the_rest_still_apply() {
     let contract = Address::repeat_byte(0xc0);
     let base = state(a, contract);
     let txs = [
-        tx(&alice, 0, bob, 1_000, Bytes::new(), 21_000),
+        tx(&alice, 0, Some(bob), 1_000, Bytes::new(), 21_000),
         // More than Alice has left: left out.
-        tx(&alice, 1, bob, FUNDS, Bytes::new(), 21_000),
+        tx(&alice, 1, Some(bob), FUNDS, Bytes::new(), 21_000),
         // Its predecessor was left out, so its nonce is now too high: left out.
-        tx(&alice, 2, bob, 1, Bytes::new(), 21_000),
+        tx(&alice, 2, Some(bob), 1, Bytes::new(), 21_000),
         // Past the block's gas limit: left out.
-        tx(&alice, 1, bob, 1, Bytes::new(), 2_000_000),
-        tx(&alice, 1, bob, 2_000, Bytes::new(), 21_000),
+        tx(&alice, 1, Some(bob), 1, Bytes::new(), 2_000_000),
+        tx(&alice, 1, Some(bob), 2_000, Bytes::new(), 21_000),
     ];
     let pending = execute_pending(&base, &block(), &txs).unwrap();
     assert_eq!(pending.included, vec![0, 4]);
