@@ -38,7 +38,11 @@ export class ConsensusSchedule implements SequencerSchedule {
     return this.safe;
   }
 
-  /** Loads every epoch (paged) plus the next one from the committed consensus state. */
+  /**
+   * Loads the epochs from the committed consensus state (paged) plus the next one. Only the newest two cached epochs
+   * and what follows are read again: a failover cuts only the current epoch and replaces only the one elected after
+   * it, so older epochs never change (the list's index is the epoch number).
+   */
   refresh(): Promise<void> {
     this.refreshing ??= this.load()
       .then(() => void (this.lastError = null))
@@ -48,8 +52,9 @@ export class ConsensusSchedule implements SequencerSchedule {
   }
 
   private async load(): Promise<void> {
-    const epochs: EpochView[] = [];
-    let from: number | null = 0;
+    const known = this.epochs.reduce((max, epoch) => Math.max(max, epoch.number), -1);
+    let from: number | null = Math.max(0, known - 1);
+    const epochs: EpochView[] = this.epochs.filter((epoch) => epoch.number < from!);
     while (from !== null) {
       const page = await this.client.epochs({ from, limit: 100 });
       epochs.push(...page.items.map(view));

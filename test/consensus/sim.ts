@@ -1,3 +1,4 @@
+import { History } from '../../node/consensus/history.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ConsensusApplication } from '../../node/consensus/abci/application.ts';
@@ -62,6 +63,8 @@ export class SimNet {
   readonly randaoKeys: Uint8Array[];
   readonly hashes: string[] = [];
   lastResult: BlockResult | null = null;
+  /** What the state archived (app/history.ts), kept as a node would. */
+  readonly history = new History(null);
   l2Head = 0;
 
   constructor(stakes: number[], params: Record<string, unknown> = {}, chainId = 'sim-chain') {
@@ -90,6 +93,7 @@ export class SimNet {
     const next = structuredClone(this.state);
     const result = applyBlock(next, { height: this.state.height + 1, votes, txs, misbehaviour });
     this.state = next;
+    this.history.append(result.archived, next.archived);
     this.hashes.push(result.appHash);
     this.lastResult = result;
     return result;

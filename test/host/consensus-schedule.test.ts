@@ -11,6 +11,8 @@ const epoch = (number: number, firstBlock: number, lastBlock: number, sequencer:
 let epochs = [epoch(0, 1, 100, A), epoch(1, 101, 200, B)];
 let next: ReturnType<typeof epoch> | null = epoch(2, 201, 300, C);
 let failing = false;
+/** The `from` of every epochs request. */
+const reads: number[] = [];
 let server: Server;
 let url: string;
 
@@ -23,6 +25,7 @@ beforeAll(async () => {
       res.end(JSON.stringify({ error: { code: 'unavailable', message: 'down' } }));
     } else if (u.pathname === '/v1/consensus/epochs') {
       const from = Number(u.searchParams.get('from') ?? 0);
+      reads.push(from);
       const limit = Number(u.searchParams.get('limit') ?? 20);
       const items = epochs.slice(from, from + Math.min(limit, 1));
       res.end(JSON.stringify({ items, next: from + items.length < epochs.length ? from + items.length : null }));
@@ -59,6 +62,24 @@ describe('consensus-backed schedule', () => {
     expect(schedule.sequencerFor(130n)).toBe(B);
     expect(schedule.sequencerFor(131n)).toBe(C);
     expect(schedule.sequencerFor(200n)).toBe(C);
+  });
+
+  it('reads only the newest epochs again on later refreshes, and still sees a failover that cut them', async () => {
+    epochs = Array.from({ length: 40 }, (_, index) => epoch(index, index * 10 + 1, index * 10 + 10, index % 2 ? B : A));
+    next = epoch(40, 401, 410, C);
+    const schedule = new ConsensusSchedule(url);
+    await schedule.refresh();
+    expect(schedule.sequencerFor(405n)).toBe(C);
+    reads.length = 0;
+    // Epoch 39 cut at 395 by a failover; the new epoch 40 replaces the one elected before.
+    epochs = [...epochs.slice(0, 39), epoch(39, 391, 395, B), epoch(40, 396, 405, A)];
+    next = null;
+    await schedule.refresh();
+    expect(Math.min(...reads)).toBeGreaterThanOrEqual(38);
+    expect(schedule.sequencerFor(5n)).toBe(A);
+    expect(schedule.sequencerFor(395n)).toBe(B);
+    expect(schedule.sequencerFor(396n)).toBe(A);
+    expect(schedule.sequencerFor(406n)).toBeNull();
   });
 
   it('keeps the last good view while the API fails, and reports the failure', async () => {

@@ -8,6 +8,7 @@ import { checkTx } from '../app/transactions.ts';
 import type { ConsensusState, Hex } from '../app/types.ts';
 import { cometValidatorSet } from '../app/validators.ts';
 import { answerQuery, type CommittedView } from '../query/routes.ts';
+import { History } from '../history.ts';
 import type { StateStore } from '../store.ts';
 import { decodeTx } from '../txs.ts';
 import { buildVoteExtension, type LocalValidator } from './extend-vote.ts';
@@ -40,6 +41,8 @@ export class ConsensusApplication {
   /** Mempool view of nonces: committed nonces advanced by txs CheckTx accepted since the last Commit. */
   private checkNonces = new Map<string, number>();
   private readonly store: StateStore | null;
+  /** Epochs and rotations that left the state (app/history.ts), for queries. */
+  private readonly history: History;
   private readonly local: LocalValidator | null;
   private readonly commitListeners = new Set<(view: CommittedView) => void>();
 
@@ -47,7 +50,8 @@ export class ConsensusApplication {
     this.store = options.store ?? null;
     this.local = options.local ?? null;
     const stored = this.store?.load();
-    if (stored) this.committed = { state: stored.state, appHash: stored.appHash };
+    this.history = new History(this.store?.dir ?? null);
+    if (stored) this.committed = { state: stored.state, appHash: stored.appHash, history: this.history };
   }
 
   /** The last committed state (null before InitChain). Read-only by contract. */
@@ -98,7 +102,7 @@ export class ConsensusApplication {
     const enableHeight = Number(request.consensusParams?.abci?.voteExtensionsEnableHeight ?? 0n);
     const state = createGenesisState(request.chainId, Number(request.initialHeight), appState, enableHeight);
     const appHash = appHashOf(state);
-    this.committed = { state, appHash };
+    this.committed = { state, appHash, history: this.history };
     return {
       validators: [...cometValidatorSet(state)].map(([pubKey, power]) => ({ pubKey: { ed25519: Buffer.from(pubKey, 'base64') }, power: BigInt(power) })),
       appHash: hexBytes(appHash),
@@ -251,7 +255,9 @@ export class ConsensusApplication {
 
   commit() {
     if (!this.pending) throw new Error('Commit without FinalizeBlock');
-    this.committed = { state: this.pending.state, appHash: this.pending.result.appHash };
+    // The archive first: a crash before the state save leaves lines the stored state does not count yet (history.ts).
+    this.history.append(this.pending.result.archived, this.pending.state.archived);
+    this.committed = { state: this.pending.state, appHash: this.pending.result.appHash, history: this.history };
     this.pending = null;
     this.store?.save(this.committed.state, this.committed.appHash);
     this.checkNonces = new Map();

@@ -6,6 +6,7 @@ import type { AppEvent } from './events.ts';
 import type { VoteExtension } from './extension.ts';
 import { declareMisbehaviour, replaceIneligibleSequencer, settleAccusations } from './faults.ts';
 import { processProposals } from './governance.ts';
+import { pruneHistory, type Archived } from './history.ts';
 import { syncMpcParties } from './mpc.ts';
 import { applyObservations, type ObservedVote } from './observations.ts';
 import { applyTx } from './transactions.ts';
@@ -30,6 +31,8 @@ export interface TxResult {
 
 export interface BlockResult {
   txResults: TxResult[];
+  /** Epochs and rotations that left the state in this block, oldest first (app/history.ts). */
+  archived: Archived;
   events: AppEvent[];
   validatorUpdates: { pubKey: string; power: number }[];
   appHash: Hex;
@@ -79,6 +82,7 @@ export function applyBlock(state: ConsensusState, input: BlockInput): BlockResul
   replaceIneligibleSequencer(state, events);
   progressEpochs(state, events);
   syncMpcParties(state);
+  const archived = pruneHistory(state);
 
-  return { txResults, events, validatorUpdates: validatorSetDiff(before, cometValidatorSet(state)), appHash: appHashOf(state) };
+  return { txResults, archived, events, validatorUpdates: validatorSetDiff(before, cometValidatorSet(state)), appHash: appHashOf(state) };
 }

@@ -162,12 +162,20 @@ function settleSession(state: ConsensusState, session: MpcSession): void {
     const winner = Object.values(session.reports).find((report) => report.digest === digest);
     closeSession(session, 'completed', winner?.result ?? null);
     onCompleted(state, session);
+    forgetReports(session);
     return;
   }
   if (isBlockingMinority(refused, total)) closeSession(session, 'refused', { reason: 'parties holding more than 1/3 of stake refused' });
   else if (isBlockingMinority(refused + failed, total)) closeSession(session, 'failed', { reason: 'parties holding more than 1/3 of stake failed or refused' });
   if (session.status === 'failed' && session.kind !== 'sign') syncMpcParties(state);
   if (session.status === 'failed' || session.status === 'refused') reopenIfRequired(state, session);
+  // Once decided, a session takes no more reports (a refused batch request still counts late refusals, so it keeps
+  // them): the per-party reports only weigh down the state every block hashes.
+  if (session.status === 'failed') forgetReports(session);
+}
+
+function forgetReports(session: MpcSession): void {
+  session.reports = {};
 }
 
 /**

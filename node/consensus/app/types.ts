@@ -229,6 +229,8 @@ export interface ConsensusState {
   cometKeys: Record<string, string>;
   /** Sequencers whose double-sign evidence has already been acted on, by "address:l2Block". */
   punished: string[];
+  /** How many epochs and rotations have left the state for the node's history (app/history.ts). */
+  archived?: { epochs: number; rotations: number };
   /** The L2 SequencerSet record (app/sequencer-set.ts): null until the MPC key exists and the deploy is requested. */
   sequencerSet?: { nextNonce: number } | null;
 }

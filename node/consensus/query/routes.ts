@@ -1,6 +1,7 @@
 import { sequencerSetAddress } from '../sequencer-set-tx.ts';
 import { currentEpoch, epochForBlock } from '../app/epochs.ts';
-import type { ConsensusState, Hex, Proposal } from '../app/types.ts';
+import type { ConsensusState, Epoch, Hex, Proposal } from '../app/types.ts';
+import { EMPTY_HISTORY, type HistoryView } from '../history.ts';
 
 /**
  * The consensus query API (/tmp/team/consensus-api.md), as a pure function of the committed state. Served over
@@ -10,6 +11,8 @@ import type { ConsensusState, Hex, Proposal } from '../app/types.ts';
 export interface CommittedView {
   state: ConsensusState;
   appHash: Hex;
+  /** What the state archived (app/history.ts); absent means nothing was. */
+  history?: HistoryView;
 }
 
 export interface QueryResult {
@@ -40,10 +43,30 @@ function page(search: URLSearchParams): { from: number; limit: number } {
   return { from: parse('from', 0, 0, Number.MAX_SAFE_INTEGER), limit: parse('limit', 20, 1, 100) };
 }
 
-function paginate<T>(items: readonly T[], search: URLSearchParams): { items: T[]; next: number | null } {
+/** A page of the list made of `parts` one after another (the archived history, then the state's own items). */
+function paginate<T>(parts: readonly (readonly T[])[], search: URLSearchParams): { items: T[]; next: number | null } {
   const { from, limit } = page(search);
-  const slice = items.slice(from, from + limit);
-  return { items: slice, next: from + limit < items.length ? from + limit : null };
+  const items: T[] = [];
+  let offset = 0;
+  for (const part of parts) {
+    const start = Math.max(0, from - offset);
+    if (start < part.length && items.length < limit) items.push(...part.slice(start, start + limit - items.length));
+    offset += part.length;
+  }
+  return { items, next: from + limit < offset ? from + limit : null };
+}
+
+/** The archived epoch holding `l2Block`: ranges are contiguous and ascending, so the first whose lastBlock reaches it. */
+function archivedEpochFor(epochs: readonly Epoch[], l2Block: number): Epoch | undefined {
+  let low = 0;
+  let high = epochs.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (epochs[mid]!.lastBlock < l2Block) low = mid + 1;
+    else high = mid;
+  }
+  const epoch = epochs[low];
+  return epoch && epoch.firstBlock <= l2Block && l2Block <= epoch.lastBlock ? epoch : undefined;
 }
 
 function publicProposal(proposal: Proposal): Omit<Proposal, 'votes'> {
@@ -79,6 +102,7 @@ export function statusOf(view: CommittedView): unknown {
 export function routeQuery(view: CommittedView | null, path: string, search: URLSearchParams): QueryResult {
   if (!view) throw new QueryError(503, 'not_ready', 'the consensus app has no committed state yet (waiting for InitChain)');
   const { state } = view;
+  const history = view.history ?? EMPTY_HISTORY;
   switch (path) {
     case '/v1/consensus/status':
       return { status: 200, body: statusOf(view) };
@@ -104,16 +128,16 @@ export function routeQuery(view: CommittedView | null, path: string, search: URL
       const raw = search.get('l2Block');
       if (raw === null || !/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new QueryError(400, 'bad_request', `l2Block must be a non-negative integer, got "${raw ?? ''}"`);
       const l2Block = Number(raw);
-      const epoch = epochForBlock(state, l2Block);
+      const epoch = epochForBlock(state, l2Block) ?? archivedEpochFor(history.epochs, l2Block);
       if (!epoch) throw new QueryError(404, 'not_elected', `no sequencer is elected for L2 block ${l2Block} yet`);
       return { status: 200, body: { l2Block, sequencer: epoch.sequencer, epoch: epoch.number } };
     }
     case '/v1/consensus/epochs':
-      return { status: 200, body: paginate(state.nextEpoch ? [...state.epochs, state.nextEpoch] : state.epochs, search) };
+      return { status: 200, body: paginate([history.epochs, state.epochs, state.nextEpoch ? [state.nextEpoch] : []], search) };
     case '/v1/consensus/rotations':
-      return { status: 200, body: paginate(state.rotations, search) };
+      return { status: 200, body: paginate([history.rotations, state.rotations], search) };
     case '/v1/consensus/proposals':
-      return { status: 200, body: paginate(state.proposals.map(publicProposal), search) };
+      return { status: 200, body: paginate([state.proposals.map(publicProposal)], search) };
     case '/v1/consensus/mpc':
       return {
         status: 200,
