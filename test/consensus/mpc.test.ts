@@ -71,6 +71,33 @@ describe('MPC orchestration', () => {
     expect(net.state.mpc).toMatchObject({ address: MPC_ADDRESS, threshold: 4 });
   });
 
+  it('a batch request that failed is signed by another subset of the holders each time the batcher asks again', () => {
+    const net = new SimNet(STAKES);
+    const senders = new Senders();
+    keygenDone(net, senders);
+    net.produceL2(4);
+    net.blocks(3);
+    const active = currentEpoch(net.state).sequencer;
+    const requester = STAKES.findIndex((_, index) => signer(index).address.toLowerCase() === active);
+    const holders = net.state.mpc.parties;
+    const request = { purpose: 'batch', ref: '9', fromBlock: 1, toBlock: 4, digest: blockHash(99) };
+    const participants: string[][] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      net.block([senders.tx(requester, 'mpc-sign-request', request)]);
+      const session = net.state.mpc.sessions.at(-1)!;
+      expect(session.request).toMatchObject({ ref: '9', attempt });
+      participants.push(session.participants);
+      // Two of the parties (more than 1/3 of the stake) time out: the session fails.
+      const [first, second] = session.participants;
+      net.block([first, second].map((party) => senders.tx(STAKES.findIndex((_, index) => signer(index).address.toLowerCase() === party), 'mpc-session-result', { sessionId: session.id, status: 'failed', reason: 'timeout' })));
+      expect(net.state.mpc.sessions.find((candidate) => candidate.id === session.id)!.status).toBe('failed');
+    }
+    expect(participants[0]).toEqual(holders);
+    expect(participants[1]).toEqual(holders.filter((party) => party !== holders[0]));
+    expect(participants[2]).toEqual(holders.filter((party) => party !== holders[1]));
+    for (const set of participants) expect(set.length).toBeGreaterThanOrEqual(net.state.mpc.threshold);
+  });
+
   it('batch signing requests refused by >2/3 of stake count as misbehaviour of the requester', () => {
     const net = new SimNet(STAKES);
     const senders = new Senders();

@@ -125,7 +125,7 @@ describe('end to end: wallet → edge → sequencers → MPC-signed batch on L1;
       const digest = TypedDataEncoder.hash(batchChainDomain(BigInt(devnet.addresses.chainId), devnet.addresses.batchChain as `0x${string}`), BATCH_TYPES, header);
       const session = mpc.sessions.find((candidate) => candidate.purpose === 'batch' && candidate.status === 'completed' && Number(candidate.request.fromBlock) === Number(stored.firstBlock));
       expect(session, 'the consensus layer recorded the batch signing session').toBeDefined();
-      expect(session!.participants).toHaveLength(4);
+      expect(session!.participants.length).toBeGreaterThanOrEqual(mpc.threshold); // all four, or a retry's subset (app/mpc.ts signersFor)
       expect(recoverAddress(digest, String(session!.result!.signature)).toLowerCase()).toBe(mpcAddress);
     } finally {
       l1.destroy();

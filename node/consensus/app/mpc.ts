@@ -93,7 +93,21 @@ export function syncMpcParties(state: ConsensusState): void {
 
 /** A signing request for the current key holders (batch, rewards report, slashing, L2 SequencerSet update). */
 export function openSignSession(state: ConsensusState, purpose: string, request: Record<string, unknown>): MpcSession {
-  return openSession(state, 'sign', purpose, state.mpc.parties, { mpcAddress: state.mpc.address, ...request });
+  const attempt = typeof request.attempt === 'number' ? request.attempt : 1;
+  return openSession(state, 'sign', purpose, signersFor(state, attempt), { mpcAddress: state.mpc.address, ...request });
+}
+
+/**
+ * Who signs a request: every key holder at first. A request that failed before is retried by a subset that leaves
+ * one holder out, a different one each attempt (when the threshold allows): the parties would each drop the ones
+ * they cannot hear from, and with one link broken the two ends drop each other and never agree on a set — the app
+ * choosing the set for everyone ends that, as it does a holder that keeps failing.
+ */
+export function signersFor(state: ConsensusState, attempt: number): Address[] {
+  const holders = state.mpc.parties;
+  if (attempt <= 1 || holders.length <= state.mpc.threshold) return holders;
+  const left = holders[(attempt - 2) % holders.length];
+  return holders.filter((party) => party !== left);
 }
 
 function closeSession(session: MpcSession, status: MpcSessionStatus, result: Record<string, unknown> | null): void {

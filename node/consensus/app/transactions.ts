@@ -127,7 +127,9 @@ export function applyTx(state: ConsensusState, tx: SignedTx, events: AppEvent[])
       events.push(event('rotation_trigger', { epoch: body.payload.epoch, from: body.from, reason: body.payload.reason }));
       return;
     case 'mpc-sign-request': {
-      const session = openSignSession(state, body.payload.purpose, { ...body.payload, requester: body.from });
+      // The batcher asks again after a failure: each new attempt is signed by another subset (mpc.ts signersFor).
+      const failed = state.mpc.sessions.filter((session) => session.purpose === body.payload.purpose && session.request.ref === body.payload.ref && session.status === 'failed').length;
+      const session = openSignSession(state, body.payload.purpose, { ...body.payload, requester: body.from, attempt: failed + 1 });
       events.push(event('mpc_session', { id: session.id, kind: 'sign', purpose: session.purpose, status: 'pending' }));
       return;
     }
