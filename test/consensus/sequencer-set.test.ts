@@ -20,7 +20,7 @@ class Reporter {
   constructor(net: SimNet) {
     this.net = net;
   }
-  report(session: MpcSession, indexes: number[], outcome: { status: 'completed'; result: Record<string, string> } | { status: 'failed'; reason: string }): void {
+  report(session: MpcSession, indexes: number[], outcome: { status: 'completed'; result: Record<string, string> } | { status: 'failed' | 'refused'; reason: string }): void {
     this.net.block(indexes.map((index) => this.tx(index, { sessionId: session.id, ...outcome })));
   }
   private tx(index: number, payload: unknown): Uint8Array {
@@ -103,7 +103,7 @@ describe('the L2 SequencerSet record', () => {
     }
   });
 
-  it('opens a failed write again with the same nonce, so no later write waits forever', () => {
+  it('opens a failed write again with the same nonce after a doubling backoff, by another subset; a refused one is not retried', () => {
     const net = new SimNet(STAKES);
     const reporter = new Reporter(net);
     const keygen = net.state.mpc.sessions.find((session) => session.kind === 'keygen')!;
@@ -112,12 +112,29 @@ describe('the L2 SequencerSet record', () => {
     const [deploy] = pendingWrites(net);
     reporter.report(deploy!, [0, 1], { status: 'failed', reason: 'timeout' });
     expect(writes(net).find((session) => session.id === deploy!.id)!.status).toBe('failed');
+    expect(pendingWrites(net)).toEqual([]);
+    net.block(); // attempt 1 failed: due one block later
     const [retry] = pendingWrites(net);
     expect(retry!.id).toBeGreaterThan(deploy!.id);
     expect(retry!.request).toMatchObject({ ...deploy!.request, attempt: 2 });
     // Retried by a subset the app picks (one holder left out), so a party or link that keeps failing cannot block it.
     const holders = net.state.mpc.parties;
     expect(retry!.participants).toEqual(holders.filter((party) => party !== holders[0]));
+
+    const [first, second] = retry!.participants.map((party) => STAKES.findIndex((_, index) => new Wallet(signerKey(index)).address.toLowerCase() === party));
+    reporter.report(retry!, [first!, second!], { status: 'failed', reason: 'timeout' });
+    net.block();
+    expect(pendingWrites(net)).toEqual([]); // attempt 2 failed: two blocks this time
+    net.block();
+    const [third] = pendingWrites(net);
+    expect(third!.request).toMatchObject({ nonce: 0, attempt: 3 });
+
+    // Refused (every party finds the request itself wrong): not retried.
+    const everyone = third!.participants.map((party) => STAKES.findIndex((_, index) => new Wallet(signerKey(index)).address.toLowerCase() === party));
+    reporter.report(third!, everyone, { status: 'refused', reason: 'sequencer-set request: unknown method' });
+    net.blocks(4);
+    expect(writes(net).find((session) => session.id === third!.id)!.status).toBe('refused');
+    expect(pendingWrites(net)).toEqual([]);
   });
 
   it('refuses to build from a malformed request, naming the field', () => {

@@ -7,7 +7,7 @@ import type { VoteExtension } from './extension.ts';
 import { declareMisbehaviour, replaceIneligibleSequencer, settleAccusations } from './faults.ts';
 import { processProposals } from './governance.ts';
 import { pruneHistory, type Archived } from './history.ts';
-import { syncMpcParties } from './mpc.ts';
+import { openDueRetries, syncMpcParties } from './mpc.ts';
 import { applyObservations, type ObservedVote } from './observations.ts';
 import { applyTx } from './transactions.ts';
 import type { ConsensusState, Hex } from './types.ts';
@@ -82,6 +82,7 @@ export function applyBlock(state: ConsensusState, input: BlockInput): BlockResul
   replaceIneligibleSequencer(state, events);
   progressEpochs(state, events);
   syncMpcParties(state);
+  openDueRetries(state);
   const archived = pruneHistory(state);
 
   return { txResults, archived, events, validatorUpdates: validatorSetDiff(before, cometValidatorSet(state)), appHash: appHashOf(state) };

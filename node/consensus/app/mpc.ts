@@ -182,7 +182,7 @@ function settleSession(state: ConsensusState, session: MpcSession): void {
   if (isBlockingMinority(refused, total)) closeSession(session, 'refused', { reason: 'parties holding more than 1/3 of stake refused' });
   else if (isBlockingMinority(refused + failed, total)) closeSession(session, 'failed', { reason: 'parties holding more than 1/3 of stake failed or refused' });
   if (session.status === 'failed' && session.kind !== 'sign') syncMpcParties(state);
-  if (session.status === 'failed' || session.status === 'refused') reopenIfRequired(state, session);
+  reopenIfRequired(state, session);
   // Once decided, a session takes no more reports (a refused batch request still counts late refusals, so it keeps
   // them): the per-party reports only weigh down the state every block hashes.
   if (session.status === 'failed') forgetReports(session);
@@ -195,16 +195,30 @@ function forgetReports(session: MpcSession): void {
 /**
  * Requests the app itself made must complete: a rewards report that never lands blocks every later report id on
  * L1, a lost L2 SequencerSet write blocks every later nonce, an unsigned slash lets misbehaviour go unpunished.
- * A failed or refused one is opened again for the current key holders, counting attempts. (Batch requests come
+ * A failed one (a timeout, a party down: transient) is opened again for the current key holders after a backoff
+ * that doubles with each attempt, up to 256 consensus blocks (~1 min), so a failure that lasts costs a session a
+ * minute, not one a block. A refused one is not: the parties found the request itself wrong. (Batch requests come
  * from the batcher, which asks again itself.)
  */
 const MUST_COMPLETE = new Set(['rewards', 'slash', 'sequencer-set']);
+const MAX_RETRY_DELAY_BLOCKS = 256;
 
 function reopenIfRequired(state: ConsensusState, session: MpcSession): void {
-  if (session.kind !== 'sign' || !MUST_COMPLETE.has(session.purpose) || state.mpc.address === null) return;
+  if (session.kind !== 'sign' || session.status !== 'failed' || !MUST_COMPLETE.has(session.purpose)) return;
   const { mpcAddress: _previous, ...request } = session.request;
   const attempt = typeof request.attempt === 'number' ? request.attempt : 1;
-  openSignSession(state, session.purpose, { ...request, attempt: attempt + 1 });
+  const delay = Math.min(2 ** (attempt - 1), MAX_RETRY_DELAY_BLOCKS);
+  (state.mpc.retries ??= []).push({ due: state.height + delay, purpose: session.purpose, request: { ...request, attempt: attempt + 1 } });
+}
+
+/** Opens the retries that are due (every block, in the order they failed). */
+export function openDueRetries(state: ConsensusState): void {
+  const retries = state.mpc.retries;
+  if (!retries?.length || state.mpc.address === null) return;
+  const due = retries.filter((retry) => retry.due <= state.height);
+  if (due.length === 0) return;
+  state.mpc.retries = retries.filter((retry) => retry.due > state.height);
+  for (const retry of due) openSignSession(state, retry.purpose, retry.request);
 }
 
 function onCompleted(state: ConsensusState, session: MpcSession): void {

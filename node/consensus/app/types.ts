@@ -144,6 +144,8 @@ export interface MpcState {
   parties: Address[];
   nextSessionId: number;
   sessions: MpcSession[];
+  /** App-made signing requests that failed, to be opened again at consensus height `due` (app/mpc.ts). */
+  retries?: { due: number; purpose: string; request: Record<string, unknown> }[];
 }
 
 /** The commit-reveal randomness beacon (see README "Randomness"). */

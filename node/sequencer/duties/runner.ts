@@ -3,7 +3,7 @@ import type { Hex } from '../../chain/hex.ts';
 import type { Address } from '../../consensus/app/types.ts';
 import type { MpcSessionView } from '../../consensus/client.ts';
 import type { MpcParty, SignPurpose } from '../../mpc/party.ts';
-import { parseSequencerSetCall, sequencerSetTx } from '../../consensus/sequencer-set-tx.ts';
+import { parseSequencerSetCall, SequencerSetRequestError, sequencerSetTx } from '../../consensus/sequencer-set-tx.ts';
 import { checkBatch, type BatchSignRequestFields } from './batch-check.ts';
 import type { DutyTiming, ReplicaView, SubmitTx, TxVerdict } from './context.ts';
 import { FaultLog } from './fault-log.ts';
@@ -257,17 +257,24 @@ export class DutyRunner {
       // Built here from the request (the app's decision) and the L2 chain id the consensus layer names; the
       // active sequencer includes the signed transaction (sequencer-set-writer.ts).
       if (this.l2ChainId === null) return { ok: false, status: 'failed', reason: 'the L2 chain id is not known yet' };
-      const tx = sequencerSetTx(parseSequencerSetCall(request), this.l2ChainId);
-      return { digest: tx.unsignedHash as Hex, purpose: 'epoch' };
+      let call: ReturnType<typeof parseSequencerSetCall>;
+      try {
+        call = parseSequencerSetCall(request);
+      } catch (error) {
+        // The request itself is wrong (every honest party says so): refused, so the app does not retry it.
+        if (error instanceof SequencerSetRequestError) return { ok: false, status: 'refused', reason: error.message };
+        throw error;
+      }
+      return { digest: sequencerSetTx(call, this.l2ChainId).unsignedHash as Hex, purpose: 'epoch' };
     }
     const domain = await this.deps.relay.domain();
     if (session.purpose === 'rewards') {
       const parsed = rewardsRequest(request, domain);
-      if (!parsed.ok) return { ok: false, status: 'failed', reason: parsed.reason };
+      if (!parsed.ok) return { ok: false, status: 'refused', reason: parsed.reason };
       return { digest: parsed.digest, purpose: 'rewards', relay: (signature, delay) => this.deps.relay.submitRewards(parsed.message, signature, delay) };
     }
     const parsed = slashRequest(request, domain);
-    if (!parsed.ok) return { ok: false, status: 'failed', reason: parsed.reason };
+    if (!parsed.ok) return { ok: false, status: 'refused', reason: parsed.reason };
     return { digest: parsed.digest, purpose: 'slash', relay: (signature, delay) => this.deps.relay.slash(parsed.message, signature, delay) };
   }
 
