@@ -7,6 +7,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { sequencerSetAddress } from '../consensus/sequencer-set-tx.ts';
 import { ROOT } from '../setup/paths.ts';
 import { devAccount } from './accounts.ts';
 import { FIXED_DEVNET_PORTS, startDevnet, type Devnet } from './devnet.ts';
@@ -64,6 +65,7 @@ ${hosts.join('\n')}
   LockingPool          ${running.addresses.lockingPool}
   BatchChain           ${running.addresses.batchChain}
   MPC address          ${running.mpcAddress}
+  SequencerSet (L2)    ${sequencerSetAddress(running.mpcAddress)}   (the schedule on L2, written by the MPC address)
 `);
 } catch (error) {
   console.error(`\n[devnet] failed: ${error instanceof Error ? error.message : String(error)}`);
