@@ -69,6 +69,13 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
     mapping(address signer => bool) public signerUsed;
     mapping(address account => bool) public whitelist;
     mapping(bytes32 evidenceHash => bool) public evidenceUsed;
+    /// Stake taken out by withdraw(), waiting for its claim time; still slashable.
+    mapping(uint256 sequencerId => PendingWithdrawal) public pendingWithdrawals;
+
+    struct PendingWithdrawal {
+        uint256 amount;
+        uint64 claimTime;
+    }
     /// The Active sequencers: the validator set.
     IdSet.Set private _active;
 
@@ -139,6 +146,38 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
         emit Relocked(sequencerId, amount, fromReward, total);
 
         if (amount != 0) token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc ILockingPool
+    function withdraw(uint256 sequencerId, uint256 amount) external whenNotPaused {
+        Sequencer storage seq = _ownedSequencer(sequencerId);
+        _requireStatus(sequencerId, seq, Status.Active);
+        if (amount == 0) revert ZeroAmount();
+        uint256 stake = seq.amount;
+        uint256 remaining = amount < stake ? stake - amount : 0;
+        if (remaining < minLock) revert BelowMinLock(remaining, minLock);
+
+        seq.amount = remaining;
+        totalActiveStake -= amount;
+        PendingWithdrawal storage pending = pendingWithdrawals[sequencerId];
+        pending.amount += amount;
+        pending.claimTime = uint64(block.timestamp + exitDelay);
+        emit Withdrawn(sequencerId, seq.owner, amount, remaining, pending.claimTime);
+    }
+
+    /// @inheritdoc ILockingPool
+    function withdrawClaim(uint256 sequencerId) external whenNotPaused nonReentrant {
+        Sequencer storage seq = _ownedSequencer(sequencerId);
+        PendingWithdrawal storage pending = pendingWithdrawals[sequencerId];
+        uint256 amount = pending.amount;
+        if (amount == 0) revert NoPendingWithdrawal(sequencerId);
+        if (block.timestamp < pending.claimTime) revert WithdrawalNotReady(sequencerId, pending.claimTime);
+
+        delete pendingWithdrawals[sequencerId];
+        totalLocked -= amount;
+        emit WithdrawalClaimed(sequencerId, seq.owner, amount);
+
+        token.safeTransfer(seq.owner, amount);
     }
 
     /// @inheritdoc ILockingPool
@@ -291,16 +330,22 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
             revert InvalidStatus(sequencerId, status);
         }
         uint256 stake = seq.amount;
-        if (stake == 0) revert NothingToSlash(sequencerId);
+        PendingWithdrawal storage pending = pendingWithdrawals[sequencerId];
+        if (stake == 0 && pending.amount == 0) revert NothingToSlash(sequencerId);
         _requireMpcSignature(keccak256(abi.encode(SLASH_TYPEHASH, sequencerId, evidenceHash, amount)), signature);
 
-        uint256 slashed = amount < stake ? amount : stake;
+        // Stake first, then what a withdraw() took out shortly before: leaving early does not escape a slash.
+        uint256 fromStake = amount < stake ? amount : stake;
+        uint256 fromPending = amount - fromStake < pending.amount ? amount - fromStake : pending.amount;
+        uint256 slashed = fromStake + fromPending;
         evidenceUsed[evidenceHash] = true;
-        seq.amount = stake - slashed;
+        seq.amount = stake - fromStake;
+        pending.amount -= fromPending;
         seq.status = Status.Slashed;
         // The rest stays slashable for a full exit delay after the report, even if an exit was under way.
         uint64 claimTime = uint64(block.timestamp + exitDelay);
         if (claimTime > seq.unlockClaimTime) seq.unlockClaimTime = claimTime;
+        if (pending.amount != 0 && claimTime > pending.claimTime) pending.claimTime = claimTime;
         if (status == Status.Active) {
             _active.remove(sequencerId);
             totalActiveStake -= stake;
@@ -308,7 +353,7 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
         totalLocked -= slashed;
         totalSlashed += slashed;
         address recipient = slashRecipient;
-        emit Slashed(sequencerId, evidenceHash, slashed, stake - slashed, recipient);
+        emit Slashed(sequencerId, evidenceHash, slashed, stake - fromStake, recipient);
 
         token.safeTransfer(recipient, slashed);
     }

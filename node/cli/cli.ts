@@ -3,7 +3,7 @@ import type { VoteOption } from '../consensus/app/types.ts';
 import { parseAddress, parseIndex, parseMetis, parseUrl, requireKey, resolveConfig, type CliConfig, type GlobalFlags } from './config.ts';
 import { consensusStatus, paramChange, propose, proposals, registerCometKey, vote, whitelistChange, type ParamFlags } from './consensus-commands.ts';
 import { exitCodeOf, isExpected, NetworkError, RefusedError, UsageError } from './errors.ts';
-import { l1Status, lock, relock, unlock, updateSigner, withdraw, withdrawRewards } from './l1-commands.ts';
+import { l1Status, lock, relock, unlock, updateSigner, withdraw, withdrawPart, withdrawRewards } from './l1-commands.ts';
 import { printError, printReport, processOutput, type Output, type Report } from './output.ts';
 import { COMMAND_USAGE, USAGE } from './usage.ts';
 
@@ -33,7 +33,7 @@ const COMMAND_OPTIONS: Record<string, Options> = {
   lock: { amount: { type: 'string' } },
   relock: { amount: { type: 'string' }, 'lock-reward': { type: 'boolean' } },
   unlock: {},
-  withdraw: {},
+  withdraw: { amount: { type: 'string' } },
   rewards: {},
   'register-signer': { 'comet-home': { type: 'string' }, 'rpc-url': { type: 'string' }, 'peer-url': { type: 'string' }, 'skip-l1': { type: 'boolean' } },
   propose: {
@@ -214,8 +214,13 @@ async function dispatch(config: CliConfig, invocation: Invocation): Promise<Repo
     }
     case 'unlock':
       return unlock(config);
-    case 'withdraw':
-      return withdraw(config);
+    case 'withdraw': {
+      const amount = string(values, 'amount');
+      if (amount === undefined) return withdraw(config);
+      const wei = parseMetis('--amount', amount);
+      if (wei === 0n) throw new UsageError('--amount must be more than 0');
+      return withdrawPart(config, wei);
+    }
     case 'rewards':
       return withdrawRewards(config);
     case 'register-signer':

@@ -1,6 +1,6 @@
 import type { ContractTransactionResponse, Log, TransactionReceipt } from 'ethers';
 import { signerPubkey } from '../devnet/accounts.ts';
-import type { SequencerRecord } from '../l1/deploy.ts';
+import type { LockingPoolContract, SequencerRecord } from '../l1/deploy.ts';
 import { requireKey, type AnyWallet, type CliConfig } from './config.ts';
 import { RefusedError } from './errors.ts';
 import { connectL1, decodeRevert, readL1, sendL1, sequencerOfOwner, sequencerOfSigner, statusName, translateL1Error, withWallet, type L1Session } from './l1.ts';
@@ -113,12 +113,39 @@ export async function unlock(config: CliConfig): Promise<Report> {
   });
 }
 
-/** unlockClaim: the stake back to the owner once the exit delay has passed. */
+/** withdraw(id, amount): part of the stake out now; the tokens follow after the exit delay (`withdraw` again). */
+export async function withdrawPart(config: CliConfig, amount: bigint): Promise<Report> {
+  const owner = requireKey(config.keys, 'operator', 'withdraw');
+  return withL1(config, async (session) => {
+    const { pool, from } = withWallet(session, owner);
+    const { id } = await requireOwnSequencer(session, from, 'withdraw');
+    const receipt = await sendL1(session, 'withdraw', () => pool.withdraw(id, amount));
+    const withdrawn = eventArgs(session, receipt, 'Withdrawn');
+    const pending = await pool.pendingWithdrawals(id);
+    const total = (withdrawn?.total as bigint | undefined) ?? (await pool.getSequencer(id)).amount;
+    const wait = pending.claimTime - (await session.now());
+    return {
+      json: { action: 'withdraw', sequencerId: id, amount, stake: total, pending: pending.amount, claimTime: pending.claimTime, tx: receipt.hash },
+      lines: [
+        `took ${metis(amount)} out of sequencer #${id}: ${metis(total)} stays at stake (its voting power drops now)`,
+        `${metis(pending.amount)} pending, slashable until it is paid: run withdraw again from ${isoTime(pending.claimTime)} (in ${duration(wait)})`,
+        `tx ${receipt.hash}`,
+      ],
+    };
+  });
+}
+
+/**
+ * What is due to the owner: the whole stake of an unlocking sequencer (unlockClaim), or else a pending partial
+ * withdrawal (withdrawClaim), once its exit delay has passed.
+ */
 export async function withdraw(config: CliConfig): Promise<Report> {
   const owner = requireKey(config.keys, 'operator', 'withdraw');
   return withL1(config, async (session) => {
     const { pool, from } = withWallet(session, owner);
     const { id, record } = await requireOwnSequencer(session, from, 'withdraw');
+    const pending = await pool.pendingWithdrawals(id);
+    if (statusName(record.status) === 'Active' && pending.amount > 0n) return claimPending(session, pool, id, from, pending.claimTime);
     let receipt: TransactionReceipt;
     try {
       receipt = await sendL1(session, 'withdraw', () => pool.unlockClaim(id));
@@ -132,7 +159,7 @@ export async function withdraw(config: CliConfig): Promise<Report> {
         });
       }
       if (error instanceof RefusedError && error.code === 'InvalidStatus') {
-        throw new RefusedError('withdraw', error.code, `${error.reason}: run unlock first, then withdraw after the exit delay`, error.details);
+        throw new RefusedError('withdraw', error.code, `${error.reason}: run unlock first (or withdraw --amount for part of the stake), then withdraw after the exit delay`, error.details);
       }
       throw error;
     }
@@ -143,6 +170,29 @@ export async function withdraw(config: CliConfig): Promise<Report> {
       lines: [`withdrew ${metis(amount)} to ${from}: sequencer #${id} is Unlocked`, `tx ${receipt.hash}`],
     };
   });
+}
+
+async function claimPending(session: L1Session, pool: LockingPoolContract, id: bigint, from: string, claimTime: bigint): Promise<Report> {
+  let receipt: TransactionReceipt;
+  try {
+    receipt = await sendL1(session, 'withdraw', () => pool.withdrawClaim(id));
+  } catch (error) {
+    if (error instanceof RefusedError && error.code === 'WithdrawalNotReady') {
+      const wait = claimTime - (await session.now());
+      throw new RefusedError('withdraw', error.code, `${error.reason}; the pending withdrawal is paid from ${isoTime(claimTime)} (in ${duration(wait)})`, {
+        ...error.details,
+        possibleAt: Number(claimTime),
+        waitSeconds: Number(wait),
+      });
+    }
+    throw error;
+  }
+  const claimed = eventArgs(session, receipt, 'WithdrawalClaimed');
+  const amount = (claimed?.amount as bigint | undefined) ?? 0n;
+  return {
+    json: { action: 'withdraw', sequencerId: id, amount, to: from, status: 'Active', tx: receipt.hash },
+    lines: [`withdrew ${metis(amount)} (the pending withdrawal) to ${from}: sequencer #${id} stays Active`, `tx ${receipt.hash}`],
+  };
 }
 
 export async function withdrawRewards(config: CliConfig): Promise<Report> {

@@ -23,7 +23,9 @@ commands:
   lock                   approve + lockFor: lock METIS as a new sequencer whose signer is SIGNER_KEY
   relock                 add stake to your sequencer (--lock-reward adds its accrued rewards too)
   unlock                 leave the active set and start the exit delay
-  withdraw               take the stake back once the exit delay has passed (unlockClaim)
+  withdraw [--amount M]  with --amount: take M METIS out of an active sequencer's stake (withdraw; the stake left
+                         must stay >= minLock; paid after the exit delay); without: take what is due once the exit
+                         delay has passed (unlockClaim after unlock, or withdrawClaim of a pending withdrawal)
   rewards                withdraw your sequencer's accrued rewards (withdrawRewards)
   register-signer        L1: updateSigner to SIGNER_KEY (when it is not already the signer); consensus (with
                          --comet-home): bind SIGNER_KEY to the validator key in <dir>/config/priv_validator_key.json

@@ -61,6 +61,9 @@ export type LockingPoolContract = Typed<{
   relock: Tx<[sequencerId: BigNumberish, amount: BigNumberish, lockReward: boolean]>;
   unlock: Tx<[sequencerId: BigNumberish]>;
   unlockClaim: Tx<[sequencerId: BigNumberish]>;
+  withdraw: Tx<[sequencerId: BigNumberish, amount: BigNumberish]>;
+  withdrawClaim: Tx<[sequencerId: BigNumberish]>;
+  pendingWithdrawals: View<[sequencerId: BigNumberish], [bigint, bigint] & { amount: bigint; claimTime: bigint }>;
   updateSigner: Tx<[sequencerId: BigNumberish, signerPubkey: BytesLike]>;
   withdrawRewards: Tx<[sequencerId: BigNumberish]>;
   setSequencerRewardRecipient: Tx<[sequencerId: BigNumberish, recipient: AddressLike]>;

@@ -13,8 +13,8 @@ import { runCli } from './support.ts';
 
 /**
  * The operator CLI against a real EDR L1 with the real contracts, run as a child process with keys in its
- * environment: the whole life of a sequencer (lock, relock, rewards, signer change, unlock, withdraw) and the
- * refusals an operator meets on the way, each named by the contract's custom error.
+ * environment: the whole life of a sequencer (lock, relock, rewards, signer change, partial withdraw, unlock,
+ * withdraw) and the refusals an operator meets on the way, each named by the contract's custom error.
  */
 
 const EXIT_DELAY = 3_600n;
@@ -155,6 +155,31 @@ describe('operator CLI on L1', () => {
     expect(run.stderr).toContain('withdraw refused: InvalidStatus(sequencerId: 1, status: Active): run unlock first');
   });
 
+  it('withdraw --amount takes part of the stake out; its claim waits the exit delay; below minLock is refused', async () => {
+    const below = await cli(['withdraw', '--amount', '7000'], keys(alice));
+    expect(below.code).toBe(1);
+    expect(below.stderr).toContain('withdraw refused: BelowMinLock(amount: 19000 METIS, minLock: 20000 METIS)');
+    const bad = await cli(['withdraw', '--amount', '0'], keys(alice));
+    expect(bad.code).toBe(2);
+
+    const part = await cli(['withdraw', '--amount', '6000'], keys(alice));
+    expect(part.code, part.stderr).toBe(0);
+    expect(part.stdout).toContain('took 6000 METIS out of sequencer #1: 20000 METIS stays at stake');
+    expect(part.stdout).toMatch(/6000 METIS pending, slashable until it is paid: run withdraw again from \S+ \(in 1h\)/);
+    expect((await deployment.lockingPool.getSequencer(1)).amount).toBe(parseEther('20000'));
+
+    const early = await cli(['withdraw', '--json'], keys(alice));
+    expect(early.code).toBe(1);
+    expect(early.json<{ error: { code: string } }>().error.code).toBe('WithdrawalNotReady');
+    await rpc('evm_increaseTime', [Number(EXIT_DELAY) + 1]);
+    await rpc('evm_mine');
+    const before = await deployment.token.balanceOf(alice.address);
+    const claim = await cli(['withdraw'], keys(alice));
+    expect(claim.code, claim.stderr).toBe(0);
+    expect(claim.stdout).toContain(`withdrew 6000 METIS (the pending withdrawal) to ${alice.address}: sequencer #1 stays Active`);
+    expect(await deployment.token.balanceOf(alice.address)).toBe(before + parseEther('6000'));
+  });
+
   it('unlock, early withdraw refused with the time it becomes possible, withdraw after the exit delay', async () => {
     const unlock = await cli(['unlock'], keys(alice));
     expect(unlock.code, unlock.stderr).toBe(0);
@@ -181,8 +206,8 @@ describe('operator CLI on L1', () => {
     const before = await deployment.token.balanceOf(alice.address);
     const run = await cli(['withdraw'], keys(alice));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`withdrew 26000 METIS to ${alice.address}: sequencer #1 is Unlocked`);
-    expect(await deployment.token.balanceOf(alice.address)).toBe(before + parseEther('26000'));
+    expect(run.stdout).toContain(`withdrew 20000 METIS to ${alice.address}: sequencer #1 is Unlocked`);
+    expect(await deployment.token.balanceOf(alice.address)).toBe(before + parseEther('20000'));
 
     const after = await cli(['status', '--only', 'l1', '--json'], keys(alice));
     expect(after.json<{ l1: { sequencer: unknown } }>().l1.sequencer).toBeNull();

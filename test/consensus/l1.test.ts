@@ -14,8 +14,8 @@ import { METIS, waitFor } from './support.ts';
 
 /**
  * Real L1 (EDR + LockingPool) into real CometBFT: the genesis validator set is read from LockingPool, and each
- * validator's L1 watcher reports LockingPool events through its vote extensions; a relock changes a CometBFT
- * voting power, an unlock removes a validator, once >2/3 of stake reported them.
+ * validator's L1 watcher reports LockingPool events through its vote extensions; a relock or a withdraw changes a
+ * CometBFT voting power, an unlock removes a validator, once >2/3 of stake reported them.
  */
 describe('L1 LockingPool -> consensus validator set', () => {
   let l1: L1Node;
@@ -56,7 +56,7 @@ describe('L1 LockingPool -> consensus validator set', () => {
     expect((await cometValidators()).map((validator) => Number(validator.voting_power)).sort()).toEqual([...STAKES].sort());
   });
 
-  it('a relock on L1 raises the validator power in CometBFT; an unlock removes the validator', async () => {
+  it('a relock on L1 raises the validator power in CometBFT, a withdraw lowers it; an unlock removes the validator', async () => {
     const provider = new JsonRpcProvider(l1.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
     try {
       const keys = sequencerKeys(0);
@@ -73,6 +73,12 @@ describe('L1 LockingPool -> consensus validator set', () => {
       const raised = await waitFor('relock applied', async () => (await client.validators()).find((validator) => validator.sequencerId === Number(id) && validator.power === 40_000), 30_000);
       expect(raised.stake).toBe((40_000n * METIS).toString());
       await waitFor('CometBFT power 40000', async () => (await cometValidators()).some((validator) => validator.voting_power === '40000'), 30_000);
+
+      // Part of it taken out again (Metis's withdraw): the power drops at once, the tokens wait the exit delay.
+      await (await ownerContracts.lockingPool.withdraw(id, parseEther('15000'))).wait();
+      const lowered = await waitFor('withdraw applied', async () => (await client.validators()).find((validator) => validator.sequencerId === Number(id) && validator.power === 25_000), 30_000);
+      expect(lowered.stake).toBe((25_000n * METIS).toString());
+      await waitFor('CometBFT power 25000 for it', async () => !(await cometValidators()).some((validator) => validator.voting_power === '40000'), 30_000);
 
       const last = sequencerKeys(3);
       const lastOwner = l1Contracts(addresses, new NonceManager(last.owner.connect(provider)));

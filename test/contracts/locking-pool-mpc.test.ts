@@ -381,6 +381,24 @@ describe('slashing', () => {
     await expectRevert(slash(again, await signSlash(again)), pool, 'NothingToSlash', [1n]);
   });
 
+  it('reaches stake withdrawn shortly before: the pending withdrawal is slashed after the stake, and waits again', async () => {
+    await setMpc();
+    await send(pool.connect(alice).relock(1n, parseEther('10000'), false));
+    await send(pool.connect(alice).withdraw(1n, parseEther('10000')));
+    const all = report({ amount: parseEther('25000') });
+    const receipt = await send(slash(all, await signSlash(all)));
+    // 20,000 from the stake, 5,000 of the 10,000 pending; the event reports the stake left (0).
+    expectEvent(receipt, pool, 'Slashed', [1n, evidence, parseEther('25000'), 0n, BURN]);
+    const pending = await pool.pendingWithdrawals(1n);
+    expect(pending.amount).toBe(parseEther('5000'));
+    expect(pending.claimTime).toBe((await latestTimestamp(chain.provider)) + 21n * DAY);
+    expect(await pool.totalLocked()).toBe(MIN + parseEther('5000'));
+    await expectSolvent();
+    await increaseTime(chain.provider, 21n * DAY);
+    await send(pool.connect(alice).withdrawClaim(1n));
+    await expectSolvent();
+  });
+
   it('reaches an unlocking sequencer and restarts its exit delay', async () => {
     await setMpc();
     await send(pool.connect(alice).unlock(1n));

@@ -228,6 +228,58 @@ describe('relock', () => {
   });
 });
 
+describe('withdraw and withdrawClaim (part of the stake)', () => {
+  it('lowers the stake and the active stake at once; the tokens wait one exit delay, then go to the owner', async () => {
+    const id = await lock(alice, 'a1', parseEther('50000'));
+    const amount = parseEther('30000');
+    const receipt = await send(asAlice().withdraw(id, amount));
+    const claimTime = (await latestTimestamp(chain.provider)) + 21n * DAY;
+    expectEvent(receipt, pool, 'Withdrawn', [id, alice.address, amount, MIN, claimTime]);
+    expect(eventsOf(receipt, token, 'Transfer')).toHaveLength(0);
+    expect((await pool.getSequencer(id)).amount).toBe(MIN);
+    expect((await pool.activeSequencers())[0]?.amount).toBe(MIN);
+    expect(await pool.totalActiveStake()).toBe(MIN);
+    expect(await pool.totalLocked()).toBe(parseEther('50000'));
+    expect((await pool.pendingWithdrawals(id)).amount).toBe(amount);
+
+    await expectRevert(asAlice().withdrawClaim(id), pool, 'WithdrawalNotReady', [id, claimTime]);
+    await increaseTime(chain.provider, 21n * DAY);
+    await expectRevert(pool.connect(bob).withdrawClaim(id), pool, 'NotSequencerOwner', [id, bob.address]);
+    const before = await token.balanceOf(alice.address);
+    const claimed = await send(asAlice().withdrawClaim(id));
+    expectEvent(claimed, pool, 'WithdrawalClaimed', [id, alice.address, amount]);
+    expect(await token.balanceOf(alice.address)).toBe(before + amount);
+    expect(await pool.totalLocked()).toBe(MIN);
+    expect((await pool.pendingWithdrawals(id)).amount).toBe(0n);
+    await expectRevert(asAlice().withdrawClaim(id), pool, 'NoPendingWithdrawal', [id]);
+  });
+
+  it('keeps at least minLock, refuses zero, strangers, inactive sequencers and the pause; changes nothing when refused', async () => {
+    const id = await lock(alice, 'a1', parseEther('25000'));
+    await expectRevert(asAlice().withdraw(id, parseEther('5000') + 1n), pool, 'BelowMinLock', [MIN - 1n, MIN]);
+    await expectRevert(asAlice().withdraw(id, parseEther('30000')), pool, 'BelowMinLock', [0n, MIN]);
+    await expectRevert(asAlice().withdraw(id, 0n), pool, 'ZeroAmount', []);
+    await expectRevert(pool.connect(bob).withdraw(id, 1n), pool, 'NotSequencerOwner', [id, bob.address]);
+    await send(pool.setPause());
+    await expectRevert(asAlice().withdraw(id, 1n), pool, 'EnforcedPause', []);
+    await send(pool.setUnpause());
+    expect((await pool.getSequencer(id)).amount).toBe(parseEther('25000'));
+    expect((await pool.pendingWithdrawals(id)).amount).toBe(0n);
+    await send(asAlice().unlock(id));
+    await expectRevert(asAlice().withdraw(id, 1n), pool, 'InvalidStatus', [id, SequencerStatus.Unlocking]);
+  });
+
+  it('adds a second withdrawal to the pending one and restarts its delay', async () => {
+    const id = await lock(alice, 'a1', parseEther('60000'));
+    await send(asAlice().withdraw(id, parseEther('10000')));
+    await increaseTime(chain.provider, 10n * DAY);
+    await send(asAlice().withdraw(id, parseEther('5000')));
+    const pending = await pool.pendingWithdrawals(id);
+    expect(pending.amount).toBe(parseEther('15000'));
+    expect(pending.claimTime).toBe((await latestTimestamp(chain.provider)) + 21n * DAY);
+  });
+});
+
 describe('unlock and unlockClaim', () => {
   it('unlock leaves the active set, starts the exit delay and keeps the stake locked', async () => {
     const id = await lock(alice, 'a1');

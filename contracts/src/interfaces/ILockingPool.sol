@@ -46,6 +46,8 @@ interface ILockingPool {
     event Relocked(uint256 indexed sequencerId, uint256 amount, uint256 lockedReward, uint256 total);
     event UnlockInit(uint256 indexed sequencerId, address indexed owner, uint256 amount, uint256 unlockClaimTime, bool forced);
     event Unlocked(uint256 indexed sequencerId, address indexed owner, uint256 amount);
+    event Withdrawn(uint256 indexed sequencerId, address indexed owner, uint256 amount, uint256 total, uint256 claimTime);
+    event WithdrawalClaimed(uint256 indexed sequencerId, address indexed owner, uint256 amount);
     event SignerChanged(uint256 indexed sequencerId, address indexed oldSigner, address indexed newSigner, bytes signerPubkey);
     event RewardRecipientChanged(uint256 indexed sequencerId, address indexed recipient);
     event SequencerOwnerChanged(uint256 indexed sequencerId, address indexed oldOwner, address indexed newOwner);
@@ -83,6 +85,8 @@ interface ILockingPool {
     error NotSequencerOwner(uint256 sequencerId, address caller);
     error InvalidStatus(uint256 sequencerId, Status status);
     error UnlockNotReady(uint256 sequencerId, uint256 unlockClaimTime);
+    error NoPendingWithdrawal(uint256 sequencerId);
+    error WithdrawalNotReady(uint256 sequencerId, uint256 claimTime);
     error SignerUpdateThrottled(uint256 sequencerId, uint256 nextUpdateTime);
     error NoRewards(uint256 sequencerId);
     error NothingToSlash(uint256 sequencerId);
@@ -112,6 +116,15 @@ interface ILockingPool {
     /// @notice Adds stake to an active sequencer: `amount` from the caller, plus its accrued rewards if `lockReward`.
     /// @dev The total stake may never exceed maxLock.
     function relock(uint256 sequencerId, uint256 amount, bool lockReward) external;
+
+    /// @notice Takes part of an active sequencer's stake out (Metis's `withdraw`): the stake, and so its voting power,
+    /// drops at once; the tokens wait one exit delay as a pending withdrawal that stays slashable, then withdrawClaim.
+    /// @dev The stake left must stay >= minLock (to leave entirely, unlock). A second withdrawal adds to the pending
+    /// one and restarts its delay.
+    function withdraw(uint256 sequencerId, uint256 amount) external;
+
+    /// @notice Pays a pending withdrawal to the owner once its exit delay has passed.
+    function withdrawClaim(uint256 sequencerId) external;
 
     /// @notice Leaves the active set and starts the exit delay; the stake stays slashable until unlockClaim.
     function unlock(uint256 sequencerId) external;

@@ -76,6 +76,8 @@ export class L1Watcher {
         return { kind: 'locked', ...position, sequencerId: Number(args.sequencerId), signer: lower(args.signer), owner: lower(args.owner), total: String(args.amount) };
       case 'Relocked':
         return { kind: 'relocked', ...position, sequencerId: Number(args.sequencerId), total: String(args.total) };
+      case 'Withdrawn':
+        return { kind: 'withdrawn', ...position, sequencerId: Number(args.sequencerId), total: String(args.total) };
       case 'UnlockInit':
         return { kind: 'unlock-init', ...position, sequencerId: Number(args.sequencerId) };
       case 'Unlocked':
