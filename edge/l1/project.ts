@@ -37,6 +37,10 @@ function apply(current: Sequencer | undefined, event: L1Event): Sequencer | unde
       next.locked = a.total as string;
       next.reward = minus(current.reward, a.lockedReward as string);
       return next;
+    case 'Withdrawn':
+      // Part of the stake taken out (paid later by withdrawClaim): the locked stake is what stays.
+      next.locked = a.total as string;
+      return next;
     case 'UnlockInit':
       next.status = 'unlocking';
       next.unlockClaimTime = Number(a.unlockClaimTime);

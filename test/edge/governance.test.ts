@@ -104,10 +104,13 @@ describe('L1 mirror', () => {
     const again = await runScheduled(mirrorEnv(), 1_060_000);
     expect(again.l1).toEqual({ fromBlock: 4_501, toBlock: 4_500, head: 4_500, events: 0 });
     l1.emit(LOCKING_POOL, 'Unlocked', [2, OWNER_2, 30_000n * E18], 4_600);
+    l1.emit(LOCKING_POOL, 'Withdrawn', [1, OWNER_1, 2_000n * E18, 23_000n * E18, 1_900_000_000], 4_600);
     const third = await runScheduled(mirrorEnv(), 1_120_000);
-    expect(third.l1).toEqual({ fromBlock: 4_501, toBlock: 4_600, head: 4_600, events: 1 });
+    expect(third.l1).toEqual({ fromBlock: 4_501, toBlock: 4_600, head: 4_600, events: 2 });
     expect((await get(`/v1/sequencers/${SIGNER_2B}`)).body).toMatchObject({ status: 'unlocked', locked: '0' });
-    expect(await db().select().from(l1Events)).toHaveLength(11);
+    // Part of a stake taken out: what stays locked.
+    expect((await get(`/v1/sequencers/${SIGNER_1}`)).body).toMatchObject({ status: 'active', locked: (23_000n * E18).toString() });
+    expect(await db().select().from(l1Events)).toHaveLength(12);
     expect(net.requests.length).toBeGreaterThan(0);
   });
 
@@ -148,9 +151,9 @@ describe('sequencers and stakes', () => {
 
   it('gives an owner its stake and its history in chain order', async () => {
     const { body } = await get(`/v1/stakes/${OWNER_1}`);
-    expect(body.locked).toBe((25_000n * E18).toString());
+    expect(body.locked).toBe((23_000n * E18).toString());
     expect(body.sequencers.map((s: { sequencerId: number }) => s.sequencerId)).toEqual([1]);
-    expect(body.events.items.map((e: { name: string }) => e.name)).toEqual(['WhitelistChanged', 'Locked', 'Relocked', 'RewardAccrued', 'RewardsClaimed']);
+    expect(body.events.items.map((e: { name: string }) => e.name)).toEqual(['WhitelistChanged', 'Locked', 'Relocked', 'RewardAccrued', 'RewardsClaimed', 'Withdrawn']);
     const paged = await get(`/v1/stakes/${OWNER_1}?from=1&limit=2`);
     expect(paged.body.events.items.map((e: { name: string }) => e.name)).toEqual(['Locked', 'Relocked']);
     expect(paged.body.events.next).toBe(3);
