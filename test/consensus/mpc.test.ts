@@ -25,6 +25,18 @@ function keygenDone(net: SimNet, senders: Senders): void {
   net.block([0, 1, 2].map((index) => senders.tx(index, 'mpc-session-result', { sessionId: keygen.id, status: 'completed', result: { address: MPC_ADDRESS } })));
 }
 
+/** A network whose MPC key exists and whose L2 has a few agreed blocks; `requester` is the active sequencer's index. */
+function withKeyAndBlocks() {
+  const net = new SimNet(STAKES);
+  const senders = new Senders();
+  keygenDone(net, senders);
+  net.produceL2(4);
+  net.blocks(3);
+  const active = currentEpoch(net.state).sequencer;
+  const requester = STAKES.findIndex((_, index) => signer(index).address.toLowerCase() === active);
+  return { net, senders, active, requester };
+}
+
 describe('MPC orchestration', () => {
   it('asks for a keygen at genesis and records its result once >2/3 of the parties stake agree', () => {
     const net = new SimNet(STAKES);
@@ -72,13 +84,7 @@ describe('MPC orchestration', () => {
   });
 
   it('a batch request that failed is signed by another subset of the holders each time the batcher asks again', () => {
-    const net = new SimNet(STAKES);
-    const senders = new Senders();
-    keygenDone(net, senders);
-    net.produceL2(4);
-    net.blocks(3);
-    const active = currentEpoch(net.state).sequencer;
-    const requester = STAKES.findIndex((_, index) => signer(index).address.toLowerCase() === active);
+    const { net, senders, active, requester } = withKeyAndBlocks();
     const holders = net.state.mpc.parties;
     const request = { purpose: 'batch', ref: '9', fromBlock: 1, toBlock: 4, digest: blockHash(99) };
     const participants: string[][] = [];
@@ -99,13 +105,7 @@ describe('MPC orchestration', () => {
   });
 
   it('batch signing requests refused by >2/3 of stake count as misbehaviour of the requester', () => {
-    const net = new SimNet(STAKES);
-    const senders = new Senders();
-    keygenDone(net, senders);
-    net.produceL2(4);
-    net.blocks(3);
-    const active = currentEpoch(net.state).sequencer;
-    const requester = STAKES.findIndex((_, index) => signer(index).address.toLowerCase() === active);
+    const { net, senders, active, requester } = withKeyAndBlocks();
     // Another staked sequencer may not ask for a batch it did not produce.
     const bystander = requester === 0 ? 1 : 0;
     net.block([senders.tx(bystander, 'mpc-sign-request', { purpose: 'batch', ref: '6', fromBlock: 1, toBlock: 4, digest: blockHash(66) })]);
