@@ -83,6 +83,20 @@ describe('MPC orchestration', () => {
     expect(net.state.mpc).toMatchObject({ address: MPC_ADDRESS, threshold: 4 });
   });
 
+  it('a rewards report due before the key exists waits for it instead of staying unsignable', () => {
+    const net = new SimNet(STAKES);
+    const senders = new Senders();
+    net.produceL2(12);
+    net.until((state) => state.epochs.length >= 2, 20); // epoch 0 closed: its rewards report is due
+    expect(net.state.mpc.sessions.filter((session) => session.purpose === 'rewards')).toEqual([]);
+    expect(net.state.mpc.retries).toMatchObject([{ purpose: 'rewards', request: { rewardBatchId: 1, startEpoch: 0 } }]);
+    keygenDone(net, senders);
+    const report = net.state.mpc.sessions.find((session) => session.purpose === 'rewards')!;
+    expect(report).toMatchObject({ status: 'pending', request: { rewardBatchId: 1, startEpoch: 0, mpcAddress: MPC_ADDRESS } });
+    expect(report.participants).toEqual(net.state.mpc.parties);
+    expect(net.state.mpc.retries).toEqual([]);
+  });
+
   it('a batch request that failed is signed by another subset of the holders each time the batcher asks again', () => {
     const { net, senders, active, requester } = withKeyAndBlocks();
     const holders = net.state.mpc.parties;

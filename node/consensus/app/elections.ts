@@ -1,6 +1,6 @@
 import { currentEpoch } from './epochs.ts';
 import { event, type AppEvent } from './events.ts';
-import { openSignSession } from './mpc.ts';
+import { requestSignature } from './mpc.ts';
 import { deploySequencerSetIfDue, recordElection } from './sequencer-set.ts';
 import { advanceRound, maybeOpenReveals, seedIfComplete } from './randao.ts';
 import { selectWeighted, type Candidate } from './selection.ts';
@@ -47,7 +47,7 @@ function openRewardsReport(state: ConsensusState, epoch: Epoch): void {
   const paid = blocks > 0 && sequencerId !== undefined;
   // The fields of LockingPool.submitRewards (EIP-712 SubmitRewards): one report per closed epoch, empty ones
   // included, because L1 requires the reported epochs to be contiguous.
-  openSignSession(state, 'rewards', {
+  requestSignature(state, 'rewards', {
     rewardBatchId: state.nextRewardsBatchId++,
     startEpoch: epoch.number,
     endEpoch: epoch.number,

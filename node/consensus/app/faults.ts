@@ -4,7 +4,7 @@ import { currentEpoch, epochForBlock } from './epochs.ts';
 import { event, type AppEvent } from './events.ts';
 import type { Evidence } from './extension.ts';
 import { recoverL2BlockSigner } from './l2-block-signature.ts';
-import { openSignSession } from './mpc.ts';
+import { requestSignature } from './mpc.ts';
 import { isSupermajority } from './tally.ts';
 import type { Address, ConsensusState, MisbehaviourReason } from './types.ts';
 import { powerOf, totalPower, validatorByAddress } from './validators.ts';
@@ -101,7 +101,7 @@ export function declareMisbehaviour(
   const validator = validatorByAddress(state, sequencer);
   // The fields of LockingPool.slash (EIP-712 Slash(sequencerId, evidenceHash, amount)).
   const amount = validator ? ((BigInt(validator.stake) * BigInt(state.params.slashBps)) / 10_000n).toString() : '0';
-  const session = openSignSession(state, 'slash', {
+  const session = requestSignature(state, 'slash', {
     sequencerId: validator?.sequencerId ?? null,
     evidenceHash,
     amount,
@@ -110,8 +110,8 @@ export function declareMisbehaviour(
     ref,
     height: state.height,
   });
-  state.slashes.push({ sequencer, sequencerId: validator?.sequencerId ?? -1, reason, evidenceHash, height: state.height, sessionId: session.id });
-  events.push(event('fault', { kind: reason, sequencer, ref, evidence: evidenceHash, slash_session: session.id }));
+  state.slashes.push({ sequencer, sequencerId: validator?.sequencerId ?? -1, reason, evidenceHash, height: state.height, sessionId: session?.id ?? -1 });
+  events.push(event('fault', { kind: reason, sequencer, ref, evidence: evidenceHash, slash_session: session?.id ?? null }));
 }
 
 /** A governance change (whitelist removal) took the active sequencer out of the set: replace it. */

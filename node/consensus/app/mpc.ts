@@ -211,6 +211,17 @@ function reopenIfRequired(state: ConsensusState, session: MpcSession): void {
   (state.mpc.retries ??= []).push({ due: state.height + delay, purpose: session.purpose, request: { ...request, attempt: attempt + 1 } });
 }
 
+/**
+ * An app-made signing request (rewards report, slash): opened now, or — while there is no MPC key yet, so nobody
+ * could sign it and it would stay pending forever (blocking every later rewards id) — queued until the key exists.
+ * Returns the session, or null when queued.
+ */
+export function requestSignature(state: ConsensusState, purpose: string, request: Record<string, unknown>): MpcSession | null {
+  if (state.mpc.address !== null) return openSignSession(state, purpose, request);
+  (state.mpc.retries ??= []).push({ due: state.height, purpose, request });
+  return null;
+}
+
 /** Opens the retries that are due (every block, in the order they failed). */
 export function openDueRetries(state: ConsensusState): void {
   const retries = state.mpc.retries;

@@ -199,6 +199,7 @@ export interface SlashRecord {
   reason: MisbehaviourReason;
   evidenceHash: Hex;
   height: number;
+  /** The slash signing session; -1 while it waits for the MPC key to exist. */
   sessionId: number;
 }
 
