@@ -46,7 +46,9 @@ export class SequencerSetWriter {
     const chainId = this.chainId();
     if (!snapshot.address || chainId === null) return;
     this.busy = true;
-    void this.write(snapshot, snapshot.address as Hex, chainId).finally(() => (this.busy = false));
+    void this.write(snapshot, snapshot.address as Hex, chainId)
+      .catch((error: unknown) => this.logOnce(`sequencer-set: ${(error as Error).message}`))
+      .finally(() => (this.busy = false));
   }
 
   private async write(snapshot: MpcSnapshot, mpcAddress: Hex, chainId: number): Promise<void> {
@@ -54,7 +56,13 @@ export class SequencerSetWriter {
     for (const nonce of this.sentAt.keys()) if (nonce < used) this.sentAt.delete(nonce);
     const due = snapshot.sessions
       .filter((session) => session.purpose === 'sequencer-set' && session.status === 'completed' && typeof session.result?.signature === 'string')
-      .map((session) => ({ session, call: parseSequencerSetCall(session.request) }))
+      .flatMap((session) => {
+        try {
+          return [{ session, call: parseSequencerSetCall(session.request) }];
+        } catch {
+          return []; // a malformed request is never signed (the parties refuse it); nothing to include
+        }
+      })
       .filter(({ call }) => call.nonce >= used && call.mpcAddress.toLowerCase() === mpcAddress.toLowerCase())
       .sort((a, b) => a.call.nonce - b.call.nonce);
     const now = Date.now();
