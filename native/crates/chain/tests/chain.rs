@@ -2,18 +2,10 @@ mod support;
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_trie::root::{state_root_unhashed, storage_root_unhashed};
-use seq_chain::{BlockEnv, CallOutcome, CallRequest, Chain, ChainError, ChainOptions, Genesis};
+use seq_chain::{CallOutcome, CallRequest, Chain, ChainError, ChainOptions, Genesis};
 use seq_state::TrieAccount;
 use seq_store::Store;
 use support::*;
-
-fn env(timestamp: u64) -> BlockEnv {
-    BlockEnv { timestamp, beneficiary: Address::repeat_byte(0xcb), gas_limit: 30_000_000, ..Default::default() }
-}
-
-fn open(dir: &std::path::Path, genesis: &str) -> Chain {
-    Chain::open(dir, Some(&Genesis::from_json(genesis).unwrap()), ChainOptions::default()).unwrap()
-}
 
 /// The state root recomputed from scratch from everything in the store (alloy-trie's HashBuilder).
 fn full_rehash(dir: &std::path::Path) -> B256 {
@@ -275,6 +267,19 @@ fn calls_and_gas_estimates_read_state_without_changing_it() {
     assert!(matches!(chain.call(&starved, None).unwrap(), CallOutcome::Halt { .. }));
 }
 
+/// Builds one block of `txs` on a fresh chain and prints its phase timings and rate (for the ignored timing tests).
+fn print_block_timing(genesis: &str, txs: &[Bytes]) {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), genesis);
+    let mut env = env(100);
+    env.gas_limit = 1_000_000_000;
+    let started = std::time::Instant::now();
+    let block = chain.build_block(&env, txs).unwrap();
+    let total = started.elapsed();
+    assert!(block.rejected.is_empty());
+    println!("{} txs in {total:?}: {:?} -> {:.0} tx/s", txs.len(), block.timings, txs.len() as f64 / total.as_secs_f64());
+}
+
 /// Phase timings of a 10,000-transfer block; run with `cargo test -p seq-chain --release -- --ignored --nocapture`.
 #[test]
 #[ignore]
@@ -288,15 +293,7 @@ fn timing_of_a_ten_thousand_transfer_block() {
             txs.push(w.transfer(Address::left_padding_from(&((round * 2000 + i) as u64 + 0x1000).to_be_bytes()), 1));
         }
     }
-    let dir = tempfile::tempdir().unwrap();
-    let chain = open(dir.path(), &genesis);
-    let mut env = env(100);
-    env.gas_limit = 1_000_000_000;
-    let started = std::time::Instant::now();
-    let block = chain.build_block(&env, &txs).unwrap();
-    let total = started.elapsed();
-    assert!(block.rejected.is_empty());
-    println!("{} txs in {total:?}: {:?} -> {:.0} tx/s", txs.len(), block.timings, txs.len() as f64 / total.as_secs_f64());
+    print_block_timing(&genesis, &txs);
 }
 
 #[test]
@@ -311,15 +308,7 @@ fn timing_of_a_ten_thousand_storage_write_block() {
             txs.push(w.eip1559(Some(store_address()), U256::ZERO, store_call(7, round * 100_000 + i as u64 + 10), 60_000));
         }
     }
-    let dir = tempfile::tempdir().unwrap();
-    let chain = open(dir.path(), &genesis);
-    let mut env = env(100);
-    env.gas_limit = 1_000_000_000;
-    let started = std::time::Instant::now();
-    let block = chain.build_block(&env, &txs).unwrap();
-    let total = started.elapsed();
-    assert!(block.rejected.is_empty());
-    println!("{} txs in {total:?}: {:?} -> {:.0} tx/s", txs.len(), block.timings, txs.len() as f64 / total.as_secs_f64());
+    print_block_timing(&genesis, &txs);
 }
 
 #[test]

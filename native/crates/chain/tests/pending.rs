@@ -1,16 +1,8 @@
 mod support;
 
-use alloy_primitives::{Address, U256};
-use seq_chain::{BlockEnv, CallOutcome, CallRequest, Chain, ChainError, ChainOptions, Genesis};
+use alloy_primitives::U256;
+use seq_chain::{BlockEnv, CallOutcome, CallRequest, ChainError};
 use support::*;
-
-fn env(timestamp: u64) -> BlockEnv {
-    BlockEnv { timestamp, beneficiary: Address::repeat_byte(0xcb), gas_limit: 30_000_000, ..Default::default() }
-}
-
-fn open(dir: &std::path::Path, genesis: &str) -> Chain {
-    Chain::open(dir, Some(&Genesis::from_json(genesis).unwrap()), ChainOptions::default()).unwrap()
-}
 
 #[test]
 fn the_pending_block_is_read_and_called_on_without_ever_being_stored() {

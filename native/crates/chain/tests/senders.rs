@@ -2,17 +2,9 @@
 mod support;
 
 use alloy_primitives::{Address, Bytes, U256};
-use seq_chain::{AppliedBlock, BlockEnv, Chain, ChainError, ChainOptions, Genesis};
+use seq_chain::{AppliedBlock, ChainError};
 use seq_tx::{decode_and_recover, DecodePolicy};
 use support::*;
-
-fn env(timestamp: u64) -> BlockEnv {
-    BlockEnv { timestamp, beneficiary: Address::repeat_byte(0xcb), gas_limit: 30_000_000, ..Default::default() }
-}
-
-fn open(dir: &std::path::Path, genesis: &str) -> Chain {
-    Chain::open(dir, Some(&Genesis::from_json(genesis).unwrap()), ChainOptions::default()).unwrap()
-}
 
 /// What the host's admission does: one recovery per transaction (zero for bytes that do not decode).
 fn admitted_senders(raw: &[Bytes]) -> Vec<Address> {

@@ -4,6 +4,7 @@ use alloy_consensus::{SignableTransaction, TxEip1559, TxEip2930, TxEnvelope, TxL
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{hex, Address, Bytes, Signature, TxKind, U256};
 use k256::ecdsa::SigningKey;
+use seq_chain::{BlockEnv, Chain, ChainOptions, Genesis};
 
 pub const CHAIN_ID: u64 = 31337;
 pub const GWEI: u128 = 1_000_000_000;
@@ -97,4 +98,14 @@ pub fn genesis_json(wallets: &[&Wallet]) -> String {
 
 pub fn store_address() -> Address {
     "0x000000000000000000000000000000000000c0de".parse().unwrap()
+}
+
+/// A block environment at `timestamp` (30M gas, a fixed beneficiary).
+pub fn env(timestamp: u64) -> BlockEnv {
+    BlockEnv { timestamp, beneficiary: Address::repeat_byte(0xcb), gas_limit: 30_000_000, ..Default::default() }
+}
+
+/// A chain in `dir`, created from the genesis JSON when the store is new.
+pub fn open(dir: &std::path::Path, genesis: &str) -> Chain {
+    Chain::open(dir, Some(&Genesis::from_json(genesis).unwrap()), ChainOptions::default()).unwrap()
 }
