@@ -1,22 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { currentEpoch } from '../../node/consensus/app/epochs.ts';
-import { signTx } from '../../node/consensus/txs.ts';
-import { signer, signerKey } from './support.ts';
+import { AppTxSigners, signer } from './support.ts';
 import { SimNet } from './sim.ts';
 
 const STAKES = [30_000, 25_000, 25_000, 20_000];
 const CHAIN = 'sim-chain';
-const nonces = new Map<number, number>();
-function tx(index: number, type: 'propose' | 'vote', payload: unknown): Uint8Array {
-  const nonce = nonces.get(index) ?? 0;
-  nonces.set(index, nonce + 1);
-  return signTx(signerKey(index), { chainId: CHAIN, type, nonce, payload } as never);
-}
+const signers = new AppTxSigners(CHAIN);
+const tx = (index: number, type: 'propose' | 'vote', payload: unknown): Uint8Array => signers.tx(index, type, payload);
 const vote = (index: number, proposalId: number, option: 'yes' | 'no' | 'abstain') => tx(index, 'vote', { proposalId, option });
 
 describe('governance (stake-weighted)', () => {
   it('a passed proposal changes the epoch length at its effective height, and only then', () => {
-    nonces.clear();
+    signers.reset();
     const net = new SimNet(STAKES);
     net.block([tx(0, 'propose', { kind: 'params', change: { epochLength: 25 } })]);
     const proposal = net.state.proposals[0]!;
@@ -37,7 +32,7 @@ describe('governance (stake-weighted)', () => {
   });
 
   it('rejects without quorum, and without a >2/3 yes share of yes+no', () => {
-    nonces.clear();
+    signers.reset();
     const net = new SimNet(STAKES);
     net.block([tx(0, 'propose', { kind: 'params', change: { blockTimeMs: 500 } }), tx(1, 'propose', { kind: 'params', change: { blockTimeMs: 700 } })]);
     // Proposal 1: only 20% vote (quorum is 50%). Proposal 2: 55% yes vs 45% no (threshold 2/3 of yes+no).
@@ -51,7 +46,7 @@ describe('governance (stake-weighted)', () => {
   });
 
   it('counts a changed vote once, with the voter power at the tally', () => {
-    nonces.clear();
+    signers.reset();
     const net = new SimNet(STAKES);
     net.block([tx(0, 'propose', { kind: 'params', change: { livenessTimeoutMs: 2000 } })]);
     net.block([vote(0, 1, 'no'), vote(1, 1, 'yes')]);
@@ -68,7 +63,7 @@ describe('governance (stake-weighted)', () => {
   });
 
   it('a whitelist that drops the active sequencer replaces it (reason governance)', () => {
-    nonces.clear();
+    signers.reset();
     const net = new SimNet(STAKES);
     net.produceL2(2);
     net.blocks(2);

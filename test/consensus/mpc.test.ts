@@ -3,24 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { currentEpoch } from '../../node/consensus/app/epochs.ts';
 import { TxCode } from '../../node/consensus/app/errors.ts';
 import { registerCometKeyMessage } from '../../node/consensus/app/transactions.ts';
-import { signTx } from '../../node/consensus/txs.ts';
-import { blockHash, METIS, signer, signerKey } from './support.ts';
+import { AppTxSigners, blockHash, METIS, signer } from './support.ts';
 import { SimNet } from './sim.ts';
 
 const STAKES = [30_000, 25_000, 25_000, 20_000];
 const CHAIN = 'sim-chain';
 const MPC_ADDRESS = '0x00000000000000000000000000000000000a11ce';
 
-class Senders {
-  private readonly nonces = new Map<number, number>();
-  tx(index: number, type: string, payload: unknown): Uint8Array {
-    const nonce = this.nonces.get(index) ?? 0;
-    this.nonces.set(index, nonce + 1);
-    return signTx(signerKey(index), { chainId: CHAIN, type, nonce, payload } as never);
-  }
-}
 
-function keygenDone(net: SimNet, senders: Senders): void {
+function keygenDone(net: SimNet, senders: AppTxSigners): void {
   const keygen = net.state.mpc.sessions.find((session) => session.kind === 'keygen')!;
   net.block([0, 1, 2].map((index) => senders.tx(index, 'mpc-session-result', { sessionId: keygen.id, status: 'completed', result: { address: MPC_ADDRESS } })));
 }
@@ -28,7 +19,7 @@ function keygenDone(net: SimNet, senders: Senders): void {
 /** A network whose MPC key exists and whose L2 has a few agreed blocks; `requester` is the active sequencer's index. */
 function withKeyAndBlocks() {
   const net = new SimNet(STAKES);
-  const senders = new Senders();
+  const senders = new AppTxSigners(CHAIN);
   keygenDone(net, senders);
   net.produceL2(4);
   net.blocks(3);
@@ -40,7 +31,7 @@ function withKeyAndBlocks() {
 describe('MPC orchestration', () => {
   it('asks for a keygen at genesis and records its result once >2/3 of the parties stake agree', () => {
     const net = new SimNet(STAKES);
-    const senders = new Senders();
+    const senders = new AppTxSigners(CHAIN);
     const keygen = net.state.mpc.sessions[0]!;
     expect(keygen).toMatchObject({ kind: 'keygen', status: 'pending', request: { threshold: 3 } });
     expect(keygen.participants).toHaveLength(4);
@@ -60,7 +51,7 @@ describe('MPC orchestration', () => {
 
   it('reshares when a sequencer joins, keeping the address and moving to the new party set', () => {
     const net = new SimNet(STAKES);
-    const senders = new Senders();
+    const senders = new AppTxSigners(CHAIN);
     keygenDone(net, senders);
     const joiner = signer(7).address.toLowerCase() as `0x${string}`;
     for (const observer of net.observers) {
@@ -85,7 +76,7 @@ describe('MPC orchestration', () => {
 
   it('a rewards report due before the key exists waits for it instead of staying unsignable', () => {
     const net = new SimNet(STAKES);
-    const senders = new Senders();
+    const senders = new AppTxSigners(CHAIN);
     net.produceL2(12);
     net.until((state) => state.epochs.length >= 2, 20); // epoch 0 closed: its rewards report is due
     expect(net.state.mpc.sessions.filter((session) => session.purpose === 'rewards')).toEqual([]);

@@ -4,9 +4,8 @@ import { loadArtifact } from '../../contracts/artifacts.ts';
 import { currentEpoch } from '../../node/consensus/app/epochs.ts';
 import type { MpcSession } from '../../node/consensus/app/types.ts';
 import { parseSequencerSetCall, SequencerSetRequestError, sequencerSetAddress, sequencerSetTx, signedSequencerSetTx } from '../../node/consensus/sequencer-set-tx.ts';
-import { signTx } from '../../node/consensus/txs.ts';
 import { useChain } from '../contracts/fixture.ts';
-import { signerKey } from './support.ts';
+import { AppTxSigners, signerKey } from './support.ts';
 import { SimNet } from './sim.ts';
 
 const STAKES = [30_000, 25_000, 25_000, 20_000];
@@ -15,18 +14,13 @@ const mpc = new Wallet(id('sequencer-set test mpc'));
 const MPC_ADDRESS = mpc.address.toLowerCase();
 
 class Reporter {
-  private readonly nonces = new Map<number, number>();
+  private readonly signers = new AppTxSigners();
   private readonly net: SimNet;
   constructor(net: SimNet) {
     this.net = net;
   }
   report(session: MpcSession, indexes: number[], outcome: { status: 'completed'; result: Record<string, string> } | { status: 'failed' | 'refused'; reason: string }): void {
-    this.net.block(indexes.map((index) => this.tx(index, { sessionId: session.id, ...outcome })));
-  }
-  private tx(index: number, payload: unknown): Uint8Array {
-    const nonce = this.nonces.get(index) ?? 0;
-    this.nonces.set(index, nonce + 1);
-    return signTx(signerKey(index), { chainId: 'sim-chain', type: 'mpc-session-result', nonce, payload } as never);
+    this.net.block(indexes.map((index) => this.signers.tx(index, 'mpc-session-result', { sessionId: session.id, ...outcome })));
   }
 }
 

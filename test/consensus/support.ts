@@ -6,9 +6,31 @@ import { sha256Hex } from '../../node/consensus/app/canonical.ts';
 import type { Hex } from '../../node/consensus/app/types.ts';
 import { initLocalnet, type Localnet, type NodePorts, type ValidatorKeyInfo } from '../../node/consensus/localnet.ts';
 import { MemoryObserver } from '../../node/consensus/observer.ts';
+import { signTx } from '../../node/consensus/txs.ts';
 import { freePort } from '../support/ports.ts';
 
 export const METIS = 10n ** 18n;
+
+/** Signs app txs as test validator `index`, numbering each validator's nonces from 0 (SimNet and localnet tests). */
+export class AppTxSigners {
+  private readonly nonces = new Map<number, number>();
+  private readonly chainId: string;
+
+  constructor(chainId = 'sim-chain') {
+    this.chainId = chainId;
+  }
+
+  tx(index: number, type: string, payload: unknown): Uint8Array {
+    const nonce = this.nonces.get(index) ?? 0;
+    this.nonces.set(index, nonce + 1);
+    return signTx(signerKey(index), { chainId: this.chainId, type, nonce, payload } as never);
+  }
+
+  /** Back to nonce 0 for everyone (a test that starts a fresh network). */
+  reset(): void {
+    this.nonces.clear();
+  }
+}
 
 /** Deterministic L1 signer keys for test validators (never funded anywhere; they only sign app txs). */
 export function signerKey(index: number): string {
