@@ -175,16 +175,7 @@ async function failover(devnet: E2eDevnet): Promise<FailoverResult> {
   try {
     await waitFor('receipts before the kill', () => load.stats.receipted.length >= 8, 30_000);
     await victim.kill();
-    const successor = await waitFor(
-      'the successor’s first block',
-      () => {
-        const last = watch.lastBy(victim.address);
-        return last && watch.firstAfter(last.number, victim.address);
-      },
-      60_000,
-      25,
-    );
-    const last = watch.lastBy(victim.address)!;
+    const { last, first: successor } = await waitFor('the successor’s first block', () => watch.handover(victim.address), 60_000, 25);
     result = { killed: victim.address, lastBlock: last.number, firstBlock: successor.number, failoverMs: successor.seenAt - last.seenAt };
     const after = load.stats.receipted.length;
     await waitFor('receipts after the failover', () => load.stats.receipted.length >= after + 8, 60_000);

@@ -59,6 +59,13 @@ export class BlockWatch {
     return [...this.seen.values()].filter((seen) => seen.number > after && seen.miner !== notMiner).sort((a, b) => a.number - b.number)[0];
   }
 
+  /** `miner`'s last block and the next block by anyone else (its successor's first), once both were seen. */
+  handover(miner: string): { last: SeenBlock; first: SeenBlock } | undefined {
+    const last = this.lastBy(miner);
+    const first = last && this.firstAfter(last.number, miner);
+    return first ? { last: last!, first } : undefined;
+  }
+
   /** The last block produced by `miner`. */
   lastBy(miner: string): SeenBlock | undefined {
     return [...this.seen.values()].filter((seen) => seen.miner === miner).sort((a, b) => b.number - a.number)[0];

@@ -191,16 +191,7 @@ describe('end to end: wallet → edge → sequencers → MPC-signed batch on L1;
       await waitFor('receipts under load', () => load.stats.receipted.length >= 8, 30_000);
       await victim.kill();
       const killedAt = Date.now();
-      const successor = await waitFor(
-        'a block from another sequencer',
-        () => {
-          const last = watch.lastBy(victim.address);
-          return last && watch.firstAfter(last.number, victim.address);
-        },
-        30_000,
-        25,
-      );
-      const last = watch.lastBy(victim.address)!;
+      const { last, first: successor } = await waitFor('a block from another sequencer', () => watch.handover(victim.address), 30_000, 25);
       const failoverMs = successor.seenAt - last.seenAt;
       console.log(`[e2e] failover: last block ${last.number} of ${victim.address}, first block ${successor.number} of ${successor.miner}: ${failoverMs} ms (target ${FAILOVER_TARGET_MS} ms; kill → new block ${successor.seenAt - killedAt} ms)`);
       expect(successor.number).toBe(last.number + 1);
