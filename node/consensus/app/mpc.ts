@@ -113,6 +113,9 @@ export function signersFor(state: ConsensusState, attempt: number): Address[] {
 function closeSession(session: MpcSession, status: MpcSessionStatus, result: Record<string, unknown> | null): void {
   session.status = status;
   session.result = result;
+  // A decided session takes no more reports, so they would only weigh down the state every block hashes; a refused
+  // batch request keeps them, because late refusals still count against its requester.
+  if (status !== 'refused') session.reports = {};
 }
 
 export interface SessionReport {
@@ -176,20 +179,12 @@ function settleSession(state: ConsensusState, session: MpcSession): void {
     const winner = Object.values(session.reports).find((report) => report.digest === digest);
     closeSession(session, 'completed', winner?.result ?? null);
     onCompleted(state, session);
-    forgetReports(session);
     return;
   }
   if (isBlockingMinority(refused, total)) closeSession(session, 'refused', { reason: 'parties holding more than 1/3 of stake refused' });
   else if (isBlockingMinority(refused + failed, total)) closeSession(session, 'failed', { reason: 'parties holding more than 1/3 of stake failed or refused' });
   if (session.status === 'failed' && session.kind !== 'sign') syncMpcParties(state);
   reopenIfRequired(state, session);
-  // Once decided, a session takes no more reports (a refused batch request still counts late refusals, so it keeps
-  // them): the per-party reports only weigh down the state every block hashes.
-  if (session.status === 'failed') forgetReports(session);
-}
-
-function forgetReports(session: MpcSession): void {
-  session.reports = {};
 }
 
 /**
@@ -208,7 +203,11 @@ function reopenIfRequired(state: ConsensusState, session: MpcSession): void {
   const { mpcAddress: _previous, ...request } = session.request;
   const attempt = typeof request.attempt === 'number' ? request.attempt : 1;
   const delay = Math.min(2 ** (attempt - 1), MAX_RETRY_DELAY_BLOCKS);
-  (state.mpc.retries ??= []).push({ due: state.height + delay, purpose: session.purpose, request: { ...request, attempt: attempt + 1 } });
+  queueRequest(state, state.height + delay, session.purpose, { ...request, attempt: attempt + 1 });
+}
+
+function queueRequest(state: ConsensusState, due: number, purpose: string, request: Record<string, unknown>): void {
+  (state.mpc.retries ??= []).push({ due, purpose, request });
 }
 
 /**
@@ -218,11 +217,11 @@ function reopenIfRequired(state: ConsensusState, session: MpcSession): void {
  */
 export function requestSignature(state: ConsensusState, purpose: string, request: Record<string, unknown>): MpcSession | null {
   if (state.mpc.address !== null) return openSignSession(state, purpose, request);
-  (state.mpc.retries ??= []).push({ due: state.height, purpose, request });
+  queueRequest(state, state.height, purpose, request);
   return null;
 }
 
-/** Opens the retries that are due (every block, in the order they failed). */
+/** Opens the queued requests that are due (every block, in the order they were queued). */
 export function openDueRetries(state: ConsensusState): void {
   const retries = state.mpc.retries;
   if (!retries?.length || state.mpc.address === null) return;
