@@ -239,7 +239,7 @@ export class ConsensusApplication {
     const height = Number(request.height);
     const speculative = this.speculative;
     this.speculative = null;
-    const reuse = speculative !== null && speculative.height === height && speculative.hash === hexOf(request.hash) && speculative.state.height === height;
+    const reuse = speculative !== null && speculative.height === height && speculative.hash === hexOf(request.hash);
     const { state, result } = reuse ? speculative : this.execute(height, request.txs, request.misbehavior);
     const [first] = request.txs;
     const injected = first && isInjectedTx(first) ? first : null;
