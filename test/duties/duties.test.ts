@@ -51,6 +51,9 @@ describe('MPC duties of sequencer nodes', () => {
 
   it('keygen: every validator runs the DKG the app scheduled; governance then registers the address on L1', async () => {
     mpcAddress = await waitFor('an MPC address in the consensus state', async () => (await net.clients[0]!.status()).mpc.address ?? undefined, 60_000, 100);
+    // Every node must have committed the key before a later step sends a request through its own node: CheckTx
+    // there refuses signing requests while that node's state still has no key.
+    for (const client of net.clients) await waitFor('the MPC address on every node', async () => ((await client.status()).mpc.address === mpcAddress ? true : undefined), 10_000, 50);
     const keygen = (await sessions()).find((session) => session.kind === 'keygen')!;
     expect(keygen).toMatchObject({ status: 'completed', result: { address: mpcAddress } });
     for (const sequencer of validators()) {
