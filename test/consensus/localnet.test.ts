@@ -24,6 +24,10 @@ describe('4-validator CometBFT localnet', () => {
     return result;
   };
   const status = (index = 0): Promise<ConsensusStatus> => clients[index]!.status();
+  /** Every node has committed `height`, so what one node's state showed, the others' state holds too. */
+  const caughtUp = async (height: number) => {
+    for (const [index] of clients.entries()) await waitFor(`node ${index} at height ${height}`, async () => (await status(index)).height >= height);
+  };
 
   beforeAll(async () => {
     net = await startTestNet({ chainId: CHAIN });
@@ -54,6 +58,7 @@ describe('4-validator CometBFT localnet', () => {
     const s = await status();
     expect(s.l2.latest).toBeGreaterThanOrEqual(40);
     expect(s.l2.safe).toBeGreaterThan(0);
+    await caughtUp(s.height);
     expect(await clients[2]!.sequencerFor(s.epoch.firstBlock)).toEqual({ l2Block: s.epoch.firstBlock, sequencer: s.epoch.sequencer, epoch: s.epoch.number });
   });
 
@@ -67,6 +72,8 @@ describe('4-validator CometBFT localnet', () => {
   it('a proposal passes and changes the epoch length at the stated height', async () => {
     expect((await send(0, 'propose', { kind: 'params', change: { epochLength: 30 } })).code).toBe(0);
     const proposal = await waitFor('proposal on chain', async () => (await clients[0]!.proposals()).items[0]);
+    // Each vote goes through the voter's own node, whose CheckTx must already know the proposal.
+    await caughtUp((await status()).height);
     for (const index of [0, 1, 2]) expect((await send(index, 'vote', { proposalId: proposal.id, option: 'yes' }, index)).code).toBe(0);
     const executed = await waitFor('proposal executed', async () => {
       const current = await clients[3]!.proposal(proposal.id);
