@@ -8,6 +8,7 @@ import {
   type TransactionReceipt,
 } from 'ethers';
 import { loadArtifact } from '../../contracts/artifacts.ts';
+import { rpcCall, RpcUnreachableError } from '../rpc/call.ts';
 import { contractAt, type LockingPoolContract, type MetisTokenContract, type SequencerRecord } from '../l1/deploy.ts';
 import { lockingPoolAddress, type AnyWallet, type CliConfig } from './config.ts';
 import { NetworkError, RefusedError, UsageError } from './errors.ts';
@@ -40,32 +41,14 @@ export interface L1Session {
 }
 
 async function probeChainId(url: string): Promise<bigint> {
-  let response: Response;
+  let chainId: unknown;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(10_000),
-    });
+    chainId = await rpcCall(url, 'eth_chainId', [], { timeoutMs: 10_000 });
   } catch (error) {
-    throw new NetworkError('L1', url, causeText(error));
+    throw new NetworkError('L1', url, error instanceof RpcUnreachableError ? error.reason : (error as Error).message);
   }
-  let body: { result?: unknown };
-  try {
-    body = (await response.json()) as { result?: unknown };
-  } catch {
-    throw new NetworkError('L1', url, `HTTP ${response.status}, not a JSON-RPC answer`);
-  }
-  if (typeof body.result !== 'string' || !/^0x[0-9a-f]+$/i.test(body.result)) throw new NetworkError('L1', url, 'eth_chainId gave no chain id');
-  return BigInt(body.result);
-}
-
-function causeText(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  if (cause?.code) return cause.code;
-  if ((error as Error)?.name === 'TimeoutError') return 'no answer within 10 s';
-  return cause?.message ?? (error as Error)?.message ?? String(error);
+  if (typeof chainId !== 'string' || !/^0x[0-9a-f]+$/i.test(chainId)) throw new NetworkError('L1', url, 'eth_chainId gave no chain id');
+  return BigInt(chainId);
 }
 
 export async function connectL1(config: CliConfig): Promise<L1Session> {

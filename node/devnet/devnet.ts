@@ -4,6 +4,7 @@ import { JsonRpcProvider, NonceManager, ZeroAddress, parseEther } from 'ethers';
 import { migrateLocalD1, startLocalEdge, type LocalEdge } from '../../edge/local.ts';
 import { ConsensusClient, type ConsensusStatus } from '../consensus/client.ts';
 import type { ConsensusTimeouts } from '../consensus/localnet.ts';
+import { rpcCall } from '../rpc/call.ts';
 import { devAccount, DEVNET_ROLES } from './accounts.ts';
 import { prepareHosts, type BatcherSettings, type DevnetConsensusParams, type PreparedSequencer } from './hosts.ts';
 import { l1Contracts, type L1Addresses } from './l1-bootstrap.ts';
@@ -191,13 +192,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
 }
 
 async function blockNumber(rpcUrl: string): Promise<number> {
-  const response = await fetch(rpcUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
-    signal: AbortSignal.timeout(2_000),
-  });
-  return Number(((await response.json()) as { result: string }).result);
+  return Number(await rpcCall<string>(rpcUrl, 'eth_blockNumber', [], { timeoutMs: 2_000 }));
 }
 
 async function waitForMpcKey(consensus: ConsensusClient): Promise<string> {

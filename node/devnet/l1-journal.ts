@@ -6,6 +6,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { rpcCall } from '../rpc/call.ts';
 
 /** Calls that change the chain. Everything else is a read and is forwarded without a record. */
 const CHAIN_CHANGING = new Set([
@@ -54,8 +55,8 @@ export function readJournal(file: string): JournalEntry[] {
 export async function replayJournal(upstream: string, entries: readonly JournalEntry[]): Promise<void> {
   for (const entry of entries) {
     const head = await headOf(upstream);
-    if (entry.block > head.number) await call(upstream, 'evm_setNextBlockTimestamp', [entry.timestamp]);
-    await call(upstream, entry.method, entry.params);
+    if (entry.block > head.number) await rpcCall(upstream, 'evm_setNextBlockTimestamp', [entry.timestamp]);
+    await rpcCall(upstream, entry.method, entry.params);
     const after = await headOf(upstream);
     if (after.number !== entry.block) {
       throw new Error(`L1 journal replay diverged at ${entry.method}: head ${after.number}, journal says ${entry.block}`);
@@ -132,13 +133,7 @@ async function post(url: string, request: JsonRpcRequest): Promise<JsonRpcRespon
   return (await response.json()) as JsonRpcResponse;
 }
 
-async function call(url: string, method: string, params: unknown): Promise<unknown> {
-  const response = await post(url, { jsonrpc: '2.0', id: 1, method, params });
-  if (response.error !== undefined) throw new Error(`${method}: ${JSON.stringify(response.error)}`);
-  return response.result;
-}
-
 async function headOf(url: string): Promise<{ number: number; timestamp: number }> {
-  const block = (await call(url, 'eth_getBlockByNumber', ['latest', false])) as { number: string; timestamp: string };
+  const block = (await rpcCall(url, 'eth_getBlockByNumber', ['latest', false])) as { number: string; timestamp: string };
   return { number: Number(block.number), timestamp: Number(block.timestamp) };
 }

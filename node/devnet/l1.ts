@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startL1Node, type L1Node } from '../l1/edr-node.ts';
+import { rpcCall } from '../rpc/call.ts';
 import { bootstrapL1, type L1Addresses } from './l1-bootstrap.ts';
 import { readJournal, replayJournal, startJournalProxy } from './l1-journal.ts';
 
@@ -63,11 +64,7 @@ export async function startDevnetL1(options: DevnetL1Options): Promise<DevnetL1>
 
 async function mineEmptyBlock(url: string): Promise<void> {
   try {
-    await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'evm_mine', params: [] }),
-    });
+    await rpcCall(url, 'evm_mine');
   } catch {
     // The L1 is shutting down; the next tick (if any) tries again.
   }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { rpcCall } from '../rpc/call.ts';
 import { ROOT } from '../setup/paths.ts';
 
 const require = createRequire(import.meta.url);
@@ -57,7 +58,7 @@ export async function startL1Node(options: StartL1Options): Promise<L1Node> {
   else child.stdout?.resume();
   child.stderr?.resume();
   if (options.blockIntervalMs) {
-    await rpc(url, 'evm_setIntervalMining', [options.blockIntervalMs]);
+    await rpcCall(url, 'evm_setIntervalMining', [options.blockIntervalMs]);
   }
   return {
     url,
@@ -71,13 +72,3 @@ export async function startL1Node(options: StartL1Options): Promise<L1Node> {
   };
 }
 
-async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}

@@ -10,6 +10,7 @@ import { MpcParty } from '../mpc/party.ts';
 import { ShareStore, shareKeyFromEnv } from '../mpc/share-store.ts';
 import type { MpcTransport } from '../mpc/transport.ts';
 import { mpcTransportOverPeers } from '../replication/mpc-channel.ts';
+import { RpcCallError, rpcCall } from '../rpc/call.ts';
 import { startCometProcess, type CometProcess } from './comet-process.ts';
 import { cometRpcUrlOf, hostConfigOf, queryUrlOf, type SequencerConfig } from './config.ts';
 import { DeferredBatchSigner } from './deferred-signer.ts';
@@ -211,11 +212,11 @@ function bufferedTransport(inner: MpcTransport, limit = 10_000): MpcTransport {
 
 /** eth_sendRawTransaction on this host's own RPC (the path every transaction takes); the error text, or null. */
 async function sendRawTransaction(rpcUrl: string, raw: Hex): Promise<string | null> {
-  const response = await fetch(rpcUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sendRawTransaction', params: [raw] }),
-  });
-  const body = (await response.json()) as { error?: { message: string } };
-  return body.error ? body.error.message : null;
+  try {
+    await rpcCall(rpcUrl, 'eth_sendRawTransaction', [raw]);
+    return null;
+  } catch (error) {
+    if (error instanceof RpcCallError) return error.reason;
+    throw error;
+  }
 }
