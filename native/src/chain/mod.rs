@@ -14,7 +14,7 @@ use seq_chain::{AppliedBlock, BlockEnv, CallOutcome, ChainOptions, Genesis, Seal
 
 use inputs::{address, b256, raw_transactions, BlockEnvInput, CallInput, SealedBlockInput};
 use pending::PendingTask;
-use views::{data, executed_view, q, record_view, to_napi, transaction_view, ExecutedBlock, Nullable, RpcBlockView, RpcReceiptView, RpcTransactionView};
+use views::{data, executed_view, q, record_view, to_napi, transaction_record_view, ExecutedBlock, Nullable, RpcBlockView, RpcReceiptView, RpcTransactionView};
 
 /// Options of `Chain.open`.
 #[napi(object)]
@@ -211,7 +211,7 @@ impl Chain {
         let (Some(record), Some(receipts)) = (self.chain()?.block(number).map_err(to_napi)?, self.chain()?.receipts(number).map_err(to_napi)?) else {
             return Ok(Either::B(Null));
         };
-        Ok(Either::A(views::block_receipts_view(number, record.hash, &record.transactions, &receipts)?))
+        Ok(Either::A(views::block_receipts_view(number, Some(record.hash), &record.transactions, &receipts)?))
     }
 
     #[napi(ts_return_type = "RpcReceiptView | null")]
@@ -226,7 +226,7 @@ impl Chain {
     pub fn get_transaction(&self, tx_hash: String) -> napi::Result<Nullable<RpcTransactionView>> {
         let Some(tx) = self.chain()?.transaction(b256(&tx_hash)?).map_err(to_napi)? else { return Ok(Either::B(Null)) };
         let base_fee = self.chain()?.header(tx.block_number).map_err(to_napi)?.and_then(|h| h.base_fee_per_gas).unwrap_or_default();
-        Ok(Either::A(transaction_view(&tx, base_fee)))
+        Ok(Either::A(transaction_record_view(&tx, base_fee)))
     }
 
     fn chain(&self) -> napi::Result<Arc<seq_chain::Chain>> {

@@ -10,7 +10,7 @@ use super::inputs::{BlockEnvInput, SealedBlockInput};
 /// `T | null` in TypeScript.
 pub type Nullable<T> = Either<T, Null>;
 
-fn nullable<T>(value: Option<T>) -> Nullable<T> {
+pub(crate) fn nullable<T>(value: Option<T>) -> Nullable<T> {
     value.map_or(Either::B(Null), Either::A)
 }
 
@@ -98,7 +98,9 @@ pub struct RpcLogView {
     pub topics: Vec<String>,
     pub data: String,
     pub block_number: String,
-    pub block_hash: String,
+    /// null in the pending block (it has no hash before it is sealed).
+    #[napi(ts_type = "string | null")]
+    pub block_hash: Nullable<String>,
     pub transaction_hash: String,
     pub transaction_index: String,
     pub log_index: String,
@@ -109,7 +111,9 @@ pub struct RpcLogView {
 pub struct RpcReceiptView {
     pub transaction_hash: String,
     pub transaction_index: String,
-    pub block_hash: String,
+    /// null in the pending block.
+    #[napi(ts_type = "string | null")]
+    pub block_hash: Nullable<String>,
     pub block_number: String,
     pub from: String,
     #[napi(ts_type = "string | null")]
@@ -130,7 +134,8 @@ pub struct RpcReceiptView {
 /// Where a receipt sits, to fill in the positional fields.
 pub(crate) struct ReceiptPlace {
     pub block_number: u64,
-    pub block_hash: B256,
+    /// None for the pending block.
+    pub block_hash: Option<B256>,
     pub index: u32,
     pub first_log_index: u64,
     pub to: Option<Address>,
@@ -143,7 +148,7 @@ pub(crate) fn receipt_view(receipt: &StoredReceipt, place: &ReceiptPlace) -> nap
     Ok(RpcReceiptView {
         transaction_hash: data(receipt.tx_hash),
         transaction_index: q(place.index),
-        block_hash: data(place.block_hash),
+        block_hash: nullable(place.block_hash.map(data)),
         block_number: q(place.block_number),
         from: addr(receipt.sender),
         to: nullable(place.to.map(addr)),
@@ -159,7 +164,7 @@ pub(crate) fn receipt_view(receipt: &StoredReceipt, place: &ReceiptPlace) -> nap
                 topics: log.topics().iter().map(data).collect(),
                 data: data(&log.data.data),
                 block_number: q(place.block_number),
-                block_hash: data(place.block_hash),
+                block_hash: nullable(place.block_hash.map(data)),
                 transaction_hash: data(receipt.tx_hash),
                 transaction_index: q(place.index),
                 log_index: q(place.first_log_index + i as u64),
@@ -175,12 +180,12 @@ pub(crate) fn receipt_view(receipt: &StoredReceipt, place: &ReceiptPlace) -> nap
 pub(crate) fn receipt_record_view(record: &ReceiptRecord) -> napi::Result<RpcReceiptView> {
     receipt_view(
         &record.receipt,
-        &ReceiptPlace { block_number: record.block_number, block_hash: record.block_hash, index: record.index, first_log_index: record.first_log_index, to: record.to, tx_type: record.tx_type },
+        &ReceiptPlace { block_number: record.block_number, block_hash: Some(record.block_hash), index: record.index, first_log_index: record.first_log_index, to: record.to, tx_type: record.tx_type },
     )
 }
 
-/// Receipts of a whole block, in order (transactions decoded for `to` and `type`).
-pub(crate) fn block_receipts_view(number: u64, hash: B256, transactions: &[Bytes], receipts: &[StoredReceipt]) -> napi::Result<Vec<RpcReceiptView>> {
+/// Receipts of a whole block, in order (transactions decoded for `to` and `type`); `hash` None for the pending block.
+pub(crate) fn block_receipts_view(number: u64, hash: Option<B256>, transactions: &[Bytes], receipts: &[StoredReceipt]) -> napi::Result<Vec<RpcReceiptView>> {
     use alloy_eips::eip2718::Decodable2718;
     let mut first_log_index = 0u64;
     let mut out = Vec::with_capacity(receipts.len());
@@ -222,13 +227,28 @@ pub struct RpcTransactionView {
     pub r: String,
     pub s: String,
     pub y_parity: Option<String>,
-    pub block_hash: String,
+    /// null in the pending block.
+    #[napi(ts_type = "string | null")]
+    pub block_hash: Nullable<String>,
     pub block_number: String,
     pub transaction_index: String,
 }
 
-pub(crate) fn transaction_view(tx: &TxRecord, base_fee: u64) -> RpcTransactionView {
-    let envelope = &tx.envelope;
+/// Where a transaction sits; `block_hash` None in the pending block.
+pub(crate) struct TxPlace {
+    pub block_hash: Option<B256>,
+    pub block_number: u64,
+    pub index: u32,
+    /// The block's base fee, for the effective gas price.
+    pub base_fee: u64,
+}
+
+pub(crate) fn transaction_record_view(tx: &TxRecord, base_fee: u64) -> RpcTransactionView {
+    transaction_view(&tx.envelope, tx.sender, &TxPlace { block_hash: Some(tx.block_hash), block_number: tx.block_number, index: tx.index, base_fee })
+}
+
+pub(crate) fn transaction_view(envelope: &TxEnvelope, sender: Address, place: &TxPlace) -> RpcTransactionView {
+    let base_fee = place.base_fee;
     let signature = envelope.signature();
     let is_legacy = matches!(envelope, TxEnvelope::Legacy(_));
     let v = if is_legacy {
@@ -245,7 +265,7 @@ pub(crate) fn transaction_view(tx: &TxRecord, base_fee: u64) -> RpcTransactionVi
         tx_type: q(envelope.tx_type() as u8),
         chain_id: envelope.chain_id().map(q),
         nonce: q(envelope.nonce()),
-        from: addr(tx.sender),
+        from: addr(sender),
         to: nullable(envelope.to().map(addr)),
         gas: q(envelope.gas_limit()),
         gas_price: q(envelope.effective_gas_price(Some(base_fee))),
@@ -260,9 +280,9 @@ pub(crate) fn transaction_view(tx: &TxRecord, base_fee: u64) -> RpcTransactionVi
         r: q(signature.r()),
         s: q(signature.s()),
         y_parity: (!is_legacy).then(|| q(signature.v() as u8)),
-        block_hash: data(tx.block_hash),
-        block_number: q(tx.block_number),
-        transaction_index: q(tx.index),
+        block_hash: nullable(place.block_hash.map(data)),
+        block_number: q(place.block_number),
+        transaction_index: q(place.index),
     }
 }
 
@@ -323,7 +343,7 @@ pub(crate) fn executed_view(block: &AppliedBlock) -> napi::Result<ExecutedBlock>
         gas_used: q(header.gas_used),
         base_fee_per_gas: q(header.base_fee_per_gas.unwrap_or_default()),
         transactions: block.transactions.iter().map(data).collect(),
-        receipts: block_receipts_view(header.number, block.hash, &block.transactions, &block.receipts)?,
+        receipts: block_receipts_view(header.number, Some(block.hash), &block.transactions, &block.receipts)?,
         rejected: block
             .rejected
             .iter()

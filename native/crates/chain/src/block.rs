@@ -105,6 +105,18 @@ pub(crate) fn transactions_root(raw: &[Bytes]) -> B256 {
     alloy_trie::root::ordered_trie_root_encoded(raw)
 }
 
+/// Size of the RLP-encoded block: rlp([header, transactions, ommers, withdrawals]), both lists empty here.
+pub(crate) fn block_size(header_rlp_len: usize, transactions: &[Bytes]) -> u64 {
+    let tx_list: usize = transactions.iter().map(|t| raw_tx_rlp_len(t)).sum();
+    let payload = header_rlp_len + alloy_rlp::length_of_length(tx_list) + tx_list + 1 + 1;
+    (alloy_rlp::length_of_length(payload) + payload) as u64
+}
+
+fn raw_tx_rlp_len(raw: &[u8]) -> usize {
+    // Legacy transactions are RLP lists already; typed ones are wrapped as an RLP string.
+    if raw.first().is_some_and(|b| *b >= 0xc0) { raw.len() } else { alloy_rlp::length_of_length(raw.len()) + raw.len() }
+}
+
 
 pub(crate) struct HeaderFields {
     pub parent_hash: B256,

@@ -15,7 +15,7 @@ pub use block::{receipt_logs, BlockEnv, SealedBlock, StoredReceipt};
 pub use chain::{AppliedBlock, Chain, ChainOptions, Rejected, Timings};
 pub use error::ChainError;
 pub use genesis::{Genesis, GenesisAccount};
-pub use pending::PendingBlock;
+pub use pending::{PendingBlock, PendingSummary};
 pub use query::{BlockRecord, ReceiptRecord, TxRecord};
 
 pub use alloy_consensus::{Header, TxEnvelope};

@@ -2,11 +2,13 @@
 //! in memory as a layer for reads ("pending" in eth_call, eth_estimateGas, balances, code, storage). It is never
 //! stored, never takes the writer lock, and reads the state of the block it was built on through the history
 //! window, so it stays exact while newer blocks are applied.
-use alloy_primitives::{Address, Bytes, B256, U256};
-use seq_evm::{execute_pending, AccountState, BlockInput, CallOutcome, CallRequest, Layered, StateLayer, StateReader};
-use seq_tx::DecodePolicy;
+use std::sync::OnceLock;
 
-use crate::block::BlockEnv;
+use alloy_primitives::{Address, Bloom, Bytes, B256, U256};
+use seq_evm::{execute_pending, AccountState, BlockInput, CallOutcome, CallRequest, Layered, StateLayer, StateReader, TxReceipt};
+use seq_tx::{DecodePolicy, RecoveredTx};
+
+use crate::block::{self, BlockEnv, HeaderFields, StoredReceipt};
 use crate::chain::Rejected;
 use crate::decode;
 use crate::flat::StateView;
@@ -24,7 +26,59 @@ pub struct PendingBlock {
     pub included: usize,
     pub rejected: Vec<Rejected>,
     pub gas_used: u64,
+    /// The included transactions in block order, and their EIP-2718 bytes.
+    pub transactions: Vec<RecoveredTx>,
+    pub raw: Vec<Bytes>,
+    pub extra_data: Bytes,
+    /// Execution results of the included transactions (gas used, cumulative gas, logs), in block order.
+    executed: Vec<TxReceipt>,
+    summary: OnceLock<PendingSummary>,
     layer: StateLayer,
+}
+
+/// What the pending block shows besides its state, exactly as the block built from the same transactions on the
+/// same head will: its receipts as stored, the transactions and receipts roots, the logs bloom and the size. Not
+/// the state root (it needs the writer's trie) and so no hash.
+#[derive(Debug)]
+pub struct PendingSummary {
+    pub receipts: Vec<StoredReceipt>,
+    pub transactions_root: B256,
+    pub receipts_root: B256,
+    pub logs_bloom: Bloom,
+    /// RLP size of the sealed block: the state root it lacks has a fixed length, so this is exact.
+    pub size: u64,
+}
+
+impl PendingBlock {
+    /// The summary, computed on first use and kept. Built lazily because hashing the two tries and encoding the
+    /// receipts costs about as much again as executing the block, and most pending reads (balances, calls) never
+    /// need it.
+    pub fn summary(&self) -> Result<&PendingSummary, ChainError> {
+        if let Some(summary) = self.summary.get() {
+            return Ok(summary);
+        }
+        let (transactions_root, receipts) = rayon::join(|| block::transactions_root(&self.raw), || block::build_receipts(&self.executed));
+        let receipts = receipts?;
+        let header = block::header(HeaderFields {
+            parent_hash: self.parent_hash,
+            number: self.input.number,
+            beneficiary: self.input.beneficiary,
+            timestamp: self.input.timestamp,
+            gas_limit: self.input.gas_limit,
+            gas_used: self.gas_used,
+            base_fee: self.input.base_fee,
+            prevrandao: self.input.prevrandao,
+            extra_data: self.extra_data.clone(),
+            state_root: B256::ZERO,
+            transactions_root,
+            receipts_root: receipts.root,
+            logs_bloom: receipts.bloom,
+        });
+        let size = block::block_size(alloy_rlp::Encodable::length(&header), &self.raw);
+        let summary = PendingSummary { receipts: receipts.stored, transactions_root, receipts_root: receipts.root, logs_bloom: receipts.bloom, size };
+        // Two first readers at once both compute it; the first stored wins and both see that one.
+        Ok(self.summary.get_or_init(|| summary))
+    }
 }
 
 impl Chain {
@@ -51,13 +105,22 @@ impl Chain {
         drop(flat);
         rejected.extend(execution.rejected.iter().map(|r| Rejected { index: positions[r.index], hash: r.hash, code: r.rejection.code, message: r.rejection.message.clone() }));
         rejected.sort_by_key(|r| r.index);
+        let raw: Vec<Bytes> = execution.included.iter().map(|i| raw[positions[*i]].clone()).collect();
+        let mut taken = vec![false; txs.len()];
+        execution.included.iter().for_each(|i| taken[*i] = true);
+        let transactions: Vec<RecoveredTx> = txs.into_iter().zip(taken).filter_map(|(tx, taken)| taken.then_some(tx)).collect();
         Ok(PendingBlock {
             parent_number: parent.number,
             parent_hash,
             input,
-            included: execution.included.len(),
+            included: transactions.len(),
             rejected,
             gas_used: execution.gas_used,
+            transactions,
+            raw,
+            extra_data: env.extra_data,
+            executed: execution.receipts,
+            summary: OnceLock::new(),
             layer: execution.layer,
         })
     }

@@ -122,10 +122,7 @@ impl Chain {
         let header = block::decode_header(&header_rlp)?;
         let transactions = block::decode_body(&body)?;
         let tx_hashes = transactions.iter().map(alloy_primitives::keccak256).collect();
-        // Block = rlp([header, transactions, ommers]) with withdrawals for Shanghai+: an empty list.
-        let tx_list: usize = transactions.iter().map(|t| raw_tx_rlp_len(t)).sum();
-        let payload = header_rlp.len() + alloy_rlp::length_of_length(tx_list) + tx_list + 1 + 1;
-        let size = (alloy_rlp::length_of_length(payload) + payload) as u64;
+        let size = block::block_size(header_rlp.len(), &transactions);
         Ok(Some(BlockRecord { hash: alloy_primitives::keccak256(&header_rlp), header, transactions, tx_hashes, size }))
     }
 
@@ -195,9 +192,4 @@ impl Chain {
             first_log_index,
         }))
     }
-}
-
-fn raw_tx_rlp_len(raw: &[u8]) -> usize {
-    // Legacy transactions are RLP lists already; typed ones are wrapped as an RLP string.
-    if raw.first().is_some_and(|b| *b >= 0xc0) { raw.len() } else { alloy_rlp::length_of_length(raw.len()) + raw.len() }
 }

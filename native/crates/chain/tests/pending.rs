@@ -75,3 +75,46 @@ fn the_pending_block_stays_exact_as_blocks_land_and_goes_stale_when_its_parent_i
         Ok(account) => panic!("read a pending block whose parent is gone: {account:?}"),
     }
 }
+
+#[test]
+fn the_pending_block_shows_what_the_block_built_from_the_same_transactions_then_shows() {
+    let (mut a, mut b, c) = (Wallet::new(1), Wallet::new(2), Wallet::new(3));
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), &genesis_json(&[&a, &b]));
+    // A legacy, an access-list and two EIP-1559 transactions (one logging), and one left out (no funds).
+    let mut stranger = Wallet::new(60);
+    let raw = [
+        a.transfer(c.address, 1),
+        b.legacy(c.address, U256::from(2)),
+        stranger.transfer(c.address, 1),
+        a.eip1559(Some(store_address()), U256::ZERO, store_call(9, 4), 60_000),
+        b.eip2930(c.address, U256::from(3)),
+    ];
+    let pending = chain.pending_block(&env(40), &raw, None).unwrap();
+    assert_eq!((pending.included, pending.rejected.len()), (4, 1));
+    let built = chain.build_block(&env(40), &raw).unwrap();
+    let record = chain.block(built.header.number).unwrap().unwrap();
+
+    assert_eq!(pending.raw, built.transactions);
+    let hashes: Vec<_> = pending.transactions.iter().map(|tx| tx.hash).collect();
+    assert_eq!(hashes, record.tx_hashes);
+    assert_eq!(pending.transactions.iter().map(|tx| tx.sender).collect::<Vec<_>>(), [a.address, b.address, a.address, b.address]);
+    assert_eq!(pending.gas_used, built.header.gas_used);
+    assert_eq!((pending.input.gas_limit, pending.input.timestamp, pending.input.prevrandao), (built.header.gas_limit, built.header.timestamp, built.header.mix_hash));
+    assert_eq!(pending.parent_hash, built.header.parent_hash);
+    let summary = pending.summary().unwrap();
+    assert_eq!(summary.receipts, built.receipts);
+    assert_eq!(summary.receipts.last().unwrap().consensus().unwrap().cumulative_gas_used(), built.header.gas_used);
+    assert_eq!((summary.transactions_root, summary.receipts_root, summary.logs_bloom), (built.header.transactions_root, built.header.receipts_root, built.header.logs_bloom));
+    assert_ne!(summary.logs_bloom, alloy_primitives::Bloom::ZERO);
+    assert_eq!(summary.size, record.size);
+    // Computed once and kept.
+    assert!(std::ptr::eq(summary, pending.summary().unwrap()));
+
+    // An empty pending block: empty roots, no gas, the size of an empty block.
+    let empty = chain.pending_block(&env(41), &[], None).unwrap();
+    let sealed = chain.build_block(&env(41), &[]).unwrap();
+    let summary = empty.summary().unwrap();
+    assert_eq!((empty.included, empty.gas_used, summary.transactions_root, summary.receipts_root), (0, 0, sealed.header.transactions_root, sealed.header.receipts_root));
+    assert_eq!(summary.size, chain.block(sealed.header.number).unwrap().unwrap().size);
+}

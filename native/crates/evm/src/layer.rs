@@ -59,14 +59,16 @@ pub struct PendingExecution {
     /// Indices (into the input) of the transactions that made it in, in order.
     pub included: Vec<usize>,
     pub rejected: Vec<crate::RejectedTx>,
+    /// One per included transaction, in block order (gas used, cumulative gas, logs), as a built block's.
+    pub receipts: Vec<crate::TxReceipt>,
     pub gas_used: u64,
 }
 
 /// Runs `txs` as the sequencer would build block `block` on `reader` (invalid ones and those past the block's gas
 /// are left out, never failing the rest) and keeps the changes as a layer instead of committing them.
 pub fn execute_pending<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, txs: &[RecoveredTx]) -> Result<PendingExecution, ExecError> {
-    let BlockExecution { included, rejected, gas_used, diff, .. } = execute_block(reader, block, txs, Mode::Build)?;
-    Ok(PendingExecution { layer: StateLayer::new(diff), included, rejected, gas_used })
+    let BlockExecution { included, receipts, rejected, gas_used, diff } = execute_block(reader, block, txs, Mode::Build)?;
+    Ok(PendingExecution { layer: StateLayer::new(diff), included, rejected, receipts, gas_used })
 }
 
 /// A [`StateLayer`] over the state it was executed on.
