@@ -1,5 +1,5 @@
 import type { Hex } from './hex.ts';
-import type { RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from './records.ts';
+import type { RpcBlock, RpcLog, RpcPendingBlock, RpcPendingReceipt, RpcReceipt, RpcTransaction } from './records.ts';
 
 /**
  * The seam between the host and the native core: exactly the calls the host needs. The one implementation wraps
@@ -99,9 +99,24 @@ export interface PendingBlockView {
   readonly number: bigint;
   /** The block it was executed on. */
   readonly parentNumber: bigint;
+  readonly parentHash: Hex;
   readonly baseFeePerGas: bigint;
+  readonly timestamp: bigint;
+  readonly gasLimit: bigint;
+  readonly gasUsed: bigint;
   /** How many of the offered transactions made it in. */
   readonly included: number;
+  /**
+   * The block as eth_getBlockByNumber("pending") shows it, transactions as hashes: exactly the transactions whose
+   * effects the reads below see. Its roots and receipts are computed off the event loop on first use, then kept.
+   */
+  block(): Promise<RpcPendingBlock>;
+  /** The included transactions in block order (`blockNumber`/`transactionIndex` set, `blockHash` null). */
+  transactions(): RpcTransaction[];
+  /** The included transaction at `index`, or null past the end. */
+  transaction(index: number): RpcTransaction | null;
+  /** Their receipts (gas used, cumulative gas, logs), `blockHash` null; computed as `block()`. */
+  receipts(): Promise<RpcPendingReceipt[]>;
   getAccount(address: Hex): { nonce: bigint; balance: bigint };
   getCode(address: Hex): Hex;
   getStorageAt(address: Hex, slot: Hex): Hex;

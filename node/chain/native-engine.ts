@@ -2,7 +2,7 @@ import { Chain, type BlockEnvInput, type CallInput, type CallResult, type Execut
 import { ExecutionFailedError, RpcError } from '../rpc/errors.ts';
 import { PendingStaleError, type BlockEnv, type CallOutcome, type CallRequest, type ExecutedBlock, type ExecutionEngine, type PendingBlockView, type SealedBlock, type VerifyOutcome } from './engine.ts';
 import type { Hex } from './hex.ts';
-import type { RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from './records.ts';
+import type { RpcBlock, RpcLog, RpcPendingBlock, RpcPendingReceipt, RpcReceipt, RpcTransaction } from './records.ts';
 
 /** Reads of state older than the native history window; geth answers the same situation with -32000. */
 export class StateUnavailableError extends RpcError {
@@ -162,36 +162,65 @@ function read<T>(fn: () => T): T {
 class NativePendingBlock implements PendingBlockView {
   readonly number: bigint;
   readonly parentNumber: bigint;
+  readonly parentHash: Hex;
   readonly baseFeePerGas: bigint;
+  readonly timestamp: bigint;
+  readonly gasLimit: bigint;
+  readonly gasUsed: bigint;
   readonly included: number;
-  private readonly block: PendingBlock;
+  private readonly native: PendingBlock;
+  /** Shared by every reader of this pending block: the native summary runs once. */
+  private header: Promise<RpcPendingBlock> | null = null;
+  private receiptList: Promise<RpcPendingReceipt[]> | null = null;
 
   constructor(block: PendingBlock) {
-    this.block = block;
+    this.native = block;
     this.number = block.number;
     this.parentNumber = block.parentNumber;
+    this.parentHash = block.parentHash as Hex;
     this.baseFeePerGas = block.baseFeePerGas;
+    this.timestamp = block.timestamp;
+    this.gasLimit = block.gasLimit;
+    this.gasUsed = block.gasUsed;
     this.included = block.included;
   }
 
+  block(): Promise<RpcPendingBlock> {
+    this.header ??= this.native.block() as unknown as Promise<RpcPendingBlock>;
+    return this.header;
+  }
+
+  transactions(): RpcTransaction[] {
+    return this.native.transactions() as unknown as RpcTransaction[];
+  }
+
+  transaction(index: number): RpcTransaction | null {
+    return this.native.transaction(index) as unknown as RpcTransaction | null;
+  }
+
+  receipts(): Promise<RpcPendingReceipt[]> {
+    this.receiptList ??= this.native.receipts() as unknown as Promise<RpcPendingReceipt[]>;
+    return this.receiptList;
+  }
+
   getAccount(address: Hex): { nonce: bigint; balance: bigint } {
-    return read(() => ({ nonce: BigInt(this.block.getNonce(address)), balance: BigInt(this.block.getBalance(address)) }));
+    return read(() => ({ nonce: BigInt(this.native.getNonce(address)), balance: BigInt(this.native.getBalance(address)) }));
   }
 
   getCode(address: Hex): Hex {
-    return read(() => this.block.getCode(address) as Hex);
+    return read(() => this.native.getCode(address) as Hex);
   }
 
   getStorageAt(address: Hex, slot: Hex): Hex {
-    return read(() => this.block.getStorage(address, slot) as Hex);
+    return read(() => this.native.getStorage(address, slot) as Hex);
   }
 
   call(request: CallRequest): CallOutcome {
-    return read(() => callOutcome(this.block.call(callInput(request))));
+    return read(() => callOutcome(this.native.call(callInput(request))));
   }
 
   estimateGas(request: CallRequest): CallOutcome {
-    return read(() => callOutcome(this.block.estimateGas(callInput(request))));
+    return read(() => callOutcome(this.native.estimateGas(callInput(request))));
   }
 }
 

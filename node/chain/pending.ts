@@ -63,14 +63,14 @@ export class PendingBlocks {
   }
 
   /** Runs `read` on the pending block; once more on a fresh one if its parent was rewound away meanwhile. */
-  async read<T>(read: (block: PendingBlockView) => T): Promise<T> {
+  async read<T>(read: (block: PendingBlockView) => T | Promise<T>): Promise<T> {
     const block = await this.current();
     try {
-      return read(block);
+      return await read(block);
     } catch (error) {
       if (!(error instanceof PendingStaleError)) throw error;
       if (this.ready?.view === block) this.ready = null;
-      return read(await this.current());
+      return await read(await this.current());
     }
   }
 

@@ -26,6 +26,36 @@ export interface RpcBlock {
   [extra: string]: unknown;
 }
 
+/**
+ * The pending block as eth_getBlockByNumber("pending") serves it (geth's shape): not sealed, so no hash, nonce or
+ * miner; no state root either (never computed for the pending block). Everything else is what the block the
+ * producer builds from the same transactions on the same head shows.
+ */
+export interface RpcPendingBlock {
+  number: Hex;
+  hash: null;
+  parentHash: Hex;
+  nonce: null;
+  sha3Uncles: Hex;
+  logsBloom: Hex;
+  transactionsRoot: Hex;
+  stateRoot: null;
+  receiptsRoot: Hex;
+  miner: null;
+  difficulty: Hex;
+  totalDifficulty?: Hex;
+  extraData: Hex;
+  size: Hex;
+  gasLimit: Hex;
+  gasUsed: Hex;
+  timestamp: Hex;
+  baseFeePerGas: Hex;
+  mixHash: Hex;
+  transactions: Hex[];
+  uncles: Hex[];
+  [extra: string]: unknown;
+}
+
 export interface RpcTransaction {
   hash: Hex;
   type: Hex;
@@ -50,22 +80,23 @@ export interface RpcTransaction {
   [extra: string]: unknown;
 }
 
-export interface RpcLog {
+/** `BlockHash` is null only for the pending block's logs and receipts (it has no hash before it is sealed). */
+export interface RpcLog<BlockHash extends Hex | null = Hex> {
   address: Hex;
   topics: Hex[];
   data: Hex;
   blockNumber: Hex;
-  blockHash: Hex;
+  blockHash: BlockHash;
   transactionHash: Hex;
   transactionIndex: Hex;
   logIndex: Hex;
   removed: boolean;
 }
 
-export interface RpcReceipt {
+export interface RpcReceipt<BlockHash extends Hex | null = Hex> {
   transactionHash: Hex;
   transactionIndex: Hex;
-  blockHash: Hex;
+  blockHash: BlockHash;
   blockNumber: Hex;
   from: Hex;
   to: Hex | null;
@@ -73,9 +104,12 @@ export interface RpcReceipt {
   gasUsed: Hex;
   effectiveGasPrice: Hex;
   contractAddress: Hex | null;
-  logs: RpcLog[];
+  logs: RpcLog<BlockHash>[];
   logsBloom: Hex;
   status: Hex;
   type: Hex;
   [extra: string]: unknown;
 }
+
+/** A receipt of the pending block: as the sealed block's will be, but without a block hash yet. */
+export type RpcPendingReceipt = RpcReceipt<null>;

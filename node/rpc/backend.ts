@@ -25,7 +25,7 @@ export interface RpcBackend {
 
 export interface PendingState {
   /** Runs `read` on the current pending block (built on demand, shared while the head and the pool stay the same). */
-  read<T>(read: (block: PendingBlockView) => T): Promise<T>;
+  read<T>(read: (block: PendingBlockView) => T | Promise<T>): Promise<T>;
 }
 
 export interface RpcLimits {

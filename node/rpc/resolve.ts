@@ -9,10 +9,12 @@ export function isPending(ref: BlockRef): boolean {
 }
 
 /**
- * Block tags to numbers, for block reads and for state reads other than "pending". `pending` reads as `latest` here:
- * eth_getBlockByNumber("pending") answers the head (the pending block is not sealed, so it has no hash to show), while
- * eth_getBalance/Code/StorageAt, eth_call and eth_estimateGas with "pending" see the pending block's state
- * (methods/state.ts) and eth_getTransactionCount the pool's nonces.
+ * Block tags to numbers, for reads that do not take the pending block themselves. Those that do check `isPending`
+ * first and never get here with "pending": eth_getBlockByNumber, eth_getBlockTransactionCountByNumber,
+ * eth_getTransactionByBlockNumberAndIndex and eth_getBlockReceipts answer the pending block (methods/blocks.ts);
+ * eth_getBalance/Code/StorageAt, eth_call and eth_estimateGas read its state (methods/state.ts); and
+ * eth_getTransactionCount takes the pool's nonces. For the rest (eth_feeHistory's newest block, eth_getLogs ranges)
+ * `pending` reads as `latest`: they walk stored blocks only.
  */
 export function tagNumber(tag: BlockTag, heads: Heads): bigint {
   switch (tag) {

@@ -112,4 +112,21 @@ describe('PendingBlocks (real native engine and pool)', () => {
     expect(block.getAccount(carol).balance).toBe(1123n);
     expect(block.baseFeePerGas).toBe(engine.nextBaseFee());
   });
+
+  it('its block view lists exactly what it executed, computed once for every reader', async () => {
+    const sent = [await pooled(devWallet(5), carol, 1n), await pooled(devWallet(6), carol, 2n)];
+    const block = await pending.current();
+    const [header, again] = await Promise.all([block.block(), block.block()]);
+    expect(again).toBe(header);
+    expect(header.transactions).toEqual(sent.map((tx) => tx.hash));
+    expect(header.number).toBe(`0x${block.number.toString(16)}`);
+    expect(BigInt(header.gasUsed)).toBe(block.gasUsed);
+    expect(block.gasUsed).toBe(42_000n);
+    expect(block.transactions().map((tx) => [tx.hash, tx.from, tx.blockHash])).toEqual(sent.map((tx) => [tx.hash, tx.sender, null]));
+    expect(block.transaction(1)).toEqual(block.transactions()[1]);
+    expect(block.transaction(2)).toBeNull();
+    const receipts = await block.receipts();
+    expect(receipts.map((r) => [r.transactionHash, r.gasUsed, r.cumulativeGasUsed])).toEqual([[sent[0]!.hash, '0x5208', '0x5208'], [sent[1]!.hash, '0x5208', '0xa410']]);
+    expect(await block.receipts()).toBe(receipts);
+  });
 });
