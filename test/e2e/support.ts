@@ -1,22 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevnet, type Devnet, type DevnetOptions, type DevnetPorts } from '../../node/devnet/devnet.ts';
+import { isFree } from '../support/ports.ts';
 
 /**
  * One devnet per e2e file: L1, four sequencer processes (host + CometBFT + consensus app + MPC party each), MPC
  * keygen registered on L1, optionally the edge; on free loopback ports in a temporary folder.
  */
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 /**
  * A port base whose whole block (hosts 0..5 at base + 10·i + 0..6, then L1, edge, inspector) is free. Bases stay
