@@ -1,17 +1,13 @@
 import type { Hex } from './hex.ts';
 
-/** Chain records exactly as Ethereum JSON-RPC serves them (quantities as hex). */
-export interface RpcBlock {
+/** The block fields a stored block and the pending block show alike (quantities as hex, as JSON-RPC serves them). */
+interface RpcBlockFields {
   number: Hex;
-  hash: Hex;
   parentHash: Hex;
-  nonce: Hex;
   sha3Uncles: Hex;
   logsBloom: Hex;
   transactionsRoot: Hex;
-  stateRoot: Hex;
   receiptsRoot: Hex;
-  miner: Hex;
   difficulty: Hex;
   totalDifficulty?: Hex;
   extraData: Hex;
@@ -26,34 +22,24 @@ export interface RpcBlock {
   [extra: string]: unknown;
 }
 
+/** Chain records exactly as Ethereum JSON-RPC serves them. */
+export interface RpcBlock extends RpcBlockFields {
+  hash: Hex;
+  nonce: Hex;
+  stateRoot: Hex;
+  miner: Hex;
+}
+
 /**
  * The pending block as eth_getBlockByNumber("pending") serves it (geth's shape): not sealed, so no hash, nonce or
  * miner; no state root either (never computed for the pending block). Everything else is what the block the
  * producer builds from the same transactions on the same head shows.
  */
-export interface RpcPendingBlock {
-  number: Hex;
+export interface RpcPendingBlock extends RpcBlockFields {
   hash: null;
-  parentHash: Hex;
   nonce: null;
-  sha3Uncles: Hex;
-  logsBloom: Hex;
-  transactionsRoot: Hex;
   stateRoot: null;
-  receiptsRoot: Hex;
   miner: null;
-  difficulty: Hex;
-  totalDifficulty?: Hex;
-  extraData: Hex;
-  size: Hex;
-  gasLimit: Hex;
-  gasUsed: Hex;
-  timestamp: Hex;
-  baseFeePerGas: Hex;
-  mixHash: Hex;
-  transactions: Hex[];
-  uncles: Hex[];
-  [extra: string]: unknown;
 }
 
 export interface RpcTransaction {
