@@ -164,3 +164,26 @@ export const rotationTriggers = sqliteTable('rotation_triggers', {
   log: text('log'),
   updatedAt: integer('updated_at').notNull(),
 });
+
+/**
+ * JSON-RPC filters (eth_newFilter, eth_newBlockFilter) kept by the edge, not by a host: reads go to whichever
+ * follower is healthy, and the active sequencer rotates, so no host could hold them. `cursor` is the last block
+ * whose changes were handed out; a poll moves it with a conditional UPDATE (WHERE cursor = the one it read).
+ */
+export const filters = sqliteTable(
+  'filters',
+  {
+    /** geth's shape: 16 random bytes as a hex quantity. */
+    id: text('id').primaryKey(),
+    /** The client IP that created it (CF-Connecting-IP): live filters are bounded per client. */
+    client: text('client').notNull(),
+    kind: text('kind', { enum: ['logs', 'blocks'] }).notNull(),
+    /** The checked criteria in eth_getLogs form; null for block filters. */
+    criteria: text('criteria', { mode: 'json' }).$type<Record<string, unknown>>(),
+    cursor: integer('cursor').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** Creation or the last eth_getFilterChanges: a filter not polled for 5 minutes expires (geth's deadline). */
+    lastPolledAt: integer('last_polled_at').notNull(),
+  },
+  (t) => [index('filters_client').on(t.client, t.lastPolledAt), index('filters_last_polled').on(t.lastPolledAt)],
+);

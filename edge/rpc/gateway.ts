@@ -1,10 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
+import { database } from '../db/client.ts';
 import { readConfig, type Env } from '../env.ts';
 import { RPC_CACHE_NAME, RpcCache, isCacheable, isImmutableAnswer } from './cache.ts';
+import { FilterStore, answerFilterCalls, type FilterCall, type ReadHosts } from './filters/index.ts';
 import { ErrorCode, RpcError, errorResponse, resultResponse, type RpcId, type RpcResponse } from './jsonrpc.ts';
 import { clientKey, limitRequest, limitTransactions } from './limit.ts';
-import { forwardReads, forwardWrites, type Outbound } from './route.ts';
+import { forwardReads, forwardWrites, type ForwardOptions, type Outbound, type RoutingTable } from './route.ts';
 import { loadRoutingTable, routeEvents } from './table.ts';
 import { BodyTooLargeError, parseEnvelope, readBody, salvageId, validateCall, type Envelope } from './validate.ts';
 
@@ -19,13 +21,14 @@ gateway.post('/rpc', (c) => serve(c));
 
 type GatewayContext = Context<{ Bindings: Env }>;
 
-/** One call's place in the answer: either answered here, or forwarded as `outbound`. */
+/** One call's place in the answer: answered here (at once, or as a `filter` call), or forwarded as `outbound`. */
 interface Slot {
   id: RpcId;
   notification: boolean;
   answer?: RpcResponse;
   outbound?: Outbound;
-  kind?: 'read' | 'write';
+  filter?: FilterCall;
+  kind?: 'read' | 'write' | 'filter';
 }
 
 async function serve(c: GatewayContext): Promise<Response> {
@@ -52,6 +55,7 @@ async function serve(c: GatewayContext): Promise<Response> {
       const call = validateCall(raw, table.l2ChainId);
       const outbound: Outbound = { request: { ...call.request, id: index } };
       if (call.tx) outbound.txHash = call.tx.hash;
+      if (call.filter) return { id: call.request.id ?? null, notification, filter: call.filter, kind: call.kind };
       return { id: call.request.id ?? null, notification, outbound, kind: call.kind };
     } catch (error) {
       if (!(error instanceof RpcError)) throw error;
@@ -90,13 +94,19 @@ async function serve(c: GatewayContext): Promise<Response> {
   });
   const options = { timeoutMs: config.upstreamTimeoutMs, events };
   const pendingReads = reads.filter((slot) => !slot.answer);
-  const [readAnswers, writeAnswers] = await Promise.all([
+  const filterCalls = slots.filter((slot) => slot.kind === 'filter').map((slot) => ({ id: slot.id, call: slot.filter as FilterCall }));
+  const filterContext = { store: new FilterStore(database(c.env.DB)), client, read: readThrough(table, options), now: () => Date.now() };
+  const [readAnswers, writeAnswers, filterAnswers] = await Promise.all([
     pendingReads.length > 0 ? forwardReads(pendingReads.map((slot) => slot.outbound as Outbound), table, options) : [],
     writes.length > 0 ? forwardWrites(writes.map((slot) => slot.outbound as Outbound), table, options) : [],
+    filterCalls.length > 0 ? answerFilterCalls(filterCalls, filterContext) : [],
   ]);
   [...pendingReads, ...writes].forEach((slot, i) => {
     const answer = (i < pendingReads.length ? readAnswers[i] : writeAnswers[i - pendingReads.length]) as RpcResponse;
     slot.answer = { ...answer, id: slot.id };
+  });
+  slots.filter((slot) => slot.kind === 'filter').forEach((slot, i) => {
+    slot.answer = filterAnswers[i];
   });
 
   if (cache) {
@@ -112,6 +122,11 @@ async function serve(c: GatewayContext): Promise<Response> {
   const answers = slots.filter((slot) => !slot.notification).map((slot) => slot.answer as RpcResponse);
   if (answers.length === 0) return c.body(null, 204);
   return c.json(envelope.batch ? answers : answers[0]);
+}
+
+/** Filters read hosts through the same routing as any read: a healthy follower, another host if it fails. */
+function readThrough(table: RoutingTable, options: ForwardOptions): ReadHosts {
+  return (calls) => forwardReads(calls.map((call, i) => ({ request: { jsonrpc: '2.0', id: i, ...call } })), table, options);
 }
 
 async function readEnvelope(request: Request, maxBytes: number, maxBatch: number): Promise<{ envelope: Envelope } | { error: unknown }> {

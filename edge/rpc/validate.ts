@@ -1,15 +1,22 @@
 import { Transaction } from 'ethers';
+import { FILTER_METHODS, parseFilterCall, type FilterCall, type FilterMethod } from './filters/criteria.ts';
 import { ErrorCode, RpcError, type RpcId, type RpcRequest } from './jsonrpc.ts';
 
 // Everything the gateway refuses before a host sees it: oversized bodies and batches, malformed JSON, bad
 // envelopes, methods off the allow list, and raw transactions that do not decode or belong to another chain.
 
-/** Where a method may be answered: `write` goes to the active sequencer, `read` to a healthy follower. */
-export type MethodKind = 'read' | 'write';
+/**
+ * Where a method is answered: `write` goes to the active sequencer, `read` to a healthy follower, `filter` at the
+ * edge itself (filter state in D1, data read from hosts like any other read: edge/rpc/filters/).
+ */
+export type MethodKind = 'read' | 'write' | 'filter';
 
 /**
  * The allow list. Left out on purpose: signing and account methods (the edge holds no keys), admin/debug/
- * personal namespaces, and stateful filters and subscriptions (a follower chosen per request cannot keep them).
+ * personal namespaces, and subscriptions (they need a connection to one host, which the gateway does not keep).
+ * Filters are answered by the edge, not forwarded: a follower chosen per request cannot keep their state, so the
+ * edge keeps it in D1, which also carries it across rotations and failovers of the active sequencer.
+ * eth_newPendingTransactionFilter stays out: the edge never sees the transaction pool (PENDING_FILTER_REFUSAL).
  */
 export const METHODS: ReadonlyMap<string, MethodKind> = new Map([
   ['eth_sendRawTransaction', 'write'],
@@ -43,7 +50,12 @@ export const METHODS: ReadonlyMap<string, MethodKind> = new Map([
       'metis_batches',
     ] as const
   ).map((method) => [method, 'read'] as const),
+  ...FILTER_METHODS.map((method) => [method, 'filter'] as const),
 ]);
+
+/** Why eth_newPendingTransactionFilter is refused, for wallets and for whoever reads the error. */
+export const PENDING_FILTER_REFUSAL =
+  'eth_newPendingTransactionFilter is not available at the edge: the gateway does not see the transaction pool (only the active sequencer has it, and it changes with every rotation); use eth_subscribe("newPendingTransactions") on a sequencer host\'s WebSocket';
 
 export class BodyTooLargeError extends Error {
   override name = 'BodyTooLargeError';
@@ -99,11 +111,15 @@ export function parseEnvelope(text: string, maxBatch: number): Envelope {
   return { batch: true, items: parsed };
 }
 
-/** A call that passed validation. `tx` is set for eth_sendRawTransaction, decoded and checked. */
+/**
+ * A call that passed validation. `tx` is set for eth_sendRawTransaction, decoded and checked; `filter` for the
+ * filter methods, with their parameters checked.
+ */
 export interface ValidCall {
   request: RpcRequest;
   kind: MethodKind;
   tx?: { hash: string; from: string; nonce: number };
+  filter?: FilterCall;
 }
 
 /** The id to answer a rejected call with: its own when it has a usable one, else null (JSON-RPC 2.0 §5). */
@@ -117,10 +133,12 @@ export function salvageId(raw: unknown): RpcId {
 export function validateCall(raw: unknown, chainId: number | null): ValidCall {
   const request = checkShape(raw);
   const kind = METHODS.get(request.method);
+  if (request.method === 'eth_newPendingTransactionFilter') throw new RpcError(ErrorCode.methodNotFound, PENDING_FILTER_REFUSAL);
   if (!kind) throw new RpcError(ErrorCode.methodNotFound, `method not found or not allowed at the edge: ${request.method}`);
   if (request.params !== undefined && !Array.isArray(request.params)) {
     throw new RpcError(ErrorCode.invalidParams, `invalid params: ${request.method} takes positional (array) params`);
   }
+  if (kind === 'filter') return { request, kind, filter: parseFilterCall(request.method as FilterMethod, request.params) };
   if (request.method !== 'eth_sendRawTransaction') return { request, kind };
   return { request, kind, tx: checkRawTransaction(request.params ?? [], chainId) };
 }

@@ -2,6 +2,7 @@ import { ConsensusClient } from '../consensus/client.ts';
 import { database } from '../db/client.ts';
 import { readConfig, type Env } from '../env.ts';
 import { syncL1, type L1SyncResult } from '../l1/sync.ts';
+import { FilterStore } from '../rpc/filters/store.ts';
 import { forgetRoutingTable } from '../rpc/table.ts';
 import { syncConsensus, type ConsensusSyncResult } from './consensus-sync.ts';
 import { checkHosts, type HostHealth } from './health.ts';
@@ -14,6 +15,8 @@ export interface ScheduledReport {
   consensus: Omit<ConsensusSyncResult, 'status'> | { error: string };
   health: HostHealth[];
   l1: L1SyncResult | { error: string };
+  /** JSON-RPC filters past their deadline, deleted this run (at most 1,000; polls also refuse and delete them). */
+  filters: { expired: number } | { error: string };
   due: DueRotation | null;
   trigger: TriggerOutcome | { error: string };
 }
@@ -23,8 +26,8 @@ function failure(error: unknown): { error: string } {
 }
 
 /**
- * The cron run: mirror the consensus layer, probe every host, pull new L1 events, and propose a rotation when
- * the epoch is over without a successor or the active sequencer is unhealthy.
+ * The cron run: mirror the consensus layer, probe every host, pull new L1 events, drop expired JSON-RPC filters,
+ * and propose a rotation when the epoch is over without a successor or the active sequencer is unhealthy.
  */
 export async function runScheduled(env: Env, now: number): Promise<ScheduledReport> {
   const config = readConfig(env);
@@ -42,9 +45,13 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
     consensus = failure(error);
   }
 
-  const [health, l1] = await Promise.all([
+  const [health, l1, filters] = await Promise.all([
     checkHosts(db, { timeoutMs: Math.min(config.upstreamTimeoutMs, 5_000), maxLagBlocks: config.hostMaxLagBlocks, livenessTimeoutMs: synced?.status.params.livenessTimeoutMs ?? null }, now),
     syncL1(db, config, now).catch(failure),
+    new FilterStore(db)
+      .deleteExpired(now)
+      .then((expired) => ({ expired }))
+      .catch(failure),
   ]);
   forgetRoutingTable();
 
@@ -54,7 +61,7 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
     due = dueRotation(synced.status, health);
     trigger = await proposeRotation(db, client, env.SCHEDULER_KEY, synced.status, due, runId, now).catch(failure);
   }
-  const report: ScheduledReport = { runId, at: now, consensus, health, l1, due, trigger };
+  const report: ScheduledReport = { runId, at: now, consensus, health, l1, filters, due, trigger };
   console.log(JSON.stringify({ scheduled: report }));
   return report;
 }

@@ -107,7 +107,7 @@ describe('envelope', () => {
 });
 
 describe('allow list', () => {
-  it.each(['eth_sendTransaction', 'eth_sign', 'personal_unlockAccount', 'admin_peers', 'debug_traceTransaction', 'eth_newFilter', 'eth_subscribe'])(
+  it.each(['eth_sendTransaction', 'eth_sign', 'personal_unlockAccount', 'admin_peers', 'debug_traceTransaction', 'eth_subscribe'])(
     'refuses %s with -32601',
     async (method) => {
       const response = await rpc(call(method, []));
@@ -117,6 +117,14 @@ describe('allow list', () => {
       expect(active.calls).toHaveLength(0);
     },
   );
+
+  it('refuses eth_newPendingTransactionFilter with -32601 saying why and what to use instead', async () => {
+    const error = await errorOf(await rpc(call('eth_newPendingTransactionFilter', [])));
+    expect(error.code).toBe(-32601);
+    expect(error.message).toMatch(/^eth_newPendingTransactionFilter is not available at the edge: the gateway does not see the transaction pool/);
+    expect(error.message).toMatch(/eth_subscribe\("newPendingTransactions"\) on a sequencer host's WebSocket$/);
+    expect(active.calls).toHaveLength(0);
+  });
 
   it('refuses named params with -32602', async () => {
     const response = await rpc({ jsonrpc: '2.0', id: 1, method: 'eth_getBalance', params: { address: ACTIVE } });

@@ -7,7 +7,25 @@ import { vi } from 'vitest';
 type Json = Record<string, unknown>;
 type RpcCall = { jsonrpc: '2.0'; id: unknown; method: string; params?: unknown[] };
 
-/** A sequencer host's JSON-RPC as far as the edge can tell: heights, a transaction pool, blocks by hash. */
+/** A log as hosts answer eth_getLogs (the fields the edge looks at, plus an index to tell logs apart). */
+export interface FakeLog {
+  address: string;
+  topics: string[];
+  blockNumber: string;
+  logIndex: string;
+  data: string;
+}
+
+/** The hash fake hosts give block `n`. */
+export function fakeBlockHash(n: number): string {
+  return `0x${'b'.repeat(48)}${n.toString(16).padStart(16, '0')}`;
+}
+
+/**
+ * A sequencer host's JSON-RPC as far as the edge can tell: heights, a transaction pool, blocks by hash and number,
+ * and logs. eth_getLogs behaves like node/rpc/methods/logs.ts: the range is clamped to the host's own height, and
+ * it refuses (-32005) a range over 10,000 blocks or more than `maxLogResults` logs.
+ */
 export class FakeHost {
   readonly url: string;
   height = 100;
@@ -17,6 +35,9 @@ export class FakeHost {
   readonly calls: RpcCall[] = [];
   readonly txs = new Map<string, { hash: string; blockNumber: string | null; raw: string }>();
   readonly blocks = new Map<string, Json>();
+  /** The chain's logs; every host of a test may share one array and differ only in `height`. */
+  logs: FakeLog[] = [];
+  maxLogResults = 10_000;
 
   constructor(url: string, chainId: number) {
     this.url = url;
@@ -49,11 +70,34 @@ export class FakeHost {
       }
       case 'eth_getBlockByHash':
         return ok(this.blocks.get(params[0] as string) ?? null);
-      case 'eth_getBlockByNumber':
-        return ok({ number: params[0], hash: `0x${'ab'.repeat(32)}`, servedBy: this.url });
+      case 'eth_getBlockByNumber': {
+        const number = params[0] === 'latest' ? this.height : Number.parseInt(String(params[0]), 16);
+        if (number > this.height) return ok(null);
+        return ok({ number: `0x${number.toString(16)}`, hash: fakeBlockHash(number), servedBy: this.url });
+      }
+      case 'eth_getLogs':
+        return this.#getLogs(call, (params[0] ?? {}) as Json);
       default:
         return ok(`${call.method} from ${this.url}`);
     }
+  }
+
+  #getLogs(call: RpcCall, filter: Json): Json {
+    const number = (ref: unknown) => (ref === undefined || ref === 'latest' ? this.height : ref === 'earliest' ? 0 : Number.parseInt(String(ref), 16));
+    const from = number(filter.fromBlock);
+    const to = number(filter.toBlock);
+    const fail = (message: string) => ({ jsonrpc: '2.0', id: call.id, error: { code: -32005, message } });
+    if (to - from + 1 > 10_000) return fail('query exceeds max block range 10000');
+    const addresses = filter.address === undefined ? [] : ([] as string[]).concat(filter.address as string | string[]);
+    const topics = (filter.topics ?? []) as (string | string[] | null)[];
+    const matches = this.logs.filter((log) => {
+      const n = Number.parseInt(log.blockNumber, 16);
+      if (n < from || n > Math.min(to, this.height)) return false;
+      if (addresses.length > 0 && !addresses.includes(log.address)) return false;
+      return topics.every((wanted, i) => wanted === null || ([] as string[]).concat(wanted).includes(log.topics[i] as string));
+    });
+    if (matches.length > this.maxLogResults) return fail(`query returned more than ${this.maxLogResults} results`);
+    return { jsonrpc: '2.0', id: call.id, result: matches };
   }
 }
 
