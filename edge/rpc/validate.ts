@@ -44,6 +44,7 @@ export const METHODS: ReadonlyMap<string, MethodKind> = new Map([
       'eth_getTransactionByBlockHashAndIndex',
       'eth_getTransactionByBlockNumberAndIndex',
       'eth_getTransactionReceipt',
+      'eth_getBlockReceipts',
       'eth_getLogs',
       'metis_getTransactionProof',
       'metis_sequencer',

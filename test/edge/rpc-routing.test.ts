@@ -63,9 +63,12 @@ describe('routing', () => {
     expect(body.result).toBe(`fake-host/${a.url}`);
   });
 
-  it('sends reads of pending state to the active host (only it has the mempool)', async () => {
+  it('sends reads of pending state and of the pending block to the active host (only it has the mempool)', async () => {
     await rpc(call('eth_getTransactionCount', [B, 'pending']));
-    expect(a.calls.map((x) => x.method)).toEqual(['eth_getTransactionCount']);
+    await rpc(call('eth_getBlockReceipts', ['pending']));
+    expect(a.calls.map((x) => x.method)).toEqual(['eth_getTransactionCount', 'eth_getBlockReceipts']);
+    await rpc(call('eth_getBlockReceipts', ['latest']));
+    expect(a.calls).toHaveLength(2);
   });
 
   it('splits a batch: transactions to the active host, reads to a follower, answers in order with the client ids', async () => {
