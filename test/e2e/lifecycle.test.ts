@@ -63,14 +63,29 @@ describe('end to end: wallet → edge → sequencers → MPC-signed batch on L1;
     const token = new Contract(await deployed.getAddress(), artifact.abi as InterfaceAbi, alice);
     expect(await edge.getCode(await token.getAddress())).toBe(artifact.deployedBytecode);
 
-    await (await token.getFunction('mint')(alice.address, parseEther('1000'))).wait();
+    // A filter as ethers' contract.on polls one over HTTP: held by the edge, so any host may answer each poll.
+    const transferTopic = token.interface.getEvent('Transfer')!.topicHash;
+    const filterId = await edge.send('eth_newFilter', [{ address: await token.getAddress(), topics: [transferTopic] }]);
+
+    const mint = await token.getFunction('mint')(alice.address, parseEther('1000'));
+    await mint.wait();
     const transfer = await token.getFunction('transfer')(bob.address, parseEther('250'));
     const transferReceipt = await transfer.wait();
     expect(transferReceipt.status).toBe(1);
     tokenTransferHash = transfer.hash;
     expect(await token.getFunction('balanceOf')(bob.address)).toBe(parseEther('250'));
 
-    const logs = await edge.getLogs({ address: await token.getAddress(), fromBlock: 0, toBlock: 'latest', topics: [token.interface.getEvent('Transfer')!.topicHash] });
+    const polled: { transactionHash: string }[] = [];
+    await waitFor('both Transfer logs through the edge filter', async () => {
+      polled.push(...((await edge.send('eth_getFilterChanges', [filterId])) as { transactionHash: string }[]));
+      return polled.length >= 2;
+    }, 20_000, 250);
+    expect(polled.map((log) => log.transactionHash)).toEqual([mint.hash, transfer.hash]);
+    expect(await edge.send('eth_getFilterChanges', [filterId])).toEqual([]);
+    expect(await edge.send('eth_uninstallFilter', [filterId])).toBe(true);
+    await expect(edge.send('eth_getFilterChanges', [filterId])).rejects.toThrow(/filter not found/);
+
+    const logs = await edge.getLogs({ address: await token.getAddress(), fromBlock: 0, toBlock: 'latest', topics: [transferTopic] });
     const events = logs.map((log) => token.interface.parseLog(log)!.args);
     expect(events.map((event) => [event.from, event.to, event.value])).toEqual([
       ['0x0000000000000000000000000000000000000000', alice.address, parseEther('1000')],
