@@ -1,19 +1,24 @@
 import { Transaction } from 'ethers';
 import { FILTER_METHODS, parseFilterCall, type FilterCall, type FilterMethod } from './filters/criteria.ts';
 import { ErrorCode, RpcError, type RpcId, type RpcRequest } from './jsonrpc.ts';
+import { SUBSCRIPTION_METHODS, SUBSCRIPTION_OVER_HTTP, parseSubscriptionCall, type SubscriptionCall, type SubscriptionMethod } from './socket/subscription.ts';
 
 // Everything the gateway refuses before a host sees it: oversized bodies and batches, malformed JSON, bad
 // envelopes, methods off the allow list, and raw transactions that do not decode or belong to another chain.
 
 /**
  * Where a method is answered: `write` goes to the active sequencer, `read` to a healthy follower, `filter` at the
- * edge itself (filter state in D1, data read from hosts like any other read: edge/rpc/filters/).
+ * edge itself (filter state in D1, data read from hosts like any other read: edge/rpc/filters/), `subscription`
+ * relayed over a host WebSocket held for the client's WebSocket (edge/rpc/socket/; refused over HTTP).
  */
-export type MethodKind = 'read' | 'write' | 'filter';
+export type MethodKind = 'read' | 'write' | 'filter' | 'subscription';
+
+/** How the call arrived: subscriptions need a connection for their notifications. */
+export type Transport = 'http' | 'socket';
 
 /**
  * The allow list. Left out on purpose: signing and account methods (the edge holds no keys), admin/debug/
- * personal namespaces, and subscriptions (they need a connection to one host, which the gateway does not keep).
+ * personal namespaces. Subscriptions only on the edge's WebSocket (they need a connection to travel on).
  * Filters are answered by the edge, not forwarded: a follower chosen per request cannot keep their state, so the
  * edge keeps it in D1, which also carries it across rotations and failovers of the active sequencer.
  * eth_newPendingTransactionFilter stays out: the edge never sees the transaction pool (PENDING_FILTER_REFUSAL).
@@ -52,11 +57,12 @@ export const METHODS: ReadonlyMap<string, MethodKind> = new Map([
     ] as const
   ).map((method) => [method, 'read'] as const),
   ...FILTER_METHODS.map((method) => [method, 'filter'] as const),
+  ...SUBSCRIPTION_METHODS.map((method) => [method, 'subscription'] as const),
 ]);
 
 /** Why eth_newPendingTransactionFilter is refused, for wallets and for whoever reads the error. */
 export const PENDING_FILTER_REFUSAL =
-  'eth_newPendingTransactionFilter is not available at the edge: the gateway does not see the transaction pool (only the active sequencer has it, and it changes with every rotation); use eth_subscribe("newPendingTransactions") on a sequencer host\'s WebSocket';
+  'eth_newPendingTransactionFilter is not available at the edge: the gateway does not see the transaction pool (only the active sequencer has it, and it changes with every rotation); use eth_subscribe("newPendingTransactions") on the edge\'s WebSocket (this same URL, ws:// or wss://)';
 
 export class BodyTooLargeError extends Error {
   override name = 'BodyTooLargeError';
@@ -114,13 +120,14 @@ export function parseEnvelope(text: string, maxBatch: number): Envelope {
 
 /**
  * A call that passed validation. `tx` is set for eth_sendRawTransaction, decoded and checked; `filter` for the
- * filter methods, with their parameters checked.
+ * filter methods and `subscription` for eth_subscribe/eth_unsubscribe, with their parameters checked.
  */
 export interface ValidCall {
   request: RpcRequest;
   kind: MethodKind;
   tx?: { hash: string; from: string; nonce: number };
   filter?: FilterCall;
+  subscription?: SubscriptionCall;
 }
 
 /** The id to answer a rejected call with: its own when it has a usable one, else null (JSON-RPC 2.0 §5). */
@@ -131,15 +138,17 @@ export function salvageId(raw: unknown): RpcId {
 }
 
 /** Checks one call's shape, method and parameters. `chainId` is the L2's, or null while the edge has not synced it. */
-export function validateCall(raw: unknown, chainId: number | null): ValidCall {
+export function validateCall(raw: unknown, chainId: number | null, transport: Transport = 'http'): ValidCall {
   const request = checkShape(raw);
   const kind = METHODS.get(request.method);
   if (request.method === 'eth_newPendingTransactionFilter') throw new RpcError(ErrorCode.methodNotFound, PENDING_FILTER_REFUSAL);
   if (!kind) throw new RpcError(ErrorCode.methodNotFound, `method not found or not allowed at the edge: ${request.method}`);
+  if (kind === 'subscription' && transport === 'http') throw new RpcError(ErrorCode.methodNotFound, SUBSCRIPTION_OVER_HTTP(request.method));
   if (request.params !== undefined && !Array.isArray(request.params)) {
     throw new RpcError(ErrorCode.invalidParams, `invalid params: ${request.method} takes positional (array) params`);
   }
   if (kind === 'filter') return { request, kind, filter: parseFilterCall(request.method as FilterMethod, request.params) };
+  if (kind === 'subscription') return { request, kind, subscription: parseSubscriptionCall(request.method as SubscriptionMethod, request.params) };
   if (request.method !== 'eth_sendRawTransaction') return { request, kind };
   return { request, kind, tx: checkRawTransaction(request.params ?? [], chainId) };
 }

@@ -107,7 +107,7 @@ describe('envelope', () => {
 });
 
 describe('allow list', () => {
-  it.each(['eth_sendTransaction', 'eth_sign', 'personal_unlockAccount', 'admin_peers', 'debug_traceTransaction', 'eth_subscribe'])(
+  it.each(['eth_sendTransaction', 'eth_sign', 'personal_unlockAccount', 'admin_peers', 'debug_traceTransaction'])(
     'refuses %s with -32601',
     async (method) => {
       const response = await rpc(call(method, []));
@@ -118,11 +118,18 @@ describe('allow list', () => {
     },
   );
 
+  it.each(['eth_subscribe', 'eth_unsubscribe'])('refuses %s over HTTP with -32601 pointing at the WebSocket on the same URL', async (method) => {
+    const error = await errorOf(await rpc(call(method, ['newHeads'])));
+    expect(error.code).toBe(-32601);
+    expect(error.message).toBe(`${method} needs a WebSocket: open this same URL with ws:// or wss:// (Upgrade: websocket) and subscribe there`);
+    expect(active.calls).toHaveLength(0);
+  });
+
   it('refuses eth_newPendingTransactionFilter with -32601 saying why and what to use instead', async () => {
     const error = await errorOf(await rpc(call('eth_newPendingTransactionFilter', [])));
     expect(error.code).toBe(-32601);
     expect(error.message).toMatch(/^eth_newPendingTransactionFilter is not available at the edge: the gateway does not see the transaction pool/);
-    expect(error.message).toMatch(/eth_subscribe\("newPendingTransactions"\) on a sequencer host's WebSocket$/);
+    expect(error.message).toMatch(/eth_subscribe\("newPendingTransactions"\) on the edge's WebSocket \(this same URL, ws:\/\/ or wss:\/\/\)$/);
     expect(active.calls).toHaveLength(0);
   });
 

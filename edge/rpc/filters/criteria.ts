@@ -68,6 +68,18 @@ export function parseCriteria(raw: unknown): LogCriteria {
   return criteria;
 }
 
+/**
+ * Criteria of an eth_subscribe("logs") call: address and topics only, checked by the same host parser as
+ * eth_getLogs (a subscription follows new blocks from now on, so the host refuses any block range, and so do we).
+ */
+export function parseSubscriptionCriteria(raw: unknown): Pick<LogCriteria, 'address' | 'topics'> {
+  const checked = hostChecked(() => logFilter(raw, 'filter', false));
+  const criteria: Pick<LogCriteria, 'address' | 'topics'> = {};
+  if (checked.addresses.length > 0) criteria.address = checked.addresses;
+  if (checked.topics.length > 0) criteria.topics = checked.topics;
+  return criteria;
+}
+
 function blockBound(ref: BlockRef, field: 'fromBlock' | 'toBlock'): string {
   if (ref.kind === 'hash') throw invalid(`filter.${field}: a block hash is not allowed in a filter; give a block number or tag`);
   if (ref.kind === 'number') {
@@ -97,7 +109,7 @@ function invalid(detail: string): RpcError {
 }
 
 /** Runs one of the host's parsers, answering its refusal (same code and words) as the gateway's own error. */
-function hostChecked<T>(parse: () => T): T {
+export function hostChecked<T>(parse: () => T): T {
   try {
     return parse();
   } catch (error) {
