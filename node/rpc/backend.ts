@@ -33,9 +33,13 @@ export interface RpcLimits {
   maxLogBlockRange: number;
   maxLogResults: number;
   maxFeeHistoryBlocks: number;
+  /** eth_sendRawTransactionSync's wait when the caller names none (EIP-7966 recommends 2 s). */
+  sendSyncDefaultTimeoutMs: number;
+  /** The longest wait a caller may ask of eth_sendRawTransactionSync; longer asks get the default. */
+  sendSyncMaxTimeoutMs: number;
 }
 
-export const DEFAULT_RPC_LIMITS: RpcLimits = { maxBatchSize: 1000, maxLogBlockRange: 10_000, maxLogResults: 10_000, maxFeeHistoryBlocks: 1024 };
+export const DEFAULT_RPC_LIMITS: RpcLimits = { maxBatchSize: 1000, maxLogBlockRange: 10_000, maxLogResults: 10_000, maxFeeHistoryBlocks: 1024, sendSyncDefaultTimeoutMs: 2_000, sendSyncMaxTimeoutMs: 10_000 };
 
 /** Inclusion proof of a transaction in its L1 batch (leaf order = transaction order across the batch's blocks). */
 export interface TransactionProof {

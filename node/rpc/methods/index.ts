@@ -4,6 +4,7 @@ import { blockMethods } from './blocks.ts';
 import { chainMethods } from './chain.ts';
 import { logMethods } from './logs.ts';
 import { metisMethods } from './metis.ts';
+import { sendSyncMethods } from './send-sync.ts';
 import { stateMethods } from './state.ts';
 import { subscribeMethods } from './subscribe.ts';
 import { transactionMethods } from './transactions.ts';
@@ -15,6 +16,7 @@ export function rpcMethods(backend: RpcBackend): MethodTable {
     ...stateMethods(backend),
     ...blockMethods(backend),
     ...transactionMethods(backend),
+    ...sendSyncMethods(backend),
     ...logMethods(backend),
     ...subscribeMethods(backend),
     ...metisMethods(backend),
