@@ -1,4 +1,6 @@
 import { JsonRpcProvider, Wallet, keccak256, parseEther, type BaseWallet } from 'ethers';
+import { createWalletClient, http } from 'viem';
+import { sendRawTransactionSync } from 'viem/actions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hex } from '../../node/chain/hex.ts';
 import { DEFAULT_RPC_LIMITS } from '../../node/rpc/backend.ts';
@@ -50,6 +52,11 @@ describe('eth_sendRawTransactionSync (EIP-7966)', () => {
       const next = await signed(alice);
       expect((await rpc('eth_sendRawTransactionSync', [next.raw, timeout])).result).toMatchObject({ transactionHash: next.hash, status: '0x1' });
     }
+    // viem's action for the method parses what we answer.
+    const viaViem = await signed(alice);
+    const client = createWalletClient({ transport: http(t.host.rpcUrl) });
+    const receipt = await sendRawTransactionSync(client, { serializedTransaction: viaViem.raw, timeout: MAX_WAIT_MS });
+    expect(receipt).toMatchObject({ transactionHash: viaViem.hash, status: 'success', from: alice.address.toLowerCase() });
   });
 
   it('code 4 with the hash when no block takes it within the wait; the transaction stays pooled and is included later', async () => {
