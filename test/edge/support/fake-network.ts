@@ -21,10 +21,26 @@ export function fakeBlockHash(n: number): string {
   return `0x${'b'.repeat(48)}${n.toString(16).padStart(16, '0')}`;
 }
 
+/** One eth_subscribe a fake host holds, on one of its WebSockets. */
+export interface FakeSubscription {
+  id: string;
+  kind: string;
+  options: unknown;
+  socket: WebSocket;
+}
+
+let fakeSubscriptionCounter = 0;
+
 /**
  * A sequencer host's JSON-RPC as far as the edge can tell: heights, a transaction pool, blocks by hash and number,
  * and logs. eth_getLogs behaves like node/rpc/methods/logs.ts: the range is clamped to the host's own height, and
  * it refuses (-32005) a range over 10,000 blocks or more than `maxLogResults` logs.
+ *
+ * It also answers a WebSocket upgrade on its JSON-RPC URL (as node/rpc/server.ts does on the same port): the
+ * server end of a WebSocketPair that this fake drives. eth_subscribe answers with the host's own id, `push`
+ * sends notifications on command, `kill` closes every socket and refuses new connections. The pair is made
+ * inside the Worker's request (the edge's fetch lands here), and workerd lets only that request touch it, so
+ * commands from the test are queued and sent by a timer running in that request.
  */
 export class FakeHost {
   readonly url: string;
@@ -38,6 +54,10 @@ export class FakeHost {
   /** The chain's logs; every host of a test may share one array and differ only in `height`. */
   logs: FakeLog[] = [];
   maxLogResults = 10_000;
+  /** Every WebSocket the edge opened here (server ends), and the subscriptions live on them. */
+  readonly sockets: WebSocket[] = [];
+  readonly subscriptions = new Map<string, FakeSubscription>();
+  readonly #outbox = new Map<WebSocket, (string | { close: string })[]>();
 
   constructor(url: string, chainId: number) {
     this.url = url;
@@ -80,6 +100,75 @@ export class FakeHost {
       default:
         return ok(`${call.method} from ${this.url}`);
     }
+  }
+
+  /** Accepts a WebSocket upgrade: the client end goes back to the edge in a 101 response. */
+  acceptSocket(): Response {
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    server.accept();
+    this.sockets.push(server);
+    this.#outbox.set(server, []);
+    const timer = setInterval(() => {
+      for (const item of this.#outbox.get(server)?.splice(0) ?? []) {
+        if (typeof item === 'string') {
+          server.send(item);
+          continue;
+        }
+        clearInterval(timer);
+        server.close(1001, item.close);
+      }
+    }, 5);
+    server.addEventListener('close', () => clearInterval(timer));
+    server.addEventListener('message', (event) => {
+      const body = JSON.parse(event.data as string) as RpcCall | RpcCall[];
+      const answers = ([] as RpcCall[]).concat(body).map((call) => this.#socketCall(call, server));
+      server.send(JSON.stringify(Array.isArray(body) ? answers : answers[0]));
+    });
+    server.addEventListener('close', () => this.#dropSocket(server));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Sends `result` to every subscription of `kind` (all sockets); returns how many got it. */
+  push(kind: string, result: unknown): number {
+    let sent = 0;
+    for (const sub of this.subscriptions.values()) {
+      if (sub.kind !== kind) continue;
+      this.#outbox.get(sub.socket)?.push(JSON.stringify({ jsonrpc: '2.0', method: 'eth_subscription', params: { subscription: sub.id, result } }));
+      sent += 1;
+    }
+    return sent;
+  }
+
+  /** The host dies: its sockets close and it refuses connections (HTTP and WebSocket) from now on. */
+  kill(): void {
+    this.mode = 'down';
+    for (const socket of this.sockets.splice(0)) {
+      this.#dropSocket(socket);
+      this.#outbox.get(socket)?.push({ close: 'host going away' });
+    }
+  }
+
+  #socketCall(call: RpcCall, socket: WebSocket): Json {
+    const params = call.params ?? [];
+    if (call.method === 'eth_subscribe') {
+      this.calls.push(call);
+      fakeSubscriptionCounter += 1;
+      const id = `0xf${fakeSubscriptionCounter.toString(16).padStart(8, '0')}`;
+      this.subscriptions.set(id, { id, kind: params[0] as string, options: params[1], socket });
+      return { jsonrpc: '2.0', id: call.id, result: id };
+    }
+    if (call.method === 'eth_unsubscribe') {
+      this.calls.push(call);
+      const sub = this.subscriptions.get(params[0] as string);
+      const mine = sub?.socket === socket;
+      if (mine) this.subscriptions.delete(params[0] as string);
+      return { jsonrpc: '2.0', id: call.id, result: mine };
+    }
+    return this.answer(call);
+  }
+
+  #dropSocket(socket: WebSocket): void {
+    for (const [id, sub] of this.subscriptions) if (sub.socket === socket) this.subscriptions.delete(id);
   }
 
   #getLogs(call: RpcCall, filter: Json): Json {
@@ -156,6 +245,11 @@ export class FakeNetwork {
       const text = request.method === 'GET' ? '' : await request.text();
       const body: unknown = text ? JSON.parse(text) : undefined;
       const host = this.hosts.get(url.origin);
+      if (host && request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+        if (host.mode === 'down') throw new TypeError(`connect ECONNREFUSED ${url.host}`);
+        if (host.mode === 'http500') return new Response('upstream exploded', { status: 500 });
+        return host.acceptSocket();
+      }
       if (host) return await this.#host(host, body, request.signal);
       const api = this.consensus.get(url.origin);
       if (api) {
