@@ -245,6 +245,23 @@ describe('subscriptions', () => {
     expect(holder('newHeads')).toBe(c);
   });
 
+  it('closes a connection whose notifications overdraw its byte budget with 1008 (the Worker cannot see a slow reader)', async () => {
+    const client = await connect();
+    const id = await subscribe(client, ['logs']);
+    const host = holder('logs');
+    const data = `0x${'00'.repeat(256 * 1024)}`;
+    const first = client.notification(id);
+    for (let i = 0; i < 60; i++) host.push('logs', { address: TOKEN, topics: [], blockNumber: '0x65', logIndex: `0x${i.toString(16)}`, data });
+    await first;
+    const closed = await client.closed;
+    expect(closed.code).toBe(1008);
+    expect(closed.reason).toMatch(/notifications exceed \d+ bytes\/s for this connection/);
+    // Under the 16 MiB burst: about 32 notifications of 512 KiB went out before the close, not all 60.
+    expect(client.notificationsFor(id).length).toBeGreaterThan(20);
+    expect(client.notificationsFor(id).length).toBeLessThan(60);
+    await vi.waitFor(() => expect(host.subscriptions.size).toBe(0), { timeout: 2_000, interval: 20 });
+  });
+
   it('closes the host sockets when the client leaves', async () => {
     const client = await connect();
     await subscribe(client, ['newHeads']);
