@@ -1,4 +1,4 @@
-import { Contract, ContractFactory, JsonRpcProvider, TypedDataEncoder, Wallet, parseEther, recoverAddress, type InterfaceAbi } from 'ethers';
+import { Contract, ContractFactory, JsonRpcProvider, TypedDataEncoder, Wallet, WebSocketProvider, parseEther, recoverAddress, type InterfaceAbi, type Log } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../contracts/artifacts.ts';
 import { devAccount } from '../../node/devnet/accounts.ts';
@@ -98,6 +98,32 @@ describe('end to end: wallet → edge → sequencers → MPC-signed batch on L1;
     await expect(broke.sendTransaction({ to: bob.address, value: 1n })).rejects.toThrow(/insufficient funds/i);
     const stale = await alice.signTransaction({ to: bob.address, value: 1n, nonce: 0, gasLimit: 21_000, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n, chainId: DEVNET_L2_CHAIN_ID, type: 2 });
     await expect(edge.send('eth_sendRawTransaction', [stale])).rejects.toThrow(/nonce too low/i);
+
+    // A dapp on the edge's WebSocket (same URL, ws://): newHeads and logs relayed from a host under the edge's ids.
+    const socket = new WebSocketProvider(devnet.edge!.url.replace(/^http/, 'ws'), DEVNET_L2_CHAIN_ID, { staticNetwork: true });
+    const tokenAddress = await token.getAddress();
+    try {
+      const heads: number[] = [];
+      const twoHeads = new Promise<void>((resolve) => {
+        void socket.on('block', (n: number) => {
+          heads.push(n);
+          if (heads.length === 2) resolve();
+        });
+      });
+      const transferLog = new Promise<Log>((resolve) => {
+        void socket.on({ address: tokenAddress, topics: [transferTopic] }, (log: Log) => resolve(log));
+      });
+      expect(await socket.getBlockNumber()).toBeGreaterThan(0);
+      // Two heads also mean the logs subscription, sent beside the newHeads one, is live before the transfer.
+      await twoHeads;
+      expect(heads[1]).toBeGreaterThan(heads[0]!);
+      const watched = await token.getFunction('transfer')(bob.address, parseEther('1'));
+      const log = await transferLog;
+      expect(log.transactionHash).toBe(watched.hash);
+      expect(token.interface.parseLog(log)!.args.value).toBe(parseEther('1'));
+    } finally {
+      await socket.destroy();
+    }
   }, 120_000);
 
   it('2. blocks become safe, a batch is signed by the MPC (>2/3 of the parties) and lands on L1; its proof verifies there', async () => {
