@@ -54,6 +54,7 @@ export async function answerEnvelope(envelope: Envelope, context: CallContext): 
       const call = validateCall(raw, table.l2ChainId, transport);
       const outbound: Outbound = { request: { ...call.request, id: index } };
       if (call.tx) outbound.txHash = call.tx.hash;
+      if (call.tx?.sync) outbound.sync = true;
       const id = call.request.id ?? null;
       if (call.filter) return { id, notification, filter: call.filter, kind: call.kind };
       if (call.subscription) return { id, notification, subscription: call.subscription, kind: call.kind };

@@ -33,9 +33,14 @@ export interface ForwardOptions {
 /** A call ready to forward: the gateway's own id is its index in the request. */
 export interface Outbound {
   request: RpcRequest & { id: number };
-  /** Set for eth_sendRawTransaction: the hash it will have on any host. */
+  /** Set for eth_sendRawTransaction(Sync): the hash it will have on any host. */
   txHash?: string;
+  /** eth_sendRawTransactionSync (EIP-7966): the host holds the answer until a block includes the transaction. */
+  sync?: boolean;
 }
+
+/** The longest wait a host grants eth_sendRawTransactionSync (node/rpc/backend.ts, sendSyncMaxTimeoutMs). */
+export const SYNC_MAX_WAIT_MS = 10_000;
 
 // Reads that see the mempool, or that a follower may not have replicated yet right after a write.
 const PENDING_TAG = 'pending';
@@ -120,8 +125,10 @@ function isNotSequencer(answer: RpcResponse): boolean {
  * sequences) the consensus layer is asked who sequences now and the whole set is sent there once. Submission is
  * idempotent by hash: "already known", or the new host already holding the transaction, is success.
  */
-export async function forwardWrites(calls: Outbound[], table: RoutingTable, options: ForwardOptions): Promise<RpcResponse[]> {
+export async function forwardWrites(calls: Outbound[], table: RoutingTable, forwarding: ForwardOptions): Promise<RpcResponse[]> {
   const requests = calls.map((call) => call.request);
+  // A sync send is answered only once its block exists: give the host its longest wait on top of the usual budget.
+  const options = calls.some((call) => call.sync) ? { ...forwarding, timeoutMs: forwarding.timeoutMs + SYNC_MAX_WAIT_MS } : forwarding;
   let host = table.active;
   let failure = host ? null : 'no active sequencer in the routing table';
   if (host) {
@@ -148,7 +155,17 @@ export async function forwardWrites(calls: Outbound[], table: RoutingTable, opti
 }
 
 function settle(call: Outbound, answer: RpcResponse): RpcResponse {
-  return isAlreadyKnown(answer) && call.txHash ? resultResponse(call.request.id, call.txHash) : answer;
+  return isAlreadyKnown(answer) && call.txHash ? pooledAnswer(call) : answer;
+}
+
+/**
+ * The answer for a transaction a host already held (the failed one had passed it on): its hash, as a first
+ * submission would get; for a sync send, EIP-7966's "not included within the wait" (code 4, the hash as data), since
+ * the receipt was not awaited on this path and the client polls for it by hash.
+ */
+function pooledAnswer(call: Outbound): RpcResponse {
+  if (!call.sync) return resultResponse(call.request.id, call.txHash);
+  return errorResponse(call.request.id, new RpcError(4, 'the transaction was already pooled when the sequencer changed; its receipt was not awaited: poll eth_getTransactionReceipt', call.txHash));
 }
 
 function unavailable(call: Outbound, reason: string): RpcResponse {
@@ -168,7 +185,7 @@ async function confirmKnown(calls: Outbound[], answers: RpcResponse[], host: Rou
       options.timeoutMs,
     );
     const known = new Set(lookups.filter((answer) => 'result' in answer && answer.result !== null).map((answer) => answer.id));
-    return settled.map((answer, i) => (known.has(answer.id) ? resultResponse(answer.id, (calls[i] as Outbound).txHash) : answer));
+    return settled.map((answer, i) => (known.has(answer.id) ? pooledAnswer(calls[i] as Outbound) : answer));
   } catch {
     return settled;
   }

@@ -25,6 +25,7 @@ export type Transport = 'http' | 'socket';
  */
 export const METHODS: ReadonlyMap<string, MethodKind> = new Map([
   ['eth_sendRawTransaction', 'write'],
+  ['eth_sendRawTransactionSync', 'write'],
   ...(
     [
       'eth_chainId',
@@ -125,7 +126,8 @@ export function parseEnvelope(text: string, maxBatch: number): Envelope {
 export interface ValidCall {
   request: RpcRequest;
   kind: MethodKind;
-  tx?: { hash: string; from: string; nonce: number };
+  /** `sync` for eth_sendRawTransactionSync (EIP-7966), answered with a receipt. */
+  tx?: { hash: string; from: string; nonce: number; sync?: boolean };
   filter?: FilterCall;
   subscription?: SubscriptionCall;
 }
@@ -149,8 +151,12 @@ export function validateCall(raw: unknown, chainId: number | null, transport: Tr
   }
   if (kind === 'filter') return { request, kind, filter: parseFilterCall(request.method as FilterMethod, request.params) };
   if (kind === 'subscription') return { request, kind, subscription: parseSubscriptionCall(request.method as SubscriptionMethod, request.params) };
-  if (request.method !== 'eth_sendRawTransaction') return { request, kind };
-  return { request, kind, tx: checkRawTransaction(request.params ?? [], chainId) };
+  if (kind !== 'write') return { request, kind };
+  const params = request.params ?? [];
+  if (request.method === 'eth_sendRawTransaction') return { request, kind, tx: checkRawTransaction(params, chainId) };
+  // EIP-7966: the raw transaction, then an optional wait that the host checks (before it admits anything).
+  if (params.length > 2) throw new RpcError(ErrorCode.invalidParams, 'invalid params: eth_sendRawTransactionSync takes a raw transaction and an optional timeout');
+  return { request, kind, tx: { ...checkRawTransaction(params.slice(0, 1), chainId, request.method), sync: true } };
 }
 
 function checkShape(raw: unknown): RpcRequest {
@@ -171,10 +177,10 @@ function checkShape(raw: unknown): RpcRequest {
   return call as unknown as RpcRequest;
 }
 
-function checkRawTransaction(params: unknown[], chainId: number | null): NonNullable<ValidCall['tx']> {
+function checkRawTransaction(params: unknown[], chainId: number | null, method = 'eth_sendRawTransaction'): NonNullable<ValidCall['tx']> {
   const [raw] = params;
   if (params.length !== 1 || typeof raw !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(raw)) {
-    throw new RpcError(ErrorCode.invalidParams, 'invalid params: eth_sendRawTransaction takes one 0x-prefixed hex string');
+    throw new RpcError(ErrorCode.invalidParams, `invalid params: ${method} takes one 0x-prefixed hex string`);
   }
   let tx: Transaction;
   try {

@@ -1,4 +1,4 @@
-import { Contract, ContractFactory, JsonRpcProvider, TypedDataEncoder, Wallet, WebSocketProvider, parseEther, recoverAddress, type InterfaceAbi, type Log } from 'ethers';
+import { Contract, ContractFactory, JsonRpcProvider, TypedDataEncoder, Wallet, WebSocketProvider, keccak256, parseEther, recoverAddress, type InterfaceAbi, type Log } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../contracts/artifacts.ts';
 import { devAccount } from '../../node/devnet/accounts.ts';
@@ -55,6 +55,11 @@ describe('end to end: wallet → edge → sequencers → MPC-signed batch on L1;
     const receipts = await Promise.all(sent.map((tx) => tx.wait()));
     for (const receipt of receipts) expect(receipt?.status).toBe(1);
     expect(await edge.getBalance(bob.address)).toBe(bobBefore + parseEther('3'));
+    // EIP-7966 through the edge: one call, the receipt back once the block holding it exists.
+    const syncRaw = await alice.signTransaction(await alice.populateTransaction({ to: bob.address, value: 1n }));
+    const syncReceipt = (await edge.send('eth_sendRawTransactionSync', [syncRaw, 10_000])) as { transactionHash: string; status: string; blockHash: string };
+    expect(syncReceipt).toMatchObject({ transactionHash: keccak256(syncRaw), status: '0x1' });
+    expect((await edge.getTransactionReceipt(syncReceipt.transactionHash))!.blockHash).toBe(syncReceipt.blockHash);
 
     const artifact = loadArtifact('MetisToken');
     const factory = new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, alice);

@@ -218,3 +218,54 @@ describe('write failover', () => {
     expect(d.txs.size).toBe(1);
   });
 });
+
+describe('eth_sendRawTransactionSync (EIP-7966)', () => {
+  /** The active host answers sync sends with a receipt, as node/rpc/methods/send-sync.ts does. */
+  const receiptsOn = (host: FakeHost) => {
+    const answer = host.answer.bind(host);
+    host.answer = (x) => {
+      if (x.method !== 'eth_sendRawTransactionSync') return answer(x);
+      host.calls.push(x);
+      const hash = Transaction.from((x.params as string[])[0]!).hash;
+      return { jsonrpc: '2.0', id: x.id, result: { transactionHash: hash, status: '0x1', blockNumber: '0x7' } };
+    };
+  };
+
+  it('goes to the active host with its wait and passes the receipt back', async () => {
+    receiptsOn(a);
+    const raw = await signed();
+    const body = (await (await rpc(call('eth_sendRawTransactionSync', [raw, '0x1388']))).json()) as { result: { transactionHash: string } };
+    expect(body.result).toEqual({ transactionHash: Transaction.from(raw).hash, status: '0x1', blockNumber: '0x7' });
+    expect(a.calls.map((x) => [x.method, x.params])).toEqual([['eth_sendRawTransactionSync', [raw, '0x1388']]]);
+    expect(b.calls.length + c.calls.length).toBe(0);
+  });
+
+  it('checks the transaction as eth_sendRawTransaction does, and refuses extra params, before any host sees it', async () => {
+    const foreign = await wallet.signTransaction({ type: 2, chainId: L2_CHAIN_ID + 1, nonce: 0, to: B, value: 1n, gasLimit: 21_000n, maxFeePerGas: 2n ** 31n, maxPriorityFeePerGas: 1n });
+    const cases: [unknown[], number, RegExp][] = [
+      [[], -32602, /eth_sendRawTransactionSync takes one 0x-prefixed hex string/],
+      [['0x1234'], -32602, /invalid raw transaction/],
+      [[foreign], -32000, /wrong chain id/],
+      [[await signed(), 1000, 'extra'], -32602, /a raw transaction and an optional timeout/],
+    ];
+    for (const [params, code, reason] of cases) {
+      const body = (await (await rpc(call('eth_sendRawTransactionSync', params))).json()) as { error: { code: number; message: string } };
+      expect(body.error.code, JSON.stringify(params)).toBe(code);
+      expect(body.error.message).toMatch(reason);
+    }
+    expect(a.calls.length + b.calls.length + c.calls.length).toBe(0);
+  });
+
+  it('after a failover to a host that already holds it: code 4 with the hash (receipt not awaited), never a bare hash', async () => {
+    const raw = await signed();
+    const hash = Transaction.from(raw).hash as string;
+    b.txs.set(hash, { hash, blockNumber: null, raw });
+    a.mode = 'down';
+    consensus.set('/v1/consensus/status', status({ activeSequencer: B }));
+    const answer = b.answer.bind(b);
+    b.answer = (x) => (x.method === 'eth_sendRawTransactionSync' ? (b.calls.push(x), { jsonrpc: '2.0', id: x.id, error: { code: -32000, message: 'already known' } }) : answer(x));
+    const body = (await (await rpc(call('eth_sendRawTransactionSync', [raw]))).json()) as { error: { code: number; message: string; data: string } };
+    expect(body.error).toMatchObject({ code: 4, data: hash });
+    expect(body.error.message).toMatch(/poll eth_getTransactionReceipt/);
+  });
+});
