@@ -3,14 +3,12 @@ import { Transaction, Wallet } from 'ethers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hosts } from '../../edge/db/schema.ts';
 import { status, validator } from './support/consensus-fixtures.ts';
-import { FakeNetwork, type FakeConsensus, type FakeHost } from './support/fake-network.ts';
-import { L2_CHAIN_ID, call, db, rpc, seedRoutes } from './support/seed.ts';
+import type { FakeConsensus, FakeHost, FakeNetwork } from './support/fake-network.ts';
+import { A, B, C, threeHosts } from './support/three-hosts.ts';
+import { L2_CHAIN_ID, call, db, rpc } from './support/seed.ts';
 
 // Writes to the active sequencer, reads to healthy followers, and what happens when a host fails mid-request.
 
-const A = '0x00000000000000000000000000000000000000a1';
-const B = '0x00000000000000000000000000000000000000b2';
-const C = '0x00000000000000000000000000000000000000c3';
 const wallet = new Wallet('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a');
 
 function signed(nonce = 0): Promise<string> {
@@ -24,15 +22,7 @@ let c: FakeHost;
 let consensus: FakeConsensus;
 
 beforeEach(async () => {
-  net = new FakeNetwork();
-  a = net.host('http://a.hosts.test');
-  b = net.host('http://b.hosts.test');
-  c = net.host('http://c.hosts.test');
-  consensus = net.consensusApi('http://127.0.0.1:9004');
-  consensus.set('/v1/consensus/status', status({ activeSequencer: A }));
-  consensus.set('/v1/consensus/validators', { items: [validator(A, a.url), validator(B, b.url), validator(C, c.url)] });
-  net.install();
-  await seedRoutes({ active: { address: A, url: a.url }, followers: [{ address: B, url: b.url }, { address: C, url: c.url }] });
+  ({ net, a, b, c, consensus } = await threeHosts());
 });
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,16 +1,14 @@
 import { Transaction, Wallet } from 'ethers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { status, validator } from './support/consensus-fixtures.ts';
-import { FakeNetwork, type FakeConsensus, type FakeHost } from './support/fake-network.ts';
+import { status } from './support/consensus-fixtures.ts';
+import type { FakeConsensus, FakeHost } from './support/fake-network.ts';
+import { A, B, C, threeHosts } from './support/three-hosts.ts';
 import { L2_CHAIN_ID, freshIp, seedRoutes } from './support/seed.ts';
 import { SocketClient } from './support/socket-client.ts';
 
 // The edge's WebSocket: every message checked like an HTTP body, plain calls forwarded like HTTP ones,
 // subscriptions relayed over host WebSockets under the edge's own ids, and moved to another host when theirs fails.
 
-const A = '0x00000000000000000000000000000000000000a1';
-const B = '0x00000000000000000000000000000000000000b2';
-const C = '0x00000000000000000000000000000000000000c3';
 const TOKEN = '0x00000000000000000000000000000000000000e5';
 const TRANSFER = `0x${'dd'.repeat(32)}`;
 const wallet = new Wallet('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a');
@@ -19,7 +17,6 @@ function signed(nonce = 0, chainId = L2_CHAIN_ID): Promise<string> {
   return wallet.signTransaction({ type: 2, chainId, nonce, to: B, value: 1n, gasLimit: 21_000n, maxFeePerGas: 2n ** 31n, maxPriorityFeePerGas: 1n });
 }
 
-let net: FakeNetwork;
 let a: FakeHost;
 let b: FakeHost;
 let c: FakeHost;
@@ -27,15 +24,7 @@ let consensus: FakeConsensus;
 let clients: SocketClient[];
 
 beforeEach(async () => {
-  net = new FakeNetwork();
-  a = net.host('http://a.hosts.test');
-  b = net.host('http://b.hosts.test');
-  c = net.host('http://c.hosts.test');
-  consensus = net.consensusApi('http://127.0.0.1:9004');
-  consensus.set('/v1/consensus/status', status({ activeSequencer: A }));
-  consensus.set('/v1/consensus/validators', { items: [validator(A, a.url), validator(B, b.url), validator(C, c.url)] });
-  net.install();
-  await seedRoutes({ active: { address: A, url: a.url }, followers: [{ address: B, url: b.url }, { address: C, url: c.url }] });
+  ({ a, b, c, consensus } = await threeHosts());
   clients = [];
 });
 afterEach(() => {
