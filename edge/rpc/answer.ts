@@ -7,7 +7,7 @@ import { limitTransactions } from './limit.ts';
 import { forwardReads, forwardWrites, type ForwardOptions, type Outbound, type RoutingTable } from './route.ts';
 import type { SubscriptionCall } from './socket/subscription.ts';
 import { routeEvents } from './table.ts';
-import { salvageId, validateCall, type Envelope, type MethodKind } from './validate.ts';
+import { isNotification, salvageId, validateCall, type Envelope, type MethodKind } from './validate.ts';
 
 // One request's calls answered, whichever way they came: an HTTP body (gateway.ts) or one WebSocket message
 // (socket/session.ts). Both share this path, so checks, routing and failover of writes are the same.
@@ -49,12 +49,11 @@ export async function answerEnvelope(envelope: Envelope, context: CallContext): 
   const { env, config, client, table } = context;
   const transport = context.subscriptions ? 'socket' : 'http';
   const slots = envelope.items.map((raw, index): Slot => {
-    const notification = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('id' in raw);
+    const notification = isNotification(raw);
     try {
       const call = validateCall(raw, table.l2ChainId, transport);
       const outbound: Outbound = { request: { ...call.request, id: index } };
       if (call.tx) outbound.txHash = call.tx.hash;
-      if (call.tx?.sync) outbound.sync = true;
       const id = call.request.id ?? null;
       if (call.filter) return { id, notification, filter: call.filter, kind: call.kind };
       if (call.subscription) return { id, notification, subscription: call.subscription, kind: call.kind };

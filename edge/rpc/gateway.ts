@@ -3,7 +3,7 @@ import { cors } from 'hono/cors';
 import { readConfig, type Env } from '../env.ts';
 import { answerEnvelope } from './answer.ts';
 import { ErrorCode, RpcError, errorResponse } from './jsonrpc.ts';
-import { clientKey, limitRequest } from './limit.ts';
+import { clientKey, limitRequest, requestLimitError } from './limit.ts';
 import { acceptSocket } from './socket/index.ts';
 import { loadRoutingTable } from './table.ts';
 import { BodyTooLargeError, parseEnvelope, readBody, type Envelope } from './validate.ts';
@@ -34,7 +34,7 @@ async function serve(c: GatewayContext): Promise<Response> {
     readEnvelope(c.req.raw, config.maxBodyBytes, config.maxBatch),
     loadRoutingTable(c.env.DB, config.routingCacheMs),
   ]);
-  if (!budget.ok) return refuse(c, 429, new RpcError(ErrorCode.limitExceeded, `rate limit exceeded for ${client}: retry in ${budget.retryAfter} s`), budget.retryAfter);
+  if (!budget.ok) return refuse(c, 429, requestLimitError(client, budget.retryAfter), budget.retryAfter);
   if ('error' in parsed) {
     if (parsed.error instanceof BodyTooLargeError) return refuse(c, 413, new RpcError(ErrorCode.limitExceeded, parsed.error.message));
     if (parsed.error instanceof RpcError) return refuse(c, 400, parsed.error);

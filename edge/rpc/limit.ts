@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { ErrorCode, RpcError } from './jsonrpc.ts';
 
 // Two budgets per client IP (CF-Connecting-IP):
 //  - every JSON-RPC request: the Workers rate limiting binding (RPC_LIMITER). Cheap and local to each Cloudflare
@@ -27,6 +28,11 @@ export async function limitRequest(limiter: RateLimit, key: string, now = Date.n
   if (success) return { ok: true, retryAfter: 0 };
   const elapsed = Math.floor(now / 1000) % RPC_LIMIT_PERIOD_SECONDS;
   return { ok: false, retryAfter: RPC_LIMIT_PERIOD_SECONDS - elapsed };
+}
+
+/** The refusal for a request over the per-IP budget (HTTP body or WebSocket message alike). */
+export function requestLimitError(key: string, retryAfter: number): RpcError {
+  return new RpcError(ErrorCode.limitExceeded, `rate limit exceeded for ${key}: retry in ${retryAfter} s`);
 }
 
 interface Bucket {

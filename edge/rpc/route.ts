@@ -35,8 +35,11 @@ export interface Outbound {
   request: RpcRequest & { id: number };
   /** Set for eth_sendRawTransaction(Sync): the hash it will have on any host. */
   txHash?: string;
-  /** eth_sendRawTransactionSync (EIP-7966): the host holds the answer until a block includes the transaction. */
-  sync?: boolean;
+}
+
+/** eth_sendRawTransactionSync (EIP-7966): the host holds the answer until a block includes the transaction. */
+function isSync(call: Outbound): boolean {
+  return call.request.method === 'eth_sendRawTransactionSync';
 }
 
 /** The longest wait a host grants eth_sendRawTransactionSync (node/rpc/backend.ts, sendSyncMaxTimeoutMs). */
@@ -128,7 +131,7 @@ function isNotSequencer(answer: RpcResponse): boolean {
 export async function forwardWrites(calls: Outbound[], table: RoutingTable, forwarding: ForwardOptions): Promise<RpcResponse[]> {
   const requests = calls.map((call) => call.request);
   // A sync send is answered only once its block exists: give the host its longest wait on top of the usual budget.
-  const options = calls.some((call) => call.sync) ? { ...forwarding, timeoutMs: forwarding.timeoutMs + SYNC_MAX_WAIT_MS } : forwarding;
+  const options = calls.some(isSync) ? { ...forwarding, timeoutMs: forwarding.timeoutMs + SYNC_MAX_WAIT_MS } : forwarding;
   let host = table.active;
   let failure = host ? null : 'no active sequencer in the routing table';
   if (host) {
@@ -164,7 +167,7 @@ function settle(call: Outbound, answer: RpcResponse): RpcResponse {
  * the receipt was not awaited on this path and the client polls for it by hash.
  */
 function pooledAnswer(call: Outbound): RpcResponse {
-  if (!call.sync) return resultResponse(call.request.id, call.txHash);
+  if (!isSync(call)) return resultResponse(call.request.id, call.txHash);
   return errorResponse(call.request.id, new RpcError(4, 'the transaction was already pooled when the sequencer changed; its receipt was not awaited: poll eth_getTransactionReceipt', call.txHash));
 }
 

@@ -126,10 +126,14 @@ export function parseEnvelope(text: string, maxBatch: number): Envelope {
 export interface ValidCall {
   request: RpcRequest;
   kind: MethodKind;
-  /** `sync` for eth_sendRawTransactionSync (EIP-7966), answered with a receipt. */
-  tx?: { hash: string; from: string; nonce: number; sync?: boolean };
+  tx?: { hash: string; from: string; nonce: number };
   filter?: FilterCall;
   subscription?: SubscriptionCall;
+}
+
+/** A call without an `id` is a notification (JSON-RPC 2.0 §4.1): it is never answered. */
+export function isNotification(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('id' in raw);
 }
 
 /** The id to answer a rejected call with: its own when it has a usable one, else null (JSON-RPC 2.0 §5). */
@@ -156,7 +160,7 @@ export function validateCall(raw: unknown, chainId: number | null, transport: Tr
   if (request.method === 'eth_sendRawTransaction') return { request, kind, tx: checkRawTransaction(params, chainId) };
   // EIP-7966: the raw transaction, then an optional wait that the host checks (before it admits anything).
   if (params.length > 2) throw new RpcError(ErrorCode.invalidParams, 'invalid params: eth_sendRawTransactionSync takes a raw transaction and an optional timeout');
-  return { request, kind, tx: { ...checkRawTransaction(params.slice(0, 1), chainId, request.method), sync: true } };
+  return { request, kind, tx: checkRawTransaction(params.slice(0, 1), chainId, request.method) };
 }
 
 function checkShape(raw: unknown): RpcRequest {

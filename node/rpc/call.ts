@@ -49,7 +49,7 @@ export async function rpcCall<T = unknown>(url: string, method: string, params: 
       ...(options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) }),
     });
   } catch (error) {
-    throw new RpcUnreachableError(url, method, causeText(error));
+    throw new RpcUnreachableError(url, method, causeText(error, options.timeoutMs));
   }
   let body: { result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } };
   try {
@@ -66,10 +66,10 @@ export async function rpcCall<T = unknown>(url: string, method: string, params: 
 }
 
 /** The useful part of a fetch failure: undici hides the socket error (ECONNREFUSED, ...) in `cause`. */
-export function causeText(error: unknown): string {
+function causeText(error: unknown, timeoutMs: number | undefined): string {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   if (cause?.code) return cause.code;
   if (cause?.message) return cause.message;
-  if ((error as Error)?.name === 'TimeoutError') return 'timed out';
+  if ((error as Error)?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
   return error instanceof Error ? error.message : String(error);
 }

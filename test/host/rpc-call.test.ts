@@ -59,7 +59,7 @@ describe('rpcCall', () => {
   it('no answer, a timeout, or a reply that is not JSON-RPC is an RpcUnreachableError saying which', async () => {
     await expect(rpcCall(url, 'html')).rejects.toMatchObject({ name: 'RpcUnreachableError', reason: 'HTTP 502, not a JSON-RPC answer' });
     await expect(rpcCall(url, 'empty')).rejects.toBeInstanceOf(RpcUnreachableError);
-    await expect(rpcCall(url, 'slow', [], { timeoutMs: 100 })).rejects.toMatchObject({ name: 'RpcUnreachableError', reason: 'timed out' });
+    await expect(rpcCall(url, 'slow', [], { timeoutMs: 100 })).rejects.toMatchObject({ name: 'RpcUnreachableError', reason: 'no answer within 100 ms' });
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;

@@ -1,5 +1,5 @@
 import { RpcError as HostRpcError } from '../../../node/rpc/errors.ts';
-import { logFilter, positional, type BlockRef } from '../../../node/rpc/params.ts';
+import { logFilter, positional, type BlockRef, type LogFilter } from '../../../node/rpc/params.ts';
 import { ErrorCode, RpcError } from '../jsonrpc.ts';
 
 // The parameters of the filter methods, checked before any host or D1 sees them. Log filter criteria go through
@@ -58,9 +58,7 @@ export function parseCriteria(raw: unknown): LogCriteria {
     throw invalid('filter.blockHash is not allowed in a filter, which follows new blocks: use eth_getLogs for one block');
   }
   const checked = hostChecked(() => logFilter(raw));
-  const criteria: LogCriteria = {};
-  if (checked.addresses.length > 0) criteria.address = checked.addresses;
-  if (checked.topics.length > 0) criteria.topics = checked.topics;
+  const criteria: LogCriteria = matchCriteria(checked);
   if (checked.fromBlock) criteria.fromBlock = blockBound(checked.fromBlock, 'fromBlock');
   if (checked.toBlock) criteria.toBlock = blockBound(checked.toBlock, 'toBlock');
   const { from, to } = pollBounds(criteria);
@@ -73,7 +71,11 @@ export function parseCriteria(raw: unknown): LogCriteria {
  * eth_getLogs (a subscription follows new blocks from now on, so the host refuses any block range, and so do we).
  */
 export function parseSubscriptionCriteria(raw: unknown): Pick<LogCriteria, 'address' | 'topics'> {
-  const checked = hostChecked(() => logFilter(raw, 'filter', false));
+  return matchCriteria(hostChecked(() => logFilter(raw, 'filter', false)));
+}
+
+/** The address and topics of checked criteria in eth_getLogs form (empty ones left out, as clients send them). */
+function matchCriteria(checked: LogFilter): Pick<LogCriteria, 'address' | 'topics'> {
   const criteria: Pick<LogCriteria, 'address' | 'topics'> = {};
   if (checked.addresses.length > 0) criteria.address = checked.addresses;
   if (checked.topics.length > 0) criteria.topics = checked.topics;

@@ -2,10 +2,10 @@ import type { EdgeConfig, Env } from '../../env.ts';
 import { answerEnvelope, type CallContext } from '../answer.ts';
 import { newFilterId } from '../filters/store.ts';
 import { ErrorCode, RpcError, errorResponse, resultResponse, type RpcId, type RpcResponse } from '../jsonrpc.ts';
-import { limitRequest } from '../limit.ts';
+import { limitRequest, requestLimitError } from '../limit.ts';
 import { pickReadHost, type RouteEvents } from '../route.ts';
 import { loadRoutingTable } from '../table.ts';
-import { parseEnvelope, salvageId, type Envelope } from '../validate.ts';
+import { isNotification, parseEnvelope, salvageId, type Envelope } from '../validate.ts';
 import { SubscriptionRelay, type HostPicker, type SubscribeCall } from './relay.ts';
 import { MAX_SUBSCRIPTIONS_PER_CONNECTION, type SubscriptionCall } from './subscription.ts';
 
@@ -122,7 +122,7 @@ export class ClientSession {
       if (error instanceof RpcError) return errorResponse(null, error);
       throw error;
     }
-    if (!budget.ok) return refuseAll(envelope, new RpcError(ErrorCode.limitExceeded, `rate limit exceeded for ${client}: retry in ${budget.retryAfter} s`));
+    if (!budget.ok) return refuseAll(envelope, requestLimitError(client, budget.retryAfter));
     const context: CallContext = { ...this.#context, table, subscriptions: (calls) => this.#subscriptionCalls(calls) };
     const answered = await answerEnvelope(envelope, context);
     if ('refusal' in answered) return refuseAll(envelope, answered.refusal);
@@ -183,7 +183,7 @@ export class ClientSession {
 /** Refuses every call of a message with its own id (a WebSocket client matches answers by id, not by request). */
 function refuseAll(envelope: Envelope, error: RpcError): RpcResponse | RpcResponse[] | null {
   const answers = envelope.items
-    .filter((raw) => !(typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('id' in raw)))
+    .filter((raw) => !isNotification(raw))
     .map((raw) => errorResponse(salvageId(raw), error));
   if (answers.length === 0) return null;
   return envelope.batch ? answers : (answers[0] as RpcResponse);
