@@ -181,7 +181,7 @@ export class PeerNetwork {
     ws.on('message', (data) => {
       const text = data.toString();
       if (peer === null && text.startsWith('{"challenge":')) {
-        const theirs = (JSON.parse(text) as { challenge?: unknown }).challenge;
+        const theirs = parseChallenge(text);
         if (typeof theirs === 'string' && /^[0-9a-f]{32}$/.test(theirs)) ws.send(this.options.signer.seal(HELLO, { network: this.options.network, challenge: theirs }));
         else ws.close(1008, 'bad challenge');
         return;
@@ -255,5 +255,14 @@ export class PeerNetwork {
       this.stats.set(peer, stats);
     }
     return stats;
+  }
+}
+
+/** The challenge of an unsigned `{"challenge":"<hex>"}` frame, or null for anything else (never throws). */
+function parseChallenge(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { challenge?: unknown } | null)?.challenge ?? null;
+  } catch {
+    return null;
   }
 }
