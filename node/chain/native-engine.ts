@@ -20,7 +20,7 @@ export class NativeEngine implements ExecutionEngine {
   private readonly chain: Chain;
   /** The head as of the last block this engine applied (reads at or above it go to the in-memory head state). */
   private latest: bigint;
-  /** Present when the native build offers `Chain.rewindTo(number)` (see /tmp/team/host-notes.md). */
+  /** Present when the native build offers `Chain.rewindTo(number)` (the native build has offered it since the failover work; a build without it makes the host stop at an orphan). */
   readonly rewindTo?: (number: bigint) => Promise<void>;
 
   constructor(chain: Chain) {

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { Address, ElectionReason, Epoch, Hex, MpcSession, Proposal, ProposalVote, Rotation, Validator } from './app/types.ts';
 
-/** Typed client of the consensus query API (/tmp/team/consensus-api.md) for hosts, the edge and tests. */
+/** Typed client of the consensus query API (docs/architecture/consensus.md) for hosts, the edge and tests. */
 
 export interface ConsensusStatus {
   chainId: string;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsensusSchedule } from '../../node/replication/consensus-schedule.ts';
 
-// The consensus query API's contract (/tmp/team/consensus-api.md), served from plain data the test changes.
+// The consensus query API's contract (docs/architecture/consensus.md), served from plain data the test changes.
 const A = '0x' + 'aa'.repeat(20);
 const B = '0x' + 'bb'.repeat(20);
 const C = '0x' + 'cc'.repeat(20);

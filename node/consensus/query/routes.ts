@@ -4,7 +4,7 @@ import type { ConsensusState, Epoch, Hex, Proposal } from '../app/types.ts';
 import { EMPTY_HISTORY, type HistoryView } from '../history.ts';
 
 /**
- * The consensus query API (/tmp/team/consensus-api.md), as a pure function of the committed state. Served over
+ * The consensus query API (docs/architecture/consensus.md), as a pure function of the committed state. Served over
  * HTTP (query/server.ts) and as ABCI Query paths (same path, same JSON).
  */
 
