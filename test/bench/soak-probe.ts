@@ -1,0 +1,109 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * What the soak benchmark samples: resident memory of every process under this one (read from /proc, so the
+ * figures are the kernel's, not a process's own view) and bytes on disk under each data directory.
+ */
+
+export interface ProcessSample {
+  /** A stable name across samples: "seq-2", "cometbft-2", "workerd", "l1 (EDR)", ... */
+  name: string;
+  pid: number;
+  rssBytes: number;
+}
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  cmdline: string;
+  rssBytes: number;
+}
+
+function readProc(pid: number): ProcInfo | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name sits in parentheses and may hold spaces: the fields after the last ')' are fixed.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = Number(fields[1]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rssKb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+    return { pid, ppid, cmdline, rssBytes: rssKb * 1024 };
+  } catch {
+    return null; // gone between the listing and the read
+  }
+}
+
+/** Every live descendant of `root`. */
+function descendants(root: number): ProcInfo[] {
+  const all = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((entry) => readProc(Number(entry)))
+    .filter((info): info is ProcInfo => info !== null);
+  const children = new Map<number, ProcInfo[]>();
+  for (const info of all) children.set(info.ppid, [...(children.get(info.ppid) ?? []), info]);
+  const out: ProcInfo[] = [];
+  const stack = [...(children.get(root) ?? [])];
+  while (stack.length > 0) {
+    const info = stack.pop()!;
+    out.push(info);
+    stack.push(...(children.get(info.pid) ?? []));
+  }
+  return out;
+}
+
+/** Names the devnet's processes by what they run; helpers (shells, esbuild) are left out. */
+function nameOf(info: ProcInfo, byPid: Map<number, ProcInfo>): string | null {
+  const seq = /seq-(\d+)\/sequencer\.json/.exec(info.cmdline);
+  if (seq) return `seq-${seq[1]}`;
+  if (/\bcometbft\b/.test(info.cmdline)) {
+    const home = /seq-(\d+)\/cometbft/.exec(info.cmdline) ?? /seq-(\d+)/.exec(byPid.get(info.ppid)?.cmdline ?? '');
+    return `cometbft-${home?.[1] ?? info.pid}`;
+  }
+  if (/\bworkerd\b/.test(info.cmdline)) return 'workerd';
+  if (/hardhat.*\bnode\b/.test(info.cmdline)) return 'l1 (EDR)';
+  if (/wrangler/.test(info.cmdline)) return 'wrangler (node)';
+  return null;
+}
+
+/** RSS of every named process under this one; several workerd processes are summed under one name. */
+export function sampleProcesses(): ProcessSample[] {
+  const infos = descendants(process.pid);
+  const byPid = new Map(infos.map((info) => [info.pid, info]));
+  const samples = new Map<string, ProcessSample>();
+  for (const info of infos) {
+    const name = nameOf(info, byPid);
+    if (!name) continue;
+    const previous = samples.get(name);
+    samples.set(name, { name, pid: previous?.pid ?? info.pid, rssBytes: (previous?.rssBytes ?? 0) + info.rssBytes });
+  }
+  samples.set('bench (load generator)', { name: 'bench (load generator)', pid: process.pid, rssBytes: readProc(process.pid)?.rssBytes ?? 0 });
+  return [...samples.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Bytes of a file, or under a directory (apparent sizes; anything removed while walking counts as 0). */
+export function diskBytes(path: string): number {
+  try {
+    const stat = statSync(path);
+    if (!stat.isDirectory()) return stat.size;
+    return readdirSync(path).reduce((total, entry) => total + diskBytes(join(path, entry)), 0);
+  } catch {
+    return 0; // removed meanwhile (log rotation, compaction)
+  }
+}
+
+/** Least-squares slope of y over x (per unit of x); NaN with fewer than two points. */
+export function slope(points: readonly { x: number; y: number }[]): number {
+  if (points.length < 2) return Number.NaN;
+  const n = points.length;
+  const mx = points.reduce((sum, p) => sum + p.x, 0) / n;
+  const my = points.reduce((sum, p) => sum + p.y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
+  return den === 0 ? Number.NaN : num / den;
+}
