@@ -62,7 +62,8 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
   const url = `http://127.0.0.1:${options.port}`;
   let output = '';
   const onData = (chunk: Buffer) => {
-    output += chunk.toString();
+    // Kept for the start-up error message only: the tail, or a long-running devnet's memory grows with the log.
+    output = (output + chunk.toString()).slice(-64 * 1024);
     options.log?.(chunk.toString());
   };
   child.stdout?.on('data', onData);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_ROTATION, RotatingLog, type RotationPolicy } from './rotating-log.ts';
 
 /** One long-running process of the devnet, with its output in a log file. */
 export interface Supervised {
@@ -14,18 +15,20 @@ export interface Supervised {
 /** Starts processes, keeps their logs under one folder, and stops them all (children first in reverse order). */
 export class Supervisor {
   readonly #logDir: string;
+  readonly #rotation: RotationPolicy;
   readonly #processes: Supervised[] = [];
   #stopping = false;
 
-  constructor(logDir: string) {
+  constructor(logDir: string, rotation: RotationPolicy = DEFAULT_ROTATION) {
     this.#logDir = logDir;
+    this.#rotation = rotation;
     mkdirSync(logDir, { recursive: true });
   }
 
-  /** Spawns `command args`, piping stdout and stderr into `<logDir>/<name>.log`. */
+  /** Spawns `command args`, piping stdout and stderr into `<logDir>/<name>.log` (rotated by size). */
   start(name: string, command: string, args: readonly string[], options: SpawnOptions = {}): Supervised {
     const logFile = join(this.#logDir, `${name}.log`);
-    const log = createWriteStream(logFile, { flags: 'a' });
+    const log = new RotatingLog(logFile, this.#rotation);
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
