@@ -61,6 +61,9 @@ describe('consensus query API', () => {
       ['/v1/consensus/accounts/0x1234', 400],
       ['/v1/consensus/accounts/alice', 400],
       ['/v1/consensus/nope', 404],
+      // Malformed percent-encoding is the client's error (decodeURIComponent threw into a 500 before).
+      ['/v1/consensus/accounts/%E0%A4%A', 400],
+      ['/v1/consensus/proposals/%zz', 400],
     ] as const) {
       const response = await get(path);
       expect(response.status, path).toBe(status);

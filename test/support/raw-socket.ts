@@ -9,10 +9,10 @@ export interface RawExchange {
 
 /**
  * Writes `chunks` to a loopback TCP port (with `gapMs` between chunks, for slow senders) and collects the answer
- * until the server closes or `waitMs` passes after the last write. Never rejects: a refused or reset connection is
+ * until the server closes, `until` holds, or `waitMs` passes after the last write. Never rejects: a refused or reset connection is
  * an answer like any other.
  */
-export function rawExchange(port: number, chunks: readonly (string | Uint8Array)[], options: { waitMs?: number; gapMs?: number; endAfterWrite?: boolean } = {}): Promise<RawExchange> {
+export function rawExchange(port: number, chunks: readonly (string | Uint8Array)[], options: { waitMs?: number; gapMs?: number; endAfterWrite?: boolean; until?: (received: Buffer) => boolean } = {}): Promise<RawExchange> {
   const waitMs = options.waitMs ?? 1_000;
   return new Promise((resolve) => {
     const received: Buffer[] = [];
@@ -26,7 +26,10 @@ export function rawExchange(port: number, chunks: readonly (string | Uint8Array)
       socket.destroy();
       resolve({ text: Buffer.concat(received).toString('latin1'), closedByServer });
     };
-    socket.on('data', (data) => received.push(data));
+    socket.on('data', (data) => {
+      received.push(data);
+      if (options.until?.(Buffer.concat(received))) finish(false);
+    });
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
     socket.once('connect', async () => {
