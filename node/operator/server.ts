@@ -94,12 +94,11 @@ async function bridge(app: Hono, host: string, req: IncomingMessage, res: Server
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  // Drained rather than broken off: leaving the loop early destroys the socket before the 413 is written.
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+    if (size > MAX_BODY_BYTES) return answerJson(res, 413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
   }
-  if (size > MAX_BODY_BYTES) return answerJson(res, 413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
   const hasBody = method !== 'GET' && method !== 'HEAD' && chunks.length > 0;

@@ -69,6 +69,9 @@ describe('consensus query API', () => {
       expect(response.status, path).toBe(status);
       expect(response.body.error.message, path).toMatch(/\w/);
     }
+    const oversize = await fetch(`${server.url}/v1/consensus/tx`, { method: 'POST', body: `{"tx":"0x${'00'.repeat(40_000)}"}` });
+    expect(oversize.status).toBe(400);
+    expect(((await oversize.json()) as { error: { message: string } }).error.message).toMatch(/exceeds 65536 bytes/);
     const post = await fetch(`${server.url}/v1/consensus/tx`, { method: 'POST', body: '{"tx":"zz"}' });
     expect(post.status).toBe(400);
     const unreachable = await fetch(`${server.url}/v1/consensus/tx`, { method: 'POST', body: '{"tx":"0x7b7d"}' });
