@@ -19,13 +19,14 @@ import fc from 'fast-check';
 
 /**
  * Every listening port of a real devnet (per host: RPC HTTP + WebSocket, operator API, peer port, ABCI socket,
- * consensus query API, CometBFT RPC and P2P) gets hostile input class by class; after each class every sequencer
- * process must still run, every host's L2 chain must advance and consensus must still commit heights.
+ * consensus query API, CometBFT RPC and P2P; and the edge in wrangler dev) gets hostile input class by class; after
+ * each class every sequencer process must still run, every host's L2 chain must advance, consensus must still commit
+ * heights and the edge must still answer.
  */
 
-type PortName = keyof HostPorts;
-const HTTP_PORTS: PortName[] = ['rpc', 'operator', 'peer', 'query', 'cometRpc'];
-const ALL_PORTS: PortName[] = ['rpc', 'operator', 'peer', 'abci', 'query', 'cometP2p', 'cometRpc'];
+type PortName = keyof HostPorts | 'edge';
+const HTTP_PORTS: PortName[] = ['rpc', 'operator', 'peer', 'query', 'cometRpc', 'edge'];
+const ALL_PORTS: PortName[] = ['rpc', 'operator', 'peer', 'abci', 'query', 'cometP2p', 'cometRpc', 'edge'];
 /** How long one raw exchange waits for the server's answer or close. */
 const ANSWER_MS = 400;
 /** Connections in flight at once while sweeping (the flood class opens far more on purpose). */
@@ -44,7 +45,7 @@ describe('port sweep: hostile bytes on every listening port of a devnet', () => 
   let operatorTokens: string[];
 
   beforeAll(async () => {
-    devnet = await startE2eDevnet({});
+    devnet = await startE2eDevnet({ withEdge: true, edgeVars: { TX_LIMIT_PER_MINUTE: '1000000' } });
     hosts = devnet.sequencers.map((_, index) => devnet.hostPorts(index));
     operatorTokens = devnet.sequencers.map((sequencer) => /devnet-operator-token-[^"\s]+/.exec(readFileSync(sequencer.prepared.configFile, 'utf8'))![0]);
   }, 240_000);
@@ -67,7 +68,12 @@ describe('port sweep: hostile bytes on every listening port of a devnet', () => 
     await Promise.all(Array.from({ length: PARALLEL }, worker));
   }
 
-  const everyPort = (names: PortName[]) => hosts.flatMap((ports, host) => names.map((name) => ({ host, name, port: ports[name] })));
+  /** The named ports of every host, and the edge's when `names` has an HTTP port (the edge is one more JSON-RPC front). */
+  const everyPort = (names: PortName[]) => {
+    const targets: { host: number; name: PortName; port: number }[] = hosts.flatMap((ports, host) => names.flatMap((name) => (name === 'edge' ? [] : [{ host, name, port: ports[name] }])));
+    if (names.includes('edge')) targets.push({ host: 0, name: 'edge', port: Number(new URL(devnet.edge!.url).port) });
+    return targets;
+  };
 
   /** Every sequencer process alive, every host's L2 head and every host's consensus height moving. */
   async function expectAlive(after: string): Promise<void> {
@@ -75,6 +81,7 @@ describe('port sweep: hostile bytes on every listening port of a devnet', () => 
       expect(sequencer.running, `sequencer ${sequencer.index} after ${after}`).toBe(true);
       expect(() => process.kill(sequencer.pid!, 0)).not.toThrow();
     }
+    expect(Number(await rpc<string>(devnet.edge!.url, 'eth_blockNumber', [], 10_000)), `the edge after ${after}`).toBeGreaterThan(0);
     const heads = await Promise.all(devnet.sequencers.map((sequencer) => rpc<string>(sequencer.rpcUrl, 'eth_blockNumber').then(Number)));
     const heights = await Promise.all(devnet.sequencers.map((sequencer) => consensusHeight(sequencer.queryUrl)));
     await Promise.all(
@@ -141,6 +148,7 @@ describe('port sweep: hostile bytes on every listening port of a devnet', () => 
       ...hostileQueryTargets().map((target) => () => rawExchange(ports.query, [httpRequest('GET', target)], { waitMs: ANSWER_MS })),
       () => wsMessages(`ws://127.0.0.1:${ports.rpc}`, bodies),
     ]);
+    jobs.push(...bodies.map((body) => () => rawExchange(Number(new URL(devnet.edge!.url).port), [httpRequest('POST', '/', { body, headers: { 'content-type': 'application/json' } })], { waitMs: 3_000, until: (received) => received.includes('\r\n\r\n') })));
     await send('hostile JSON', jobs);
     await expectAlive('hostile JSON');
   });
@@ -163,7 +171,7 @@ describe('port sweep: hostile bytes on every listening port of a devnet', () => 
 
   it('hundreds of concurrent connections held open on every port of two hosts, while the chain keeps going', async () => {
     const sockets: Socket[] = [];
-    for (const { port } of everyPort(ALL_PORTS).filter(({ host }) => host < 2)) {
+    for (const { port } of everyPort(ALL_PORTS).filter(({ host, name }) => host < 2 && name !== 'edge')) {
       for (let index = 0; index < 300; index++) {
         const socket = connect(port, '127.0.0.1');
         socket.on('error', () => undefined);
