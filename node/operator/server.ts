@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
+import { DEFAULT_HTTP_BOUNDS, httpServerOptions, type HttpBounds } from '../net/listener-bounds.ts';
 
 /** What the operator API reads and controls; the host implements it. */
 export interface OperatorControl {
@@ -53,9 +54,23 @@ export interface OperatorServer {
   close(): Promise<void>;
 }
 
+/** The operator API has one or two legitimate clients (the operator, a Prometheus scraper). */
+export const OPERATOR_HTTP_BOUNDS: HttpBounds = { ...DEFAULT_HTTP_BOUNDS, maxConnections: 64 };
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Methods the Fetch standard forbids in a Request (undici throws on them), so they can never reach the Hono app;
+ * they are refused here with a 405 instead.
+ */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 /** Serves a Hono app with node:http on loopback. */
-export async function startOperatorServer(app: Hono, host: string, port: number): Promise<OperatorServer> {
-  const server: Server = createServer((req, res) => void bridge(app, host, req, res));
+export async function startOperatorServer(app: Hono, host: string, port: number, bounds: HttpBounds = OPERATOR_HTTP_BOUNDS): Promise<OperatorServer> {
+  const server: Server = createServer(httpServerOptions(bounds), (req, res) => {
+    bridge(app, host, req, res).catch((error: Error) => answerJson(res, 500, `operator API failed: ${error.message}`));
+  });
+  server.maxConnections = bounds.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -72,23 +87,44 @@ export async function startOperatorServer(app: Hono, host: string, port: number)
 }
 
 async function bridge(app: Hono, host: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (FORBIDDEN_METHODS.has(method)) {
+    req.resume();
+    return answerJson(res, 405, `method ${method} is not allowed on the operator API`, { allow: 'GET, POST' });
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > 64 * 1024) {
-      res.writeHead(413).end();
-      return;
-    }
+    if (size > MAX_BODY_BYTES) return answerJson(res, 413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && chunks.length > 0;
+  const hasBody = method !== 'GET' && method !== 'HEAD' && chunks.length > 0;
   const body = hasBody ? new Uint8Array(Buffer.concat(chunks)) : null;
-  const response = await app.fetch(new Request(`http://${host}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, body }));
+  let request: Request;
+  try {
+    request = new Request(`http://${host}${req.url ?? '/'}`, { method, headers, body });
+  } catch (error) {
+    return answerJson(res, 400, `malformed request: ${(error as Error).message}`);
+  }
+  const response = await app.fetch(request);
   const out: Record<string, string> = {};
   response.headers.forEach((value, name) => (out[name] = value));
+  const payload = Buffer.from(await response.arrayBuffer());
+  if (res.headersSent || res.destroyed) return;
   res.writeHead(response.status, out);
-  res.end(Buffer.from(await response.arrayBuffer()));
+  res.end(payload);
+}
+
+/** The API's error body; a no-op once an answer has started (the client then only sees the connection close). */
+function answerJson(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const text = JSON.stringify({ error: { code: status, message } });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }

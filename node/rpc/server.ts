@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { DEFAULT_HTTP_BOUNDS, httpServerOptions, type HttpBounds } from '../net/listener-bounds.ts';
 import type { Dispatcher, SubscriberConnection } from './dispatch.ts';
 
 export interface RpcServerOptions {
@@ -10,7 +11,12 @@ export interface RpcServerOptions {
   maxBodyBytes: number;
   /** A WebSocket whose unsent replies exceed this is closed: a slow reader must not grow our memory. */
   maxWsBufferedBytes: number;
+  /** Slow-sender and connection bounds; WebSocket connections count against maxConnections too. */
+  bounds?: HttpBounds;
 }
+
+/** Wallets and the edge keep connections open: idle keep-alive lasts a minute (the edge's pool reuses them). */
+export const RPC_HTTP_BOUNDS: HttpBounds = { ...DEFAULT_HTTP_BOUNDS, keepAliveTimeoutMs: 60_000, maxConnections: 1024 };
 
 export const DEFAULT_RPC_SERVER_OPTIONS: Omit<RpcServerOptions, 'port'> = {
   host: '127.0.0.1',
@@ -27,7 +33,9 @@ export interface RpcServer {
 
 /** JSON-RPC over HTTP POST and WebSocket on one port (node:http + ws). */
 export async function startRpcServer(dispatcher: Dispatcher, options: RpcServerOptions): Promise<RpcServer> {
-  const server: Server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => handleHttp(dispatcher, options, req, res));
+  const bounds = options.bounds ?? RPC_HTTP_BOUNDS;
+  const server: Server = createServer(httpServerOptions(bounds), (req, res) => handleHttp(dispatcher, options, req, res));
+  server.maxConnections = bounds.maxConnections;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });
   let nextConnectionId = 1;
 
@@ -83,10 +91,12 @@ function handleHttp(dispatcher: Dispatcher, options: RpcServerOptions, req: Inco
     const body = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
     dispatcher.handle(body, {}).then(
       (text) => (text === null ? (res.writeHead(204), res.end()) : reply(res, 200, text)),
-      () => reply(res, 500, JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'internal error' } })),
+      () => reply(res, 500, INTERNAL_ERROR),
     );
   });
 }
+
+const INTERNAL_ERROR = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'internal error' } });
 
 function reply(res: ServerResponse, status: number, text: string): void {
   if (res.headersSent) return;
@@ -112,9 +122,13 @@ function serveSocket(dispatcher: Dispatcher, options: RpcServerOptions, ws: WebS
   };
   ws.on('message', (data, isBinary) => {
     const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
-    dispatcher.handle(text, { connection }).then((reply) => {
-      if (reply !== null) connection.send(reply);
-    });
+    dispatcher.handle(text, { connection }).then(
+      (reply) => {
+        if (reply !== null) connection.send(reply);
+      },
+      // The dispatcher answers bad input itself; reaching here is our bug, still answered rather than thrown.
+      () => connection.send(INTERNAL_ERROR),
+    );
   });
   ws.on('close', () => {
     for (const listener of closeListeners.splice(0)) listener();

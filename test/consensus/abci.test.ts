@@ -4,12 +4,13 @@ import { Request, Response, ResponseProcessProposal_ProposalStatus, ResponseVeri
 import { BlockIDFlag } from 'cosmjs-types/tendermint/types/validator';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsensusApplication } from '../../node/consensus/abci/application.ts';
-import { encodeFrame, FrameDecoder } from '../../node/consensus/abci/framing.ts';
+import { encodeFrame, encodeUvarint, FrameDecoder, MAX_FRAME_BYTES } from '../../node/consensus/abci/framing.ts';
 import { decodeInjectedCommit, isInjectedTx } from '../../node/consensus/abci/injected-commit.ts';
-import { startAbciServer, type AbciServer } from '../../node/consensus/abci/server.ts';
+import { ABCI_MAX_CONNECTIONS, startAbciServer, type AbciServer } from '../../node/consensus/abci/server.ts';
 import { voteExtensionSignBytes } from '../../node/consensus/abci/vote-extension-signature.ts';
 import { emptyVoteExtension, encodeVoteExtension } from '../../node/consensus/app/extension.ts';
 import { freePort } from '../support/ports.ts';
+import { rawExchange } from '../support/raw-socket.ts';
 import { cometKey, initializedApplication } from './sim.ts';
 
 const STAKES = [30_000, 25_000, 25_000, 20_000];
@@ -161,5 +162,47 @@ describe('ABCI socket server', () => {
     expect(responses[0]!.echo?.message).toBe('ping');
     expect(responses[1]!.info?.data).toBe('l2-sequencer-consensus');
     expect(responses[2]!.flush).toBeDefined();
+  });
+
+  /** One Echo round trip on a fresh connection: the server still answers. */
+  async function echoes(port: number): Promise<boolean> {
+    const answer = await rawExchange(port, [encodeFrame(Request.encode(Request.fromPartial({ echo: { message: 'still here' } })).finish())], { waitMs: 2_000, until: (received) => received.includes('still here') });
+    return Buffer.from(answer.text, 'latin1').includes('still here');
+  }
+
+  it('closes a connection sending an oversize length prefix or an over-long varint, and keeps serving', async () => {
+    const errors: Error[] = [];
+    server = await startAbciServer({ port: await freePort(), handler: application().handle, onError: (error) => errors.push(error) });
+    const oversize = await rawExchange(server.port, [encodeUvarint(MAX_FRAME_BYTES + 1)], { waitMs: 2_000 });
+    expect(oversize.closedByServer).toBe(true);
+    const longVarint = await rawExchange(server.port, [new Uint8Array(11).fill(0x80)], { waitMs: 2_000 });
+    expect(longVarint.closedByServer).toBe(true);
+    expect(errors.map((error) => error.name)).toEqual(['FramingError', 'FramingError']);
+    expect(await echoes(server.port)).toBe(true);
+  });
+
+  it('answers an undecodable frame with an exception response, and a truncated frame with nothing', async () => {
+    server = await startAbciServer({ port: await freePort(), handler: application().handle });
+    const garbage = await rawExchange(server.port, [encodeFrame(Uint8Array.from([0xff, 0xff, 0xff, 0xff]))], { waitMs: 2_000, until: (received) => new FrameDecoder().push(received).length > 0 });
+    const [frame] = new FrameDecoder().push(Buffer.from(garbage.text, 'latin1'));
+    expect(Response.decode(frame!).exception?.error).toMatch(/undecodable ABCI request/);
+    const truncated = await rawExchange(server.port, [encodeFrame(new Uint8Array(100)).subarray(0, 50)], { waitMs: 300 });
+    expect(truncated).toEqual({ text: '', closedByServer: false });
+    expect(await echoes(server.port)).toBe(true);
+  });
+
+  it(`accepts only ${ABCI_MAX_CONNECTIONS} connections at once (CometBFT's four): a fifth is closed on accept`, async () => {
+    server = await startAbciServer({ port: await freePort(), handler: application().handle });
+    const port = server.port;
+    const held = await Promise.all(
+      Array.from({ length: ABCI_MAX_CONNECTIONS }, () => new Promise<ReturnType<typeof connect>>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => resolve(socket));
+      })),
+    );
+    expect(await echoes(port)).toBe(false);
+    held.pop()!.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await echoes(port)).toBe(true);
+    for (const socket of held) socket.destroy();
   });
 });

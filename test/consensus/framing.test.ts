@@ -26,6 +26,22 @@ describe('ABCI socket framing (uvarint length prefix)', () => {
     expect(frames).toHaveLength(3);
   });
 
+  it('reassembles a large frame from many small chunks and reports what is still pending', () => {
+    const message = Uint8Array.from({ length: 200_000 }, (_, index) => index % 251);
+    const stream = Uint8Array.from([...encodeFrame(message), ...encodeFrame(Uint8Array.of(9))]);
+    const decoder = new FrameDecoder();
+    const frames: Uint8Array[] = [];
+    for (let offset = 0; offset < stream.length - 1; offset += 1000) {
+      frames.push(...decoder.push(stream.subarray(offset, Math.min(offset + 1000, stream.length - 1))));
+      if (frames.length === 0) expect(decoder.pendingBytes).toBe(Math.min(offset + 1000, stream.length - 1));
+    }
+    expect(frames).toHaveLength(1);
+    expect(Buffer.from(frames[0]!).equals(Buffer.from(message))).toBe(true);
+    expect(decoder.pendingBytes).toBe(1);
+    expect(decoder.push(stream.subarray(stream.length - 1)).map((frame) => [...frame])).toEqual([[9]]);
+    expect(decoder.pendingBytes).toBe(0);
+  });
+
   it('refuses frames above the size limit and over-long varints', () => {
     expect(() => new FrameDecoder().push(encodeUvarint(MAX_FRAME_BYTES + 1))).toThrow(FramingError);
     expect(() => decodeUvarint(new Uint8Array(11).fill(0x80), 0)).toThrow(FramingError);

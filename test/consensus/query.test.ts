@@ -61,11 +61,17 @@ describe('consensus query API', () => {
       ['/v1/consensus/accounts/0x1234', 400],
       ['/v1/consensus/accounts/alice', 400],
       ['/v1/consensus/nope', 404],
+      // Malformed percent-encoding is the client's error (decodeURIComponent threw into a 500 before).
+      ['/v1/consensus/accounts/%E0%A4%A', 400],
+      ['/v1/consensus/proposals/%zz', 400],
     ] as const) {
       const response = await get(path);
       expect(response.status, path).toBe(status);
       expect(response.body.error.message, path).toMatch(/\w/);
     }
+    const oversize = await fetch(`${server.url}/v1/consensus/tx`, { method: 'POST', body: `{"tx":"0x${'00'.repeat(40_000)}"}` });
+    expect(oversize.status).toBe(400);
+    expect(((await oversize.json()) as { error: { message: string } }).error.message).toMatch(/exceeds 65536 bytes/);
     const post = await fetch(`${server.url}/v1/consensus/tx`, { method: 'POST', body: '{"tx":"zz"}' });
     expect(post.status).toBe(400);
     const unreachable = await fetch(`${server.url}/v1/consensus/tx`, { method: 'POST', body: '{"tx":"0x7b7d"}' });

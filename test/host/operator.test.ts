@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from '../../node/operator/metrics.ts';
 import { operatorApp, startOperatorServer, type OperatorServer } from '../../node/operator/server.ts';
+import { httpStatus, rawExchange } from '../support/raw-socket.ts';
 
 const TOKEN = 'operator-token-for-tests-0123456789';
 let server: OperatorServer;
@@ -60,6 +61,33 @@ describe('operator API', () => {
     expect(text).toContain('# TYPE l2_latest_block gauge\nl2_latest_block 42');
     expect(((await (await fetch(`${server.url}/peers`, { headers: auth })).json()) as any).items).toHaveLength(1);
     expect((await fetch(`${server.url}/pause`, { headers: auth })).status).toBe(404);
+  });
+
+  it('answers methods the Fetch standard forbids (TRACE, TRACK) with 405, closes on CONNECT, and keeps serving', async () => {
+    // node:http hands CONNECT to a 'connect' listener, and closes the socket when there is none.
+    const tunnel = await rawExchange(server.port, [`CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`]);
+    expect(tunnel).toEqual({ text: '', closedByServer: true });
+    const trace = await rawExchange(server.port, [`TRACE /health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`]);
+    expect(httpStatus(trace.text), trace.text).toBe(405);
+    expect(trace.text).toContain('method TRACE is not allowed on the operator API');
+    // Methods llhttp does not know (TRACK, lower case) are its 400 before any handler runs.
+    for (const method of ['TRACK', 'trace']) {
+      const answer = await rawExchange(server.port, [`${method} /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`]);
+      expect(httpStatus(answer.text), `${method}: ${answer.text}`).toBe(400);
+    }
+    expect((await fetch(`${server.url}/health`, { headers: auth })).status).toBe(200);
+  });
+
+  it('answers a body above 64 KiB with 413 and a garbage method with an error, never a crash', async () => {
+    const big = 'x'.repeat(70 * 1024);
+    const tooLarge = await rawExchange(server.port, [`POST /pause HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${big.length}\r\nConnection: close\r\n\r\n${big}`]);
+    expect(httpStatus(tooLarge.text)).toBe(413);
+    expect(paused).toBe(false);
+    for (const method of ['PROPFIND', 'BREW', 'M-SEARCH']) {
+      const answer = await rawExchange(server.port, [`${method} /health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`]);
+      expect(answer.closedByServer).toBe(true);
+    }
+    expect((await fetch(`${server.url}/health`, { headers: auth })).status).toBe(200);
   });
 
   it('refuses a short token at construction', () => {

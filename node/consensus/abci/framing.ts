@@ -45,29 +45,67 @@ export function decodeUvarint(buffer: Uint8Array, offset: number): [number, numb
   return undefined;
 }
 
-/** Accumulates stream chunks and yields complete frames' payloads, in order. */
+/**
+ * Accumulates stream chunks and yields complete frames' payloads, in order. Chunks are kept as they arrive and each
+ * byte is copied once, when its frame is complete: a large FinalizeBlock arriving in many small chunks costs linear
+ * time, not a copy of the whole buffer per chunk.
+ */
 export class FrameDecoder {
-  private buffer: Uint8Array = new Uint8Array(0);
+  private chunks: Uint8Array[] = [];
+  private buffered = 0;
+  /** The head frame's prefix and payload lengths, once its whole prefix has arrived. */
+  private head: { prefix: number; length: number } | null = null;
 
   push(chunk: Uint8Array): Uint8Array[] {
-    const joined = new Uint8Array(this.buffer.length + chunk.length);
-    joined.set(this.buffer, 0);
-    joined.set(chunk, this.buffer.length);
-    const frames: Uint8Array[] = [];
-    let offset = 0;
-    for (;;) {
-      const header = decodeUvarint(joined, offset);
-      if (!header) break;
-      const [length, used] = header;
-      if (joined.length < offset + used + length) break;
-      frames.push(joined.slice(offset + used, offset + used + length));
-      offset += used + length;
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
     }
-    this.buffer = joined.slice(offset);
+    const frames: Uint8Array[] = [];
+    for (;;) {
+      if (!this.head) {
+        const header = decodeUvarint(this.peek(10), 0);
+        if (!header) break;
+        this.head = { length: header[0], prefix: header[1] };
+      }
+      if (this.buffered < this.head.prefix + this.head.length) break;
+      this.take(this.head.prefix);
+      frames.push(this.take(this.head.length));
+      this.head = null;
+    }
     return frames;
   }
 
   get pendingBytes(): number {
-    return this.buffer.length;
+    return this.buffered;
+  }
+
+  /** Up to `count` leading bytes, copied, without consuming them. */
+  private peek(count: number): Uint8Array {
+    const out = new Uint8Array(Math.min(count, this.buffered));
+    let filled = 0;
+    for (const chunk of this.chunks) {
+      if (filled === out.length) break;
+      const part = chunk.subarray(0, out.length - filled);
+      out.set(part, filled);
+      filled += part.length;
+    }
+    return out;
+  }
+
+  /** Removes and returns the next `count` bytes (a fresh copy); the caller checked they are buffered. */
+  private take(count: number): Uint8Array {
+    const out = new Uint8Array(count);
+    let filled = 0;
+    while (filled < count) {
+      const chunk = this.chunks[0]!;
+      const part = chunk.subarray(0, count - filled);
+      out.set(part, filled);
+      filled += part.length;
+      if (part.length === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(part.length);
+    }
+    this.buffered -= count;
+    return out;
   }
 }

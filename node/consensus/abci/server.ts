@@ -11,10 +11,17 @@ export interface AbciServer {
 }
 
 /**
- * The ABCI socket server CometBFT connects to (proxy_app = tcp://127.0.0.1:<port>). CometBFT opens one connection
- * per role (consensus, mempool, query, snapshot); each is served in order, and a Flush request flushes the writes.
+ * CometBFT 0.38 opens exactly one connection per role (proxy/multi_app_conn.go: consensus, mempool, query,
+ * snapshot) and never more: any further connection is someone else on this machine, who must not be able to feed
+ * the app requests or exhaust the process, so it is closed on accept.
  */
-export async function startAbciServer(options: { port: number; host?: string; handler: AbciHandler; onError?: (error: Error) => void }): Promise<AbciServer> {
+export const ABCI_MAX_CONNECTIONS = 4;
+
+/**
+ * The ABCI socket server CometBFT connects to (proxy_app = tcp://127.0.0.1:<port>). Each connection is served in
+ * order, and a Flush request flushes the writes.
+ */
+export async function startAbciServer(options: { port: number; host?: string; handler: AbciHandler; onError?: (error: Error) => void; maxConnections?: number }): Promise<AbciServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -41,6 +48,7 @@ export async function startAbciServer(options: { port: number; host?: string; ha
     socket.on('error', (error) => options.onError?.(error));
     socket.on('close', () => sockets.delete(socket));
   });
+  server.maxConnections = options.maxConnections ?? ABCI_MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());

@@ -160,20 +160,29 @@ export function routeQuery(view: CommittedView | null, path: string, search: URL
   }
   const accountMatch = /^\/v1\/consensus\/accounts\/([^/]+)$/.exec(path);
   if (accountMatch) {
-    const raw = decodeURIComponent(accountMatch[1]!);
+    const raw = decodeSegment(accountMatch[1]!);
     if (!/^0x[0-9a-fA-F]{40}$/.test(raw)) throw new QueryError(400, 'bad_request', `account must be a 0x-prefixed 20-byte address, got "${raw}"`);
     const address = raw.toLowerCase();
     return { status: 200, body: { address, nonce: state.nonces[address] ?? 0 } };
   }
   const proposalMatch = /^\/v1\/consensus\/proposals\/([^/]+)$/.exec(path);
   if (proposalMatch) {
-    const raw = decodeURIComponent(proposalMatch[1]!);
+    const raw = decodeSegment(proposalMatch[1]!);
     if (!/^\d+$/.test(raw)) throw new QueryError(400, 'bad_request', `proposal id must be a positive integer, got "${raw}"`);
     const proposal = state.proposals.find((candidate) => candidate.id === Number(raw));
     if (!proposal) throw new QueryError(404, 'not_found', `no proposal ${raw}`);
     return { status: 200, body: { ...publicProposal(proposal), votes: proposal.votes } };
   }
   throw new QueryError(404, 'not_found', `no route ${path}`);
+}
+
+/** A percent-encoded path segment; malformed escapes (`%zz`, a lone `%E0`) are the client's error, not ours. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new QueryError(400, 'bad_request', `malformed percent-encoding in "${segment.slice(0, 100)}"`);
+  }
 }
 
 /** routeQuery with errors turned into the API's error body. */

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { DEFAULT_HTTP_BOUNDS, httpServerOptions, type HttpBounds } from '../../net/listener-bounds.ts';
 import { answerQuery, type CommittedView } from './routes.ts';
 
 export interface QueryServer {
@@ -44,8 +45,9 @@ async function broadcast(cometRpcUrl: string, txHex: string): Promise<{ hash: st
 }
 
 /** The consensus query API over HTTP on loopback, from the app's committed state. */
-export async function startQueryServer(options: { port: number; view: () => CommittedView | null; cometRpcUrl: string | (() => string) }): Promise<QueryServer> {
-  const server: Server = createServer((request, response) => {
+export async function startQueryServer(options: { port: number; view: () => CommittedView | null; cometRpcUrl: string | (() => string); bounds?: HttpBounds }): Promise<QueryServer> {
+  const bounds = options.bounds ?? DEFAULT_HTTP_BOUNDS;
+  const server: Server = createServer(httpServerOptions(bounds), (request, response) => {
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       if (request.method === 'GET') {
@@ -70,9 +72,11 @@ export async function startQueryServer(options: { port: number; view: () => Comm
       if (url.pathname.startsWith('/v1/consensus/')) return fail(response, 405, 'method_not_allowed', `${request.method} is not allowed on ${url.pathname}`);
       return fail(response, 404, 'not_found', `no route ${url.pathname}`);
     })().catch((error: Error) => {
-      if (!response.headersSent) fail(response, 500, 'internal', error.message);
+      if (response.headersSent) response.destroy();
+      else fail(response, 500, 'internal', error.message);
     });
   });
+  server.maxConnections = bounds.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
