@@ -131,12 +131,14 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     subscriptions.publishBlock(block, logs);
   };
 
+  const peerDrops = metrics.counter('l2_peer_dropped_total', 'Peer-port messages dropped and connections refused, by reason');
   const network = new PeerNetwork({
     host: BIND_HOST,
     port: config.peer.port,
     signer: new EnvelopeSigner(key, engine.chainId.toString()),
     network: engine.chainId.toString(),
     peers: () => config.peer.peers,
+    onDrop: (reason) => peerDrops(1, { reason }),
     log,
   });
   const weights = new Map<Hex, bigint>(
