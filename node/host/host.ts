@@ -138,6 +138,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     signer: new EnvelopeSigner(key, engine.chainId.toString()),
     network: engine.chainId.toString(),
     peers: () => config.peer.peers,
+    limits: config.peer.limits,
     onDrop: (reason) => peerDrops(1, { reason }),
     log,
   });
@@ -175,6 +176,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     key,
     lock,
     reorg,
+    serveBlocksPerSecond: config.peer.serveBlocksPerSecond,
     log,
     onApplied: (_block, outcome: Extract<VerifyOutcome, { ok: true }>) => {
       // Transactions this host held that the sequencer included: move their senders to the new state.

@@ -39,6 +39,7 @@ export function registerHostMetrics(metrics: Metrics, s: MetricSources): void {
   metrics.gauge('l2_replication_refused_total', 'Blocks from peers that were refused', () => s.replicator.refused);
   metrics.gauge('l2_replication_highest_seen', 'Highest block proven by a sealed block or claimed by a peer not in claim back-off', () => s.replicator.highestSeen);
   metrics.gauge('l2_replication_highest_sealed', 'Highest block proven by a block sealed by its elected sequencer (liveness reads this)', () => s.replicator.highestSealed);
+  metrics.gauge('l2_replication_gets_dropped_total', 'Block range requests from peers dropped for exceeding their per-second budget', () => s.replicator.getsDropped);
   metrics.gauge('l2_replication_unfulfilled_claims_total', 'Times a peer claimed heights and sent none of them when asked (its claims then ignored for a while)', () => s.replicator.unfulfilledClaims);
   metrics.gauge('l2_peers_connected', 'Peers with an open link', () => s.network.connectedPeers().length);
   metrics.gauge('l2_rpc_subscriptions', 'Open eth_subscribe subscriptions', () => s.subscriptions.size);

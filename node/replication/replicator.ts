@@ -10,6 +10,7 @@ import type { SafeHeadTracker } from './safe-head.ts';
 import type { SequencerSchedule } from './schedule.ts';
 import type { UnsafeReorg } from './unsafe-reorg.ts';
 import type { WriteLock } from '../chain/write-lock.ts';
+import { TokenBucket } from './token-bucket.ts';
 import { fromWire, isHash, isQuantity, isSeal, MAX_RANGE, toWire, type ReplicationMessage } from './wire.ts';
 
 /** The slice of the peer network replication uses (PeerNetwork implements it). */
@@ -35,6 +36,8 @@ export interface ReplicatorDeps {
   reorg: UnsafeReorg;
   /** A peer's block was verified and applied (the host updates its pool, subscribers, batcher). */
   onApplied(block: SealedBlock, outcome: Extract<VerifyOutcome, { ok: true }>): void;
+  /** Blocks served to one peer's `get` requests per second (default DEFAULT_SERVE_BLOCKS_PER_SECOND). */
+  serveBlocksPerSecond?: number;
   now?: () => number;
   log?: (message: string) => void;
 }
@@ -42,6 +45,7 @@ export interface ReplicatorDeps {
 export const CHANNEL = 'blocks';
 const MAX_BUFFERED = 4096;
 const REQUEST_TIMEOUT_MS = 3000;
+export const DEFAULT_SERVE_BLOCKS_PER_SECOND = 512;
 /** How long the claims of a peer that did not deliver the heights it claimed are ignored. */
 export const CLAIM_BACKOFF_MS = 30_000;
 
@@ -82,6 +86,9 @@ export class Replicator {
   refused = 0;
   /** Peers that claimed heights and then did not deliver them when asked (each time, a claim back-off). */
   unfulfilledClaims = 0;
+  /** `get` requests dropped because the peer spent its budget of served blocks. */
+  getsDropped = 0;
+  private readonly serveBudgets = new Map<Hex, TokenBucket>();
   private lastRefusalLog = 0;
   private quietRefusals = 0;
 
@@ -326,9 +333,16 @@ export class Replicator {
     return false;
   }
 
+  /** A peer's `get`: at most MAX_RANGE blocks, and within the peer's per-second budget (else dropped, counted). */
   private serveRange(peer: Hex, from: bigint, to: bigint): void {
     const { engine, heads, seals } = this.deps;
     const last = to > heads.latest ? heads.latest : to;
+    const span = last - from + 1n;
+    const cost = span < 1n ? 1 : span > BigInt(MAX_RANGE) ? MAX_RANGE : Number(span);
+    if (!this.serveBudget(peer).take(cost)) {
+      this.getsDropped++;
+      return;
+    }
     const items: { block: ReturnType<typeof toWire>; seal: Hex }[] = [];
     for (let n = from < 1n ? 1n : from; n <= last && items.length < MAX_RANGE; n++) {
       const block = engine.sealedBlock(n);
@@ -343,6 +357,16 @@ export class Replicator {
       items.push({ block: toWire(block), seal });
     }
     this.deps.bus.send(peer, CHANNEL, { type: 'blocks', items });
+  }
+
+  private serveBudget(peer: Hex): TokenBucket {
+    let budget = this.serveBudgets.get(peer);
+    if (!budget) {
+      const rate = this.deps.serveBlocksPerSecond ?? DEFAULT_SERVE_BLOCKS_PER_SECOND;
+      budget = new TokenBucket(rate, Math.max(rate, MAX_RANGE), this.now);
+      this.serveBudgets.set(peer, budget);
+    }
+    return budget;
   }
 
   private onAck(from: Hex, number: bigint, hash: Hex): void {

@@ -206,4 +206,19 @@ describe('peer handshake: mutual, bound to both nonces, both addresses, the netw
     expect(b!.net.refused['hello-timeout']).toBe(1);
     expect(b!.net.connectedPeers()).toEqual([]);
   });
+
+  it('refuses inbound connections beyond the per-IP bound, and drops a bound peer\'s messages beyond its byte budget', async () => {
+    const [, b] = await members([A, B], { urlOf: (_viewer, _peer, url) => url.replace(/:\d+$/, ':1'), limits: { maxConnectionsPerIp: 2, bytesPerSecond: 1, bytesBurst: 3000 } });
+    const link = await dialAsPeer(b!.url, new EnvelopeSigner(A, NETWORK), NETWORK, B.address);
+    const other = await openRaw(b!.url);
+    const third = new WebSocket(b!.url);
+    await new Promise((r) => third.once('close', r));
+    expect(b!.net.refused['too-many-from-ip']).toBe(1);
+    other.ws.close();
+
+    for (let i = 0; i < 3; i++) link.send('test', 'x'.repeat(1000));
+    await until(() => (droppedBy(b!, A).bytes ?? 0) === 1, 'the byte-budget drop');
+    expect(b!.inbox).toHaveLength(2);
+    link.ws.close();
+  });
 });
