@@ -90,8 +90,6 @@ interface Link {
   direction: 'in' | 'out';
   peer: Hex;
   session: Hex;
-  messages: TokenBucket;
-  bytes: TokenBucket;
 }
 
 interface PeerStats {
@@ -100,6 +98,9 @@ interface PeerStats {
   sent: number;
   dropped: number;
   droppedBy: Partial<Record<DropReason, number>>;
+  /** Per peer, not per link: reconnecting does not refill them. */
+  messages: TokenBucket;
+  bytes: TokenBucket;
 }
 
 const MAX_BUFFERED = 64 * 1024 * 1024;
@@ -306,7 +307,7 @@ export class PeerNetwork {
 
     const bind = (peer: Hex, transcript: Transcript) => {
       settle();
-      link = { ws, direction, peer, session: sessionId(transcript), ...this.buckets() };
+      link = { ws, direction, peer, session: sessionId(transcript) };
       const previous = this.links.get(peer);
       if (previous && previous.ws !== ws) previous.ws.terminate();
       this.links.set(peer, link);
@@ -363,8 +364,9 @@ export class PeerNetwork {
   /** A frame on a bound link: budgets first (cheap), then the signature, the sender, the sequence number. */
   private receive(link: Link, data: RawData): void {
     const { peer } = link;
-    if (!link.messages.take()) return this.count(peer, 'rate');
-    if (!link.bytes.take(rawLength(data))) return this.count(peer, 'bytes');
+    const budget = this.stat(peer);
+    if (!budget.messages.take()) return this.count(peer, 'rate');
+    if (!budget.bytes.take(rawLength(data))) return this.count(peer, 'bytes');
     const opened = openEnvelope(this.options.network, link.session, rawText(data));
     if (!opened.ok) return this.count(peer, 'bad-envelope');
     const { envelope } = opened;
@@ -381,11 +383,6 @@ export class PeerNetwork {
     } catch (error) {
       this.options.log?.(`peer handler ${envelope.channel} failed: ${(error as Error).message}`);
     }
-  }
-
-  private buckets(): Pick<Link, 'messages' | 'bytes'> {
-    const l = this.limits;
-    return { messages: new TokenBucket(l.messagesPerSecond, l.messageBurst, this.now), bytes: new TokenBucket(l.bytesPerSecond, l.bytesBurst, this.now) };
   }
 
   private count(peer: Hex | null, reason: DropReason): void {
@@ -416,7 +413,9 @@ export class PeerNetwork {
   private stat(peer: Hex): PeerStats {
     let stats = this.stats.get(peer);
     if (!stats) {
-      stats = { lastMessageAt: null, received: 0, sent: 0, dropped: 0, droppedBy: {} };
+      const l = this.limits;
+      const messages = new TokenBucket(l.messagesPerSecond, l.messageBurst, this.now);
+      stats = { lastMessageAt: null, received: 0, sent: 0, dropped: 0, droppedBy: {}, messages, bytes: new TokenBucket(l.bytesPerSecond, l.bytesBurst, this.now) };
       this.stats.set(peer, stats);
     }
     return stats;

@@ -220,5 +220,11 @@ describe('peer handshake: mutual, bound to both nonces, both addresses, the netw
     await until(() => (droppedBy(b!, A).bytes ?? 0) === 1, 'the byte-budget drop');
     expect(b!.inbox).toHaveLength(2);
     link.ws.close();
+    // The budget belongs to the peer, not the connection: a new link does not refill it.
+    const again = await dialAsPeer(b!.url, new EnvelopeSigner(A, NETWORK), NETWORK, B.address);
+    again.send('test', 'x'.repeat(1000));
+    await until(() => (droppedBy(b!, A).bytes ?? 0) === 2, 'the second byte-budget drop');
+    expect(b!.inbox).toHaveLength(2);
+    again.ws.close();
   });
 });
