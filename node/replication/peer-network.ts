@@ -136,7 +136,8 @@ export class PeerNetwork {
   private readonly perIp = new Map<string, number>();
   /** Refused connections and failed handshakes, by reason (no peer identity to charge them to). */
   readonly refused: Partial<Record<DropReason, number>> = {};
-  private unauthenticated = 0;
+  /** Inbound connections still in the handshake, oldest first, each with the way to evict it. */
+  private readonly unauthenticated = new Map<WebSocket, () => void>();
   private server: Server | null = null;
   private wss: WebSocketServer | null = null;
   private closed = false;
@@ -253,11 +254,19 @@ export class PeerNetwork {
     }
   }
 
-  /** An inbound connection: refused at once beyond the per-IP and the unauthenticated bounds. */
+  /**
+   * An inbound connection: refused at once beyond the per-IP bound. Beyond the unauthenticated bound the oldest
+   * pending handshake is evicted instead: an honest handshake takes one round trip, so an attacker holding slots
+   * open until the hello timeout cannot keep honest peers out.
+   */
   private accept(ws: WebSocket, req: IncomingMessage): void {
     const ip = req.socket.remoteAddress ?? 'unknown';
     if ((this.perIp.get(ip) ?? 0) >= this.limits.maxConnectionsPerIp) return this.refuse(ws, 'too-many-from-ip');
-    if (this.unauthenticated >= this.limits.maxUnauthenticated) return this.refuse(ws, 'too-many-unauthenticated');
+    if (this.unauthenticated.size >= this.limits.maxUnauthenticated) {
+      const [oldest, evict] = this.unauthenticated.entries().next().value as [WebSocket, () => void];
+      this.unauthenticated.delete(oldest);
+      evict();
+    }
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     ws.once('close', () => {
       const left = (this.perIp.get(ip) ?? 1) - 1;
@@ -266,6 +275,7 @@ export class PeerNetwork {
     });
     this.handshake(ws, 'in', null, req.socket);
   }
+
 
   private refuse(ws: WebSocket, reason: DropReason): void {
     this.count(null, reason);
@@ -277,14 +287,14 @@ export class PeerNetwork {
    * the socket has `helloTimeoutMs` and `maxHelloBytes`; any frame out of turn closes it (1008).
    */
   private handshake(ws: WebSocket, direction: 'in' | 'out', expected: Hex | null, socket: Socket | null): void {
-    this.unauthenticated++;
+    if (direction === 'in') this.unauthenticated.set(ws, () => this.refuse(ws, 'too-many-unauthenticated'));
     let link: Link | null = null;
     let pending = true;
     let helloBytes = 0;
     const settle = () => {
       if (!pending) return;
       pending = false;
-      this.unauthenticated--;
+      this.unauthenticated.delete(ws);
       clearTimeout(timer);
       socket?.off('data', countBytes);
     };

@@ -189,14 +189,17 @@ describe('peer handshake: mutual, bound to both nonces, both addresses, the netw
     expect(a!.net.connectedPeers()).toEqual([]);
   });
 
-  it('closes a connection without a hello in time, bounds unauthenticated connections and their bytes', async () => {
-    const [, b] = await members([A, B], { urlOf: (_viewer, _peer, url) => url.replace(/:\d+$/, ':1'), limits: { helloTimeoutMs: 300, maxUnauthenticated: 2, maxHelloBytes: 4096 } });
+  it('closes a connection without a hello in time, evicts the oldest pending handshake beyond the bound, bounds pre-hello bytes', async () => {
+    const [, b] = await members([A, B], { urlOf: (_viewer, _peer, url) => url.replace(/:\d+$/, ':1'), limits: { helloTimeoutMs: 1500, maxUnauthenticated: 2, maxHelloBytes: 4096 } });
     const closeOf = (ws: WebSocket) => new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    // Beyond two pending handshakes the oldest is evicted, so slots held open cannot keep an honest peer out.
+    const evicted = await openRaw(b!.url);
+    const evictedClosed = closeOf(evicted.ws);
     const silent = await openRaw(b!.url);
     const silentClosed = closeOf(silent.ws);
     const chatty = await openRaw(b!.url);
     const chattyClosed = closeOf(chatty.ws);
-    await closeOf(new WebSocket(b!.url));
+    await evictedClosed;
     expect(b!.net.refused['too-many-unauthenticated']).toBe(1);
 
     chatty.ws.send('x'.repeat(8192));
