@@ -5,7 +5,7 @@ import { DEFAULT_BATCHER_CONFIG, type BatcherConfig } from '../batcher/batcher.t
 import { DEFAULT_PRODUCER_CONFIG } from '../chain/producer.ts';
 import { DEFAULT_POOL_CONFIG, type PoolConfig } from '../mempool/pool.ts';
 import { DEFAULT_RPC_LIMITS, type RpcLimits } from '../rpc/backend.ts';
-import type { PeerEndpoint } from '../replication/peer-network.ts';
+import type { PeerEndpoint, PeerLimits } from '../replication/peer-network.ts';
 
 /**
  * A host's configuration (JSON file; `node node/host/main.ts <config.json>`). Ports follow the README: JSON-RPC
@@ -20,7 +20,11 @@ export interface HostConfig {
   nodeKey: Hex;
   rpc: { port: number; limits: RpcLimits; maxTxSize: number; suggestedPriorityFee: bigint };
   operator: { port: number; token: string };
-  peer: { port: number; peers: PeerEndpoint[] };
+  /**
+   * The peer port. `limits` overrides the per-connection and per-peer bounds (peer-network.ts DEFAULT_PEER_LIMITS);
+   * `serveBlocksPerSecond` bounds the blocks this host serves each peer's `get` requests.
+   */
+  peer: { port: number; peers: PeerEndpoint[]; limits?: Partial<PeerLimits>; serveBlocksPerSecond?: number };
   /**
    * Who may produce each block: `static` names one sequencer (until the consensus layer serves elections);
    * `consensus` reads the consensus query API at `url`.

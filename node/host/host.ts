@@ -131,12 +131,15 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     subscriptions.publishBlock(block, logs);
   };
 
+  const peerDrops = metrics.counter('l2_peer_dropped_total', 'Peer-port messages dropped and connections refused, by reason');
   const network = new PeerNetwork({
     host: BIND_HOST,
     port: config.peer.port,
     signer: new EnvelopeSigner(key, engine.chainId.toString()),
     network: engine.chainId.toString(),
     peers: () => config.peer.peers,
+    limits: config.peer.limits,
+    onDrop: (reason) => peerDrops(1, { reason }),
     log,
   });
   const weights = new Map<Hex, bigint>(
@@ -173,6 +176,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     key,
     lock,
     reorg,
+    serveBlocksPerSecond: config.peer.serveBlocksPerSecond,
     log,
     onApplied: (_block, outcome: Extract<VerifyOutcome, { ok: true }>) => {
       // Transactions this host held that the sequencer included: move their senders to the new state.

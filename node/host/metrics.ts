@@ -37,7 +37,10 @@ export function registerHostMetrics(metrics: Metrics, s: MetricSources): void {
   metrics.gauge('l2_admission_refused_total', 'Raw transactions refused at admission', () => s.admission.refused);
   metrics.gauge('l2_producer_failures_total', 'Block production attempts that failed', () => s.producer.failures);
   metrics.gauge('l2_replication_refused_total', 'Blocks from peers that were refused', () => s.replicator.refused);
-  metrics.gauge('l2_replication_highest_seen', 'Highest block any peer announced', () => s.replicator.highestSeen);
+  metrics.gauge('l2_replication_highest_seen', 'Highest block proven by a sealed block or claimed by a peer not in claim back-off', () => s.replicator.highestSeen);
+  metrics.gauge('l2_replication_highest_sealed', 'Highest block proven by a block sealed by its elected sequencer (liveness reads this)', () => s.replicator.highestSealed);
+  metrics.gauge('l2_replication_gets_dropped_total', 'Block range requests from peers dropped for exceeding their per-second budget', () => s.replicator.getsDropped);
+  metrics.gauge('l2_replication_unfulfilled_claims_total', 'Times a peer claimed heights and sent none of them when asked (its claims then ignored for a while)', () => s.replicator.unfulfilledClaims);
   metrics.gauge('l2_peers_connected', 'Peers with an open link', () => s.network.connectedPeers().length);
   metrics.gauge('l2_rpc_subscriptions', 'Open eth_subscribe subscriptions', () => s.subscriptions.size);
   metrics.gauge('l2_batcher_last_error', '1 when the last batcher pass failed', () => (s.batcher?.lastError ? 1 : 0));

@@ -1,14 +1,45 @@
-import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Hex } from '../chain/hex.ts';
 import { openEnvelope, type EnvelopeSigner } from './envelope.ts';
+import {
+  challengeFrame,
+  freshNonce,
+  HELLO_CHANNEL,
+  HELLO_SESSION,
+  parseChallenge,
+  PROTOCOL_VERSION,
+  readTranscript,
+  refuseDialerHello,
+  sameTranscript,
+  sessionId,
+  type Transcript,
+} from './handshake.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 export interface PeerEndpoint {
   address: Hex;
   /** ws://127.0.0.1:<peer port> */
   url: string;
+}
+
+/** Bounds of the peer port; every excess is dropped (or the connection refused) and counted, never thrown. */
+export interface PeerLimits {
+  /** A connection that has not finished the handshake by then is closed. */
+  helloTimeoutMs: number;
+  /** Connections still in the handshake at once; more are refused at once. */
+  maxUnauthenticated: number;
+  /** Bytes read from a connection before its handshake completes (the hellos are a few hundred bytes). */
+  maxHelloBytes: number;
+  /** Open inbound connections from one remote IP address. */
+  maxConnectionsPerIp: number;
+  /** Messages per second a bound peer may send (token bucket), with this burst. */
+  messagesPerSecond: number;
+  messageBurst: number;
+  /** Bytes per second a bound peer may send (token bucket), with this burst (at least one maximal message). */
+  bytesPerSecond: number;
+  bytesBurst: number;
 }
 
 export interface PeerNetworkOptions {
@@ -20,8 +51,24 @@ export interface PeerNetworkOptions {
   /** The hosts to talk to (static config today, the consensus validator set once it serves one). */
   peers: () => readonly PeerEndpoint[];
   maxMessageBytes?: number;
+  limits?: Partial<PeerLimits>;
+  /** Every dropped message or refused connection, with its reason (the host counts them as a metric). */
+  onDrop?: (reason: DropReason, peer: Hex | null) => void;
+  now?: () => number;
   log?: (message: string) => void;
 }
+
+export type DropReason =
+  | 'bad-envelope'
+  | 'wrong-sender'
+  | 'replay'
+  | 'rate'
+  | 'bytes'
+  | 'handshake'
+  | 'hello-timeout'
+  | 'hello-bytes'
+  | 'too-many-unauthenticated'
+  | 'too-many-from-ip';
 
 export type ChannelHandler = (from: Hex, payload: unknown) => void;
 
@@ -34,30 +81,64 @@ export interface PeerStatus {
   received: number;
   sent: number;
   dropped: number;
+  /** `dropped`, by reason. */
+  droppedBy: Partial<Record<DropReason, number>>;
 }
 
 interface Link {
   ws: WebSocket;
   direction: 'in' | 'out';
+  peer: Hex;
+  session: Hex;
 }
 
-const HELLO = 'hello';
+interface PeerStats {
+  lastMessageAt: number | null;
+  received: number;
+  sent: number;
+  dropped: number;
+  droppedBy: Partial<Record<DropReason, number>>;
+  /** Per peer, not per link: reconnecting does not refill them. */
+  messages: TokenBucket;
+  bytes: TokenBucket;
+}
+
 const MAX_BUFFERED = 64 * 1024 * 1024;
+const DEFAULT_MAX_MESSAGE = 32 * 1024 * 1024;
+
+export const DEFAULT_PEER_LIMITS: PeerLimits = {
+  helloTimeoutMs: 5_000,
+  maxUnauthenticated: 32,
+  maxHelloBytes: 16 * 1024,
+  maxConnectionsPerIp: 16,
+  // Each accepted message costs a signature recovery (0.1-0.5 ms): one peer gets at most a fraction of a core.
+  messagesPerSecond: 500,
+  messageBurst: 1_000,
+  bytesPerSecond: 16 * 1024 * 1024,
+  bytesBurst: 2 * DEFAULT_MAX_MESSAGE,
+};
 
 /**
  * The peer port: WebSocket links between sequencer hosts carrying signed envelopes on named channels (replication,
- * MPC, ...). One link per pair: the host with the lower address dials, the other accepts. The link is bound to a
- * signer by a challenge-response `hello`; envelopes from hosts not in the peer set, with a bad signature, or with a
- * sequence number not above the last one seen from that sender are dropped.
+ * MPC, ...). One link per pair: the host with the lower address dials, the other accepts. A link is bound to a peer
+ * by the mutual handshake of handshake.ts; envelopes are signed over the link's session id, and dropped when they do
+ * not open on it, come from another sender, repeat a sequence number, or exceed the peer's rate and byte budgets.
  */
 export class PeerNetwork {
   private readonly options: PeerNetworkOptions;
+  private readonly limits: PeerLimits;
+  private readonly now: () => number;
   private readonly handlers = new Map<string, ChannelHandler>();
   private readonly links = new Map<Hex, Link>();
   private readonly lastSeq = new Map<Hex, number>();
-  private readonly stats = new Map<Hex, { lastMessageAt: number | null; received: number; sent: number; dropped: number }>();
+  private readonly stats = new Map<Hex, PeerStats>();
   private readonly dialing = new Set<Hex>();
   private readonly connectListeners = new Set<(peer: Hex) => void>();
+  private readonly perIp = new Map<string, number>();
+  /** Refused connections and failed handshakes, by reason (no peer identity to charge them to). */
+  readonly refused: Partial<Record<DropReason, number>> = {};
+  /** Inbound connections still in the handshake, oldest first, each with the way to evict it. */
+  private readonly unauthenticated = new Map<WebSocket, () => void>();
   private server: Server | null = null;
   private wss: WebSocketServer | null = null;
   private closed = false;
@@ -66,6 +147,8 @@ export class PeerNetwork {
 
   constructor(options: PeerNetworkOptions) {
     this.options = options;
+    this.limits = { ...DEFAULT_PEER_LIMITS, ...options.limits };
+    this.now = options.now ?? Date.now;
   }
 
   get self(): Hex {
@@ -74,7 +157,7 @@ export class PeerNetwork {
 
   /** Registers the handler of a channel (one per channel: replication, mpc, ...). */
   on(channel: string, handler: ChannelHandler): void {
-    if (channel === HELLO) throw new Error('the hello channel is reserved');
+    if (channel === HELLO_CHANNEL) throw new Error('the hello channel is reserved');
     this.handlers.set(channel, handler);
   }
 
@@ -88,8 +171,8 @@ export class PeerNetwork {
       res.writeHead(426, { 'content-type': 'text/plain' });
       res.end('peer port: WebSocket only');
     });
-    this.wss = new WebSocketServer({ server: this.server, maxPayload: this.options.maxMessageBytes ?? 32 * 1024 * 1024 });
-    this.wss.on('connection', (ws) => this.adopt(ws, 'in', null));
+    this.wss = new WebSocketServer({ server: this.server, maxPayload: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE });
+    this.wss.on('connection', (ws, req) => this.accept(ws, req));
     await new Promise<void>((resolve, reject) => {
       this.server?.once('error', reject);
       this.server?.listen(this.options.port, this.options.host, () => resolve());
@@ -102,15 +185,15 @@ export class PeerNetwork {
   send(to: Hex, channel: string, payload: unknown): boolean {
     const link = this.links.get(to);
     if (!link || link.ws.readyState !== WebSocket.OPEN) return false;
-    return this.write(to, link, this.options.signer.seal(channel, payload));
+    return this.write(link, this.options.signer.seal(link.session, channel, payload));
   }
 
-  /** Sends to every connected peer; returns how many were reached. */
+  /** Sends to every connected peer (sealed for each link's session); returns how many were reached. */
   broadcast(channel: string, payload: unknown): number {
-    if (this.links.size === 0) return 0;
-    const text = this.options.signer.seal(channel, payload);
     let reached = 0;
-    for (const [peer, link] of this.links) if (link.ws.readyState === WebSocket.OPEN && this.write(peer, link, text)) reached++;
+    for (const link of this.links.values()) {
+      if (link.ws.readyState === WebSocket.OPEN && this.write(link, this.options.signer.seal(link.session, channel, payload))) reached++;
+    }
     return reached;
   }
 
@@ -134,6 +217,7 @@ export class PeerNetwork {
         received: stats?.received ?? 0,
         sent: stats?.sent ?? 0,
         dropped: stats?.dropped ?? 0,
+        droppedBy: { ...stats?.droppedBy },
       };
     });
   }
@@ -156,11 +240,13 @@ export class PeerNetwork {
       // One link per pair: the lower address dials.
       if (address === this.self || this.self > address || this.links.has(address) || this.dialing.has(address)) continue;
       this.dialing.add(address);
-      const ws = new WebSocket(peer.url, { maxPayload: this.options.maxMessageBytes ?? 32 * 1024 * 1024 });
+      const ws = new WebSocket(peer.url, { maxPayload: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE });
       const done = () => this.dialing.delete(address);
+      let socket: Socket | null = null;
+      ws.once('upgrade', (res) => (socket = res.socket));
       ws.once('open', () => {
         done();
-        this.adopt(ws, 'out', address);
+        this.handshake(ws, 'out', address, socket);
       });
       ws.once('error', () => {
         done();
@@ -170,99 +256,189 @@ export class PeerNetwork {
   }
 
   /**
-   * A new socket. Each side first sends a fresh random challenge (`{"challenge":"<hex>"}`, unsigned), then answers
-   * the other's with a signed `hello {network, challenge}`; a hello must carry our own challenge, so one captured on
-   * an earlier link cannot be replayed to impersonate its sender. Envelopes count only once the link is bound.
+   * An inbound connection: refused at once beyond the per-IP bound. Beyond the unauthenticated bound the oldest
+   * pending handshake is evicted instead: an honest handshake takes one round trip, so an attacker holding slots
+   * open until the hello timeout cannot keep honest peers out.
    */
-  private adopt(ws: WebSocket, direction: 'in' | 'out', expected: Hex | null): void {
-    let peer: Hex | null = null;
-    const challenge = randomBytes(16).toString('hex');
-    ws.send(JSON.stringify({ challenge }));
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    if ((this.perIp.get(ip) ?? 0) >= this.limits.maxConnectionsPerIp) return this.refuse(ws, 'too-many-from-ip');
+    if (this.unauthenticated.size >= this.limits.maxUnauthenticated) {
+      const [oldest, evict] = this.unauthenticated.entries().next().value as [WebSocket, () => void];
+      this.unauthenticated.delete(oldest);
+      evict();
+    }
+    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+    ws.once('close', () => {
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.perIp.set(ip, left);
+      else this.perIp.delete(ip);
+    });
+    this.handshake(ws, 'in', null, req.socket);
+  }
+
+
+  private refuse(ws: WebSocket, reason: DropReason): void {
+    this.count(null, reason);
+    ws.terminate();
+  }
+
+  /**
+   * Runs the handshake of handshake.ts on a new socket, then hands its frames to `receive`. Until the peer is bound,
+   * the socket has `helloTimeoutMs` and `maxHelloBytes`; any frame out of turn closes it (1008).
+   */
+  private handshake(ws: WebSocket, direction: 'in' | 'out', expected: Hex | null, socket: Socket | null): void {
+    if (direction === 'in') this.unauthenticated.set(ws, () => this.refuse(ws, 'too-many-unauthenticated'));
+    let link: Link | null = null;
+    let pending = true;
+    let helloBytes = 0;
+    const settle = () => {
+      if (!pending) return;
+      pending = false;
+      this.unauthenticated.delete(ws);
+      clearTimeout(timer);
+      socket?.off('data', countBytes);
+    };
+    const fail = (reason: DropReason, detail: string) => {
+      settle();
+      this.count(null, reason);
+      this.options.log?.(`peer handshake (${direction}${expected ? ` to ${expected}` : ''}) failed: ${detail}`);
+      ws.close(1008, detail.slice(0, 120));
+    };
+    const countBytes = (chunk: Buffer) => {
+      helloBytes += chunk.length;
+      if (helloBytes > this.limits.maxHelloBytes) {
+        fail('hello-bytes', 'too many bytes before the hello');
+        ws.terminate();
+      }
+    };
+    socket?.on('data', countBytes);
+    const timer = setTimeout(() => fail('hello-timeout', 'no hello in time'), this.limits.helloTimeoutMs);
+    timer.unref();
+
+    const bind = (peer: Hex, transcript: Transcript) => {
+      settle();
+      link = { ws, direction, peer, session: sessionId(transcript) };
+      const previous = this.links.get(peer);
+      if (previous && previous.ws !== ws) previous.ws.terminate();
+      this.links.set(peer, link);
+      for (const listener of this.connectListeners) listener(peer);
+    };
+    const step = direction === 'in' ? this.acceptorSteps(ws, bind, fail) : this.dialerSteps(ws, expected as Hex, bind, fail);
     ws.on('message', (data) => {
-      const text = data.toString();
-      if (peer === null && text.startsWith('{"challenge":')) {
-        const theirs = parseChallenge(text);
-        if (typeof theirs === 'string' && /^[0-9a-f]{32}$/.test(theirs)) ws.send(this.options.signer.seal(HELLO, { network: this.options.network, challenge: theirs }));
-        else ws.close(1008, 'bad challenge');
-        return;
-      }
-      const opened = openEnvelope(this.options.network, text);
-      if (!opened.ok) {
-        this.options.log?.(`peer message dropped: ${opened.reason}`);
-        if (peer) this.stat(peer).dropped++;
-        return;
-      }
-      const { envelope } = opened;
-      const from = envelope.from;
-      if (!this.isPeer(from) || (peer !== null && from !== peer)) {
-        this.options.log?.(`peer message from ${from} dropped: not in the peer set or not this link's peer`);
-        ws.close(1008, 'unknown peer');
-        return;
-      }
-      if (envelope.seq <= (this.lastSeq.get(from) ?? -1)) {
-        this.stat(from).dropped++;
-        return;
-      }
-      this.lastSeq.set(from, envelope.seq);
-      const stats = this.stat(from);
-      stats.received++;
-      stats.lastMessageAt = Date.now();
-      if (peer === null) {
-        const hello = envelope.payload as { challenge?: unknown } | null;
-        if (envelope.channel !== HELLO || hello?.challenge !== challenge || (expected !== null && from !== expected)) {
-          ws.close(1008, 'expected a hello answering our challenge');
-          return;
-        }
-        peer = from;
-        const previous = this.links.get(peer);
-        if (previous && previous.ws !== ws) previous.ws.terminate();
-        this.links.set(peer, { ws, direction });
-        for (const listener of this.connectListeners) listener(peer);
-        return;
-      }
-      const handler = this.handlers.get(envelope.channel);
-      if (!handler) return;
-      try {
-        handler(from, envelope.payload);
-      } catch (error) {
-        this.options.log?.(`peer handler ${envelope.channel} failed: ${(error as Error).message}`);
-      }
+      if (link) return this.receive(link, data);
+      if (pending) step(rawText(data));
     });
     ws.on('close', () => {
-      if (peer && this.links.get(peer)?.ws === ws) this.links.delete(peer);
+      settle();
+      if (link && this.links.get(link.peer)?.ws === ws) this.links.delete(link.peer);
     });
     ws.on('error', () => ws.terminate());
   }
 
-  private isPeer(address: Hex): boolean {
-    return this.options.peers().some((p) => p.address.toLowerCase() === address);
+  /** Acceptor: send our nonce; the dialer's hello must answer it, name us, and come from a peer. */
+  private acceptorSteps(ws: WebSocket, bind: (peer: Hex, t: Transcript) => void, fail: (reason: DropReason, detail: string) => void) {
+    const nonce = freshNonce();
+    ws.send(challengeFrame(nonce));
+    return (text: string) => {
+      const opened = openEnvelope(this.options.network, HELLO_SESSION, text);
+      if (!opened.ok || opened.envelope.channel !== HELLO_CHANNEL) return fail('handshake', 'expected a signed hello');
+      const { from, payload } = opened.envelope;
+      const transcript = readTranscript(payload);
+      const refusal = refuseDialerHello(transcript, from, this.self, this.options.network, nonce, (a) => this.isPeer(a));
+      if (refusal || !transcript) return fail('handshake', refusal ?? 'malformed hello');
+      ws.send(this.options.signer.seal(HELLO_SESSION, HELLO_CHANNEL, transcript));
+      bind(from, transcript);
+    };
   }
 
-  private write(peer: Hex, link: Link, text: string): boolean {
+  /** Dialer: answer the acceptor's nonce with the transcript; the acceptor must sign the same one as `expected`. */
+  private dialerSteps(ws: WebSocket, expected: Hex, bind: (peer: Hex, t: Transcript) => void, fail: (reason: DropReason, detail: string) => void) {
+    let transcript: Transcript | null = null;
+    return (text: string) => {
+      if (!transcript) {
+        const acceptorNonce = parseChallenge(text);
+        if (!acceptorNonce) return fail('handshake', 'expected a challenge');
+        transcript = { version: PROTOCOL_VERSION, network: this.options.network, dialer: this.self, acceptor: expected, dialerNonce: freshNonce(), acceptorNonce };
+        ws.send(this.options.signer.seal(HELLO_SESSION, HELLO_CHANNEL, transcript));
+        return;
+      }
+      const opened = openEnvelope(this.options.network, HELLO_SESSION, text);
+      if (!opened.ok || opened.envelope.channel !== HELLO_CHANNEL) return fail('handshake', 'expected the acceptor\'s signed hello');
+      const theirs = readTranscript(opened.envelope.payload);
+      if (opened.envelope.from !== expected) return fail('handshake', `hello signed by ${opened.envelope.from}, expected ${expected}`);
+      if (!theirs || !sameTranscript(theirs, transcript)) return fail('handshake', 'the acceptor signed another transcript');
+      bind(expected, transcript);
+    };
+  }
+
+  /** A frame on a bound link: budgets first (cheap), then the signature, the sender, the sequence number. */
+  private receive(link: Link, data: RawData): void {
+    const { peer } = link;
+    const budget = this.stat(peer);
+    if (!budget.messages.take()) return this.count(peer, 'rate');
+    if (!budget.bytes.take(rawLength(data))) return this.count(peer, 'bytes');
+    const opened = openEnvelope(this.options.network, link.session, rawText(data));
+    if (!opened.ok) return this.count(peer, 'bad-envelope');
+    const { envelope } = opened;
+    if (envelope.from !== peer) return this.count(peer, 'wrong-sender');
+    if (envelope.seq <= (this.lastSeq.get(peer) ?? -1)) return this.count(peer, 'replay');
+    this.lastSeq.set(peer, envelope.seq);
+    const stats = this.stat(peer);
+    stats.received++;
+    stats.lastMessageAt = this.now();
+    const handler = this.handlers.get(envelope.channel);
+    if (!handler) return;
+    try {
+      handler(peer, envelope.payload);
+    } catch (error) {
+      this.options.log?.(`peer handler ${envelope.channel} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private count(peer: Hex | null, reason: DropReason): void {
+    if (peer) {
+      const stats = this.stat(peer);
+      stats.dropped++;
+      stats.droppedBy[reason] = (stats.droppedBy[reason] ?? 0) + 1;
+    } else {
+      this.refused[reason] = (this.refused[reason] ?? 0) + 1;
+    }
+    this.options.onDrop?.(reason, peer);
+  }
+
+  private isPeer(address: Hex): boolean {
+    return address !== this.self && this.options.peers().some((p) => p.address.toLowerCase() === address);
+  }
+
+  private write(link: Link, text: string): boolean {
     if (link.ws.bufferedAmount > MAX_BUFFERED) {
       link.ws.terminate();
       return false;
     }
     link.ws.send(text);
-    this.stat(peer).sent++;
+    this.stat(link.peer).sent++;
     return true;
   }
 
-  private stat(peer: Hex) {
+  private stat(peer: Hex): PeerStats {
     let stats = this.stats.get(peer);
     if (!stats) {
-      stats = { lastMessageAt: null, received: 0, sent: 0, dropped: 0 };
+      const l = this.limits;
+      const messages = new TokenBucket(l.messagesPerSecond, l.messageBurst, this.now);
+      stats = { lastMessageAt: null, received: 0, sent: 0, dropped: 0, droppedBy: {}, messages, bytes: new TokenBucket(l.bytesPerSecond, l.bytesBurst, this.now) };
       this.stats.set(peer, stats);
     }
     return stats;
   }
 }
 
-/** The challenge of an unsigned `{"challenge":"<hex>"}` frame, or null for anything else (never throws). */
-function parseChallenge(text: string): unknown {
-  try {
-    return (JSON.parse(text) as { challenge?: unknown } | null)?.challenge ?? null;
-  } catch {
-    return null;
-  }
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString();
+  return Buffer.isBuffer(data) ? data.toString() : Buffer.from(data).toString();
+}
+
+function rawLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return (data as Buffer | ArrayBuffer).byteLength;
 }

@@ -10,6 +10,7 @@ import type { SafeHeadTracker } from './safe-head.ts';
 import type { SequencerSchedule } from './schedule.ts';
 import type { UnsafeReorg } from './unsafe-reorg.ts';
 import type { WriteLock } from '../chain/write-lock.ts';
+import { TokenBucket } from './token-bucket.ts';
 import { fromWire, isHash, isQuantity, isSeal, MAX_RANGE, toWire, type ReplicationMessage } from './wire.ts';
 
 /** The slice of the peer network replication uses (PeerNetwork implements it). */
@@ -35,12 +36,27 @@ export interface ReplicatorDeps {
   reorg: UnsafeReorg;
   /** A peer's block was verified and applied (the host updates its pool, subscribers, batcher). */
   onApplied(block: SealedBlock, outcome: Extract<VerifyOutcome, { ok: true }>): void;
+  /** Blocks served to one peer's `get` requests per second (default DEFAULT_SERVE_BLOCKS_PER_SECOND). */
+  serveBlocksPerSecond?: number;
+  now?: () => number;
   log?: (message: string) => void;
 }
 
 export const CHANNEL = 'blocks';
 const MAX_BUFFERED = 4096;
 const REQUEST_TIMEOUT_MS = 3000;
+export const DEFAULT_SERVE_BLOCKS_PER_SECOND = 512;
+/** How long the claims of a peer that did not deliver the heights it claimed are ignored. */
+export const CLAIM_BACKOFF_MS = 30_000;
+
+/** The outstanding catch-up request: to whom, for what, since when, and whether blocks came back. */
+interface CatchUpRequest {
+  peer: Hex;
+  from: bigint;
+  to: bigint;
+  at: number;
+  answered: boolean;
+}
 
 /**
  * Block replication. The sequencer pushes each block it seals; followers check the seal against the sequencer
@@ -54,26 +70,50 @@ export class Replicator {
   /** Offers are handled strictly one at a time: re-execution is asynchronous and blocks must apply in order. */
   private readonly incoming: { block: SealedBlock; seal: Hex; from: Hex }[] = [];
   private draining: Promise<void> | null = null;
-  private requestedUpTo = 0n;
-  private requestedAt = 0;
+  private request: CatchUpRequest | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
-  /** Highest height any peer claims: eth_syncing and catch-up read it. */
-  highestSeen: bigint;
+  private readonly now: () => number;
+  /** Heights peers claim in `head` messages: hints for catch-up only, never evidence of anything. */
+  private readonly claims = new Map<Hex, bigint>();
+  private readonly claimBackoff = new Map<Hex, number>();
+  /**
+   * Highest height proven by a block sealed by the sequencer elected for it (seal checked, block not necessarily
+   * applied yet). Liveness reads this, not claims: a forged `head` must not make a host think it is behind. Reset
+   * to our head when catch-up toward it stalls, so a sealed block without a chain behind it cannot pin it either.
+   */
+  highestSealed: bigint;
   applied = 0;
   refused = 0;
+  /** Peers that claimed heights and then did not deliver them when asked (each time, a claim back-off). */
+  unfulfilledClaims = 0;
+  /** `get` requests dropped because the peer spent its budget of served blocks. */
+  getsDropped = 0;
+  private readonly serveBudgets = new Map<Hex, TokenBucket>();
   private lastRefusalLog = 0;
   private quietRefusals = 0;
 
   constructor(deps: ReplicatorDeps) {
     this.deps = deps;
-    this.highestSeen = deps.heads.latest;
+    this.now = deps.now ?? Date.now;
+    this.highestSealed = deps.heads.latest;
+  }
+
+  /** Highest height credibly claimed or proven: the catch-up target and eth_syncing's highestBlock. */
+  get highestSeen(): bigint {
+    let highest = this.highestSealed;
+    const now = this.now();
+    for (const [peer, claim] of this.claims) if (claim > highest && !this.backedOff(peer, now)) highest = claim;
+    return highest;
   }
 
   start(): void {
     const { bus } = this.deps;
     bus.on(CHANNEL, (from, payload) => this.receive(from, payload as ReplicationMessage));
     bus.onConnect((peer) => bus.send(peer, CHANNEL, this.headMessage()));
-    this.heartbeat = setInterval(() => bus.broadcast(CHANNEL, this.headMessage()), 1000);
+    this.heartbeat = setInterval(() => {
+      this.expireRequest();
+      bus.broadcast(CHANNEL, this.headMessage());
+    }, 1000);
     this.heartbeat.unref();
   }
 
@@ -107,14 +147,19 @@ export class Replicator {
       }
       case 'blocks': {
         if (!Array.isArray(message.items)) return;
+        let offered = 0;
         for (const item of message.items.slice(0, MAX_RANGE)) {
           const block = fromWire(item?.block);
-          if (block && isSeal(item.seal)) this.offer(from, block, item.seal);
+          if (block && isSeal(item.seal)) {
+            this.offer(from, block, item.seal);
+            offered++;
+          }
         }
+        if (offered > 0 && this.request?.peer === from) this.request.answered = true;
         // Ask for the next range once these are applied; if they did not help, the request timeout paces retries.
         const before = this.deps.heads.latest;
         void this.idle().then(() => {
-          if (this.deps.heads.latest > before) this.requestedUpTo = 0n;
+          if (this.deps.heads.latest > before) this.request = null;
           this.catchUp(from);
         });
         return;
@@ -125,7 +170,7 @@ export class Replicator {
       case 'head':
         if (isQuantity(message.number) && isHash(message.hash)) {
           const number = BigInt(message.number);
-          if (number > this.highestSeen) this.highestSeen = number;
+          this.claims.set(from, number);
           this.onAck(from, number, message.hash);
           this.catchUp(from);
         }
@@ -175,7 +220,7 @@ export class Replicator {
       return this.refuse(from, `block ${number}: sequencer for this height not known yet`);
     }
     if (signer !== elected) return this.refuse(from, `block ${number}: sealed by ${signer}, but ${elected} is the elected sequencer`);
-    if (number > this.highestSeen) this.highestSeen = number;
+    if (number > this.highestSealed) this.highestSealed = number;
 
     if (number <= heads.latest) {
       const ours = this.deps.seals.get(number)?.hash ?? (engine.getBlockByNumber(number)?.hash as Hex | undefined);
@@ -244,21 +289,60 @@ export class Replicator {
     return true;
   }
 
-  /** Ask `peer` for the next missing range, unless a request is still outstanding. */
+  /**
+   * Ask `peer` for the next missing range, up to what it claims (unless its claims are in back-off) or what sealed
+   * blocks prove, unless a request is still outstanding.
+   */
   private catchUp(peer: Hex): void {
     const latest = this.deps.heads.latest;
-    if (this.highestSeen <= latest) return;
-    const now = Date.now();
-    if (this.requestedUpTo > latest && now - this.requestedAt < REQUEST_TIMEOUT_MS) return;
-    const to = latest + BigInt(MAX_RANGE) < this.highestSeen ? latest + BigInt(MAX_RANGE) : this.highestSeen;
-    this.requestedUpTo = to;
-    this.requestedAt = now;
+    const now = this.now();
+    this.expireRequest();
+    if (this.request && this.request.to > latest) return;
+    const claim = this.backedOff(peer, now) ? 0n : (this.claims.get(peer) ?? 0n);
+    const target = claim > this.highestSealed ? claim : this.highestSealed;
+    if (target <= latest) return;
+    const to = latest + BigInt(MAX_RANGE) < target ? latest + BigInt(MAX_RANGE) : target;
+    this.request = { peer, from: latest + 1n, to, at: now, answered: false };
     this.deps.bus.send(peer, CHANNEL, { type: 'get', from: quantity(latest + 1n), to: quantity(to) });
   }
 
+  /**
+   * A request past its timeout: without progress, the peer asked could not deliver what it claimed (its claims are
+   * ignored for CLAIM_BACKOFF_MS and it is counted), and sealed heights no chain reached stop counting as proven.
+   */
+  private expireRequest(): void {
+    const request = this.request;
+    const now = this.now();
+    if (!request || now - request.at < REQUEST_TIMEOUT_MS) return;
+    this.request = null;
+    if (this.deps.heads.latest >= request.from) return;
+    if (!request.answered) {
+      this.unfulfilledClaims++;
+      this.claims.delete(request.peer);
+      this.claimBackoff.set(request.peer, now + CLAIM_BACKOFF_MS);
+      this.deps.log?.(`peer ${request.peer} claimed block ${request.to} or later but sent none of ${request.from}..${request.to}: its claims are ignored for ${CLAIM_BACKOFF_MS / 1000} s`);
+    }
+    if (this.highestSealed > this.deps.heads.latest) this.highestSealed = this.deps.heads.latest;
+  }
+
+  private backedOff(peer: Hex, now: number): boolean {
+    const until = this.claimBackoff.get(peer);
+    if (until === undefined) return false;
+    if (now < until) return true;
+    this.claimBackoff.delete(peer);
+    return false;
+  }
+
+  /** A peer's `get`: at most MAX_RANGE blocks, and within the peer's per-second budget (else dropped, counted). */
   private serveRange(peer: Hex, from: bigint, to: bigint): void {
     const { engine, heads, seals } = this.deps;
     const last = to > heads.latest ? heads.latest : to;
+    const span = last - from + 1n;
+    const cost = span < 1n ? 1 : span > BigInt(MAX_RANGE) ? MAX_RANGE : Number(span);
+    if (!this.serveBudget(peer).take(cost)) {
+      this.getsDropped++;
+      return;
+    }
     const items: { block: ReturnType<typeof toWire>; seal: Hex }[] = [];
     for (let n = from < 1n ? 1n : from; n <= last && items.length < MAX_RANGE; n++) {
       const block = engine.sealedBlock(n);
@@ -273,6 +357,16 @@ export class Replicator {
       items.push({ block: toWire(block), seal });
     }
     this.deps.bus.send(peer, CHANNEL, { type: 'blocks', items });
+  }
+
+  private serveBudget(peer: Hex): TokenBucket {
+    let budget = this.serveBudgets.get(peer);
+    if (!budget) {
+      const rate = this.deps.serveBlocksPerSecond ?? DEFAULT_SERVE_BLOCKS_PER_SECOND;
+      budget = new TokenBucket(rate, Math.max(rate, MAX_RANGE), this.now);
+      this.serveBudgets.set(peer, budget);
+    }
+    return budget;
   }
 
   private onAck(from: Hex, number: bigint, hash: Hex): void {
@@ -293,7 +387,7 @@ export class Replicator {
   private refuse(from: Hex, reason: string): void {
     this.refused++;
     // At most one line a second: a peer on another fork would otherwise fill the log.
-    const now = Date.now();
+    const now = this.now();
     if (now - this.lastRefusalLog < 1000) {
       this.quietRefusals++;
       return;

@@ -65,8 +65,9 @@ export class HostObserver implements ValidatorObserver {
   livenessVerdict(epoch: Epoch, context: { livenessTimeoutMs: number; triggered: boolean }): 'alive' | 'dead' | 'unknown' {
     const host = this.host;
     if (!host) return 'unknown';
-    // A host that is itself behind the network cannot tell a dead sequencer from its own lag.
-    if (host.replicator.highestSeen > host.heads.latest + 1n) return 'unknown';
+    // A host that is itself behind the network cannot tell a dead sequencer from its own lag. Behind means sealed
+    // blocks prove it (a claimed head is only a hint: one forged head would otherwise silence every verdict).
+    if (host.replicator.highestSealed > host.heads.latest + 1n) return 'unknown';
     const sequencer = epoch.sequencer.toLowerCase();
     const linkUp = sequencer === host.address ? null : host.network.status().some((peer) => peer.address === sequencer && peer.connected);
     const verdict = this.liveness.verdict(epoch, { livenessTimeoutMs: context.livenessTimeoutMs, latest: Number(host.heads.latest), linkUp });

@@ -1,9 +1,9 @@
-import WebSocket from 'ws';
 import { sealBlock } from '../../node/chain/block-seal.ts';
 import type { Hex } from '../../node/chain/hex.ts';
 import { NodeKey, keccak } from '../../node/chain/node-key.ts';
 import { EnvelopeSigner } from '../../node/replication/envelope.ts';
 import type { WireBlock } from '../../node/replication/wire.ts';
+import { dialAsPeer } from '../support/peer-client.ts';
 import { block } from './support.ts';
 
 /**
@@ -17,6 +17,8 @@ import { block } from './support.ts';
 export async function pushConflictingBlock(options: {
   sourceRpcUrl: string;
   targetPeerUrl: string;
+  /** The target host's address: the handshake binds who the dialer expects to reach. */
+  targetAddress: Hex;
   sealKey: string;
   relayKey: string;
   l2ChainId: bigint;
@@ -41,23 +43,9 @@ export async function pushConflictingBlock(options: {
     transactions: [],
   };
   const signer = new EnvelopeSigner(new NodeKey(options.relayKey as Hex), options.l2ChainId.toString());
-  const ws = new WebSocket(options.targetPeerUrl);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the target host did not complete the peer handshake')), 10_000);
-    ws.once('error', reject);
-    ws.on('open', () => ws.send(JSON.stringify({ challenge: Buffer.from(keccak(Buffer.from(String(Date.now())))).subarray(0, 16).toString('hex') })));
-    ws.on('message', (data) => {
-      const text = data.toString();
-      if (text.startsWith('{"challenge":')) {
-        const challenge = (JSON.parse(text) as { challenge: string }).challenge;
-        ws.send(signer.seal('hello', { network: options.l2ChainId.toString(), challenge }));
-        // The target binds the link when it reads our hello; our block follows it on the same socket.
-        ws.send(signer.seal('blocks', { type: 'block', block: wire, seal }));
-        clearTimeout(timer);
-        setTimeout(resolve, 500);
-      }
-    });
-  });
-  ws.close();
+  const link = await dialAsPeer(options.targetPeerUrl, signer, options.l2ChainId.toString(), options.targetAddress, 10_000);
+  link.send('blocks', { type: 'block', block: wire, seal });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  link.ws.close();
   return { original: original.hash!, conflicting: { hash, seal } };
 }

@@ -174,6 +174,7 @@ describe('end to end: sequencers join and leave, rewards, slashing', () => {
     await pushConflictingBlock({
       sourceRpcUrl: witness.rpcUrl,
       targetPeerUrl: `ws://127.0.0.1:${witness.prepared.ports.peer}`,
+      targetAddress: witness.address as `0x${string}`,
       sealKey: sequencerKeys(culprit.index).signer.privateKey,
       relayKey: sequencerKeys(departed!.index).signer.privateKey,
       l2ChainId: BigInt(DEVNET_L2_CHAIN_ID),

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { Hex } from '../../node/chain/hex.ts';
 import { NodeKey } from '../../node/chain/node-key.ts';
 import { EnvelopeSigner, openEnvelope } from '../../node/replication/envelope.ts';
 import { mpcTransportOverPeers } from '../../node/replication/mpc-channel.ts';
 import { PeerNetwork, type PeerEndpoint } from '../../node/replication/peer-network.ts';
+import { dialAsPeer } from '../support/peer-client.ts';
 import { freePort } from '../support/ports.ts';
 
 const KEYS = [
@@ -37,16 +37,6 @@ afterAll(async () => {
   await Promise.all(nets.map((n) => n.close()));
 });
 
-/** Opens a raw link and reads the host's challenge. */
-async function connect(url: string): Promise<{ ws: WebSocket; challenge: string }> {
-  const ws = new WebSocket(url);
-  const challenge = await new Promise<string>((resolve, reject) => {
-    ws.once('message', (data) => resolve((JSON.parse(data.toString()) as { challenge: string }).challenge));
-    ws.once('error', reject);
-  });
-  return { ws, challenge };
-}
-
 describe('peer network', () => {
   it('links every pair once and delivers signed messages on channels', async () => {
     expect(nets[0]!.broadcast('test', { hello: 'world' })).toBe(2);
@@ -71,45 +61,31 @@ describe('peer network', () => {
     await b.close();
   });
 
-  it('envelopes: a changed payload, another network, or a wrong from fail to open', () => {
+  it('envelopes: a changed payload, another network, another session, or a wrong from fail to open', () => {
     const signer = new EnvelopeSigner(KEYS[0]!, '901');
-    const text = signer.seal('test', { n: 1 });
-    expect(openEnvelope('901', text).ok).toBe(true);
-    expect(openEnvelope('902', text)).toEqual({ ok: false, reason: 'signature does not match from' });
-    expect(openEnvelope('901', text.replace('"n":1', '"n":2')).ok).toBe(false);
-    expect(openEnvelope('901', text.replace(KEYS[0]!.address, KEYS[1]!.address)).ok).toBe(false);
-    expect(openEnvelope('901', '{"channel":1}').ok).toBe(false);
-    expect(openEnvelope('901', 'not json').ok).toBe(false);
+    const text = signer.seal('s1', 'test', { n: 1 });
+    expect(openEnvelope('901', 's1', text).ok).toBe(true);
+    expect(openEnvelope('902', 's1', text)).toEqual({ ok: false, reason: 'signature does not match from' });
+    expect(openEnvelope('901', 's2', text)).toEqual({ ok: false, reason: 'signature does not match from' });
+    expect(openEnvelope('901', 's1', text.replace('"n":1', '"n":2')).ok).toBe(false);
+    expect(openEnvelope('901', 's1', text.replace(KEYS[0]!.address, KEYS[1]!.address)).ok).toBe(false);
+    expect(openEnvelope('901', 's1', '{"channel":1}').ok).toBe(false);
+    expect(openEnvelope('901', 's1', 'not json').ok).toBe(false);
   });
 
-  it('drops replays and closes links from hosts outside the peer set', async () => {
-    // A raw client that speaks as an outsider: its hello is refused and the socket closed.
-    const outsider = await connect(endpoints[1]!.url);
-    const closed = new Promise<number>((r) => outsider.ws.once('close', (code) => r(code)));
-    outsider.ws.send(new EnvelopeSigner(OUTSIDER, '901').seal('hello', { network: '901', challenge: outsider.challenge }));
-    expect(await closed).toBe(1008);
+  it('refuses a dialer outside the peer set and drops a member\'s replayed message', async () => {
+    const outsider = dialAsPeer(endpoints[1]!.url, new EnvelopeSigner(OUTSIDER, '901'), '901', KEYS[1]!.address);
+    await expect(outsider).rejects.toThrow('closed during the handshake (1008)');
 
-    // A member's hello captured on one link does not open another: the challenge differs.
     const member = new EnvelopeSigner(KEYS[0]!, '901');
-    const first = await connect(endpoints[2]!.url);
-    const hello = member.seal('hello', { network: '901', challenge: first.challenge });
-    first.ws.close();
-    const replayed = await connect(endpoints[2]!.url);
-    const refused = new Promise<number>((r) => replayed.ws.once('close', (code) => r(code)));
-    replayed.ws.send(hello);
-    expect(await refused).toBe(1008);
-
-    // A member's captured message replayed on its link is dropped (sequence number not above the last seen).
     const before = inbox.length;
-    const link = await connect(endpoints[2]!.url);
-    const ws = link.ws;
-    ws.send(member.seal('hello', { network: '901', challenge: link.challenge }));
-    const once = member.seal('test', 'once');
-    ws.send(once);
-    ws.send(once);
+    const link = await dialAsPeer(endpoints[2]!.url, member, '901', KEYS[2]!.address);
+    const once = member.seal(link.session, 'test', 'once');
+    link.ws.send(once);
+    link.ws.send(once);
     await until(() => inbox.length === before + 1);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => (nets[2]!.status().find((s) => s.address === KEYS[0]!.address)?.droppedBy.replay ?? 0) >= 1);
     expect(inbox.slice(before).map((m) => m.payload)).toEqual(['once']);
-    ws.close();
+    link.ws.close();
   });
 });

@@ -1,12 +1,12 @@
 import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { sealBlock } from '../../node/chain/block-seal.ts';
 import type { Hex } from '../../node/chain/hex.ts';
 import { NodeKey } from '../../node/chain/node-key.ts';
 import { EnvelopeSigner } from '../../node/replication/envelope.ts';
 import type { PeerEndpoint } from '../../node/replication/peer-network.ts';
 import { toWire } from '../../node/replication/wire.ts';
+import { dialAsPeer } from '../support/peer-client.ts';
 import { freePort } from '../support/ports.ts';
 import { devWallet, hostKey, L2_CHAIN_ID, startTestHost, until, type TestHost } from './harness.ts';
 
@@ -75,7 +75,7 @@ describe('replication between hosts (real native re-execution)', () => {
     const before = { latest: follower.heads.latest, refused: follower.replicator.refused, evidence: follower.evidence.list().length };
     const sealed = leader.engine.sealedBlock(leader.heads.latest)!;
     const forged = { ...sealed, env: { ...sealed.env, number: follower.heads.latest + 1n } };
-    await pushBlock(follower.peerUrl, new NodeKey(keys[2]!), forged, sealBlock(new NodeKey(keys[2]!), L2_CHAIN_ID, forged.env.number, forged.hash));
+    await pushBlock(follower.peerUrl, follower.address, new NodeKey(keys[2]!), forged, sealBlock(new NodeKey(keys[2]!), L2_CHAIN_ID, forged.env.number, forged.hash));
     await until(() => follower.replicator.refused > before.refused, 'the refusal');
     expect(follower.heads.latest).toBeGreaterThanOrEqual(before.latest);
     expect(follower.evidence.list()).toHaveLength(before.evidence);
@@ -87,23 +87,17 @@ describe('replication between hosts (real native re-execution)', () => {
     const height = follower.heads.latest;
     const ours = follower.engine.sealedBlock(height)!;
     const other = { ...ours, hash: `0x${'ab'.repeat(32)}` as Hex };
-    await pushBlock(follower.peerUrl, sequencerKey, other, sealBlock(sequencerKey, L2_CHAIN_ID, height, other.hash));
+    await pushBlock(follower.peerUrl, follower.address, sequencerKey, other, sealBlock(sequencerKey, L2_CHAIN_ID, height, other.hash));
     const evidence = await until(() => follower.evidence.list().find((e) => e.l2Block === Number(height)), 'double-sign evidence');
     expect(evidence).toMatchObject({ kind: 'double-sign', sequencer: addresses[0], a: { hash: ours.hash }, b: { hash: other.hash } });
     expect(follower.engine.getBlockByNumber(height)!.hash).toBe(ours.hash);
   });
 });
 
-/** Speaks on the peer port as `key` (a member of the peer set): hello, then one block message. */
-async function pushBlock(url: string, key: NodeKey, block: Parameters<typeof toWire>[0], seal: Hex): Promise<void> {
-  const signer = new EnvelopeSigner(key, L2_CHAIN_ID.toString());
-  const ws = new WebSocket(url);
-  const challenge = await new Promise<string>((resolve, reject) => {
-    ws.once('message', (data) => resolve((JSON.parse(data.toString()) as { challenge: string }).challenge));
-    ws.once('error', reject);
-  });
-  ws.send(signer.seal('hello', { network: L2_CHAIN_ID.toString(), challenge }));
-  ws.send(signer.seal('blocks', { type: 'block', block: toWire(block), seal }));
+/** Speaks on the peer port as `key` (a member of the peer set): the handshake, then one block message. */
+async function pushBlock(url: string, target: Hex, key: NodeKey, block: Parameters<typeof toWire>[0], seal: Hex): Promise<void> {
+  const link = await dialAsPeer(url, new EnvelopeSigner(key, L2_CHAIN_ID.toString()), L2_CHAIN_ID.toString(), target);
+  link.send('blocks', { type: 'block', block: toWire(block), seal });
   await new Promise((r) => setTimeout(r, 100));
-  ws.close();
+  link.ws.close();
 }
