@@ -1,4 +1,4 @@
-import { mpcEnvelopeRecover, mpcShareInfo } from '@l2-sequencer/native';
+import { MpcKeygen, mpcEnvelopeRecover, mpcShareInfo } from '@l2-sequencer/native';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NodeKey } from '../../node/chain/node-key.ts';
@@ -192,6 +192,30 @@ describe('fuzz: native MPC decoding (mpcEnvelopeRecover, mpcShareInfo)', () => {
         expect.unreachable('random bytes parsed as a key share');
       }),
       fuzzParams(500),
+    );
+  });
+
+  it('a keygen fed arbitrary or mutated peer bytes refuses them with a coded error and never aborts the process', () => {
+    const honest = new MpcKeygen([1, 2, 3], 2, 2).poke();
+    const genuine = honest.map((action) => Buffer.from(action.data));
+    expect(genuine.length).toBeGreaterThan(0);
+    const mutated = fc.tuple(fc.constantFrom(...genuine), fc.nat(), fc.integer({ min: 0, max: 255 })).map(([message, at, byte]) => {
+      const copy = Buffer.from(message);
+      copy[at % copy.length] = byte;
+      return copy;
+    });
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)), mutated), fc.constantFrom(2, 3, 4), (data, from) => {
+        const keygen = new MpcKeygen([1, 2, 3], 1, 2);
+        for (const step of [() => keygen.message(from, data), () => keygen.poke()]) {
+          try {
+            step();
+          } catch (error) {
+            expect((error as { code?: unknown }).code).toEqual(expect.any(String));
+          }
+        }
+      }),
+      fuzzParams(200),
     );
   });
 });
