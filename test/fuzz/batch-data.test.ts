@@ -29,7 +29,7 @@ describe('fuzz: batch data (decodeBatchData)', () => {
       fc.asyncProperty(fc.array(batchBlock, { maxLength: 6 }), async (blocks) => {
         expect(await decodeBatchData((await encodeBatchData(blocks)).compressed)).toEqual(blocks);
       }),
-      fuzzParams(200),
+      fuzzParams(100),
     );
   });
 

@@ -62,7 +62,7 @@ describe('fuzz: consensus tx codec (decodeTx)', () => {
           expect(error).toBeInstanceOf(TxRejectedError);
         }
       }),
-      fuzzParams(60),
+      fuzzParams(40),
     );
   });
 });

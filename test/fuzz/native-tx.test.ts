@@ -1,5 +1,5 @@
 import { decodeTransactions } from '@l2-sequencer/native';
-import { getBytes, keccak256, Transaction, Wallet } from 'ethers';
+import { getBytes, hexlify, keccak256, Transaction, Wallet } from 'ethers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NativeTxDecoder } from '../../node/chain/native-decoder.ts';
@@ -12,7 +12,18 @@ const wallet = new Wallet(`0x${'42'.repeat(32)}`);
 
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const u128 = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n });
-const txFields = fc.record({
+interface TxFields {
+  type: number;
+  nonce: number;
+  gasLimit: bigint;
+  price: bigint;
+  tip: bigint;
+  to: `0x${string}` | null;
+  value: bigint;
+  data: Uint8Array;
+}
+
+const txFields: fc.Arbitrary<TxFields> = fc.record({
   type: fc.constantFrom(0, 1, 2),
   nonce: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
   gasLimit: u64,
@@ -24,7 +35,7 @@ const txFields = fc.record({
 });
 
 /** A transaction signed by `wallet` for CHAIN_ID, as eth_sendRawTransaction would carry it. */
-function signed(fields: fc.RecordValue<typeof txFields extends fc.Arbitrary<infer T> ? T : never>): Uint8Array {
+function signed(fields: TxFields): Uint8Array {
   const tx = Transaction.from({
     type: fields.type,
     chainId: CHAIN_ID,
@@ -32,7 +43,7 @@ function signed(fields: fc.RecordValue<typeof txFields extends fc.Arbitrary<infe
     gasLimit: fields.gasLimit,
     to: fields.to,
     value: fields.value,
-    data: fields.data,
+    data: hexlify(fields.data),
     ...(fields.type === 2 ? { maxFeePerGas: fields.price, maxPriorityFeePerGas: fields.tip % (fields.price + 1n) } : { gasPrice: fields.price }),
   });
   tx.signature = wallet.signingKey.sign(tx.unsignedHash);

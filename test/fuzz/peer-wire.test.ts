@@ -99,7 +99,7 @@ describe('fuzz: replication envelopes (openEnvelope)', () => {
         const reopened = openEnvelope(NETWORK, changed);
         if (reopened.ok) expect(JSON.stringify(reopened.envelope.payload)).toBe(JSON.stringify(JSON.parse(text).payload));
       }),
-      fuzzParams(300),
+      fuzzParams(150),
     );
   });
 });
@@ -137,7 +137,7 @@ describe('fuzz: MPC envelopes and private channels', () => {
         expect(opened).toMatchObject({ ok: true, envelope: { session: id, seq, from: a.address, payload: JSON.parse(JSON.stringify(body)) } });
         expect(openMpcEnvelope('another-network', text)).toMatchObject({ ok: false, reason: 'bad-signature' });
       }),
-      fuzzParams(300),
+      fuzzParams(150),
     );
   });
 

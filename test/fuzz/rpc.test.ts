@@ -20,6 +20,7 @@ import { SubscriptionHub } from '../../node/rpc/subscriptions.ts';
 import { testGenesis } from '../host/harness.ts';
 import { anyJson, fuzzParams, hexOf, hostileText } from './support.ts';
 
+const ZERO = `0x${'00'.repeat(20)}` as const;
 const u256 = fc.bigInt({ min: 0n, max: (1n << 256n) - 1n });
 const quantityText = u256.map((n) => `0x${n.toString(16)}`);
 const blockParam = fc.oneof(fc.constantFrom('latest', 'pending', 'safe', 'finalized', 'earliest', '0x0', '0x1', '0x', '0x00', 'Latest'), quantityText, fc.record({ blockHash: hexOf(32) }), fc.record({ blockNumber: fc.oneof(quantityText, anyJson()) }));
@@ -49,7 +50,7 @@ describe('fuzz: JSON-RPC dispatcher over a real native chain', () => {
       engine,
       pool,
       heads,
-      pending: new PendingBlocks({ engine, pool, config: { ...DEFAULT_PRODUCER_CONFIG, gasLimit: 0n, beneficiary: `0x${'00'.repeat(20)}` }, now: () => Date.now() }),
+      pending: new PendingBlocks({ engine, pool, config: { ...DEFAULT_PRODUCER_CONFIG, gasLimit: 0n, beneficiary: ZERO }, now: () => Date.now() }),
       admission: new Admission({
         decoder: new NativeTxDecoder(engine.chainId, 128 * 1024),
         pool,
@@ -68,7 +69,7 @@ describe('fuzz: JSON-RPC dispatcher over a real native chain', () => {
       clientVersion: 'l2-sequencer/fuzz',
       suggestedPriorityFee: 1n,
       syncing: () => false,
-      metis: { transactionProof: async () => null, sequencer: async () => `0x${'00'.repeat(20)}`, batches: async () => [] },
+      metis: { transactionProof: async () => null, sequencer: async () => ({ sequencer: ZERO, epoch: null, source: 'config', self: ZERO, active: true, latest: 0, safe: 0, finalized: 0 }), batches: async () => [] },
     };
     const table = rpcMethods(backend);
     methods = Object.keys(table);
