@@ -1,10 +1,12 @@
 import { CheckTxType, ResponseProcessProposal_ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus } from 'cosmjs-types/tendermint/abci/types';
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeInjectedCommit, INJECTED_PREFIX } from '../../node/consensus/abci/injected-commit.ts';
 import { TxCode, TxRejectedError } from '../../node/consensus/app/errors.ts';
 import { decodeVoteExtension, emptyVoteExtension, encodeVoteExtension, InvalidVoteExtensionError, type VoteExtension } from '../../node/consensus/app/extension.ts';
 import { answerQuery, QueryError, routeQuery } from '../../node/consensus/query/routes.ts';
+import { startQueryServer } from '../../node/consensus/query/server.ts';
 import { decodeTx, signTx } from '../../node/consensus/txs.ts';
 import { signer, signerKey } from '../consensus/support.ts';
 import { initializedApplication } from '../consensus/sim.ts';
@@ -174,5 +176,32 @@ describe('fuzz: consensus query routes and ABCI Query', () => {
       }),
       fuzzParams(1000),
     );
+  });
+
+  it('the HTTP query server answers any raw request target with a status below 500 (regression: GET // was a 500)', async () => {
+    const server = await startQueryServer({ port: 0, view: () => app.view, cometRpcUrl: 'http://127.0.0.1:9' });
+    const statusOf = (method: string, target: string) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = connect(server.port, '127.0.0.1', () => socket.end(`${method} ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`));
+        let head = '';
+        socket.on('data', (chunk) => (head += chunk.toString('latin1')));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0)));
+      });
+    // Targets HTTP's request line can carry: no spaces or control characters.
+    const target = fc.oneof(path, fc.string({ maxLength: 40 })).map((t) => t.replace(/[\s\x00-\x1f\x7f]/g, ''));
+    try {
+      expect(await statusOf('GET', '//')).toBe(400);
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT'), target, async (method, t) => {
+          const status = await statusOf(method, t.startsWith('/') ? t : `/${t}`);
+          expect(status).toBeGreaterThanOrEqual(200);
+          expect(status).toBeLessThan(500);
+        }),
+        fuzzParams(150),
+      );
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { createGenesisState } from '../app/genesis.ts';
 import { checkTx } from '../app/transactions.ts';
 import type { ConsensusState, Hex } from '../app/types.ts';
 import { cometValidatorSet } from '../app/validators.ts';
-import { answerQuery, type CommittedView, type QueryResult } from '../query/routes.ts';
+import { answerQueryTarget, type CommittedView } from '../query/routes.ts';
 import { History } from '../history.ts';
 import type { StateStore } from '../store.ts';
 import { decodeTx } from '../txs.ts';
@@ -126,25 +126,13 @@ export class ConsensusApplication {
   }
 
   query(path: string, data: Uint8Array) {
-    const result = this.answerPath(path, data);
+    const result = answerQueryTarget(this.committed, path, new TextDecoder().decode(data));
     return {
       code: result.status === 200 ? 0 : result.status,
       value: new TextEncoder().encode(JSON.stringify(result.body)),
       log: result.status === 200 ? '' : ((result.body as { error: { message: string } }).error?.message ?? ''),
       height: BigInt(this.committed?.state.height ?? 0),
     };
-  }
-
-  /** Anyone can send a query path through CometBFT's RPC; one that is not a URL path is a 400, never an exception. */
-  private answerPath(path: string, data: Uint8Array): QueryResult {
-    let url: URL;
-    try {
-      url = new URL(path, 'http://abci.query');
-    } catch {
-      return { status: 400, body: { error: { code: 'bad_request', message: `query path "${path.slice(0, 80)}" is not a URL path` } } };
-    }
-    if (data.length > 0 && url.search === '') url.search = new TextDecoder().decode(data);
-    return answerQuery(this.committed, url.pathname, url.searchParams);
   }
 
   prepareProposal(request: NonNullable<Request['prepareProposal']>) {

@@ -187,8 +187,33 @@ export function routeQuery(view: CommittedView | null, path: string, search: URL
 
 /** routeQuery with errors turned into the API's error body. */
 export function answerQuery(view: CommittedView | null, path: string, search: URLSearchParams): QueryResult {
+  return answering(() => routeQuery(view, path, search));
+}
+
+/**
+ * The URL of a request target as a client sent it ("/v1/…?from=2"). Anyone can send one (HTTP, or CometBFT's
+ * /abci_query), and `new URL` throws on some ("//"): that is a 400, never an exception out of a handler.
+ */
+export function queryUrl(target: string): URL {
   try {
-    return routeQuery(view, path, search);
+    return new URL(target, 'http://query.invalid');
+  } catch {
+    throw new QueryError(400, 'bad_request', `"${target.slice(0, 80)}" is not a URL path`);
+  }
+}
+
+/** answerQuery for a raw request target; `search` stands in for an empty query string (ABCI Query's data). */
+export function answerQueryTarget(view: CommittedView | null, target: string, search = ''): QueryResult {
+  return answering(() => {
+    const url = queryUrl(target);
+    if (search !== '' && url.search === '') url.search = search;
+    return routeQuery(view, url.pathname, url.searchParams);
+  });
+}
+
+function answering(route: () => QueryResult): QueryResult {
+  try {
+    return route();
   } catch (error) {
     if (error instanceof QueryError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
     return { status: 500, body: { error: { code: 'internal', message: (error as Error).message } } };
