@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionEngine } from '../../node/chain/engine.ts';
 import { Heads } from '../../node/chain/heads.ts';
@@ -15,6 +16,7 @@ import { DEFAULT_RPC_LIMITS, type RpcBackend } from '../../node/rpc/backend.ts';
 import { Dispatcher } from '../../node/rpc/dispatch.ts';
 import { InvalidParamsError, type RpcError } from '../../node/rpc/errors.ts';
 import { rpcMethods } from '../../node/rpc/methods/index.ts';
+import { startRpcServer } from '../../node/rpc/server.ts';
 import { address, blockRef, bytes, callArgs, count, data, hash32, logFilter, positional, quantity, uint64 } from '../../node/rpc/params.ts';
 import { SubscriptionHub } from '../../node/rpc/subscriptions.ts';
 import { testGenesis } from '../host/harness.ts';
@@ -120,6 +122,39 @@ describe('fuzz: JSON-RPC dispatcher over a real native chain', () => {
       fuzzParams(600),
     );
     expect(results).toBeGreaterThan(0);
+  });
+
+  it('the WebSocket and HTTP transports answer any frame or body and keep the connection serving', async () => {
+    const server = await startRpcServer(dispatcher, { host: '127.0.0.1', port: 0, maxBodyBytes: 64 * 1024, maxWsBufferedBytes: 1 << 20 });
+    const ws = new WebSocket(server.wsUrl);
+    await new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject));
+    const waiting = new Map<string, () => void>();
+    ws.on('message', (data) => {
+      const replies: unknown = JSON.parse(String(data));
+      for (const reply of Array.isArray(replies) ? replies : [replies]) waiting.get(String((reply as { id: unknown }).id))?.();
+    });
+    let probe = 0;
+    const frame = fc.oneof(hostileText().map((text) => ({ text, binary: false })), fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ text: Buffer.from(bytes), binary: true })));
+    try {
+      await fc.assert(
+        fc.asyncProperty(frame, async ({ text, binary }) => {
+          const id = `probe-${++probe}`;
+          const answered = new Promise<void>((resolve) => waiting.set(id, resolve));
+          ws.send(text, { binary });
+          ws.send(JSON.stringify({ jsonrpc: '2.0', id, method: 'eth_chainId', params: [] }));
+          await answered;
+          waiting.delete(id);
+          const http = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof text === 'string' ? text : new Uint8Array(text) });
+          expect([200, 204]).toContain(http.status);
+          if (http.status === 200) expectWellFormed(await http.text());
+        }),
+        fuzzParams(100),
+      );
+      expect(ws.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      ws.terminate();
+      await server.close();
+    }
   });
 });
 
