@@ -1,28 +1,30 @@
 //! Property tests over what the MPC core reads from peers and disk: envelope signatures, key-share
 //! documents and protocol messages. Any bytes get an answer (a value or an `MpcError`), never a panic.
 use proptest::prelude::*;
-use seq_mpc::{node_key, KeyShare, Keygen, MpcProtocol, Outgoing, ParticipantId};
+use std::sync::OnceLock;
+
+use seq_mpc::{node_key, KeyShare, Keygen, MpcProtocol, Outgoing, ParticipantId, Presign};
 
 const A: ParticipantId = 0x1111_0001;
 const B: ParticipantId = 0x2222_0002;
 const C: ParticipantId = 0x3333_0003;
 const SET: [ParticipantId; 3] = [A, B, C];
 
-/// Runs a keygen in which every message `B` sends to `A` first goes through `tamper`. Returns false if the run
-/// stopped (an error, or a stall once a message was refused); it must never panic.
-fn keygen_with_tampering(mut tamper: impl FnMut(&mut Vec<u8>)) -> bool {
-    let mut parties: Vec<(ParticipantId, Keygen)> = SET.iter().map(|&p| (p, Keygen::new(&SET, p, 2).unwrap())).collect();
-    let mut finished = [false; 3];
-    for _round in 0..200 {
+/// Runs `parties` to the end, with every message `B` sends to `A` first going through `tamper`. Returns false if the
+/// run stopped (an error, or a stall once a message was refused); it must never panic.
+fn run_with_tampering<P: MpcProtocol>(mut parties: Vec<(ParticipantId, P)>, mut tamper: impl FnMut(&mut Vec<u8>)) -> bool {
+    let ids: Vec<ParticipantId> = parties.iter().map(|(id, _)| *id).collect();
+    let mut finished = vec![false; parties.len()];
+    for _round in 0..500 {
         let mut progressed = false;
         for i in 0..parties.len() {
-            let from = parties[i].0;
+            let from = ids[i];
             let Ok(out) = parties[i].1.poke() else { return false };
             finished[i] |= parties[i].1.take_output().is_some();
             for message in out {
                 progressed = true;
                 let (recipients, data): (Vec<ParticipantId>, Vec<u8>) = match message {
-                    Outgoing::All(data) => (SET.iter().copied().filter(|p| *p != from).collect(), data),
+                    Outgoing::All(data) => (ids.iter().copied().filter(|p| *p != from).collect(), data),
                     Outgoing::To(to, data) => (vec![to], data),
                 };
                 for to in recipients {
@@ -30,7 +32,7 @@ fn keygen_with_tampering(mut tamper: impl FnMut(&mut Vec<u8>)) -> bool {
                     if from == B && to == A {
                         tamper(&mut data);
                     }
-                    let j = SET.iter().position(|p| *p == to).unwrap();
+                    let j = ids.iter().position(|p| *p == to).unwrap();
                     if parties[j].1.message(from, &data).is_err() {
                         return false;
                     }
@@ -47,9 +49,50 @@ fn keygen_with_tampering(mut tamper: impl FnMut(&mut Vec<u8>)) -> bool {
     false
 }
 
+fn keygen_with_tampering(tamper: impl FnMut(&mut Vec<u8>)) -> bool {
+    run_with_tampering(SET.iter().map(|&p| (p, Keygen::new(&SET, p, 2).unwrap())).collect(), tamper)
+}
+
+/// Shares of one honest keygen, made once: presign runs over them.
+fn shares() -> &'static [KeyShare] {
+    static SHARES: OnceLock<Vec<KeyShare>> = OnceLock::new();
+    SHARES.get_or_init(|| {
+        let mut parties: Vec<(ParticipantId, Keygen)> = SET.iter().map(|&p| (p, Keygen::new(&SET, p, 2).unwrap())).collect();
+        let mut out: Vec<Option<KeyShare>> = vec![None, None, None];
+        while out.iter().any(Option::is_none) {
+            for i in 0..parties.len() {
+                let from = parties[i].0;
+                for message in parties[i].1.poke().unwrap() {
+                    for j in 0..parties.len() {
+                        let deliver = match &message {
+                            Outgoing::All(_) => j != i,
+                            Outgoing::To(to, _) => parties[j].0 == *to,
+                        };
+                        if deliver {
+                            let (Outgoing::All(data) | Outgoing::To(_, data)) = &message;
+                            parties[j].1.message(from, data).unwrap();
+                        }
+                    }
+                }
+                if let Some(share) = parties[i].1.take_output() {
+                    out[i] = Some(share);
+                }
+            }
+        }
+        out.into_iter().map(Option::unwrap).collect()
+    })
+}
+
+fn presign_with_tampering(tamper: impl FnMut(&mut Vec<u8>)) -> bool {
+    let signers = [A, B];
+    let parties = shares().iter().filter(|s| signers.contains(&s.me)).map(|s| (s.me, Presign::new(s.clone(), &signers).unwrap())).collect();
+    run_with_tampering(parties, tamper)
+}
+
 #[test]
-fn an_untampered_keygen_finishes() {
+fn untampered_keygen_and_presign_finish() {
     assert!(keygen_with_tampering(|_| {}));
+    assert!(presign_with_tampering(|_| {}));
 }
 
 proptest! {
@@ -108,6 +151,30 @@ proptest! {
     fn a_peer_sending_a_well_framed_arbitrary_body_cannot_crash_keygen(body in proptest::collection::vec(any::<u8>(), 1..120)) {
         keygen_with_tampering(|data| {
             data.truncate(28);
+            data.extend_from_slice(&body);
+        });
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_peer_mutating_its_presign_messages_cannot_crash_presign(at in any::<usize>(), byte in any::<u8>(), cut in proptest::option::of(any::<usize>())) {
+        presign_with_tampering(|data| {
+            let index = at % data.len();
+            data[index] = byte;
+            if let Some(cut) = cut {
+                data.truncate(cut % (data.len() + 1));
+            }
+        });
+    }
+
+    #[test]
+    fn a_peer_sending_a_well_framed_arbitrary_body_cannot_crash_presign(stage in 0u8..4, body in proptest::collection::vec(any::<u8>(), 1..120)) {
+        presign_with_tampering(|data| {
+            data.truncate(29);
+            data[0] = stage;
             data.extend_from_slice(&body);
         });
     }
