@@ -7,6 +7,17 @@ const compress = promisify(brotliCompress);
 const decompress = promisify(brotliDecompress);
 const MAGIC = Buffer.from('L2B1');
 
+/** Batch data that does not decode: not brotli, larger than the bound once decompressed, or not the format below. */
+export class BatchDataError extends Error {
+  override name = 'BatchDataError';
+}
+
+/**
+ * Decompressed size a decoder accepts by default: far above any batch the batcher cuts, and small enough that a
+ * brotli bomb posted to L1 (a few KiB that inflate to gigabytes) is refused instead of exhausting memory.
+ */
+export const MAX_BATCH_RAW_BYTES = 256 * 1024 * 1024;
+
 /** What a batch carries per block: enough for anyone to re-execute the range from the previous state. */
 export interface BatchBlock {
   number: bigint;
@@ -42,14 +53,19 @@ export async function encodeBatchData(blocks: readonly BatchBlock[]): Promise<{ 
   return { compressed, dataHash: toHex(keccak_256(compressed)), rawSize: raw.length };
 }
 
-export async function decodeBatchData(compressed: Uint8Array): Promise<BatchBlock[]> {
-  const raw = await decompress(compressed);
-  if (raw.length < 8 || !raw.subarray(0, 4).equals(MAGIC)) throw new Error('batch data: bad magic');
+export async function decodeBatchData(compressed: Uint8Array, maxRawBytes = MAX_BATCH_RAW_BYTES): Promise<BatchBlock[]> {
+  let raw: Buffer;
+  try {
+    raw = await decompress(compressed, { maxOutputLength: maxRawBytes });
+  } catch (error) {
+    throw new BatchDataError(`batch data: does not decompress within ${maxRawBytes} bytes (${(error as Error).message})`);
+  }
+  if (raw.length < 8 || !raw.subarray(0, 4).equals(MAGIC)) throw new BatchDataError('batch data: bad magic');
   const count = raw.readUInt32BE(4);
   const blocks: BatchBlock[] = [];
   let at = 8;
   for (let i = 0; i < count; i++) {
-    if (at + 48 > raw.length) throw new Error('batch data: truncated block header');
+    if (at + 48 > raw.length) throw new BatchDataError('batch data: truncated block header');
     const block: BatchBlock = {
       number: raw.readBigUInt64BE(at),
       timestamp: raw.readBigUInt64BE(at + 8),
@@ -60,15 +76,15 @@ export async function decodeBatchData(compressed: Uint8Array): Promise<BatchBloc
     const txCount = raw.readUInt32BE(at + 44);
     at += 48;
     for (let t = 0; t < txCount; t++) {
-      if (at + 4 > raw.length) throw new Error('batch data: truncated transaction length');
+      if (at + 4 > raw.length) throw new BatchDataError('batch data: truncated transaction length');
       const length = raw.readUInt32BE(at);
-      if (at + 4 + length > raw.length) throw new Error('batch data: truncated transaction');
+      if (at + 4 + length > raw.length) throw new BatchDataError('batch data: truncated transaction');
       block.transactions.push(toHex(raw.subarray(at + 4, at + 4 + length)));
       at += 4 + length;
     }
     blocks.push(block);
   }
-  if (at !== raw.length) throw new Error('batch data: trailing bytes');
+  if (at !== raw.length) throw new BatchDataError('batch data: trailing bytes');
   return blocks;
 }
 

@@ -2,6 +2,11 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
 import { computeAddress } from 'ethers';
 import type { Address } from './identity.ts';
 
+/** A private box that cannot be opened: no channel with its sender, too short, or it fails authentication. */
+export class PrivateChannelError extends Error {
+  override readonly name = 'PrivateChannelError';
+}
+
 /**
  * Confidentiality for cait-sith's send-to-one messages (key-share evaluations, OT data), which the envelope only
  * authenticates. Each session's hello carries the sender's node public key (it must hash to the sender's
@@ -46,15 +51,19 @@ export class PrivateChannels {
     return Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64');
   }
 
-  /** Throws when the box was not sealed by `from` for us in this session and stage. */
+  /** Throws PrivateChannelError when the box was not sealed by `from` for us in this session and stage. */
   open(from: Address, boxed: string, stage: string): Buffer {
     const key = this.keys.get(from);
-    if (!key) throw new Error(`no private channel from ${from}`);
+    if (!key) throw new PrivateChannelError(`no private channel from ${from}`);
     const bytes = Buffer.from(boxed, 'base64');
-    if (bytes.length < 28) throw new Error('sealed message too short');
+    if (bytes.length < 28) throw new PrivateChannelError('sealed message too short');
     const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
     decipher.setAAD(Buffer.from(`${this.session}:${from}:${this.me}:${stage}`));
     decipher.setAuthTag(bytes.subarray(12, 28));
-    return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]);
+    try {
+      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]);
+    } catch {
+      throw new PrivateChannelError(`sealed message from ${from} failed authentication`);
+    }
   }
 }

@@ -7,7 +7,7 @@ import { createGenesisState } from '../app/genesis.ts';
 import { checkTx } from '../app/transactions.ts';
 import type { ConsensusState, Hex } from '../app/types.ts';
 import { cometValidatorSet } from '../app/validators.ts';
-import { answerQuery, type CommittedView } from '../query/routes.ts';
+import { answerQueryTarget, type CommittedView } from '../query/routes.ts';
 import { History } from '../history.ts';
 import type { StateStore } from '../store.ts';
 import { decodeTx } from '../txs.ts';
@@ -126,9 +126,7 @@ export class ConsensusApplication {
   }
 
   query(path: string, data: Uint8Array) {
-    const url = new URL(path, 'http://abci.query');
-    if (data.length > 0 && url.search === '') url.search = new TextDecoder().decode(data);
-    const result = answerQuery(this.committed, url.pathname, url.searchParams);
+    const result = answerQueryTarget(this.committed, path, new TextDecoder().decode(data));
     return {
       code: result.status === 200 ? 0 : result.status,
       value: new TextEncoder().encode(JSON.stringify(result.body)),

@@ -43,6 +43,15 @@ function page(search: URLSearchParams): { from: number; limit: number } {
   return { from: parse('from', 0, 0, Number.MAX_SAFE_INTEGER), limit: parse('limit', 20, 1, 100) };
 }
 
+/** A path segment with its %-escapes decoded; a broken escape is the client's error, not the server's. */
+function pathSegment(raw: string, what: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new QueryError(400, 'bad_request', `${what} is not a valid %-escaped path segment, got "${raw.slice(0, 80)}"`);
+  }
+}
+
 /** A page of the list made of `parts` one after another (the archived history, then the state's own items). */
 function paginate<T>(parts: readonly (readonly T[])[], search: URLSearchParams): { items: T[]; next: number | null } {
   const { from, limit } = page(search);
@@ -160,14 +169,14 @@ export function routeQuery(view: CommittedView | null, path: string, search: URL
   }
   const accountMatch = /^\/v1\/consensus\/accounts\/([^/]+)$/.exec(path);
   if (accountMatch) {
-    const raw = decodeSegment(accountMatch[1]!);
+    const raw = pathSegment(accountMatch[1]!, 'account');
     if (!/^0x[0-9a-fA-F]{40}$/.test(raw)) throw new QueryError(400, 'bad_request', `account must be a 0x-prefixed 20-byte address, got "${raw}"`);
     const address = raw.toLowerCase();
     return { status: 200, body: { address, nonce: state.nonces[address] ?? 0 } };
   }
   const proposalMatch = /^\/v1\/consensus\/proposals\/([^/]+)$/.exec(path);
   if (proposalMatch) {
-    const raw = decodeSegment(proposalMatch[1]!);
+    const raw = pathSegment(proposalMatch[1]!, 'proposal id');
     if (!/^\d+$/.test(raw)) throw new QueryError(400, 'bad_request', `proposal id must be a positive integer, got "${raw}"`);
     const proposal = state.proposals.find((candidate) => candidate.id === Number(raw));
     if (!proposal) throw new QueryError(404, 'not_found', `no proposal ${raw}`);
@@ -176,19 +185,35 @@ export function routeQuery(view: CommittedView | null, path: string, search: URL
   throw new QueryError(404, 'not_found', `no route ${path}`);
 }
 
-/** A percent-encoded path segment; malformed escapes (`%zz`, a lone `%E0`) are the client's error, not ours. */
-function decodeSegment(segment: string): string {
+/** routeQuery with errors turned into the API's error body. */
+export function answerQuery(view: CommittedView | null, path: string, search: URLSearchParams): QueryResult {
+  return answering(() => routeQuery(view, path, search));
+}
+
+/**
+ * The URL of a request target as a client sent it ("/v1/…?from=2"). Anyone can send one (HTTP, or CometBFT's
+ * /abci_query), and `new URL` throws on some ("//"): that is a 400, never an exception out of a handler.
+ */
+export function queryUrl(target: string): URL {
   try {
-    return decodeURIComponent(segment);
+    return new URL(target, 'http://query.invalid');
   } catch {
-    throw new QueryError(400, 'bad_request', `malformed percent-encoding in "${segment.slice(0, 100)}"`);
+    throw new QueryError(400, 'bad_request', `"${target.slice(0, 80)}" is not a URL path`);
   }
 }
 
-/** routeQuery with errors turned into the API's error body. */
-export function answerQuery(view: CommittedView | null, path: string, search: URLSearchParams): QueryResult {
+/** answerQuery for a raw request target; `search` stands in for an empty query string (ABCI Query's data). */
+export function answerQueryTarget(view: CommittedView | null, target: string, search = ''): QueryResult {
+  return answering(() => {
+    const url = queryUrl(target);
+    if (search !== '' && url.search === '') url.search = search;
+    return routeQuery(view, url.pathname, url.searchParams);
+  });
+}
+
+function answering(route: () => QueryResult): QueryResult {
   try {
-    return routeQuery(view, path, search);
+    return route();
   } catch (error) {
     if (error instanceof QueryError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
     return { status: 500, body: { error: { code: 'internal', message: (error as Error).message } } };

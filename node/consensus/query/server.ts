@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { DEFAULT_HTTP_BOUNDS, httpServerOptions, type HttpBounds } from '../../net/listener-bounds.ts';
-import { answerQuery, type CommittedView } from './routes.ts';
+import { answerQueryTarget, queryUrl, type CommittedView } from './routes.ts';
 
 export interface QueryServer {
   readonly url: string;
@@ -49,10 +49,15 @@ export async function startQueryServer(options: { port: number; view: () => Comm
   const bounds = options.bounds ?? DEFAULT_HTTP_BOUNDS;
   const server: Server = createServer(httpServerOptions(bounds), (request, response) => {
     void (async () => {
-      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       if (request.method === 'GET') {
-        const result = answerQuery(options.view(), url.pathname, url.searchParams);
+        const result = answerQueryTarget(options.view(), request.url ?? '/');
         return send(response, result.status, result.body);
+      }
+      let url: URL;
+      try {
+        url = queryUrl(request.url ?? '/');
+      } catch (error) {
+        return fail(response, 400, 'bad_request', (error as Error).message);
       }
       if (request.method === 'POST' && url.pathname === '/v1/consensus/tx') {
         let tx: unknown;
