@@ -15,7 +15,8 @@ export interface RoutingTable {
   /** Healthy hosts other than the active one. */
   followers: Route[];
   l2ChainId: number | null;
-  finalized: number | null;
+  /** The last L2 block of the last batch BatchChain accepted on L1 (the edge's L1 mirror); null before any. */
+  l1Covered: number | null;
 }
 
 /** What routing needs from the rest of the edge: learning who sequences now, and reporting a failed host. */
