@@ -23,15 +23,15 @@ export function loadRoutingTable(db: D1Database, ttlMs: number, now = Date.now()
 
 async function readRoutingTable(db: Database): Promise<RoutingTable> {
   const [rows, state, covered] = await db.batch([
-    db.select({ address: hosts.address, rpcUrl: hosts.rpcUrl, healthy: hosts.healthy, isActive: hosts.isActive }).from(hosts),
+    db.select({ address: hosts.address, rpcUrl: hosts.rpcUrl, healthy: hosts.healthy, isActive: hosts.isActive, aheadOfMedian: hosts.aheadOfMedian }).from(hosts),
     db.select({ l2ChainId: network.l2ChainId }).from(network).where(eq(network.id, 1)),
     // The edge's own L1 mirror (l1/sync.ts), not what any host says is finalized: see edge/rpc/cache.ts.
     db.select({ lastBlock: max(batches.lastBlock) }).from(batches),
   ]);
   const active = rows.find((row) => row.isActive);
   return {
-    active: active ? { address: active.address, rpcUrl: active.rpcUrl, healthy: active.healthy } : null,
-    followers: rows.filter((row) => !row.isActive && row.healthy).map(({ address, rpcUrl, healthy }) => ({ address, rpcUrl, healthy })),
+    active: active ? { address: active.address, rpcUrl: active.rpcUrl, healthy: active.healthy, aheadOfMedian: active.aheadOfMedian } : null,
+    followers: rows.filter((row) => !row.isActive && row.healthy).map(({ address, rpcUrl, healthy, aheadOfMedian }) => ({ address, rpcUrl, healthy, aheadOfMedian })),
     l2ChainId: state[0]?.l2ChainId ?? null,
     l1Covered: covered[0]?.lastBlock ?? null,
   };
