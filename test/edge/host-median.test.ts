@@ -12,10 +12,10 @@ import { call, db, rpc } from './support/seed.ts';
 // Hosts report their own heights; the scheduler judges them against the median, not the highest. One host lying
 // high must not draw the reads (nor make honest hosts look lagging); one lying low is left out.
 
-const A = '0x00000000000000000000000000000000000000a1';
-const B = '0x00000000000000000000000000000000000000b2';
-const C = '0x00000000000000000000000000000000000000c3';
-const D = '0x00000000000000000000000000000000000000d4';
+const A = '0x00000000000000000000000000000000000000a1' as const;
+const B = '0x00000000000000000000000000000000000000b2' as const;
+const C = '0x00000000000000000000000000000000000000c3' as const;
+const D = '0x00000000000000000000000000000000000000d4' as const;
 
 let net: FakeNetwork;
 let a: FakeHost;
@@ -41,7 +41,7 @@ afterEach(() => {
 });
 
 /** The scheduler's view of `members` (A always active). */
-async function schedule(members: [string, FakeHost][]) {
+async function schedule(members: [`0x${string}`, FakeHost][]) {
   net
     .consensusApi('http://127.0.0.1:9004')
     .set('/v1/consensus/status', status({ activeSequencer: A }))
