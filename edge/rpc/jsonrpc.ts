@@ -55,7 +55,3 @@ export function errorResponse(id: RpcId, error: RpcError): RpcResponse {
 export function resultResponse(id: RpcId, result: unknown): RpcResponse {
   return { jsonrpc: '2.0', id, result };
 }
-
-export function isNotification(request: RpcRequest): boolean {
-  return !('id' in request);
-}
