@@ -173,16 +173,20 @@ describe('JSON-RPC gateway: bad calls inside a valid envelope', () => {
 
 describe('methods and paths', () => {
   for (const path of RPC_PATHS) {
-    it.each(['PUT', 'DELETE', 'PATCH'])(`%s ${path} is refused with a reason`, async (method) => {
-      await expectRefused(await exports.default.fetch(`http://edge.test${path}`, { method, body: '{}' }));
+    it.each(['PUT', 'DELETE', 'PATCH'])(`%s ${path} is 405 naming the methods that work`, async (method) => {
+      const response = await exports.default.fetch(`http://edge.test${path}`, { method, body: '{}' });
+      expect(response.headers.get('allow')).toBe('GET, POST');
+      expect(await expectRefused(response, 405)).toMatch(/use GET or POST$/);
     });
     it(`GET ${path} without a WebSocket upgrade is 426 with a reason`, async () => {
       await expectRefused(await exports.default.fetch(`http://edge.test${path}`), 426);
     });
   }
   for (const path of REST_PATHS) {
-    it.each(['POST', 'PUT', 'DELETE'])(`%s ${path} is refused with a reason`, async (method) => {
-      await expectRefused(await exports.default.fetch(`http://edge.test${path}`, { method, headers: { 'content-type': 'application/json' }, body: '{"a":1}' }));
+    it.each(['POST', 'PUT', 'DELETE'])(`%s ${path} is 405 naming GET`, async (method) => {
+      const response = await exports.default.fetch(`http://edge.test${path}`, { method, headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+      expect(response.headers.get('allow')).toBe('GET');
+      expect(await expectRefused(response, 405)).toMatch(/use GET$/);
     });
   }
   it.each(['/nope', `/v1/${'x'.repeat(10_000)}`, '/v1/proposals/0/votes/extra', '/%00', '/v1/sequencers/%ff%fe'])('GET %s is refused with a reason', async (path) => {
