@@ -1,4 +1,4 @@
-import type { RpcRequest, RpcResponse } from './jsonrpc.ts';
+import { blockNumberOf, type RpcRequest, type RpcResponse } from './jsonrpc.ts';
 
 // Answers that can never change, kept in the Workers Cache API (a named cache), not in D1: they are a pure
 // optimisation (a miss just asks a host), so a per-location cache that evicts on its own is the right store; it
@@ -17,12 +17,6 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** The last L2 block covered by a batch on L1, or null before the first. */
 type Covered = number | null;
-
-function blockNumberOf(value: unknown): number | null {
-  if (typeof value !== 'string' || !/^0x[0-9a-f]+$/i.test(value)) return null;
-  const number = Number.parseInt(value, 16);
-  return Number.isSafeInteger(number) ? number : null;
-}
 
 /** Whether a call's answer could be cached at all, before asking anyone. */
 export function isCacheable(request: RpcRequest, covered: Covered): boolean {

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Database } from '../db/client.ts';
 import { hosts } from '../db/schema.ts';
+import { blockNumberOf } from '../rpc/jsonrpc.ts';
 import { UpstreamError, callHost } from '../rpc/upstream.ts';
 
 // Probes every host's JSON-RPC (eth_blockNumber) and records what it saw: whether the host answered, its L2 height,
@@ -47,10 +48,12 @@ async function probe(rpcUrl: string, timeoutMs: number): Promise<Probe> {
   const started = Date.now();
   try {
     const [answer] = await callHost(rpcUrl, [{ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }], timeoutMs);
-    if (!answer || !('result' in answer) || typeof answer.result !== 'string') {
+    if (!answer || !('result' in answer)) {
       return { height: null, latencyMs: null, error: `eth_blockNumber failed: ${answer && 'error' in answer ? answer.error.message : 'no result'}` };
     }
-    return { height: Number.parseInt(answer.result, 16), latencyMs: Date.now() - started, error: null };
+    const height = blockNumberOf(answer.result);
+    if (height === null) return { height: null, latencyMs: null, error: `eth_blockNumber returned no usable height: ${JSON.stringify(answer.result)?.slice(0, 80)}` };
+    return { height, latencyMs: Date.now() - started, error: null };
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
     return { height: null, latencyMs: null, error: error.message };

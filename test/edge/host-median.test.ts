@@ -118,6 +118,22 @@ describe('the scheduler against hosts lying about their height', () => {
     expect(answer.result).toBe('eth_getBalance from http://high.hosts.test');
   });
 
+  it('a height that is no safe integer is no height: unhealthy with the reason, left out of the median', async () => {
+    high.height = 2 ** 80;
+    low.height = Number.NaN;
+    const report = await schedule([
+      [A, a],
+      [B, b],
+      [C, high],
+      [D, low],
+    ]);
+    const byAddress = Object.fromEntries(report.health.map((host) => [host.address, host]));
+    expect(byAddress[C]).toMatchObject({ healthy: false, height: null, error: 'eth_blockNumber returned no usable height: "0x100000000000000000000"' });
+    expect(byAddress[D]).toMatchObject({ healthy: false, height: null, error: 'eth_blockNumber returned no usable height: "0xNaN"' });
+    expect([byAddress[A]?.healthy, byAddress[B]?.healthy]).toEqual([true, true]);
+    expect(await spread(4)).toEqual({ a: 0, b: 4, high: 0, low: 0 });
+  });
+
   it('an honest height spread within the margins flags nobody', async () => {
     b.height = 104;
     const report = await schedule([
