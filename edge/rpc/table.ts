@@ -1,4 +1,4 @@
-import { eq, max } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { ConsensusClient } from '../consensus/client.ts';
 import { database, type Database } from '../db/client.ts';
 import { batches, hosts, network } from '../db/schema.ts';
@@ -25,8 +25,9 @@ async function readRoutingTable(db: Database): Promise<RoutingTable> {
   const [rows, state, covered] = await db.batch([
     db.select({ address: hosts.address, rpcUrl: hosts.rpcUrl, healthy: hosts.healthy, isActive: hosts.isActive, aheadOfMedian: hosts.aheadOfMedian }).from(hosts),
     db.select({ l2ChainId: network.l2ChainId }).from(network).where(eq(network.id, 1)),
-    // The edge's own L1 mirror (l1/sync.ts), not what any host says is finalized: see edge/rpc/cache.ts.
-    db.select({ lastBlock: max(batches.lastBlock) }).from(batches),
+    // The edge's own L1 mirror (l1/sync.ts), not what any host says is finalized: see edge/rpc/cache.ts. Batches
+    // are contiguous (BatchChain refuses gaps), so the last one by index (the primary key) covers the most.
+    db.select({ lastBlock: batches.lastBlock }).from(batches).orderBy(desc(batches.batchIndex)).limit(1),
   ]);
   const active = rows.find((row) => row.isActive);
   return {
