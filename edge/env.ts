@@ -20,6 +20,7 @@ export interface Env {
   FAILOVER_WAIT_MS: string;
   ROUTING_CACHE_MS: string;
   HOST_MAX_LAG_BLOCKS: string;
+  HOST_MAX_LEAD_BLOCKS: string;
   /** Secret (wrangler secret / .dev.vars): hex private key that signs rotation triggers. Unset: never triggers. */
   SCHEDULER_KEY?: string;
 }
@@ -41,8 +42,10 @@ export interface EdgeConfig {
   failoverWaitMs: number;
   /** How long an isolate reuses the routing table it read from D1. */
   routingCacheMs: number;
-  /** A follower further behind the highest host than this is not used for reads. */
+  /** A host further below the median host height than this is not used for reads. */
   hostMaxLagBlocks: number;
+  /** A host further above the median host height than this is flagged and not preferred for reads. */
+  hostMaxLeadBlocks: number;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +67,7 @@ export function readConfig(env: Env): EdgeConfig {
     failoverWaitMs: count(env.FAILOVER_WAIT_MS, 'FAILOVER_WAIT_MS', 8_000),
     routingCacheMs: count(env.ROUTING_CACHE_MS, 'ROUTING_CACHE_MS', 1_000),
     hostMaxLagBlocks: count(env.HOST_MAX_LAG_BLOCKS, 'HOST_MAX_LAG_BLOCKS', 16),
+    hostMaxLeadBlocks: count(env.HOST_MAX_LEAD_BLOCKS, 'HOST_MAX_LEAD_BLOCKS', 4),
   };
 }
 

@@ -16,7 +16,18 @@ app.route('/', gateway);
 app.route('/', governance);
 app.route('/', status);
 
-app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+/** The methods some route (not middleware, which matches every method) answers on `path`. */
+function allowedMethods(path: string): string[] {
+  return ['GET', 'POST'].filter((method) => app.router.match(method, path)[0].some(([[, route]]) => route.method === method));
+}
+
+app.notFound((c) => {
+  const allowed = allowedMethods(c.req.path);
+  if (allowed.length > 0) {
+    return c.json({ error: { code: 'method_not_allowed', message: `${c.req.method} ${c.req.path} is not supported: use ${allowed.join(' or ')}` } }, 405, { Allow: allowed.join(', ') });
+  }
+  return c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404);
+});
 app.onError((error, c) => {
   if (error instanceof HTTPException) return error.getResponse();
   console.error(error);

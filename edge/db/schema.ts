@@ -39,6 +39,11 @@ export const hosts = sqliteTable('hosts', {
   status: text('status').notNull(),
   isActive: integer('is_active', { mode: 'boolean' }).notNull().default(false),
   healthy: integer('healthy', { mode: 'boolean' }).notNull().default(false),
+  /**
+   * Its reported height was more than HOST_MAX_LEAD_BLOCKS above the median of all hosts': heights are
+   * self-reported, so such a host serves reads only when no other healthy host can.
+   */
+  aheadOfMedian: integer('ahead_of_median', { mode: 'boolean' }).notNull().default(false),
   l2Height: integer('l2_height'),
   /** When l2Height last moved: a live-but-stalled active sequencer is as bad as a dead one. */
   heightChangedAt: integer('height_changed_at'),

@@ -75,13 +75,13 @@ export async function answerEnvelope(envelope: Envelope, context: CallContext): 
 
   const reads = slots.filter((slot) => slot.kind === 'read');
   // Opening the cache costs a round trip to the cache service: only when some call could be in it.
-  const cacheable = reads.some((slot) => isCacheable((slot.outbound as Outbound).request, table.finalized));
+  const cacheable = reads.some((slot) => isCacheable((slot.outbound as Outbound).request, table.l1Covered));
   const cache = table.l2ChainId === null || !cacheable ? null : new RpcCache(await caches.open(RPC_CACHE_NAME), table.l2ChainId);
   if (cache) {
     await Promise.all(
       reads.map(async (slot) => {
         const request = (slot.outbound as Outbound).request;
-        if (!isCacheable(request, table.finalized)) return;
+        if (!isCacheable(request, table.l1Covered)) return;
         const result = await cache.get(request);
         if (result !== undefined) slot.answer = resultResponse(slot.id, result);
       }),
@@ -117,7 +117,7 @@ export async function answerEnvelope(envelope: Envelope, context: CallContext): 
     for (const slot of pendingReads) {
       const request = (slot.outbound as Outbound).request;
       const answer = slot.answer as RpcResponse;
-      if (isCacheable(request, table.finalized) && isImmutableAnswer(request, answer, table.finalized) && 'result' in answer) {
+      if (isCacheable(request, table.l1Covered) && isImmutableAnswer(request, answer, table.l1Covered) && 'result' in answer) {
         context.waitUntil(cache.put(request, answer.result));
       }
     }

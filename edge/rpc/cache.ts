@@ -1,27 +1,26 @@
-import type { RpcRequest, RpcResponse } from './jsonrpc.ts';
+import { blockNumberOf, type RpcRequest, type RpcResponse } from './jsonrpc.ts';
 
 // Answers that can never change, kept in the Workers Cache API (a named cache), not in D1: they are a pure
 // optimisation (a miss just asks a host), so a per-location cache that evicts on its own is the right store; it
 // costs no D1 writes (D1 has one writer, which the scheduler needs), answers in the same location as the request,
-// and needs no invalidation because only immutable answers go in:
-//   - blocks by hash (a hash names one block forever),
-//   - blocks by number, transactions and receipts once their block is finalized on L1 (no reorg can touch them).
-// Null answers ("not found yet") are never cached.
+// and needs no invalidation because only immutable answers go in: blocks (by hash or number), transactions and
+// receipts whose block is covered by a batch on L1.
+//
+// "Covered" is the last L2 block of the last BatchAppended the edge itself read from L1 (l1/sync.ts, after
+// L1_CONFIRMATIONS), never a height a host reports: a host lying about "finalized" (or the consensus query API it
+// runs) could otherwise pin answers about blocks that never became final for a year. A batch on BatchChain is
+// final (it carries the MPC threshold signature). Null answers ("not found yet") are never cached.
 
 export const RPC_CACHE_NAME = 'rpc-immutable';
 const ORIGIN = 'https://rpc-cache.edge.internal';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-type Finalized = number | null;
-
-function blockNumberOf(value: unknown): number | null {
-  if (typeof value !== 'string' || !/^0x[0-9a-f]+$/i.test(value)) return null;
-  const number = Number.parseInt(value, 16);
-  return Number.isSafeInteger(number) ? number : null;
-}
+/** The last L2 block covered by a batch on L1, or null before the first. */
+type Covered = number | null;
 
 /** Whether a call's answer could be cached at all, before asking anyone. */
-export function isCacheable(request: RpcRequest, finalized: Finalized): boolean {
+export function isCacheable(request: RpcRequest, covered: Covered): boolean {
+  if (covered === null) return false;
   const params = Array.isArray(request.params) ? request.params : [];
   switch (request.method) {
     case 'eth_getBlockByHash':
@@ -30,7 +29,7 @@ export function isCacheable(request: RpcRequest, finalized: Finalized): boolean 
       return typeof params[0] === 'string';
     case 'eth_getBlockByNumber': {
       const number = blockNumberOf(params[0]);
-      return number !== null && finalized !== null && number <= finalized;
+      return number !== null && number <= covered;
     }
     default:
       return false;
@@ -39,18 +38,23 @@ export function isCacheable(request: RpcRequest, finalized: Finalized): boolean 
 
 /**
  * Whether an answer may be stored: found, about what was asked (its hash or number matches the request, so a
- * confused host cannot pin a wrong answer for a year), and for transactions and receipts, in a finalized block.
+ * confused host cannot pin a wrong answer for a year), and in a block covered by a batch on L1.
  */
-export function isImmutableAnswer(request: RpcRequest, answer: RpcResponse, finalized: Finalized): boolean {
+export function isImmutableAnswer(request: RpcRequest, answer: RpcResponse, covered: Covered): boolean {
+  if (covered === null) return false;
   if (!('result' in answer) || answer.result === null || typeof answer.result !== 'object') return false;
   const result = answer.result as { hash?: unknown; number?: unknown; transactionHash?: unknown; blockNumber?: unknown };
   const asked = Array.isArray(request.params) ? request.params[0] : undefined;
   const same = (value: unknown) => typeof value === 'string' && typeof asked === 'string' && value.toLowerCase() === asked.toLowerCase();
   switch (request.method) {
-    case 'eth_getBlockByHash':
-      return same(result.hash);
-    case 'eth_getBlockByNumber':
-      return blockNumberOf(result.number) !== null && blockNumberOf(result.number) === blockNumberOf(asked);
+    case 'eth_getBlockByHash': {
+      const number = blockNumberOf(result.number);
+      return same(result.hash) && number !== null && number <= covered;
+    }
+    case 'eth_getBlockByNumber': {
+      const number = blockNumberOf(result.number);
+      return number !== null && number === blockNumberOf(asked) && number <= covered;
+    }
     case 'eth_getTransactionByHash':
       if (!same(result.hash)) return false;
       break;
@@ -61,7 +65,7 @@ export function isImmutableAnswer(request: RpcRequest, answer: RpcResponse, fina
       return false;
   }
   const number = blockNumberOf(result.blockNumber);
-  return number !== null && finalized !== null && number <= finalized;
+  return number !== null && number <= covered;
 }
 
 function keyOf(chainId: number, request: RpcRequest): Request {

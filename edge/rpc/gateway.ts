@@ -3,10 +3,11 @@ import { cors } from 'hono/cors';
 import { readConfig, type Env } from '../env.ts';
 import { answerEnvelope } from './answer.ts';
 import { ErrorCode, RpcError, errorResponse } from './jsonrpc.ts';
-import { clientKey, limitRequest, requestLimitError } from './limit.ts';
+import { clientKey } from './client-key.ts';
+import { limitRequest, requestLimitError } from './limit.ts';
 import { acceptSocket } from './socket/index.ts';
 import { loadRoutingTable } from './table.ts';
-import { BodyTooLargeError, parseEnvelope, readBody, type Envelope } from './validate.ts';
+import { BodyTooLargeError, UnsupportedMediaTypeError, checkContentType, parseEnvelope, readBody, type Envelope } from './validate.ts';
 
 /**
  * The JSON-RPC gateway wallets point at: `POST /` and `POST /rpc`, and a WebSocket on the same paths (a GET with
@@ -37,6 +38,7 @@ async function serve(c: GatewayContext): Promise<Response> {
   if (!budget.ok) return refuse(c, 429, requestLimitError(client, budget.retryAfter), budget.retryAfter);
   if ('error' in parsed) {
     if (parsed.error instanceof BodyTooLargeError) return refuse(c, 413, new RpcError(ErrorCode.limitExceeded, parsed.error.message));
+    if (parsed.error instanceof UnsupportedMediaTypeError) return refuse(c, 415, new RpcError(ErrorCode.invalidRequest, parsed.error.message));
     if (parsed.error instanceof RpcError) return refuse(c, 400, parsed.error);
     throw parsed.error;
   }
@@ -50,6 +52,7 @@ async function serve(c: GatewayContext): Promise<Response> {
 
 async function readEnvelope(request: Request, maxBytes: number, maxBatch: number): Promise<{ envelope: Envelope } | { error: unknown }> {
   try {
+    checkContentType(request.headers.get('content-type'));
     return { envelope: parseEnvelope(await readBody(request, maxBytes), maxBatch) };
   } catch (error) {
     return { error };
@@ -57,7 +60,7 @@ async function readEnvelope(request: Request, maxBytes: number, maxBatch: number
 }
 
 /** Refuses the whole request: an HTTP status for proxies and a JSON-RPC error for wallets. */
-function refuse(c: GatewayContext, status: 400 | 413 | 429, error: RpcError, retryAfter?: number): Response {
+function refuse(c: GatewayContext, status: 400 | 413 | 415 | 429, error: RpcError, retryAfter?: number): Response {
   if (retryAfter !== undefined) c.header('Retry-After', String(retryAfter));
   return c.json(errorResponse(null, error), status);
 }

@@ -56,6 +56,9 @@ export function resultResponse(id: RpcId, result: unknown): RpcResponse {
   return { jsonrpc: '2.0', id, result };
 }
 
-export function isNotification(request: RpcRequest): boolean {
-  return !('id' in request);
+/** A hex quantity (a block number, a height) as a safe integer; null for anything else a host might send. */
+export function blockNumberOf(value: unknown): number | null {
+  if (typeof value !== 'string' || !/^0x[0-9a-f]+$/i.test(value)) return null;
+  const number = Number.parseInt(value, 16);
+  return Number.isSafeInteger(number) ? number : null;
 }

@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { ErrorCode, RpcError } from './jsonrpc.ts';
 
-// Two budgets per client IP (CF-Connecting-IP):
+// Two budgets per client (CF-Connecting-IP, keyed by client-key.ts: IPv6 by /64):
 //  - every JSON-RPC request: the Workers rate limiting binding (RPC_LIMITER). Cheap and local to each Cloudflare
 //    location, so approximate; right for reads, which hosts serve from replicas.
 //  - transactions: a token bucket in a SQLite-backed Durable Object per IP (TX_LIMITER). One object serialises every
@@ -15,11 +15,6 @@ export interface LimitVerdict {
   ok: boolean;
   /** Seconds until the client may try again (0 when ok). */
   retryAfter: number;
-}
-
-/** The key for a client: the IP Cloudflare saw. Requests without it (local tools) share one budget. */
-export function clientKey(request: Request): string {
-  return request.headers.get('cf-connecting-ip') ?? 'unknown';
 }
 
 /** One request against the per-IP budget. The binding's windows are fixed, so the wait is until the next one. */

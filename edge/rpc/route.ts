@@ -8,6 +8,8 @@ export interface Route {
   address: string;
   rpcUrl: string;
   healthy: boolean;
+  /** Its self-reported height was far above the other hosts' median (scheduler/health.ts): a last resort for reads. */
+  aheadOfMedian?: boolean;
 }
 
 export interface RoutingTable {
@@ -15,7 +17,8 @@ export interface RoutingTable {
   /** Healthy hosts other than the active one. */
   followers: Route[];
   l2ChainId: number | null;
-  finalized: number | null;
+  /** The last L2 block of the last batch BatchChain accepted on L1 (the edge's L1 mirror); null before any. */
+  l1Covered: number | null;
 }
 
 /** What routing needs from the rest of the edge: learning who sequences now, and reporting a failed host. */
@@ -57,12 +60,16 @@ function noHost(id: number, what: string): RpcResponse {
   return errorResponse(id, new RpcError(ErrorCode.resourceUnavailable, `no healthy sequencer host is available for ${what}; retry shortly`));
 }
 
-/** Picks a healthy follower at random (spreading load), else the active host; never one in `exclude`. */
+/**
+ * Picks a healthy follower at random (spreading load), else the active host; never one in `exclude`. A host
+ * flagged ahead of the median comes after every other choice: a lie about its height must not draw reads to it.
+ */
 export function pickReadHost(table: RoutingTable, exclude: ReadonlySet<string> = new Set()): Route | null {
-  const candidates = table.followers.filter((route) => route.healthy && !exclude.has(route.address));
-  if (candidates.length > 0) return candidates[Math.floor(Math.random() * candidates.length)] as Route;
-  if (table.active && !exclude.has(table.active.address)) return table.active;
-  return null;
+  const followers = table.followers.filter((route) => route.healthy && !exclude.has(route.address));
+  const active = table.active && !exclude.has(table.active.address) ? [table.active] : [];
+  const choices = [followers.filter((route) => !route.aheadOfMedian), active.filter((route) => !route.aheadOfMedian), followers, active];
+  const candidates = choices.find((list) => list.length > 0);
+  return candidates ? (candidates[Math.floor(Math.random() * candidates.length)] as Route) : null;
 }
 
 /** Forwards reads; answers come back in the order of `calls`. */

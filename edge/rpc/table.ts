@@ -1,7 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { ConsensusClient } from '../consensus/client.ts';
 import { database, type Database } from '../db/client.ts';
-import { hosts, network } from '../db/schema.ts';
+import { batches, hosts, network } from '../db/schema.ts';
 import type { Route, RouteEvents, RoutingTable } from './route.ts';
 
 // The routing table lives in D1 (the scheduler keeps it fresh). Each isolate keeps its last read for a moment so a
@@ -22,16 +22,19 @@ export function loadRoutingTable(db: D1Database, ttlMs: number, now = Date.now()
 }
 
 async function readRoutingTable(db: Database): Promise<RoutingTable> {
-  const [rows, state] = await db.batch([
-    db.select({ address: hosts.address, rpcUrl: hosts.rpcUrl, healthy: hosts.healthy, isActive: hosts.isActive }).from(hosts),
-    db.select({ l2ChainId: network.l2ChainId, finalized: network.l2Finalized }).from(network).where(eq(network.id, 1)),
+  const [rows, state, covered] = await db.batch([
+    db.select({ address: hosts.address, rpcUrl: hosts.rpcUrl, healthy: hosts.healthy, isActive: hosts.isActive, aheadOfMedian: hosts.aheadOfMedian }).from(hosts),
+    db.select({ l2ChainId: network.l2ChainId }).from(network).where(eq(network.id, 1)),
+    // The edge's own L1 mirror (l1/sync.ts), not what any host says is finalized: see edge/rpc/cache.ts. Batches
+    // are contiguous (BatchChain refuses gaps), so the last one by index (the primary key) covers the most.
+    db.select({ lastBlock: batches.lastBlock }).from(batches).orderBy(desc(batches.batchIndex)).limit(1),
   ]);
   const active = rows.find((row) => row.isActive);
   return {
-    active: active ? { address: active.address, rpcUrl: active.rpcUrl, healthy: active.healthy } : null,
-    followers: rows.filter((row) => !row.isActive && row.healthy).map(({ address, rpcUrl, healthy }) => ({ address, rpcUrl, healthy })),
+    active: active ? { address: active.address, rpcUrl: active.rpcUrl, healthy: active.healthy, aheadOfMedian: active.aheadOfMedian } : null,
+    followers: rows.filter((row) => !row.isActive && row.healthy).map(({ address, rpcUrl, healthy, aheadOfMedian }) => ({ address, rpcUrl, healthy, aheadOfMedian })),
     l2ChainId: state[0]?.l2ChainId ?? null,
-    finalized: state[0]?.finalized ?? null,
+    l1Covered: covered[0]?.lastBlock ?? null,
   };
 }
 

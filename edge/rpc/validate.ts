@@ -74,6 +74,26 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/** A POST whose Content-Type is not JSON: geth answers these 415 too. */
+export class UnsupportedMediaTypeError extends Error {
+  override name = 'UnsupportedMediaTypeError';
+}
+
+/** The media types geth accepts for JSON-RPC over HTTP. */
+const JSON_MEDIA_TYPES = new Set(['application/json', 'application/json-rpc', 'application/jsonrequest']);
+
+/**
+ * Refuses a body declared as something other than UTF-8 JSON. No Content-Type at all is taken as JSON: command
+ * line tools often send none, and the body is parsed strictly anyway.
+ */
+export function checkContentType(header: string | null): void {
+  if (header === null) return;
+  const [mediaType = '', ...parameters] = header.split(';').map((part) => part.trim().toLowerCase());
+  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length).replaceAll('"', '');
+  if (JSON_MEDIA_TYPES.has(mediaType) && (charset === undefined || charset === 'utf-8' || charset === 'utf8')) return;
+  throw new UnsupportedMediaTypeError(`unsupported content-type "${header.slice(0, 100)}": send the JSON-RPC body as application/json (UTF-8)`);
+}
+
 /** Reads the body as text, refusing as soon as it passes `limit` bytes (a missing Content-Length is no way around it). */
 export async function readBody(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
@@ -103,8 +123,38 @@ export async function readBody(request: Request, limit: number): Promise<string>
 
 export type Envelope = { batch: false; items: [unknown] } | { batch: true; items: unknown[] };
 
+/**
+ * How deep a JSON-RPC body may nest. The deepest legitimate call (a batch holding eth_call with a state override's
+ * stateDiff) is about 7 levels; far deeper input only costs the edge and hosts recursion in every later step.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** The deepest nesting of arrays and objects in JSON text, counted without parsing it (no recursion). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c) i += 1; // backslash: the next character is escaped
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) {
+      inString = true;
+    } else if (char === 0x5b || char === 0x7b) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (char === 0x5d || char === 0x7d) {
+      depth -= 1;
+    }
+  }
+  return deepest;
+}
+
 /** Parses the body into one call or a batch; errors here answer the whole request. */
 export function parseEnvelope(text: string, maxBatch: number): Envelope {
+  const depth = jsonDepth(text);
+  if (depth > MAX_JSON_DEPTH) throw new RpcError(ErrorCode.invalidRequest, `invalid request: JSON nested ${depth} levels deep, the limit is ${MAX_JSON_DEPTH}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -131,9 +181,15 @@ export interface ValidCall {
   subscription?: SubscriptionCall;
 }
 
-/** A call without an `id` is a notification (JSON-RPC 2.0 §4.1): it is never answered. */
+/**
+ * A request without an `id` is a notification (JSON-RPC 2.0 §4.1): it is never answered. Something that is no
+ * request at all (no "jsonrpc": "2.0" or no method name) is answered "invalid request" with a null id, as the
+ * specification's own examples do (`{"foo": "boo"}`), so garbage never passes silently.
+ */
 export function isNotification(raw: unknown): boolean {
-  return typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('id' in raw);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || 'id' in raw) return false;
+  const call = raw as Record<string, unknown>;
+  return call.jsonrpc === '2.0' && typeof call.method === 'string';
 }
 
 /** The id to answer a rejected call with: its own when it has a usable one, else null (JSON-RPC 2.0 §5). */

@@ -46,7 +46,7 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
   }
 
   const [health, l1, filters] = await Promise.all([
-    checkHosts(db, { timeoutMs: Math.min(config.upstreamTimeoutMs, 5_000), maxLagBlocks: config.hostMaxLagBlocks, livenessTimeoutMs: synced?.status.params.livenessTimeoutMs ?? null }, now),
+    checkHosts(db, { timeoutMs: Math.min(config.upstreamTimeoutMs, 5_000), maxLagBlocks: config.hostMaxLagBlocks, maxLeadBlocks: config.hostMaxLeadBlocks, livenessTimeoutMs: synced?.status.params.livenessTimeoutMs ?? null }, now),
     syncL1(db, config, now).catch(failure),
     new FilterStore(db)
       .deleteExpired(now)

@@ -33,6 +33,7 @@ export async function loadStatus(d1: D1Database) {
       power: row.power,
       active: row.isActive,
       healthy: row.healthy,
+      aheadOfMedian: row.aheadOfMedian,
       l2Height: row.l2Height,
       latencyMs: row.latencyMs,
       checkedAt: row.checkedAt,

@@ -55,7 +55,10 @@ const Hosts: FC<{ status: Status; now: number }> = ({ status, now }) => (
             {host.active ? <span class="pill">sequencing</span> : 'following'}
             {host.status === 'active' ? '' : ` (${host.status})`}
           </td>
-          <td class={host.healthy ? 'ok' : 'bad'}>{host.healthy ? 'healthy' : 'unhealthy'}</td>
+          <td class={host.healthy && !host.aheadOfMedian ? 'ok' : 'bad'}>
+            {host.healthy ? 'healthy' : 'unhealthy'}
+            {host.aheadOfMedian ? ', ahead of the median height (not preferred)' : ''}
+          </td>
           <td>{host.l2Height ?? '—'}</td>
           <td>{host.latencyMs === null ? '—' : `${host.latencyMs} ms`}</td>
           <td>{ago(host.checkedAt, now)}</td>

@@ -20,7 +20,7 @@ beforeEach(async () => {
   a = net.host('http://a.hosts.test');
   b = net.host('http://b.hosts.test');
   net.install();
-  await seedRoutes({ active: { address: A, url: a.url }, followers: [{ address: B, url: b.url }], finalized: 50 });
+  await seedRoutes({ active: { address: A, url: a.url }, followers: [{ address: B, url: b.url }], l1Covered: 50 });
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -50,10 +50,10 @@ async function expectForwardedTwice(body: unknown): Promise<void> {
 
 describe('immutable-answer cache', () => {
   it('serves a block by hash from the cache after the first answer', async () => {
-    b.blocks.set(hash(1), { hash: hash(1), number: '0x63' });
+    b.blocks.set(hash(1), { hash: hash(1), number: '0x30' });
     const first = await (await rpc(call('eth_getBlockByHash', [hash(1), false], 5))).json();
-    expect(first).toEqual({ jsonrpc: '2.0', id: 5, result: { hash: hash(1), number: '0x63' } });
-    expect(await expectCached(call('eth_getBlockByHash', [hash(1), false], 6))).toEqual({ jsonrpc: '2.0', id: 6, result: { hash: hash(1), number: '0x63' } });
+    expect(first).toEqual({ jsonrpc: '2.0', id: 5, result: { hash: hash(1), number: '0x30' } });
+    expect(await expectCached(call('eth_getBlockByHash', [hash(1), false], 6))).toEqual({ jsonrpc: '2.0', id: 6, result: { hash: hash(1), number: '0x30' } });
   });
 
   it('does not cache an answer about something else than what was asked', async () => {
@@ -65,7 +65,7 @@ describe('immutable-answer cache', () => {
     await expectForwardedTwice(call('eth_getBlockByHash', [hash(2), false]));
   });
 
-  it('caches a receipt only once its block is finalized', async () => {
+  it('caches a receipt only once a batch on L1 covers its block', async () => {
     b.txs.set(hash(3), { hash: hash(3), blockNumber: '0x32', raw: '0x' });
     b.txs.set(hash(4), { hash: hash(4), blockNumber: '0x33', raw: '0x' });
     b.txs.set(hash(5), { hash: hash(5), blockNumber: null, raw: '0x' });
@@ -75,7 +75,7 @@ describe('immutable-answer cache', () => {
     await expectForwardedTwice(call('eth_getTransactionByHash', [hash(5)]));
   });
 
-  it('caches blocks by number up to the finalized height, never tags', async () => {
+  it('caches blocks by number up to the last block a batch on L1 covers, never tags', async () => {
     await rpc(call('eth_getBlockByNumber', ['0x10', false]));
     await expectCached(call('eth_getBlockByNumber', ['0x10', false]));
     await expectForwardedTwice(call('eth_getBlockByNumber', ['0x40', false]));
@@ -83,13 +83,13 @@ describe('immutable-answer cache', () => {
   });
 
   it('answers the cached calls of a batch from the cache and forwards only the rest', async () => {
-    b.blocks.set(hash(6), { hash: hash(6) });
+    b.blocks.set(hash(6), { hash: hash(6), number: '0x6' });
     await rpc(call('eth_getBlockByHash', [hash(6), true]));
     await expectCached(call('eth_getBlockByHash', [hash(6), true]));
     const before = b.calls.length;
     const answers = (await (await rpc([call('eth_getBlockByHash', [hash(6), true], 1), call('eth_blockNumber', [], 2)])).json()) as { id: number; result: unknown }[];
     expect(answers).toEqual([
-      { jsonrpc: '2.0', id: 1, result: { hash: hash(6) } },
+      { jsonrpc: '2.0', id: 1, result: { hash: hash(6), number: '0x6' } },
       { jsonrpc: '2.0', id: 2, result: '0x64' },
     ]);
     expect(b.calls.slice(before).map((x) => x.method)).toEqual(['eth_blockNumber']);

@@ -113,10 +113,13 @@ describe('health', () => {
     b.mode = 'up';
     b.height = 50;
     a.height = 100;
+    // Lag is measured from the median height (host-median.test.ts): a third host makes the majority's height clear.
+    const c = net.host('http://c.hosts.test');
+    consensus.set('/v1/consensus/validators', { items: [validator(A, a.url), validator(B, b.url), validator('0x00000000000000000000000000000000000000c3', c.url)] });
     const second = await runScheduled(env, 1_060_000);
-    expect(second.health.find((h) => h.address === B)).toMatchObject({ healthy: false, error: '50 blocks behind the highest host (limit 16)' });
+    expect(second.health.find((h) => h.address === B)).toMatchObject({ healthy: false, error: '50 blocks below the median host height 100 (limit 16)' });
     const [row] = await db().select().from(hosts).where(eq(hosts.address, B));
-    expect(row?.lastError).toBe('50 blocks behind the highest host (limit 16)');
+    expect(row?.lastError).toBe('50 blocks below the median host height 100 (limit 16)');
   });
 
   it('marks an active host whose height has not moved for longer than the liveness timeout as unhealthy', async () => {

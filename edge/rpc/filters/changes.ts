@@ -1,4 +1,4 @@
-import { ErrorCode, RpcError, type RpcResponse } from '../jsonrpc.ts';
+import { ErrorCode, RpcError, blockNumberOf, type RpcResponse } from '../jsonrpc.ts';
 import { pollBounds, type LogCriteria } from './criteria.ts';
 
 // What one eth_getFilterChanges hands out: the logs or block hashes of the blocks after the filter's cursor, up
@@ -95,11 +95,6 @@ export async function blockChanges(cursor: number, read: ReadHosts): Promise<Cha
 
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
-}
-
-function blockNumberOf(value: unknown): number | null {
-  if (typeof value !== 'string' || !/^0x[0-9a-f]{1,13}$/i.test(value)) return null;
-  return Number.parseInt(value, 16);
 }
 
 function quantityResult(answer: RpcResponse): number | RpcError {

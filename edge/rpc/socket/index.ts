@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { readConfig, type Env } from '../../env.ts';
 import { ErrorCode, RpcError, errorResponse } from '../jsonrpc.ts';
-import { clientKey } from '../limit.ts';
+import { clientKey } from '../client-key.ts';
 import { routeEvents } from '../table.ts';
 import { ClientSession } from './session.ts';
 

@@ -1,6 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { database } from '../../../edge/db/client.ts';
-import { hosts, network } from '../../../edge/db/schema.ts';
+import { batches, hosts, network } from '../../../edge/db/schema.ts';
 
 export const L2_CHAIN_ID = 59902;
 
@@ -10,12 +10,17 @@ export const db = () => database(env.DB);
 export async function seedRoutes(options: {
   active: { address: string; url: string };
   followers: { address: string; url: string; healthy?: boolean }[];
+  /** What hosts (and the consensus status) call finalized: the edge must not trust it for caching. */
   finalized?: number;
+  /** The last L2 block of the last batch on L1, as the edge's L1 mirror holds it; none when absent. */
+  l1Covered?: number;
   l2ChainId?: number | null;
 }): Promise<void> {
   const d = db();
   await d.delete(hosts);
   await d.delete(network);
+  await d.delete(batches);
+  if (options.l1Covered !== undefined) await seedBatch(0, 1, options.l1Covered);
   if (options.l2ChainId !== null) {
     await d.insert(network).values({
       id: 1,
@@ -43,6 +48,14 @@ export async function seedRoutes(options: {
     { address: options.active.address, rpcUrl: options.active.url, status: 'active', isActive: true, healthy: true },
     ...options.followers.map((f) => ({ address: f.address, rpcUrl: f.url, status: 'active', isActive: false, healthy: f.healthy ?? true })),
   ]);
+}
+
+/** A BatchAppended as l1/sync.ts would have mirrored it from L1. */
+export async function seedBatch(batchIndex: number, firstBlock: number, lastBlock: number): Promise<void> {
+  const word = (byte: string) => `0x${byte.repeat(32)}`;
+  await db()
+    .insert(batches)
+    .values({ batchIndex, firstBlock, lastBlock, txRoot: word('aa'), stateRoot: word('bb'), dataHash: word('cc'), relayer: `0x${'0'.repeat(40)}`, l1Block: 9, l1TxHash: word('dd') });
 }
 
 let ipCounter = 0;

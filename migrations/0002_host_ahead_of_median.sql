@@ -1,0 +1,1 @@
+ALTER TABLE `hosts` ADD `ahead_of_median` integer DEFAULT false NOT NULL;
