@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { DEFAULT_HTTP_BOUNDS, httpServerOptions, type HttpBounds } from '../net/listener-bounds.ts';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Hex } from '../chain/hex.ts';
@@ -106,6 +107,9 @@ interface PeerStats {
 const MAX_BUFFERED = 64 * 1024 * 1024;
 const DEFAULT_MAX_MESSAGE = 32 * 1024 * 1024;
 
+/** Links to every validator plus the unauthenticated connections the limits allow, with room to spare. */
+const PEER_HTTP_BOUNDS: HttpBounds = { ...DEFAULT_HTTP_BOUNDS, maxConnections: 256 };
+
 export const DEFAULT_PEER_LIMITS: PeerLimits = {
   helloTimeoutMs: 5_000,
   maxUnauthenticated: 32,
@@ -167,10 +171,12 @@ export class PeerNetwork {
   }
 
   async start(): Promise<void> {
-    this.server = createServer((_req, res) => {
+    // Slow upgrade requests are cut off like on every HTTP port; a bound link is a WebSocket and outlives them.
+    this.server = createServer(httpServerOptions(PEER_HTTP_BOUNDS), (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' });
       res.end('peer port: WebSocket only');
     });
+    this.server.maxConnections = PEER_HTTP_BOUNDS.maxConnections;
     this.wss = new WebSocketServer({ server: this.server, maxPayload: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE });
     this.wss.on('connection', (ws, req) => this.accept(ws, req));
     await new Promise<void>((resolve, reject) => {
