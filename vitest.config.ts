@@ -31,6 +31,5 @@ export default defineConfig({
       },
       './vitest.edge.config.ts',
     ],
-    benchmark: { include: ['test/**/*.bench.ts'] },
   },
 });
