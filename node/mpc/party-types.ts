@@ -6,6 +6,8 @@ import type { ShareStore } from './share-store.ts';
 import type { MpcTransport } from './transport.ts';
 
 export type SignPurpose = 'batch' | 'rewards' | 'slash' | 'epoch';
+/** Whether a signing set may sign (beyond the key's t-of-n threshold), e.g. more than 2/3 of the stake. */
+export type SignerQuorum = (signers: readonly Address[]) => boolean;
 export interface MpcTimeouts {
   /** Waiting for every signer's hello (digest, key, pooled presignatures). */
   hello: number;

@@ -9,8 +9,8 @@ import { NodeSigner, normaliseAddress, PartySet, type Address } from './identity
 import { PresignaturePool } from './presignature-pool.ts';
 import { agreeOnOldKey } from './reshare-agreement.ts';
 import { AttemptFailed, Session, type Fault } from './session.ts';
-export type { FaultListener, DropListener, KeyInfo, MpcPartyOptions, MpcSignatureResult, MpcStats, MpcTimeouts, SignPurpose } from './party-types.ts';
-import type { DropListener, FaultListener, KeyInfo, MpcPartyOptions, MpcSignatureResult, MpcStats, MpcTimeouts, SignPurpose } from './party-types.ts';
+export type { FaultListener, DropListener, KeyInfo, MpcPartyOptions, MpcSignatureResult, MpcStats, MpcTimeouts, SignerQuorum, SignPurpose } from './party-types.ts';
+import type { DropListener, FaultListener, KeyInfo, MpcPartyOptions, MpcSignatureResult, MpcStats, MpcTimeouts, SignerQuorum, SignPurpose } from './party-types.ts';
 
 const PURPOSES: readonly string[] = ['batch', 'rewards', 'slash', 'epoch'];
 
@@ -125,15 +125,18 @@ export class MpcParty {
   /**
    * Signs a 32-byte digest (an EIP-712 hash) with the group key, together with `signers` (all of whom must call
    * this with the same session id, digest and purpose). Parties that do not answer or misbehave are reported
-   * through `onFault` and left out of the next attempt, as long as at least the threshold remain.
+   * through `onFault` and left out of the next attempt, as long as at least the threshold remain and, when
+   * `quorum` is given, it still accepts the remaining set (the duties require more than 2/3 of the stake: t
+   * parties that hold less may not sign).
    */
-  async sign(sessionId: string, digest: string | Uint8Array, purpose: SignPurpose, signers: readonly string[]): Promise<MpcSignatureResult> {
+  async sign(sessionId: string, digest: string | Uint8Array, purpose: SignPurpose, signers: readonly string[], quorum?: SignerQuorum): Promise<MpcSignatureResult> {
     const digestBytes = typeof digest === 'string' ? Buffer.from(digest.replace(/^0x/, ''), 'hex') : Buffer.from(digest);
     if (digestBytes.length !== 32) throw new MpcInputError('digest must be 32 bytes');
     if (!PURPOSES.includes(purpose)) throw new MpcInputError(`purpose must be one of ${PURPOSES.join(', ')}`);
     let set = this.sessionSet(sessionId, signers);
     const held = this.requireKey();
     this.checkSigners(set, held);
+    if (quorum && !quorum(set.addresses)) throw new MpcInputError(`signers ${set.addresses.join(', ')} do not make a quorum`);
     const attempts = this.options.maxSignAttempts ?? 3;
     for (let attempt = 0; ; attempt++) {
       const session = this.openSession(`sign:${sessionId}:${attempt}:${set.fingerprint}`, set);
@@ -144,7 +147,7 @@ export class MpcParty {
       } catch (error) {
         if (!(error instanceof MpcSessionError) || error.faults.length === 0) throw error;
         const next = set.without(error.faults.map((f) => f.party));
-        if (attempt + 1 >= attempts || next.size < held.threshold || !next.has(this.address)) throw error;
+        if (attempt + 1 >= attempts || next.size < held.threshold || !next.has(this.address) || (quorum && !quorum(next.addresses))) throw error;
         set = next;
       } finally {
         this.pool.release(session.id);
