@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../node/mpc/clock.ts';
 import { openEnvelope, sealEnvelope } from '../../node/mpc/envelope.ts';
@@ -36,6 +36,24 @@ describe('ShareStore', () => {
     await expect(other.load()).rejects.toThrow(ShareDecryptionError);
     await writeFile(store.path, 'not a sealed share');
     await expect(store.load()).rejects.toThrow(/not a sealed share/);
+  });
+
+  it('a save replaces the share through a temporary file that never stays behind, also when the save fails', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mpc-store-'));
+    dirs.push(dir);
+    const store = new ShareStore(dir, addressOf(nodeKey('A')), Buffer.alloc(32, 1));
+    await store.save(Buffer.from('first'));
+    await store.save(Buffer.from('second'));
+    expect(await readdir(dir)).toEqual([basename(store.path)]);
+    expect((await stat(store.path)).mode & 0o777).toBe(0o600);
+    expect((await new ShareStore(dir, addressOf(nodeKey('A')), Buffer.alloc(32, 1)).load())?.toString()).toBe('second');
+    // The rename cannot replace a directory: the save fails, and its temporary file is gone with it.
+    const blocked = new ShareStore(join(dir, 'blocked'), addressOf(nodeKey('B')), Buffer.alloc(32, 1));
+    await mkdir(blocked.path, { recursive: true });
+    await expect(blocked.save(Buffer.from('third'))).rejects.toThrow();
+    expect(await readdir(join(dir, 'blocked'))).toEqual([basename(blocked.path)]);
+    await store.remove();
+    expect(await readdir(dir)).toEqual(['blocked']);
   });
 
   it('reads MPC_SHARE_KEY from the environment and refuses a missing or short one', () => {
