@@ -47,12 +47,12 @@ export class EarlyBuffer {
     return null;
   }
 
-  /** Removes and returns what was kept for `session`, oldest first. */
-  take(session: string): MpcEnvelope[] {
+  /** Removes and returns what was kept for `session` (with each envelope's size), oldest first. */
+  take(session: string): Array<{ envelope: MpcEnvelope; bytes: number }> {
     const list = this.sessions.get(session) ?? [];
     this.sessions.delete(session);
     for (const item of list) this.forget(item);
-    return list.map((item) => item.envelope);
+    return list.map(({ envelope, bytes }) => ({ envelope, bytes }));
   }
 
   stats(): { messages: number; bytes: number; sessions: number; peers: number } {

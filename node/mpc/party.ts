@@ -359,7 +359,7 @@ export class MpcParty {
       pendingLimit: this.limits.pendingPerSender,
     });
     this.sessions.set(id, session);
-    for (const envelope of this.early.take(id)) this.route(session, envelope, 0);
+    for (const { envelope, bytes } of this.early.take(id)) this.route(session, envelope, bytes);
     return session;
   }
 
