@@ -24,6 +24,17 @@ export type ValidatorView = Omit<Validator, 'lockState' | 'cometAddress'>;
 /** An MPC session as the query API lists it (without the per-party reports). */
 export type MpcSessionView = Omit<MpcSession, 'reports'>;
 
+/** The committed MPC state (GET /v1/consensus/mpc), with the L2 safe head and the active validators' power. */
+export interface MpcStateView {
+  address: Address | null;
+  threshold: number;
+  parties: Address[];
+  l2Safe: { number: number; hash: Hex | null };
+  /** Active validators' voting power by address (absent: 0). */
+  power: Record<Address, number>;
+  sessions: MpcSessionView[];
+}
+
 /** CheckTx's verdict on a submitted app tx (code 0 = in the mempool; see app/errors.ts TxCode). */
 export interface TxResult {
   hash: string;
@@ -134,7 +145,7 @@ export class ConsensusClient {
     return this.request(`/v1/consensus/accounts/${address}`);
   }
 
-  mpc(): Promise<{ address: Address | null; threshold: number; parties: Address[]; sessions: MpcSessionView[] }> {
+  mpc(): Promise<MpcStateView> {
     return this.request('/v1/consensus/mpc');
   }
 

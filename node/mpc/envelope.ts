@@ -55,7 +55,10 @@ export type DropReason =
   | 'replay'
   | 'misaddressed'
   | 'bad-payload'
-  | 'overflow';
+  /** A buffer or session limit of this host as a whole was reached. */
+  | 'overflow'
+  /** The sender used up its own share (sessions it invited us into, early or queued messages and bytes). */
+  | 'peer-limit';
 
 function isPayload(p: unknown): p is MpcPayload {
   if (typeof p !== 'object' || p === null) return false;

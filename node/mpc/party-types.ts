@@ -1,4 +1,5 @@
 import type { Clock } from './clock.ts';
+import type { EarlyBounds } from './early-buffer.ts';
 import type { DropReason } from './envelope.ts';
 import type { FaultReason } from './errors.ts';
 import type { Address } from './identity.ts';
@@ -6,6 +7,8 @@ import type { ShareStore } from './share-store.ts';
 import type { MpcTransport } from './transport.ts';
 
 export type SignPurpose = 'batch' | 'rewards' | 'slash' | 'epoch';
+/** Whether a signing set may sign (beyond the key's t-of-n threshold), e.g. more than 2/3 of the stake. */
+export type SignerQuorum = (signers: readonly Address[]) => boolean;
 export interface MpcTimeouts {
   /** Waiting for every signer's hello (digest, key, pooled presignatures). */
   hello: number;
@@ -33,6 +36,22 @@ export interface MpcPartyOptions {
    * in the background, so the next signature is one round. 0 (default) leaves refilling to the caller.
    */
   presignPoolTarget?: number;
+  /** Bounds on what peers can make this host keep (defaults: DEFAULT_LIMITS in party.ts). */
+  limits?: Partial<MpcLimits>;
+}
+
+/** What a peer, honest or not, can make this host hold; anything beyond is dropped and counted. */
+export interface MpcLimits {
+  /** Sessions open at once (this host's own and the ones it was invited into). */
+  maxSessions: number;
+  /** Presign sessions one peer may have invited this host into at once (an honest leader runs one at a time). */
+  invitedPerPeer: number;
+  /** Presignatures kept per signing set. */
+  pooledPerSet: number;
+  /** Messages for sessions not opened yet. */
+  early: EarlyBounds;
+  /** Envelopes and bytes one party may have queued for later stages of one session. */
+  pendingPerSender: { messages: number; bytes: number };
 }
 
 export interface KeyInfo {
@@ -60,7 +79,15 @@ export interface MpcStats {
   dropped: Record<DropReason, number>;
   faults: number;
   activeSessions: number;
+  /** Of the active sessions, those peers invited this host into. */
+  invitedSessions: number;
   pooledPresignatures: number;
+  /** Presignatures made but not kept (their set's pool was full). */
+  discardedPresignatures: number;
+  /** Messages (and their bytes) kept for sessions not opened yet. */
+  early: { messages: number; bytes: number };
+  /** Messages (and their bytes) open sessions keep for stages not started yet. */
+  queued: { messages: number; bytes: number };
 }
 
 export type FaultListener = (party: Address, sessionId: string, reason: FaultReason) => void;

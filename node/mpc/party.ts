@@ -9,18 +9,30 @@ import { NodeSigner, normaliseAddress, PartySet, type Address } from './identity
 import { PresignaturePool } from './presignature-pool.ts';
 import { agreeOnOldKey } from './reshare-agreement.ts';
 import { AttemptFailed, Session, type Fault } from './session.ts';
-export type { FaultListener, DropListener, KeyInfo, MpcPartyOptions, MpcSignatureResult, MpcStats, MpcTimeouts, SignPurpose } from './party-types.ts';
-import type { DropListener, FaultListener, KeyInfo, MpcPartyOptions, MpcSignatureResult, MpcStats, MpcTimeouts, SignPurpose } from './party-types.ts';
+export type { FaultListener, DropListener, KeyInfo, MpcLimits, MpcPartyOptions, MpcSignatureResult, MpcStats, MpcTimeouts, SignerQuorum, SignPurpose } from './party-types.ts';
+import type { DropListener, FaultListener, KeyInfo, MpcLimits, MpcPartyOptions, MpcSignatureResult, MpcStats, MpcTimeouts, SignerQuorum, SignPurpose } from './party-types.ts';
 
 const PURPOSES: readonly string[] = ['batch', 'rewards', 'slash', 'epoch'];
 
 const DEFAULT_TIMEOUTS: MpcTimeouts = { hello: 3_000, sign: 10_000, presign: 30_000, keygen: 30_000, reshare: 30_000 };
 const MAX_OFFERS = 8;
-const EARLY_TTL_MS = 30_000;
-const MAX_EARLY = 20_000;
+const MiB = 1024 * 1024;
+
+/**
+ * Honest traffic stays far below these: a leader runs one presign session at a time, a session opens before the
+ * stage messages for it are sent (only hellos and invitations arrive early), and a faster party is at most one
+ * stage ahead. A Byzantine party that floods fills only its own share.
+ */
+export const DEFAULT_LIMITS: MpcLimits = {
+  maxSessions: 256,
+  invitedPerPeer: 4,
+  pooledPerSet: 64,
+  early: { ttlMs: 30_000, maxMessages: 20_000, maxBytes: 64 * MiB, perPeerMessages: 1_000, perPeerBytes: 4 * MiB, perSessionMessages: 64 },
+  pendingPerSender: { messages: 2_000, bytes: 32 * MiB },
+};
 
 function emptyDrops(): Record<DropReason, number> {
-  return { malformed: 0, 'bad-signature': 0, 'unknown-party': 0, 'wrong-session': 0, replay: 0, misaddressed: 0, 'bad-payload': 0, overflow: 0 };
+  return { malformed: 0, 'bad-signature': 0, 'unknown-party': 0, 'wrong-session': 0, replay: 0, misaddressed: 0, 'bad-payload': 0, overflow: 0, 'peer-limit': 0 };
 }
 
 /**
@@ -37,8 +49,12 @@ export class MpcParty {
   private readonly sessions = new Map<string, Session>();
   private readonly closedSessions: string[] = [];
   private readonly closedSet = new Set<string>();
-  private readonly early = new EarlyBuffer(EARLY_TTL_MS, MAX_EARLY);
-  private readonly pool = new PresignaturePool();
+  private readonly limits: MpcLimits;
+  private readonly early: EarlyBuffer;
+  private readonly pool: PresignaturePool;
+  /** Presign sessions each peer has invited this host into and that still run. */
+  private readonly invited = new Map<Address, number>();
+  private discarded = 0;
   private readonly faultListeners: FaultListener[] = [];
   private readonly dropListeners: DropListener[] = [];
   private readonly dropped = emptyDrops();
@@ -57,6 +73,9 @@ export class MpcParty {
     this.address = this.signer.address;
     this.clock = options.clock ?? systemClock;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.early = new EarlyBuffer(this.limits.early);
+    this.pool = new PresignaturePool(this.limits.pooledPerSet);
     options.transport.onMessage((raw) => this.receive(raw));
   }
 
@@ -90,7 +109,23 @@ export class MpcParty {
   }
 
   stats(): MpcStats {
-    return { dropped: { ...this.dropped }, faults: this.faultCount, activeSessions: this.sessions.size, pooledPresignatures: this.pool.total() };
+    const queued = { messages: 0, bytes: 0 };
+    for (const session of this.sessions.values()) {
+      const { messages, bytes } = session.queued();
+      queued.messages += messages;
+      queued.bytes += bytes;
+    }
+    const { messages, bytes } = this.early.stats();
+    return {
+      dropped: { ...this.dropped },
+      faults: this.faultCount,
+      activeSessions: this.sessions.size,
+      invitedSessions: [...this.invited.values()].reduce((sum, count) => sum + count, 0),
+      pooledPresignatures: this.pool.total(),
+      discardedPresignatures: this.discarded,
+      early: { messages, bytes },
+      queued,
+    };
   }
 
   /** Presignatures ready for `signers` under the current key. */
@@ -125,15 +160,18 @@ export class MpcParty {
   /**
    * Signs a 32-byte digest (an EIP-712 hash) with the group key, together with `signers` (all of whom must call
    * this with the same session id, digest and purpose). Parties that do not answer or misbehave are reported
-   * through `onFault` and left out of the next attempt, as long as at least the threshold remain.
+   * through `onFault` and left out of the next attempt, as long as at least the threshold remain and, when
+   * `quorum` is given, it still accepts the remaining set (the duties require more than 2/3 of the stake: t
+   * parties that hold less may not sign).
    */
-  async sign(sessionId: string, digest: string | Uint8Array, purpose: SignPurpose, signers: readonly string[]): Promise<MpcSignatureResult> {
+  async sign(sessionId: string, digest: string | Uint8Array, purpose: SignPurpose, signers: readonly string[], quorum?: SignerQuorum): Promise<MpcSignatureResult> {
     const digestBytes = typeof digest === 'string' ? Buffer.from(digest.replace(/^0x/, ''), 'hex') : Buffer.from(digest);
     if (digestBytes.length !== 32) throw new MpcInputError('digest must be 32 bytes');
     if (!PURPOSES.includes(purpose)) throw new MpcInputError(`purpose must be one of ${PURPOSES.join(', ')}`);
     let set = this.sessionSet(sessionId, signers);
     const held = this.requireKey();
     this.checkSigners(set, held);
+    if (quorum && !quorum(set.addresses)) throw new MpcInputError(`signers ${set.addresses.join(', ')} do not make a quorum`);
     const attempts = this.options.maxSignAttempts ?? 3;
     for (let attempt = 0; ; attempt++) {
       const session = this.openSession(`sign:${sessionId}:${attempt}:${set.fingerprint}`, set);
@@ -144,7 +182,7 @@ export class MpcParty {
       } catch (error) {
         if (!(error instanceof MpcSessionError) || error.faults.length === 0) throw error;
         const next = set.without(error.faults.map((f) => f.party));
-        if (attempt + 1 >= attempts || next.size < held.threshold || !next.has(this.address)) throw error;
+        if (attempt + 1 >= attempts || next.size < held.threshold || !next.has(this.address) || (quorum && !quorum(next.addresses))) throw error;
         set = next;
       } finally {
         this.pool.release(session.id);
@@ -289,7 +327,7 @@ export class MpcParty {
     const presignature = protocol.takePresignature();
     if (!presignature) throw new MpcSessionError(session.id, 'presign returned nothing');
     // The share may have been replaced by a reshare meanwhile: then this presignature is useless.
-    if (this.held?.keyId === held.keyId) this.pool.add(PresignaturePool.key(held.keyId, session.parties.fingerprint), id, presignature);
+    if (this.held?.keyId === held.keyId && !this.pool.add(PresignaturePool.key(held.keyId, session.parties.fingerprint), id, presignature)) this.discarded++;
   }
 
   /** Runs one attempt; turns its failure into an MpcSessionError and reports the parties blamed. */
@@ -317,10 +355,11 @@ export class MpcParty {
       ecdh: (peer) => this.signer.sharedSecret(peer),
       clock: this.clock,
       send: (sid, to, recipients, payload) => this.send(sid, to, recipients, payload),
-      reject: (envelope, detail) => this.drop('bad-payload', detail, envelope.from),
+      reject: (envelope, detail, reason = 'bad-payload') => this.drop(reason, detail, envelope.from),
+      pendingLimit: this.limits.pendingPerSender,
     });
     this.sessions.set(id, session);
-    for (const envelope of this.early.take(id)) this.route(session, envelope);
+    for (const { envelope, bytes } of this.early.take(id)) this.route(session, envelope, bytes);
     return session;
   }
 
@@ -350,24 +389,25 @@ export class MpcParty {
       const envelope = opened.envelope;
       if (envelope.to !== undefined && envelope.to !== this.address) return this.drop('misaddressed', `to ${envelope.to}`, envelope.from);
       if (envelope.from === this.address) return this.drop('unknown-party', 'our own address', envelope.from);
+      const bytes = raw.length;
       const session = this.sessions.get(envelope.session);
-      if (session) return this.route(session, envelope);
+      if (session) return this.route(session, envelope, bytes);
       if (this.closedSet.has(envelope.session)) return this.drop('wrong-session', `session ${envelope.session} is over`, envelope.from);
       if (!this.isKnownPeer(envelope.from)) return this.drop('unknown-party', `${envelope.from} is not a known peer`, envelope.from);
       if (envelope.payload.t === 'i') return this.acceptInvite(envelope);
-      if (!this.early.add(envelope, this.clock.now(), (e) => this.drop('wrong-session', `no session ${e.session} opened in time`, e.from))) {
-        this.drop('overflow', 'early-message buffer is full', envelope.from);
-      }
+      const refused = this.early.add(envelope, bytes, this.clock.now(), (e) => this.drop('wrong-session', `no session ${e.session} opened in time`, e.from));
+      if (refused === 'full') this.drop('overflow', 'early-message buffer is full', envelope.from);
+      else if (refused) this.drop('peer-limit', `${envelope.from} used up its share of the early-message buffer`, envelope.from);
     } catch (error) {
       // Nothing a peer sends may take the host down.
       this.drop('malformed', `unexpected: ${(error as Error).message}`, null);
     }
   }
 
-  private route(session: Session, envelope: MpcEnvelope): void {
+  private route(session: Session, envelope: MpcEnvelope, bytes: number): void {
     if (!session.parties.has(envelope.from)) return this.drop('unknown-party', `${envelope.from} is not in ${session.id}`, envelope.from);
     if (!session.acceptSeq(envelope.from, envelope.seq)) return this.drop('replay', `seq ${envelope.seq} in ${session.id}`, envelope.from);
-    session.deliver(envelope);
+    session.deliver(envelope, bytes);
   }
 
   private acceptInvite(envelope: MpcEnvelope): void {
@@ -387,12 +427,20 @@ export class MpcParty {
     } catch {
       return this.drop('bad-payload', 'invitation for signers outside the key', envelope.from);
     }
+    const leader = envelope.from;
+    const running = this.invited.get(leader) ?? 0;
+    if (running >= this.limits.invitedPerPeer) return this.drop('peer-limit', `${leader} already has ${running} presign sessions running here`, leader);
+    if (this.sessions.size >= this.limits.maxSessions) return this.drop('overflow', `${this.sessions.size} sessions are open`, leader);
     const session = this.openSession(envelope.session, set);
     session.acceptSeq(envelope.from, envelope.seq);
+    this.invited.set(leader, running + 1);
     const id = envelope.session.slice('presign:'.length);
     const task = this.runPresign(session, held, id)
       .catch(() => undefined)
       .finally(() => {
+        const left = (this.invited.get(leader) ?? 1) - 1;
+        if (left > 0) this.invited.set(leader, left);
+        else this.invited.delete(leader);
         this.closeSession(session);
         this.background.delete(task);
       });

@@ -14,16 +14,25 @@ interface Entry {
  */
 export class PresignaturePool {
   private readonly pools = new Map<string, Entry[]>();
+  private readonly maxPerSet: number;
+
+  /** `maxPerSet`: presignatures kept per signing set (a set's leader could otherwise have us make them endlessly). */
+  constructor(maxPerSet = Number.POSITIVE_INFINITY) {
+    this.maxPerSet = maxPerSet;
+  }
 
   static key(keyId: string, setFingerprint: string): string {
     return `${keyId}/${setFingerprint}`;
   }
 
-  add(poolKey: string, id: string, presignature: MpcPresignature): void {
+  /** False (and nothing kept) when the set's pool is full. */
+  add(poolKey: string, id: string, presignature: MpcPresignature): boolean {
     const list = this.pools.get(poolKey) ?? [];
+    if (list.length >= this.maxPerSet) return false;
     list.push({ id, presignature, reservedBy: null });
     list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.pools.set(poolKey, list);
+    return true;
   }
 
   size(poolKey: string): number {

@@ -38,7 +38,9 @@ export interface SessionIo {
   clock: Clock;
   send(session: string, to: Address | undefined, recipients: readonly Address[], payload: MpcPayload): void;
   /** A message that reached the session but could not be used (counted and logged by the owner). */
-  reject(envelope: MpcEnvelope, detail: string): void;
+  reject(envelope: MpcEnvelope, detail: string, reason?: 'bad-payload' | 'peer-limit'): void;
+  /** What one party may have queued for stages this host has not started yet (whole envelopes, bytes). */
+  pendingLimit: { messages: number; bytes: number };
 }
 
 type Waiter = { resolve: () => void; reject: (e: Error) => void; check: () => boolean };
@@ -52,7 +54,8 @@ export class Session {
   private readonly lastSeq = new Map<Address, number>();
   private readonly heard = new Set<Address>();
   private readonly faults = new Map<Address, FaultReason>();
-  private readonly pending = new Map<string, Array<{ from: Address; m: string[]; sealed: boolean }>>();
+  private readonly pending = new Map<string, Array<{ from: Address; m: string[]; sealed: boolean; bytes: number }>>();
+  private readonly pendingBy = new Map<Address, { messages: number; bytes: number }>();
   private readonly channels: PrivateChannels;
   private stage: { name: string; protocol: NativeProtocol; done: boolean } | null = null;
   /** One poke in flight per session; messages arriving meanwhile are queued natively and trigger one more. */
@@ -84,7 +87,8 @@ export class Session {
     return true;
   }
 
-  deliver(envelope: MpcEnvelope): void {
+  /** `bytes`: the envelope's size on the wire, counted against its sender's share of the later-stage queue. */
+  deliver(envelope: MpcEnvelope, bytes = 0): void {
     if (this.closed) return;
     const from = envelope.from;
     const payload = envelope.payload;
@@ -95,14 +99,31 @@ export class Session {
       return;
     }
     if (payload.t !== 'p') return;
-    if (this.stage?.name !== payload.stage) {
-      const list = this.pending.get(payload.stage) ?? [];
-      if (list.length >= 10_000) return this.io.reject(envelope, 'too many messages for a later stage');
-      list.push({ from, m: payload.m, sealed: envelope.to !== undefined });
-      this.pending.set(payload.stage, list);
-      return;
-    }
+    if (this.stage?.name !== payload.stage) return this.queue(envelope, payload.stage, payload.m, bytes);
     this.feed(from, payload.m, envelope.to !== undefined);
+  }
+
+  /** Keeps a message for a stage not started yet, within its sender's share (stage names are the sender's choice). */
+  private queue(envelope: MpcEnvelope, stage: string, m: string[], bytes: number): void {
+    const from = envelope.from;
+    const used = this.pendingBy.get(from) ?? { messages: 0, bytes: 0 };
+    const limit = this.io.pendingLimit;
+    if (used.messages >= limit.messages || used.bytes + bytes > limit.bytes) return this.io.reject(envelope, `${from} queued too much for later stages of ${this.id}`, 'peer-limit');
+    this.pendingBy.set(from, { messages: used.messages + 1, bytes: used.bytes + bytes });
+    const list = this.pending.get(stage) ?? [];
+    list.push({ from, m, sealed: envelope.to !== undefined, bytes });
+    this.pending.set(stage, list);
+  }
+
+  /** Envelopes (and their bytes) queued here for stages not started yet. */
+  queued(): { messages: number; bytes: number } {
+    let messages = 0;
+    let bytes = 0;
+    for (const used of this.pendingBy.values()) {
+      messages += used.messages;
+      bytes += used.bytes;
+    }
+    return { messages, bytes };
   }
 
   private feed(from: Address, messages: string[], sealed: boolean): void {
@@ -198,6 +219,10 @@ export class Session {
     this.heard.clear();
     const early = this.pending.get(name) ?? [];
     this.pending.delete(name);
+    for (const { from, bytes } of early) {
+      const used = this.pendingBy.get(from);
+      if (used) this.pendingBy.set(from, { messages: used.messages - 1, bytes: used.bytes - bytes });
+    }
     const done = this.until(() => stage.done, timeoutMs, () => this.others.filter((p) => !this.heard.has(p)));
     this.pump(null);
     for (const { from, m, sealed } of early) this.feed(from, m, sealed);
@@ -240,6 +265,8 @@ export class Session {
 
   close(): void {
     this.closed = true;
+    this.pending.clear();
+    this.pendingBy.clear();
     this.fail(new AttemptFailed('session closed', []));
   }
 }

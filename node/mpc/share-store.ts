@@ -11,6 +11,16 @@ function deriveKey(secret: Buffer, salt: Buffer, options: ScryptOptions): Promis
   return new Promise((resolve, reject) => scrypt(secret, salt, 32, options, (error, key) => (error ? reject(error) : resolve(key))));
 }
 
+/** fsync of a directory: makes a rename or unlink in it durable (POSIX; the hosts run on Linux). */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Reads the operator's share-encryption secret (hex, at least 32 bytes) from the environment. */
 export function shareKeyFromEnv(env: NodeJS.ProcessEnv = process.env, name = 'MPC_SHARE_KEY'): Buffer {
   const value = env[name];
@@ -34,8 +44,9 @@ interface SealedFile {
 
 /**
  * The node's key share at rest: AES-256-GCM under a scrypt-derived key, bound (as associated data) to the node's
- * address so one node's file cannot be passed off as another's; written 0600 via a temporary file and a rename,
- * so a crash leaves either the old share or the new one, never half of one.
+ * address so one node's file cannot be passed off as another's; written 0600 via a temporary file (fsynced) and a
+ * rename (the directory fsynced after it), so a crash leaves either the old share or the new one, never half of
+ * one, and a completed save survives power loss. A failed save removes its temporary file.
  */
 export class ShareStore {
   readonly path: string;
@@ -73,14 +84,22 @@ export class ShareStore {
     };
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const handle = await open(tmp, 'wx', 0o600);
     try {
-      await handle.writeFile(JSON.stringify(sealed));
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(tmp, 'wx', 0o600);
+      try {
+        await handle.writeFile(JSON.stringify(sealed));
+        // The bytes reach the disk before the name points at them: a crash never leaves an empty share file.
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, this.path);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
     }
-    await rename(tmp, this.path);
+    // The rename itself lives in the directory: until the directory is synced, a crash can bring the old share back.
+    await syncDirectory(dirname(this.path));
   }
 
   /** The stored share, or null when none was ever saved. Throws ShareDecryptionError for a wrong key. */
@@ -114,5 +133,6 @@ export class ShareStore {
 
   async remove(): Promise<void> {
     await rm(this.path, { force: true });
+    await syncDirectory(dirname(this.path));
   }
 }

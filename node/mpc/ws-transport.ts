@@ -4,6 +4,9 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Address } from './identity.ts';
 import type { MpcTransport } from './transport.ts';
 
+/** Messages kept for a peer while its connection is still being set up. */
+const MAX_QUEUED_WHILE_CONNECTING = 1_024;
+
 export interface WsTransportOptions {
   /** Always loopback in this project. */
   host?: string;
@@ -89,7 +92,9 @@ export class WsMpcTransport implements MpcTransport {
       link = fresh;
     }
     if (link.ws.readyState === WebSocket.OPEN) link.ws.send(message);
-    else if (link.ws.readyState === WebSocket.CONNECTING) link.queue.push(message);
+    // A peer that accepts the connection but never completes the handshake must not grow this queue for ever;
+    // sends are best effort and a session's timeout covers what is lost.
+    else if (link.ws.readyState === WebSocket.CONNECTING && link.queue.length < MAX_QUEUED_WHILE_CONNECTING) link.queue.push(message);
   }
 
   broadcast(message: string): void {

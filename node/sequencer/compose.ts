@@ -14,7 +14,7 @@ import { RpcCallError, rpcCall } from '../rpc/call.ts';
 import { startCometProcess, type CometProcess } from './comet-process.ts';
 import { cometRpcUrlOf, hostConfigOf, queryUrlOf, type SequencerConfig } from './config.ts';
 import { DeferredBatchSigner } from './deferred-signer.ts';
-import { startDuties, type Duties } from './duties/index.ts';
+import { replicaOf, startDuties, type Duties } from './duties/index.ts';
 import { followConsensus } from './follow-consensus.ts';
 import { LivenessMonitor } from './liveness.ts';
 import { HostObserver } from './observer.ts';
@@ -140,7 +140,7 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
       consensus: consensusClient,
       queryUrl,
       submitTx: (type, payload) => txs.send(type, payload as never),
-      replica: host.engine,
+      replica: replicaOf(host.engine, host.heads),
       l1: { url: config.l1.url, lockingPool: config.l1.lockingPool, batchChain: config.l1.batchChain, relayerKey: config.l1.relayerKey },
       l2: {
         isActive: () => host.isActive() && !host.paused,

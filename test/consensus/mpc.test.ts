@@ -2,6 +2,8 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { currentEpoch } from '../../node/consensus/app/epochs.ts';
 import { TxCode } from '../../node/consensus/app/errors.ts';
+import { openSession, signersFor } from '../../node/consensus/app/mpc.ts';
+import type { Address } from '../../node/consensus/app/types.ts';
 import { registerCometKeyMessage } from '../../node/consensus/app/transactions.ts';
 import { AppTxSigners, blockHash, METIS, signer } from './support.ts';
 import { SimNet } from './sim.ts';
@@ -17,14 +19,14 @@ function keygenDone(net: SimNet, senders: AppTxSigners): void {
 }
 
 /** A network whose MPC key exists and whose L2 has a few agreed blocks; `requester` is the active sequencer's index. */
-function withKeyAndBlocks() {
-  const net = new SimNet(STAKES);
+function withKeyAndBlocks(stakes = STAKES) {
+  const net = new SimNet(stakes);
   const senders = new AppTxSigners(CHAIN);
   keygenDone(net, senders);
   net.produceL2(4);
   net.blocks(3);
   const active = currentEpoch(net.state).sequencer;
-  const requester = STAKES.findIndex((_, index) => signer(index).address.toLowerCase() === active);
+  const requester = stakes.findIndex((_, index) => signer(index).address.toLowerCase() === active);
   return { net, senders, active, requester };
 }
 
@@ -127,5 +129,46 @@ describe('MPC orchestration', () => {
     expect(net.state.slashes).toMatchObject([{ sequencer: active, reason: 'invalid-batch' }]);
     net.until((state) => currentEpoch(state).reason === 'misbehaviour', 10);
     expect(currentEpoch(net.state).sequencer).not.toBe(active);
+  });
+
+  it('a signature reported by t parties that hold no more than 2/3 of all stake does not complete the session', () => {
+    // 3-of-4 key; sequencer 0 holds half the stake (70k of 140k), so the other three meet the threshold with only 50%.
+    const stakes = [70_000, 25_000, 25_000, 20_000];
+    const { net, senders, requester } = withKeyAndBlocks(stakes);
+    expect(net.state.mpc.threshold).toBe(3);
+    const sign = (ref: string) => {
+      net.block([senders.tx(requester, 'mpc-sign-request', { purpose: 'batch', ref, fromBlock: 1, toBlock: 4, digest: blockHash(Number(ref)) })]);
+      return net.state.mpc.sessions.at(-1)!;
+    };
+    const signature = `0x${'12'.repeat(65)}`;
+    const completed = (index: number, sessionId: number) => senders.tx(index, 'mpc-session-result', { sessionId, status: 'completed', result: { signature } });
+    const all = sign('31');
+    net.block([1, 2, 3].map((index) => completed(index, all.id)));
+    expect(net.state.mpc.sessions.find((session) => session.id === all.id)).toMatchObject({ status: 'pending', result: null });
+    net.block([senders.tx(0, 'mpc-session-result', { sessionId: all.id, status: 'failed', reason: 'timeout' })]);
+    expect(net.state.mpc.sessions.find((session) => session.id === all.id)).toMatchObject({ status: 'failed', result: { reason: expect.stringContaining('failed') } });
+    // A session named for those three alone (all of ITS participants' stake) completes nothing either: once all
+    // three reported, it fails.
+    const light = [1, 2, 3].map((index) => signer(index).address.toLowerCase() as Address);
+    const minority = openSession(net.state, 'sign', 'batch', light, { purpose: 'batch', ref: '33', mpcAddress: MPC_ADDRESS });
+    net.block([1, 2, 3].map((index) => completed(index, minority.id)));
+    expect(net.state.mpc.sessions.find((session) => session.id === minority.id)).toMatchObject({ status: 'failed', result: { reason: 'every party reported, and no result holds more than 2/3 of the stake' } });
+
+    // Normal path: 70k + 25k + 25k (86%) report the same signature.
+    const majority = sign('32');
+    net.block([0, 1, 2].map((index) => completed(index, majority.id)));
+    expect(net.state.mpc.sessions.find((session) => session.id === majority.id)).toMatchObject({ status: 'completed', result: { signature } });
+  });
+
+  it('a retry leaves out only a holder whose absence keeps more than 2/3 of the stake', () => {
+    const stakes = [70_000, 25_000, 25_000, 20_000];
+    const { net } = withKeyAndBlocks(stakes);
+    const heavy = signer(0).address.toLowerCase();
+    const holders = net.state.mpc.parties;
+    for (let attempt = 2; attempt < 2 + 2 * holders.length; attempt++) {
+      const set = signersFor(net.state, attempt);
+      expect(set).toHaveLength(holders.length - 1);
+      expect(set).toContain(heavy);
+    }
   });
 });

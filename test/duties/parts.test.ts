@@ -12,6 +12,7 @@ import { openNativeEngine } from '../../node/chain/native-engine.ts';
 import { ConsensusClient } from '../../node/consensus/client.ts';
 import { batchChainDomain, batchDigest, lockingPoolDomain, type BatchHeader } from '../../node/l1/typed-data.ts';
 import { batchRef, checkBatch, parseBatchRef } from '../../node/sequencer/duties/batch-check.ts';
+import { replicaOf, type ConsensusSafeHead } from '../../node/sequencer/duties/context.ts';
 import { BatchRequestError } from '../../node/sequencer/duties/errors.ts';
 import { FaultLog } from '../../node/sequencer/duties/fault-log.ts';
 import { KeyLock } from '../../node/sequencer/duties/key-lock.ts';
@@ -75,35 +76,65 @@ describe('a signer re-derives a batch from its own native chain', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** The replica as duties see it: the engine with its safe head (all it holds, unless told otherwise). */
+  const replica = (engine: ExecutionEngine, safe = engine.latestNumber()) => replicaOf(engine, { safe });
+  /** The consensus layer's attested safe head: `engine`'s block `n`. */
+  const attested = (engine: ExecutionEngine, n: number) => ({ number: n, hash: engine.sealedBlock(BigInt(n))!.hash });
+  const check = (engine: ExecutionEngine, request: Parameters<typeof checkBatch>[1], safe: ConsensusSafeHead | null = attested(producer, 3)) => checkBatch(replica(engine), request, DOMAIN, safe);
+
   it('derives the batcher\'s own header (txRoot, stateRoot, dataHash) and its EIP-712 digest', async () => {
     const header = await batcherHeader(producer, 0n, 1, 3);
-    const check = await checkBatch(follower, requestOf(header), DOMAIN);
-    expect(check).toEqual({ ok: true, header, digest: batchDigest(DOMAIN, header).toLowerCase() });
-    // A range without transactions has the zero root, as BatchChain expects.
+    expect(await check(follower, requestOf(header))).toEqual({ ok: true, header, digest: batchDigest(DOMAIN, header).toLowerCase() });
+    // A range without transactions has the zero root, as BatchChain expects. Below the consensus safe head, the
+    // safe block's hash vouches for its ancestors.
     const empty = await batcherHeader(producer, 1n, 2, 2);
     expect(empty.txRoot).toBe(ZERO);
-    expect((await checkBatch(follower, requestOf(empty), DOMAIN)).ok).toBe(true);
+    expect((await check(follower, requestOf(empty))).ok).toBe(true);
+  });
+
+  it('signs no block beyond its own safe head or the consensus safe head: "unavailable" until they get there', async () => {
+    const request = requestOf(await batcherHeader(producer, 0n, 1, 3));
+    expect(await checkBatch(replica(follower, 2n), request, DOMAIN, attested(producer, 3))).toMatchObject({ ok: false, verdict: 'unavailable', reason: "block 3 is beyond this host's safe head 2" });
+    expect(await check(follower, request, attested(producer, 2))).toMatchObject({ ok: false, verdict: 'unavailable', reason: 'block 3 is beyond the consensus safe head 2' });
+    for (const none of [null, { number: 3, hash: null }]) {
+      expect(await check(follower, request, none)).toMatchObject({ ok: false, verdict: 'unavailable', reason: 'the consensus layer has attested no L2 safe head yet' });
+    }
+    // Safe by the consensus layer but not yet held here: still no evidence either way.
+    const two = openNativeEngine(join(dir, 'two'), testGenesis());
+    for (let n = 1n; n <= 2n; n++) expect((await two.verifyAndApply(producer.sealedBlock(n)!)).ok).toBe(true);
+    expect(await check(two, requestOf(await batcherHeader(producer, 1n, 2, 2)))).toMatchObject({ ok: false, verdict: 'unavailable', reason: 'replica does not hold the consensus safe block 3' });
+  });
+
+  it('refuses a batch whose chain is not the one the consensus layer attested, naming both hashes', async () => {
+    const header = await batcherHeader(producer, 0n, 1, 3);
+    // The forked host's own block 3 (the batch matches its replica, not the attested chain).
+    const forkedHeader = await batcherHeader(forked, 0n, 1, 3);
+    const onFork = await check(forked, requestOf(forkedHeader));
+    expect(onFork).toMatchObject({ ok: false, verdict: 'refuse', reason: expect.stringMatching(/^replica block 3 is 0x[0-9a-f]{10}…, the consensus safe hash is 0x/) });
+    // An honest replica, asked while the consensus layer attests the fork: refused the same way.
+    expect(await check(follower, requestOf(header), attested(forked, 3))).toMatchObject({ ok: false, verdict: 'refuse' });
   });
 
   it('refuses a batch its chain contradicts, naming what it derived instead', async () => {
     const header = await batcherHeader(producer, 0n, 1, 3);
-    const onFork = await checkBatch(forked, requestOf(header), DOMAIN);
+    // The fork's block 3 is the attested one, and the request is the other block 3's batch.
+    const onFork = await check(forked, requestOf(header), attested(forked, 3));
     expect(onFork).toMatchObject({ ok: false, verdict: 'refuse', reason: expect.stringMatching(/^replica blocks 1\.\.3 give digest 0x/) });
     // Any single field changed by the requester: a different txRoot, stateRoot, dataHash or last block. (The
     // index comes from the request itself: BatchChain only appends the next index, over the next blocks.)
     const other = keccak256(toUtf8Bytes('x'));
     for (const tampered of [{ ...header, txRoot: other }, { ...header, stateRoot: other }, { ...header, dataHash: ZERO }, { ...header, lastBlock: 2n }]) {
-      expect(await checkBatch(follower, requestOf(tampered), DOMAIN)).toMatchObject({ ok: false, verdict: 'refuse' });
+      expect(await check(follower, requestOf(tampered))).toMatchObject({ ok: false, verdict: 'refuse' });
     }
     // The same batch for another BatchChain (domain) is another digest.
     const elsewhere = batchDigest(batchChainDomain(L1_CHAIN, '0x00000000000000000000000000000000000bc002'), header);
-    expect(await checkBatch(follower, { ...requestOf(header), ref: batchRef(0n, elsewhere), digest: elsewhere }, DOMAIN)).toMatchObject({ verdict: 'refuse' });
+    expect(await check(follower, { ...requestOf(header), ref: batchRef(0n, elsewhere), digest: elsewhere })).toMatchObject({ verdict: 'refuse' });
   });
 
   it('says "unavailable" (no evidence) for blocks it does not hold yet', async () => {
     const header = await batcherHeader(producer, 0n, 1, 3);
     const behind = openNativeEngine(join(dir, 'behind'), testGenesis());
-    expect(await checkBatch(behind, requestOf(header), DOMAIN)).toMatchObject({ ok: false, verdict: 'unavailable', reason: 'replica is at block 0, the batch ends at 3' });
+    expect(await check(behind, requestOf(header))).toMatchObject({ ok: false, verdict: 'unavailable', reason: 'replica is at block 0, the batch ends at 3' });
   });
 
   it('refuses malformed requests before touching the chain', async () => {
@@ -116,7 +147,7 @@ describe('a signer re-derives a batch from its own native chain', () => {
       [{ fromBlock: 3, toBlock: 2 }, /bad block range 3\.\.2/],
       [{ fromBlock: 1, toBlock: 20_000 }, /20000 blocks exceed the 10000-block limit/],
     ];
-    for (const [change, reason] of cases) expect(await checkBatch(follower, { ...good, ...change }, DOMAIN)).toMatchObject({ ok: false, verdict: 'refuse', reason: expect.stringMatching(reason) });
+    for (const [change, reason] of cases) expect(await check(follower, { ...good, ...change })).toMatchObject({ ok: false, verdict: 'refuse', reason: expect.stringMatching(reason) });
     expect(parseBatchRef(good.ref)).toEqual({ index: 0n, digest: good.digest.toLowerCase() });
     expect(parseBatchRef(`-1:${good.digest}`)).toBeNull();
   });

@@ -59,7 +59,7 @@ function harness(options: { active?: boolean; used?: bigint; refuse?: string | n
   return { sent, logs, state, run };
 }
 
-const snapshot = (sessions: MpcSessionView[]): MpcSnapshot => ({ address: MPC, threshold: 3, parties: [], sessions });
+const snapshot = (sessions: MpcSessionView[]): MpcSnapshot => ({ address: MPC, threshold: 3, parties: [], l2Safe: { number: 0, hash: null }, power: {}, sessions });
 
 describe('SequencerSetWriter', () => {
   it('while active, puts every signed write the MPC address has not used into the pool, in nonce order, as the MPC sent it', async () => {

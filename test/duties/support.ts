@@ -40,19 +40,24 @@ export const JOINER_STAKE = 20_000;
 export const EPOCH_LENGTH = 4;
 const L2_CHAIN = '901';
 const TIMEOUTS = { hello: 1_500, sign: 5_000, presign: 8_000, keygen: 15_000, reshare: 15_000 };
-export const TIMING: Partial<DutyTiming> = { pollMs: 150, replicaWaitMs: 2_000, batchSignTimeoutMs: 45_000, relayFallbackMs: 1_500, relayDeadlineMs: 30_000, presignatures: 2 };
+export const TIMING: Partial<DutyTiming> = { pollMs: 150, replicaWaitMs: 10_000, batchSignTimeoutMs: 45_000, relayFallbackMs: 1_500, relayDeadlineMs: 30_000, presignatures: 2 };
 
-/** A replica the test can point elsewhere (a host that went onto a fork and came back). */
+/** A replica the test can point elsewhere (a host that went onto a fork and came back); safe as `heads` says. */
 export class SwitchableReplica implements ReplicaView {
-  current: ReplicaView;
-  constructor(current: ReplicaView) {
+  current: Pick<ReplicaView, 'sealedBlock' | 'latestNumber'>;
+  private readonly heads: Heads;
+  constructor(current: Pick<ReplicaView, 'sealedBlock' | 'latestNumber'>, heads: Heads) {
     this.current = current;
+    this.heads = heads;
   }
   sealedBlock(number: bigint): SealedBlock | null {
     return this.current.sealedBlock(number);
   }
   latestNumber(): bigint {
     return this.current.latestNumber();
+  }
+  safeNumber(): bigint {
+    return this.heads.safe;
   }
 }
 
@@ -132,6 +137,8 @@ export async function startDutyNet(): Promise<DutyNet> {
     const clients = STAKES.map((_, index) => new ConsensusClient(localnet.queryUrl(index)));
 
     const genesis = testGenesis();
+    // The producer's heads; every replica holds each block the moment it is produced, so they share one safe head.
+    const heads = new Heads(0n);
     const sequencers: Sequencer[] = [];
     const allSigners = [0, 1, 2, 3, 4].map((index) => sequencerKeys(index).signer.address.toLowerCase());
     for (let index = 0; index < 5; index++) {
@@ -152,7 +159,7 @@ export async function startDutyNet(): Promise<DutyNet> {
         await transport.close();
       });
       const logs: string[] = [];
-      const replica = new SwitchableReplica(engine);
+      const replica = new SwitchableReplica(engine, heads);
       const relayer = new Wallet(devAccount(10 + index).privateKey, provider);
       const duties = startDuties({
         address,
@@ -181,7 +188,6 @@ export async function startDutyNet(): Promise<DutyNet> {
       return requester;
     };
     const batchSigner: BatchSigner = { kind: 'mpc', sign: async (request) => (await requesterOf(request.header.lastBlock)).duties.batchSigner.sign(request) };
-    const heads = new Heads(producer.engine.latestNumber());
     const batchStore = await BatchStore.open(join(dir, 'batcher'));
     const batcher = new Batcher({
       engine: producer.engine,

@@ -1,12 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../node/mpc/clock.ts';
 import { openEnvelope, sealEnvelope } from '../../node/mpc/envelope.ts';
 import { MpcConfigError, ShareDecryptionError } from '../../node/mpc/errors.ts';
 import { NodeSigner, PartySet, participantId, type Address } from '../../node/mpc/identity.ts';
 import { PrivateChannels } from '../../node/mpc/private-channel.ts';
+import { EarlyBuffer } from '../../node/mpc/early-buffer.ts';
 import { AttemptFailed, Session } from '../../node/mpc/session.ts';
 import { ShareStore, shareKeyFromEnv } from '../../node/mpc/share-store.ts';
 import { addressOf, nodeKey } from './cluster.ts';
@@ -35,6 +36,24 @@ describe('ShareStore', () => {
     await expect(other.load()).rejects.toThrow(ShareDecryptionError);
     await writeFile(store.path, 'not a sealed share');
     await expect(store.load()).rejects.toThrow(/not a sealed share/);
+  });
+
+  it('a save replaces the share through a temporary file that never stays behind, also when the save fails', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mpc-store-'));
+    dirs.push(dir);
+    const store = new ShareStore(dir, addressOf(nodeKey('A')), Buffer.alloc(32, 1));
+    await store.save(Buffer.from('first'));
+    await store.save(Buffer.from('second'));
+    expect(await readdir(dir)).toEqual([basename(store.path)]);
+    expect((await stat(store.path)).mode & 0o777).toBe(0o600);
+    expect((await new ShareStore(dir, addressOf(nodeKey('A')), Buffer.alloc(32, 1)).load())?.toString()).toBe('second');
+    // The rename cannot replace a directory: the save fails, and its temporary file is gone with it.
+    const blocked = new ShareStore(join(dir, 'blocked'), addressOf(nodeKey('B')), Buffer.alloc(32, 1));
+    await mkdir(blocked.path, { recursive: true });
+    await expect(blocked.save(Buffer.from('third'))).rejects.toThrow();
+    expect(await readdir(join(dir, 'blocked'))).toEqual([basename(blocked.path)]);
+    await store.remove();
+    expect(await readdir(dir)).toEqual(['blocked']);
   });
 
   it('reads MPC_SHARE_KEY from the environment and refuses a missing or short one', () => {
@@ -80,7 +99,7 @@ describe('Session timeouts come from the injected clock', () => {
     const [a, b, c] = ['A', 'B', 'C'].map((l) => addressOf(nodeKey(l))) as [Address, Address, Address];
     const sent: unknown[] = [];
     const signerA = new NodeSigner(nodeKey('A'));
-    const io = { me: a, publicKey: signerA.publicKey, ecdh: (pk: Buffer) => signerA.sharedSecret(pk), clock, send: (...args: unknown[]) => void sent.push(args), reject: () => undefined };
+    const io = { me: a, publicKey: signerA.publicKey, ecdh: (pk: Buffer) => signerA.sharedSecret(pk), clock, send: (...args: unknown[]) => void sent.push(args), reject: () => undefined, pendingLimit: { messages: 10, bytes: 1_000 } };
     const session = new Session('sign:t:0:x', new PartySet([a, b, c]), io);
     const hellos = session.exchangeHellos({ digest: '00' }, 1_000);
     session.deliver({ channel: 'mpc', session: 'sign:t:0:x', from: b, seq: 1, payload: { t: 'h', hello: { digest: '00' } }, sig: '' });
@@ -111,5 +130,28 @@ describe('private channels', () => {
     const otherSession = new PrivateChannels('keygen:other', sb.address, (pk) => sb.sharedSecret(pk));
     otherSession.add(sa.address, sa.publicKey);
     expect(() => otherSession.open(sa.address, box, 'kg')).toThrow();
+  });
+});
+
+describe('EarlyBuffer bounds', () => {
+  const bounds = { ttlMs: 1_000, maxMessages: 6, maxBytes: 10_000, perPeerMessages: 3, perPeerBytes: 250, perSessionMessages: 2 };
+  const [a, b, c] = ['A', 'B', 'C'].map((l) => addressOf(nodeKey(l))) as [Address, Address, Address];
+  const envelope = (from: Address, session: string) => ({ channel: 'mpc' as const, session, from, seq: 1, payload: { t: 'h' as const, hello: {} }, sig: '' });
+
+  it('gives each peer its own share, so one that floods leaves room for the others', () => {
+    const buffer = new EarlyBuffer(bounds);
+    const expired: unknown[] = [];
+    const add = (from: Address, session: string, bytes = 10, now = 0) => buffer.add(envelope(from, session), bytes, now, (e) => expired.push(e));
+    expect([add(a, 's1'), add(a, 's2'), add(a, 's3'), add(a, 's4')]).toEqual([null, null, null, 'peer-limit']);
+    expect(add(b, 's1', 300)).toBe('peer-limit'); // over its byte share
+    expect([add(b, 'x'), add(b, 'x'), add(b, 'x')]).toEqual([null, null, 'peer-limit']); // per-session limit
+    expect([add(c, 'y'), add(c, 'z')]).toEqual([null, 'full']); // six kept in all
+    expect(buffer.stats()).toMatchObject({ messages: 6, bytes: 60 });
+    // Taking a session returns its share to its senders; expiry does too, and reports what expired.
+    expect(buffer.take('x')).toHaveLength(2);
+    expect(add(b, 'w')).toBeNull();
+    expect(add(c, 'v', 10, 2_000)).toBeNull();
+    expect(expired).toHaveLength(5);
+    expect(buffer.stats()).toEqual({ messages: 1, bytes: 10, sessions: 1, peers: 1 });
   });
 });

@@ -2,7 +2,7 @@ import { digestOf } from './canonical.ts';
 import { TxCode, TxRejectedError } from './errors.ts';
 import type { Address, ConsensusState, MpcSession, MpcSessionStatus } from './types.ts';
 import { isBlockingMinority, isSupermajority } from './tally.ts';
-import { activeValidators, powerOf } from './validators.ts';
+import { activeValidators, powerOf, totalPower } from './validators.ts';
 import { recordAccusation } from './faults.ts';
 
 /**
@@ -106,8 +106,17 @@ export function openSignSession(state: ConsensusState, purpose: string, request:
 export function signersFor(state: ConsensusState, attempt: number): Address[] {
   const holders = state.mpc.parties;
   if (attempt <= 1 || holders.length <= state.mpc.threshold) return holders;
-  const left = holders[(attempt - 2) % holders.length];
-  return holders.filter((party) => party !== left);
+  // Only a holder whose absence still leaves more than 2/3 of the stake is left out (else nobody is).
+  for (let step = 0; step < holders.length; step++) {
+    const left = holders[(attempt - 2 + step) % holders.length];
+    const rest = holders.filter((party) => party !== left);
+    if (isSupermajority(powerOfSet(state, rest), totalPower(state))) return rest;
+  }
+  return holders;
+}
+
+function powerOfSet(state: ConsensusState, parties: readonly string[]): number {
+  return parties.reduce((sum, party) => sum + powerOf(state, party), 0);
 }
 
 function closeSession(session: MpcSession, status: MpcSessionStatus, result: Record<string, unknown> | null): void {
@@ -163,8 +172,15 @@ export function applySessionReport(state: ConsensusState, from: Address, report:
   return session;
 }
 
+/**
+ * A keygen or reshare is decided by its participants' stake. A signature needs more: the parties that report it
+ * must hold more than 2/3 of ALL active stake (safety counts stake; cait-sith's t-of-n counts parties, so t
+ * parties holding a minority could otherwise get a signature accepted). A session whose parties all reported
+ * without such a result fails (a set named for less than that stake could otherwise stay pending for ever).
+ */
 function settleSession(state: ConsensusState, session: MpcSession): void {
-  const total = session.participants.reduce((sum, party) => sum + powerOf(state, party), 0);
+  const signing = session.kind === 'sign';
+  const total = signing ? totalPower(state) : powerOfSet(state, session.participants);
   const byDigest = new Map<string, number>();
   let refused = 0;
   let failed = 0;
@@ -181,8 +197,10 @@ function settleSession(state: ConsensusState, session: MpcSession): void {
     onCompleted(state, session);
     return;
   }
+  const everyoneReported = session.participants.every((party) => session.reports[party]);
   if (isBlockingMinority(refused, total)) closeSession(session, 'refused', { reason: 'parties holding more than 1/3 of stake refused' });
   else if (isBlockingMinority(refused + failed, total)) closeSession(session, 'failed', { reason: 'parties holding more than 1/3 of stake failed or refused' });
+  else if (everyoneReported) closeSession(session, 'failed', { reason: 'every party reported, and no result holds more than 2/3 of the stake' });
   if (session.status === 'failed' && session.kind !== 'sign') syncMpcParties(state);
   reopenIfRequired(state, session);
 }

@@ -1,5 +1,6 @@
 import { sequencerSetAddress } from '../sequencer-set-tx.ts';
 import { currentEpoch, epochForBlock } from '../app/epochs.ts';
+import { activeValidators } from '../app/validators.ts';
 import type { ConsensusState, Epoch, Hex, Proposal } from '../app/types.ts';
 import { EMPTY_HISTORY, type HistoryView } from '../history.ts';
 
@@ -154,6 +155,9 @@ export function routeQuery(view: CommittedView | null, path: string, search: URL
           address: state.mpc.address,
           threshold: state.mpc.threshold,
           parties: state.mpc.parties,
+          // What a signer checks before it signs: the attested L2 safe head, and the stake a signing set must exceed 2/3 of.
+          l2Safe: { number: state.l2.safe, hash: state.l2.safeHash },
+          power: Object.fromEntries(activeValidators(state).map((validator) => [validator.address, validator.power])),
           sessions: state.mpc.sessions.map((session) => ({
             id: session.id,
             kind: session.kind,

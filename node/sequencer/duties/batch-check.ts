@@ -4,7 +4,7 @@ import { encodeBatchData, type BatchBlock } from '../../batcher/batch-data.ts';
 import { nativeMerkle } from '../../batcher/merkle.ts';
 import { fromHex, toHex, type Hex } from '../../chain/hex.ts';
 import { batchDigest, type BatchHeader } from '../../l1/typed-data.ts';
-import type { ReplicaView } from './context.ts';
+import type { ConsensusSafeHead, ReplicaView } from './context.ts';
 
 /**
  * A signer's check of a batch against its own replica. The request carries only the block range, the batch
@@ -15,6 +15,12 @@ import type { ReplicaView } from './context.ts';
  * sealed blocks. Brotli at a fixed quality is deterministic for one brotli build, and every host runs the same
  * pinned Node 22 (its bundled brotli), so honest hosts derive the same dataHash. Then the EIP-712 digest is
  * computed here; a host never signs a digest it did not derive.
+ *
+ * Only safe blocks are signed: every block of the range must be at or below this host's own safe head (held by
+ * more than 2/3 of the hosts) and at or below the consensus layer's safe head, and this replica's block at the
+ * consensus safe height must carry the consensus safe hash. Blocks are hash-linked, so that one match puts the
+ * batch's last block (and every block before it) on the chain the consensus layer attested; a batch of an
+ * unattested fork is never signed, even when the active sequencer asks for it.
  */
 
 /** Batch signing requests name their batch as `<index>:<digest>`: unique per content, so a retry is a duplicate. */
@@ -46,7 +52,21 @@ export type BatchCheck =
 
 const short = (hex: string) => `${hex.slice(0, 12)}…`;
 
-export async function checkBatch(replica: ReplicaView, request: BatchSignRequestFields, domain: TypedDataDomain): Promise<BatchCheck> {
+/** Why the batch ending at `toBlock` may not be signed (yet), or null when it is safe on both views. */
+function checkSafety(replica: ReplicaView, toBlock: number, consensusSafe: ConsensusSafeHead | null): BatchCheck | null {
+  const ownSafe = replica.safeNumber();
+  if (ownSafe < BigInt(toBlock)) return { ok: false, verdict: 'unavailable', reason: `block ${toBlock} is beyond this host's safe head ${ownSafe}` };
+  if (!consensusSafe || consensusSafe.hash === null) return { ok: false, verdict: 'unavailable', reason: 'the consensus layer has attested no L2 safe head yet' };
+  if (consensusSafe.number < toBlock) return { ok: false, verdict: 'unavailable', reason: `block ${toBlock} is beyond the consensus safe head ${consensusSafe.number}` };
+  const atSafe = replica.sealedBlock(BigInt(consensusSafe.number));
+  if (!atSafe) return { ok: false, verdict: 'unavailable', reason: `replica does not hold the consensus safe block ${consensusSafe.number}` };
+  if (atSafe.hash.toLowerCase() !== consensusSafe.hash.toLowerCase()) {
+    return { ok: false, verdict: 'refuse', reason: `replica block ${consensusSafe.number} is ${short(atSafe.hash)}, the consensus safe hash is ${short(consensusSafe.hash)}` };
+  }
+  return null;
+}
+
+export async function checkBatch(replica: ReplicaView, request: BatchSignRequestFields, domain: TypedDataDomain, consensusSafe: ConsensusSafeHead | null): Promise<BatchCheck> {
   const ref = parseBatchRef(request.ref);
   if (!ref) return { ok: false, verdict: 'refuse', reason: `ref ${request.ref.slice(0, 80)} is not <batch index>:<digest>` };
   if (ref.digest !== request.digest.toLowerCase()) return { ok: false, verdict: 'refuse', reason: 'ref names another digest than the request' };
@@ -57,6 +77,8 @@ export async function checkBatch(replica: ReplicaView, request: BatchSignRequest
   if (toBlock - fromBlock + 1 > MAX_CHECKED_BLOCKS) return { ok: false, verdict: 'refuse', reason: `${toBlock - fromBlock + 1} blocks exceed the ${MAX_CHECKED_BLOCKS}-block limit` };
   const latest = replica.latestNumber();
   if (latest < BigInt(toBlock)) return { ok: false, verdict: 'unavailable', reason: `replica is at block ${latest}, the batch ends at ${toBlock}` };
+  const unsafe = checkSafety(replica, toBlock, consensusSafe);
+  if (unsafe) return unsafe;
 
   const blocks: BatchBlock[] = [];
   const hashes: Hex[] = [];

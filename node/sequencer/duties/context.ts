@@ -12,14 +12,27 @@ export type TxVerdict = TxResult;
 export type SubmitTx = (type: TxType, payload: object) => Promise<TxVerdict>;
 
 /**
- * The read-only view of this host's own chain that a signer checks a batch against. `ExecutionEngine`
- * (node/chain/engine.ts) satisfies it as it is: `startDuties({ replica: host.engine, ... })`.
+ * The read-only view of this host's own chain that a signer checks a batch against: `ExecutionEngine`
+ * (node/chain/engine.ts) plus the host's safe head, see `replicaOf`.
  */
 export interface ReplicaView {
   /** The block as replication carries it (env + raw transactions + the roots this host verified), or null. */
   sealedBlock(number: bigint): SealedBlock | null;
   /** The newest block this host holds. */
   latestNumber(): bigint;
+  /** This host's safe head: the highest block held by more than 2/3 of the hosts (node/replication/safe-head.ts). */
+  safeNumber(): bigint;
+}
+
+/** A host's engine and heads as the ReplicaView duties check batches against. */
+export function replicaOf(engine: Pick<ReplicaView, 'sealedBlock' | 'latestNumber'>, heads: { readonly safe: bigint }): ReplicaView {
+  return { sealedBlock: (number) => engine.sealedBlock(number), latestNumber: () => engine.latestNumber(), safeNumber: () => heads.safe };
+}
+
+/** The L2 safe head the consensus layer attested (state.l2.safe / safeHash); hash null before the first one. */
+export interface ConsensusSafeHead {
+  number: number;
+  hash: Hex | null;
 }
 
 /** Where the duties reach L1, and the key that pays for the txs they relay (one per host; needs ETH). */

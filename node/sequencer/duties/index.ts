@@ -7,7 +7,7 @@
  *   await duties.stop();                                           // before mpc.close()
  *
  * API notes for the integrator (differences from the first sketch of this interface):
- * - `replica` is `{ sealedBlock(n), latestNumber() }` — `ExecutionEngine` (host.engine) as it is. Transaction hashes
+ * - `replica` is `{ sealedBlock(n), latestNumber(), safeNumber() }` — `replicaOf(host.engine, host.heads)`. Transaction hashes
  *   are keccak256 of the sealed block's raw transactions, so no separate hash list is needed.
  * - `submitTx` is optional: without it the duties sign their own app txs with `nodeKey` (appTxSender: the
  *   consensus layer's AppTxSender, nonce from the account route, which also copes with other txs sent with the
@@ -28,10 +28,10 @@ import { SequencerSetWriter } from './sequencer-set-writer.ts';
 import { SessionFeed } from './session-feed.ts';
 import { appTxSender } from './tx-sender.ts';
 
-export type { DutyContext, DutyL1, DutyTiming, ReplicaView, SubmitTx, TxVerdict } from './context.ts';
+export type { ConsensusSafeHead, DutyContext, DutyL1, DutyTiming, ReplicaView, SubmitTx, TxVerdict } from './context.ts';
 export type { DutyReport } from './runner.ts';
 export type { L2Writes } from './sequencer-set-writer.ts';
-export { DEFAULT_TIMING } from './context.ts';
+export { DEFAULT_TIMING, replicaOf } from './context.ts';
 export { appTxSender } from './tx-sender.ts';
 export { registerGenesisMpc } from './locking-pool-relay.ts';
 export { batchRef, checkBatch, parseBatchRef } from './batch-check.ts';

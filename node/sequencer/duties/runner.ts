@@ -11,6 +11,7 @@ import { KeyLock } from './key-lock.ts';
 import type { LockingPoolRelay } from './locking-pool-relay.ts';
 import type { MpcSnapshot } from './session-feed.ts';
 import { rewardsRequest, slashRequest } from './sign-requests.ts';
+import { stakeOf, stakeQuorum } from './stake-quorum.ts';
 
 export type ReportStatus = 'completed' | 'failed' | 'refused';
 
@@ -212,11 +213,17 @@ export class DutyRunner {
     // Signing sessions opened before a reshare name the old holders; the current holders among them can sign.
     const signers = session.participants.filter((party) => key.parties.includes(party));
     if (signers.length < key.threshold) return this.report(session, 'failed', undefined, `${signers.length} of the named parties hold the current key; ${key.threshold} are needed`);
+    const power = this.deps.latest()?.power ?? {};
+    const quorum = stakeQuorum(power);
+    if (!quorum(signers)) {
+      const { held, total } = stakeOf(signers, power);
+      return this.report(session, 'failed', undefined, `the signers hold ${held} of ${total} stake; more than 2/3 is needed`);
+    }
 
     let signature: Hex;
     let rank: number;
     try {
-      const signed = await this.deps.mpc.sign(this.mpcSessionId(session), derived.digest, derived.purpose, signers);
+      const signed = await this.deps.mpc.sign(this.mpcSessionId(session), derived.digest, derived.purpose, signers, quorum);
       if (recoverAddress(derived.digest, signed.signature).toLowerCase() !== key.address) throw new Error('the signature does not recover to the MPC address');
       signature = signed.signature.toLowerCase() as Hex;
       rank = signed.signers.indexOf(this.deps.address);
@@ -242,7 +249,7 @@ export class DutyRunner {
       const domain = await this.deps.batchDomain();
       const deadline = Date.now() + this.deps.timing.replicaWaitMs;
       for (;;) {
-        const check = await checkBatch(this.deps.replica, fields, domain);
+        const check = await checkBatch(this.deps.replica, fields, domain, this.deps.latest()?.l2Safe ?? null);
         if (check.ok) return { digest: check.digest, purpose: 'batch' };
         if (check.verdict === 'refuse') {
           this.deps.log(`duties: refusing batch ${fields.ref.split(':')[0]} (session ${session.id}, requester ${String(request.requester)}): ${check.reason}`);

@@ -1,13 +1,7 @@
-import type { Address } from '../../consensus/app/types.ts';
-import type { ConsensusClient, MpcSessionView } from '../../consensus/client.ts';
+import type { ConsensusClient, MpcStateView } from '../../consensus/client.ts';
 
 /** The consensus layer's committed MPC state, as GET /v1/consensus/mpc returns it. */
-export interface MpcSnapshot {
-  address: Address | null;
-  threshold: number;
-  parties: Address[];
-  sessions: MpcSessionView[];
-}
+export type MpcSnapshot = MpcStateView;
 
 type Waiter = { match: (snapshot: MpcSnapshot) => boolean; resolve: (snapshot: MpcSnapshot) => void };
 
