@@ -254,7 +254,7 @@ export class PeerNetwork {
         done();
         this.handshake(ws, 'out', address, socket);
       });
-      ws.once('error', () => {
+      ws.on('error', () => {
         done();
         ws.terminate();
       });
@@ -267,6 +267,9 @@ export class PeerNetwork {
    * open until the hello timeout cannot keep honest peers out.
    */
   private accept(ws: WebSocket, req: IncomingMessage): void {
+    // First, before any refusal: a bad frame already in flight on a refused socket emits 'error', and an 'error'
+    // without a listener ends the process (one frame with opcode 3 from a 17th connection did).
+    ws.on('error', () => ws.terminate());
     const ip = req.socket.remoteAddress ?? 'unknown';
     if ((this.perIp.get(ip) ?? 0) >= this.limits.maxConnectionsPerIp) return this.refuse(ws, 'too-many-from-ip');
     if (this.unauthenticated.size >= this.limits.maxUnauthenticated) {

@@ -6,6 +6,7 @@ import { EnvelopeSigner } from '../../node/replication/envelope.ts';
 import { challengeFrame, freshNonce, HELLO_CHANNEL, HELLO_SESSION, sessionId } from '../../node/replication/handshake.ts';
 import { PeerNetwork, type PeerEndpoint, type PeerLimits } from '../../node/replication/peer-network.ts';
 import { dialAsPeer, openRaw } from '../support/peer-client.ts';
+import { rawExchange } from '../support/raw-socket.ts';
 import { freePort } from '../support/ports.ts';
 
 /** Three members sorted by address (the lower address dials), and an attacker with a key of its own. */
@@ -229,5 +230,28 @@ describe('peer handshake: mutual, bound to both nonces, both addresses, the netw
     await until(() => (droppedBy(b!, A).bytes ?? 0) === 2, 'the second byte-budget drop');
     expect(b!.inbox).toHaveLength(2);
     again.ws.close();
+  });
+
+  it('a refused connection whose upgrade arrives with a bad frame in the same packet does not end the process', async () => {
+    const [, b] = await members([A, B], { urlOf: (_viewer, _peer, url) => url.replace(/:\d+$/, ':1'), limits: { maxConnectionsPerIp: 1 } });
+    const held = await openRaw(b!.url);
+    const upgrade = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    // Opcode 3 is reserved: ws's receiver emits 'error' on the socket the peer network has just refused.
+    const badFrame = Buffer.from([0x83, 0x80, 1, 2, 3, 4]);
+    for (let i = 0; i < 5; i++) await rawExchange(Number(new URL(b!.url).port), [Buffer.concat([Buffer.from(upgrade), badFrame])], { waitMs: 200 });
+    expect(b!.net.refused['too-many-from-ip']).toBe(5);
+    // Still serving: once the held connection is gone, an honest peer binds.
+    await new Promise((resolve) => {
+      held.ws.once('close', resolve);
+      held.ws.close();
+    });
+    for (let attempt = 0; ; attempt++) {
+      const link = await Promise.race([dialAsPeer(b!.url, new EnvelopeSigner(A, NETWORK), NETWORK, B.address, 1_000), new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_500))]).catch(() => null);
+      if (link) {
+        link.ws.close();
+        break;
+      }
+      if (attempt === 10) throw new Error('no honest link after the refused connections');
+    }
   });
 });
