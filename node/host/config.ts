@@ -82,12 +82,20 @@ export function resolveConfig(input: Partial<HostConfig> & Pick<HostConfig, 'dat
 
 /** `rpc.calls` from JSON (gasCap as a number or decimal string) over the defaults, checked. */
 function callLimits(input: Partial<CallLimits> | undefined): CallLimits {
-  const limits = { ...DEFAULT_CALL_LIMITS, ...input, gasCap: BigInt(input?.gasCap ?? DEFAULT_CALL_LIMITS.gasCap) };
+  const limits = { ...DEFAULT_CALL_LIMITS, ...input, gasCap: wholeNumber(input?.gasCap ?? DEFAULT_CALL_LIMITS.gasCap, 'config.rpc.calls.gasCap') };
   if (!Number.isInteger(limits.threads) || limits.threads < 1 || limits.threads > 64) throw new Error('config.rpc.calls.threads: an integer from 1 to 64');
   if (!Number.isInteger(limits.queue) || limits.queue < 0 || limits.queue > 100_000) throw new Error('config.rpc.calls.queue: an integer from 0 to 100000');
   if (limits.gasCap < 21_000n || limits.gasCap > 2n ** 63n) throw new Error('config.rpc.calls.gasCap: from 21000 to 2^63');
   if (!Number.isInteger(limits.timeoutMs) || limits.timeoutMs < 0 || limits.timeoutMs > 2 ** 31) throw new Error('config.rpc.calls.timeoutMs: a whole number of ms (0: no limit)');
   return limits;
+}
+
+function wholeNumber(value: unknown, what: string): bigint {
+  try {
+    return BigInt(value as bigint | number | string);
+  } catch {
+    throw new Error(`${what}: expected a whole number, got ${JSON.stringify(String(value))}`);
+  }
 }
 
 /** Reads a JSON config file; relative dataDir is resolved against the file's folder. */

@@ -75,9 +75,11 @@ fn work(waiting: &Mutex<Receiver<Job>>) {
         // The lock is held only while taking a job, never while running one.
         let next = waiting.lock().map(|jobs| jobs.recv());
         let Ok(Ok(job)) = next else { return };
-        match (job.work)() {
-            Ok(outcome) => job.settle.0.resolve(Box::new(move |_| Ok(call_result(outcome)))),
-            Err(error) => job.settle.0.reject(to_napi(error)),
+        // A panic in one call must neither kill the worker nor leave its Promise pending forever.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job.work)) {
+            Ok(Ok(outcome)) => job.settle.0.resolve(Box::new(move |_| Ok(call_result(outcome)))),
+            Ok(Err(error)) => job.settle.0.reject(to_napi(error)),
+            Err(_) => job.settle.0.reject(napi::Error::new(napi::Status::GenericFailure, "CallFailed: the call panicked")),
         }
     }
 }
