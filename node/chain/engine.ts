@@ -72,6 +72,21 @@ export interface ExecutedBlock {
 
 export type VerifyOutcome = { ok: true; block: RpcBlock; receipts: RpcReceipt[] } | { ok: false; reason: string };
 
+/** How eth_call / eth_estimateGas run (node/host/config.ts `rpc.calls`, DEFAULT_CALL_LIMITS). */
+export interface CallLimits {
+  /** Dedicated threads that run calls (apart from the libuv pool that builds blocks and serves the MPC). */
+  threads: number;
+  /** Calls that may wait for a thread; one more is refused at once with -32005. */
+  queue: number;
+  /** Most gas one call may use; a request naming more is refused with -32005 (geth's RPCGasCap). */
+  gasCap: bigint;
+  /** Wall time of one call or one whole estimate, ms; 0 means none (geth's RPCEVMTimeout). */
+  timeoutMs: number;
+}
+
+/** geth's RPCGasCap and RPCEVMTimeout; one call thread and eight waiting calls (a 2-core host keeps a core free). */
+export const DEFAULT_CALL_LIMITS: CallLimits = { threads: 1, queue: 8, gasCap: 50_000_000n, timeoutMs: 5_000 };
+
 /** eth_call / eth_estimateGas input, already validated. */
 export interface CallRequest {
   from?: Hex;
@@ -120,8 +135,9 @@ export interface PendingBlockView {
   getAccount(address: Hex): { nonce: bigint; balance: bigint };
   getCode(address: Hex): Hex;
   getStorageAt(address: Hex, slot: Hex): Hex;
-  call(request: CallRequest): CallOutcome;
-  estimateGas(request: CallRequest): CallOutcome;
+  /** Off the event loop, within the engine's call limits (as ExecutionEngine.call). */
+  call(request: CallRequest): Promise<CallOutcome>;
+  estimateGas(request: CallRequest): Promise<CallOutcome>;
 }
 
 /** A pending block's parent was rewound away (or left the history window): build a new one. */
@@ -158,8 +174,14 @@ export interface ExecutionEngine {
   getAccount(address: Hex, block: bigint): { nonce: bigint; balance: bigint };
   getCode(address: Hex, block: bigint): Hex;
   getStorageAt(address: Hex, slot: Hex, block: bigint): Hex;
-  call(request: CallRequest, block: bigint): CallOutcome;
-  estimateGas(request: CallRequest, block: bigint): CallOutcome;
+  /**
+   * eth_call / eth_estimateGas on the engine's own call threads (never the event loop, never the pool blocks are
+   * built on), each within the call limits (node/host/config.ts `rpc.calls`). Rejects with LimitExceededError
+   * (-32005) when the call queue is full or the gas field is above the cap, ExecutionFailedError "execution timeout
+   * ..." when the wall-time budget runs out.
+   */
+  call(request: CallRequest, block: bigint): Promise<CallOutcome>;
+  estimateGas(request: CallRequest, block: bigint): Promise<CallOutcome>;
 
   getBlockByNumber(number: bigint): RpcBlock | null;
   getBlockByHash(hash: Hex): RpcBlock | null;

@@ -1,6 +1,6 @@
 import { Chain, type BlockEnvInput, type CallInput, type CallResult, type ExecutedBlock as NativeExecuted, type PendingBlock, type SealedBlockInput } from '@l2-sequencer/native';
-import { ExecutionFailedError, RpcError } from '../rpc/errors.ts';
-import { PendingStaleError, type BlockEnv, type CallOutcome, type CallRequest, type ExecutedBlock, type ExecutionEngine, type PendingBlockView, type SealedBlock, type VerifyOutcome } from './engine.ts';
+import { ExecutionFailedError, LimitExceededError, RpcError } from '../rpc/errors.ts';
+import { PendingStaleError, type BlockEnv, type CallLimits, type CallOutcome, type CallRequest, type ExecutedBlock, type ExecutionEngine, type PendingBlockView, type SealedBlock, type VerifyOutcome } from './engine.ts';
 import type { Hex } from './hex.ts';
 import type { RpcBlock, RpcLog, RpcPendingBlock, RpcPendingReceipt, RpcReceipt, RpcTransaction } from './records.ts';
 
@@ -85,12 +85,12 @@ export class NativeEngine implements ExecutionEngine {
     return read(() => this.chain.getStorage(address, slot, this.at(block)) as Hex);
   }
 
-  call(request: CallRequest, block: bigint): CallOutcome {
-    return read(() => callOutcome(this.chain.call(callInput(request), this.at(block))));
+  call(request: CallRequest, block: bigint): Promise<CallOutcome> {
+    return settled(() => this.chain.call(callInput(request), this.at(block)));
   }
 
-  estimateGas(request: CallRequest, block: bigint): CallOutcome {
-    return read(() => callOutcome(this.chain.estimateGas(callInput(request), this.at(block))));
+  estimateGas(request: CallRequest, block: bigint): Promise<CallOutcome> {
+    return settled(() => this.chain.estimateGas(callInput(request), this.at(block)));
   }
 
   getBlockByNumber(number: bigint): RpcBlock | null {
@@ -124,8 +124,9 @@ export class NativeEngine implements ExecutionEngine {
 }
 
 /** Opens (or creates from `genesis`) the chain in `dir`. */
-export function openNativeEngine(dir: string, genesis: Record<string, unknown>): NativeEngine {
-  return new NativeEngine(Chain.open(dir, JSON.stringify(genesis)));
+export function openNativeEngine(dir: string, genesis: Record<string, unknown>, calls?: CallLimits): NativeEngine {
+  const options = calls ? { callThreads: calls.threads, callQueue: calls.queue, callGasCap: calls.gasCap, callTimeoutMs: calls.timeoutMs } : undefined;
+  return new NativeEngine(Chain.open(dir, JSON.stringify(genesis), options));
 }
 
 /** What a call that cannot start is called in geth's words, by the executor's rejection code. */
@@ -146,16 +147,34 @@ function read<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    const message = (error as Error).message ?? String(error);
-    const code = message.slice(0, message.indexOf(':'));
-    const detail = message.slice(message.indexOf(':') + 1).trim();
-    if (code === 'StateUnavailable') throw new StateUnavailableError(detail);
-    if (code === 'PendingStale') throw new PendingStaleError(detail);
-    const words = CALL_REJECTIONS[code];
-    if (words) throw new ExecutionFailedError(`${words}: ${detail}`);
-    if (CALL_FAILURES.has(code)) throw new ExecutionFailedError(detail);
-    throw error;
+    throw callError(error);
   }
+}
+
+/** A native call or estimate (started on a call thread), its rejection mapped as `read` maps errors. */
+async function settled(start: () => Promise<CallResult>): Promise<CallOutcome> {
+  try {
+    return callOutcome(await start());
+  } catch (error) {
+    throw callError(error);
+  }
+}
+
+function callError(error: unknown): unknown {
+  const message = (error as Error).message ?? String(error);
+  const code = message.slice(0, message.indexOf(':'));
+  const detail = message.slice(message.indexOf(':') + 1).trim();
+  if (code === 'StateUnavailable') return new StateUnavailableError(detail);
+  if (code === 'PendingStale') return new PendingStaleError(detail);
+  // Refused to protect the host: the client may retry later or with less gas.
+  if (code === 'CallQueueFull') return new LimitExceededError(`call queue full: ${detail}; retry later`);
+  if (code === 'GasAboveCap') return new LimitExceededError(detail);
+  // geth's words: "execution timeout" is what clients match on.
+  if (code === 'ExecutionTimeout') return new ExecutionFailedError(detail);
+  const words = CALL_REJECTIONS[code];
+  if (words) return new ExecutionFailedError(`${words}: ${detail}`);
+  if (CALL_FAILURES.has(code)) return new ExecutionFailedError(detail);
+  return error;
 }
 
 /** The native pending block behind the engine's view; reads map errors as the head's do. */
@@ -215,12 +234,12 @@ class NativePendingBlock implements PendingBlockView {
     return read(() => this.native.getStorage(address, slot) as Hex);
   }
 
-  call(request: CallRequest): CallOutcome {
-    return read(() => callOutcome(this.native.call(callInput(request))));
+  call(request: CallRequest): Promise<CallOutcome> {
+    return settled(() => this.native.call(callInput(request)));
   }
 
-  estimateGas(request: CallRequest): CallOutcome {
-    return read(() => callOutcome(this.native.estimateGas(callInput(request))));
+  estimateGas(request: CallRequest): Promise<CallOutcome> {
+    return settled(() => this.native.estimateGas(callInput(request)));
   }
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_CALL_LIMITS, type CallLimits } from '../chain/engine.ts';
 import type { Hex } from '../chain/hex.ts';
 import { DEFAULT_BATCHER_CONFIG, type BatcherConfig } from '../batcher/batcher.ts';
 import { DEFAULT_PRODUCER_CONFIG } from '../chain/producer.ts';
@@ -18,7 +19,8 @@ export interface HostConfig {
   genesis: Record<string, unknown>;
   /** This host's node key: seals blocks and signs peer messages. Its address is the sequencer identity. */
   nodeKey: Hex;
-  rpc: { port: number; limits: RpcLimits; maxTxSize: number; suggestedPriorityFee: bigint };
+  /** `calls`: how eth_call / eth_estimateGas run (threads, queue, gasCap, timeoutMs; node/chain/engine.ts). */
+  rpc: { port: number; limits: RpcLimits; maxTxSize: number; suggestedPriorityFee: bigint; calls: CallLimits };
   operator: { port: number; token: string };
   /**
    * The peer port. `limits` overrides the per-connection and per-peer bounds (peer-network.ts DEFAULT_PEER_LIMITS);
@@ -63,6 +65,7 @@ export function resolveConfig(input: Partial<HostConfig> & Pick<HostConfig, 'dat
       limits: { ...DEFAULT_RPC_LIMITS, ...rpc.limits },
       maxTxSize: rpc.maxTxSize ?? 128 * 1024,
       suggestedPriorityFee: BigInt(rpc.suggestedPriorityFee ?? 1_000_000n),
+      calls: callLimits(rpc.calls),
     },
     operator: input.operator ?? { port: 9001, token: '' },
     peer: input.peer ?? { port: 9002, peers: [] },
@@ -79,6 +82,24 @@ export function resolveConfig(input: Partial<HostConfig> & Pick<HostConfig, 'dat
   }
   if (config.producer.blockTimeMs < 10) throw new Error('config.producer.blockTimeMs: at least 10 ms');
   return config;
+}
+
+/** `rpc.calls` from JSON (gasCap as a number or decimal string) over the defaults, checked. */
+function callLimits(input: Partial<CallLimits> | undefined): CallLimits {
+  const limits = { ...DEFAULT_CALL_LIMITS, ...input, gasCap: wholeNumber(input?.gasCap ?? DEFAULT_CALL_LIMITS.gasCap, 'config.rpc.calls.gasCap') };
+  if (!Number.isInteger(limits.threads) || limits.threads < 1 || limits.threads > 64) throw new Error('config.rpc.calls.threads: an integer from 1 to 64');
+  if (!Number.isInteger(limits.queue) || limits.queue < 0 || limits.queue > 100_000) throw new Error('config.rpc.calls.queue: an integer from 0 to 100000');
+  if (limits.gasCap < 21_000n || limits.gasCap > 2n ** 63n) throw new Error('config.rpc.calls.gasCap: from 21000 to 2^63');
+  if (!Number.isInteger(limits.timeoutMs) || limits.timeoutMs < 0 || limits.timeoutMs > 2 ** 31) throw new Error('config.rpc.calls.timeoutMs: a whole number of ms (0: no limit)');
+  return limits;
+}
+
+function wholeNumber(value: unknown, what: string): bigint {
+  try {
+    return BigInt(value as bigint | number | string);
+  } catch {
+    throw new Error(`${what}: expected a whole number, got ${JSON.stringify(String(value))}`);
+  }
 }
 
 /** Reads a JSON config file; relative dataDir is resolved against the file's folder. */

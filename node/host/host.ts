@@ -4,7 +4,7 @@ import { Batcher } from '../batcher/batcher.ts';
 import { LocalKeySigner, type BatchSigner } from '../batcher/batch-signer.ts';
 import { BatchStore } from '../batcher/batch-store.ts';
 import { nativeMerkle } from '../batcher/merkle.ts';
-import type { ExecutionEngine, TxDecoder, VerifyOutcome } from '../chain/engine.ts';
+import type { CallLimits, ExecutionEngine, TxDecoder, VerifyOutcome } from '../chain/engine.ts';
 import { Heads } from '../chain/heads.ts';
 import type { Hex } from '../chain/hex.ts';
 import { NativeTxDecoder } from '../chain/native-decoder.ts';
@@ -41,7 +41,7 @@ import { registerHostMetrics } from './metrics.ts';
 
 export interface HostDeps {
   /** Opens the native chain in `dir` from `genesis` (node/chain/native-engine.ts). */
-  openEngine(dir: string, genesis: Record<string, unknown>): ExecutionEngine;
+  openEngine(dir: string, genesis: Record<string, unknown>, calls: CallLimits): ExecutionEngine;
   decoder?: TxDecoder;
   /** Overrides the configured batch signer (e.g. the MPC engine's). */
   batchSigner?: BatchSigner;
@@ -76,7 +76,7 @@ export interface Host {
 export async function startHost(config: HostConfig, deps: HostDeps): Promise<Host> {
   const log = deps.log ?? ((message: string) => console.log(`[host] ${message}`));
   const key = new NodeKey(config.nodeKey);
-  const engine = deps.openEngine(join(config.dataDir, 'chain'), config.genesis);
+  const engine = deps.openEngine(join(config.dataDir, 'chain'), config.genesis, config.rpc.calls);
   const seals = await SealStore.open(join(config.dataDir, 'seals.log'));
   const evidence = await EvidenceStore.open(join(config.dataDir, 'evidence.jsonl'));
   const { log: journal, entries: journaled } = await RecordLog.open(join(config.dataDir, 'mempool.journal'));

@@ -14,11 +14,16 @@ export interface ChildHost {
   stop(): Promise<void>;
 }
 
-/** Writes `config` next to the data dir and runs `node node/host/main.ts <config>` until it prints its ready line. */
-export async function startChildHost(dir: string, config: Record<string, unknown>): Promise<ChildHost> {
+/**
+ * Writes `config` next to the data dir and runs `node node/host/main.ts <config>` until it prints its ready line.
+ * `root`: another checkout to run the host from (benchmarks compare against the code before a change); `nodeArgs`:
+ * flags for node before the script (e.g. a TypeScript loader's).
+ */
+export async function startChildHost(dir: string, config: Record<string, unknown>, options: { root?: string; nodeArgs?: string[] } = {}): Promise<ChildHost> {
   const path = join(dir, 'host.json');
   await writeFile(path, JSON.stringify(config, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
-  const child = spawn(process.execPath, [join(ROOT, 'node/host/main.ts'), path], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const root = options.root ?? ROOT;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(root, 'node/host/main.ts'), path], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const ready = await new Promise<{ rpc: string; ws: string; operator: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`host did not start:\n${out}`)), 30_000);

@@ -106,18 +106,18 @@ describe('native chain (napi)', () => {
     expect(chain.getTransaction('0x' + '00'.repeat(32))).toBeNull();
 
     // Token balance through eth_call, the transfer's gas through estimateGas.
-    const balanceOf = chain.call({ to: tokenAddress, data: erc20.encodeFunctionData('balanceOf', [carol.address]) }, null);
+    const balanceOf = await chain.call({ to: tokenAddress, data: erc20.encodeFunctionData('balanceOf', [carol.address]) }, null);
     expect(balanceOf.status).toBe('success');
     expect(BigInt(balanceOf.output)).toBe(40n);
-    const warmed = chain.call({ to: tokenAddress, data: erc20.encodeFunctionData('balanceOf', [carol.address]), accessList: [{ address: tokenAddress, storageKeys: [toBeHex(0, 32)] }] }, null);
+    const warmed = await chain.call({ to: tokenAddress, data: erc20.encodeFunctionData('balanceOf', [carol.address]), accessList: [{ address: tokenAddress, storageKeys: [toBeHex(0, 32)] }] }, null);
     expect(warmed.output).toBe(balanceOf.output);
-    const estimate = chain.estimateGas({ from: alice.address, to: tokenAddress, data: erc20.encodeFunctionData('transfer', [bob.address, 1n]) }, null);
+    const estimate = await chain.estimateGas({ from: alice.address, to: tokenAddress, data: erc20.encodeFunctionData('transfer', [bob.address, 1n]) }, null);
     expect(estimate.status).toBe('success');
     expect(estimate.gasUsed).toBeGreaterThan(21_000n);
-    const reverting = chain.call({ from: bob.address, to: tokenAddress, data: erc20.encodeFunctionData('transfer', [alice.address, 1n]) }, null);
+    const reverting = await chain.call({ from: bob.address, to: tokenAddress, data: erc20.encodeFunctionData('transfer', [alice.address, 1n]) }, null);
     expect(reverting.status).toBe('revert');
     expect(erc20.parseError(reverting.output)?.name).toBe('ERC20InsufficientBalance');
-    expect(() => chain.call({ from: carol.address, to: bob.address, value: parseEther('1') }, null)).toThrow(/^InsufficientFunds: /);
+    await expect(chain.call({ from: carol.address, to: bob.address, value: parseEther('1') }, null)).rejects.toThrow(/^InsufficientFunds: /);
     expect(() => chain.getBalance('0x1234', null)).toThrow(/^InvalidInput: /);
     await expect(chain.executeBlock({ ...env(301n), number: 5n }, [])).rejects.toThrow(/^InvalidInput: block number 5 is not the next block 2/);
     await expect(chain.executeBlock(env(299n), [])).rejects.toThrow(/^InvalidInput: timestamp 299 is before/);
@@ -194,9 +194,9 @@ describe('native chain (napi)', () => {
     expect(chain.getBalance(dave, null)).toBe('0x0');
     expect(chain.latestNumber()).toBe(0n);
     const spend = { from: dave, to: bob.address, value: parseEther('2') };
-    expect(() => chain.call(spend, null)).toThrow(/^InsufficientFunds: /);
-    expect(pending.call(spend).status).toBe('success');
-    expect(pending.estimateGas(spend).gasUsed).toBe(21_000n);
+    await expect(chain.call(spend, null)).rejects.toThrow(/^InsufficientFunds: /);
+    expect((await pending.call(spend)).status).toBe('success');
+    expect((await pending.estimateGas(spend)).gasUsed).toBe(21_000n);
     expect(() => pending.getBalance('0x1234')).toThrow(/^InvalidInput: /);
     await expect(chain.pendingBlock(env(1n), raws, [alice.address])).rejects.toThrow(/^InvalidInput: 1 senders for 3 transactions/);
     // It does not hold the chain open.

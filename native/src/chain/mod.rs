@@ -1,16 +1,21 @@
 //! Binding for `seq-chain`: the `Chain` class. One call per block (`executeBlock` runs on the libuv pool so the
-//! event loop keeps serving JSON-RPC); reads are synchronous and never wait for a block being executed.
+//! event loop keeps serving JSON-RPC); reads are synchronous and never wait for a block being executed; calls and
+//! estimates run on the chain's own call workers (calls.rs) and return Promises.
+mod calls;
 mod inputs;
 mod pending;
 mod views;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use alloy_primitives::{Address, Bytes, B256};
-use napi::bindgen_prelude::{AsyncTask, BigInt, Buffer, Either, Null};
+use napi::bindgen_prelude::{AsyncTask, BigInt, Buffer, Either, Null, Object};
 use napi::{Env, Task};
 use napi_derive::napi;
 use seq_chain::{AppliedBlock, BlockEnv, CallOutcome, ChainOptions, Genesis, SealedBlock};
+
+use calls::{CallPool, CallPoolOptions};
 
 use inputs::{address, b256, raw_transactions, BlockEnvInput, CallInput, SealedBlockInput};
 use pending::PendingTask;
@@ -23,6 +28,33 @@ pub struct ChainOpenOptions {
     pub history: Option<u32>,
     /// Largest raw transaction accepted in bytes (default 128 KiB).
     pub max_tx_size: Option<u32>,
+    /// Threads that run eth_call / eth_estimateGas, apart from the libuv pool (default 1).
+    pub call_threads: Option<u32>,
+    /// Calls that may wait for a call thread; one more is refused with "CallQueueFull: ..." (default 8).
+    pub call_queue: Option<u32>,
+    /// Most gas one call execution may use (default 50,000,000 as geth's RPCGasCap); a request naming more is
+    /// refused with "GasAboveCap: ...".
+    pub call_gas_cap: Option<BigInt>,
+    /// Wall time one call or one whole estimate may run, in ms (default 5000 as geth's RPCEVMTimeout; 0: none);
+    /// past it execution is interrupted with "ExecutionTimeout: execution timeout ...".
+    pub call_timeout_ms: Option<u32>,
+}
+
+fn call_pool_options(options: &ChainOpenOptions) -> napi::Result<CallPoolOptions> {
+    let mut pool = CallPoolOptions::default();
+    if let Some(threads) = options.call_threads {
+        pool.threads = threads.max(1) as usize;
+    }
+    if let Some(queue) = options.call_queue {
+        pool.queue = queue as usize;
+    }
+    if let Some(cap) = &options.call_gas_cap {
+        pool.limits.gas_cap = inputs::u64_of(cap, "callGasCap")?;
+    }
+    if let Some(ms) = options.call_timeout_ms {
+        pool.limits.timeout = (ms > 0).then(|| Duration::from_millis(ms as u64));
+    }
+    Ok(pool)
 }
 
 /// eth_call / eth_estimateGas result. `status` 'success': `output` is the return data (for estimateGas `gasUsed`
@@ -46,6 +78,7 @@ pub struct CallResult {
 #[napi]
 pub struct Chain {
     inner: parking_lot::RwLock<Option<Arc<seq_chain::Chain>>>,
+    calls: Arc<CallPool>,
 }
 
 /// Which state to read: a block number, or latest when absent/null.
@@ -65,6 +98,7 @@ impl Chain {
     pub fn open(data_dir: String, genesis_json: Option<String>, options: Option<ChainOpenOptions>) -> napi::Result<Self> {
         let genesis = genesis_json.as_deref().map(Genesis::from_json).transpose().map_err(to_napi)?;
         let mut chain_options = ChainOptions::default();
+        let calls = Arc::new(CallPool::start(options.as_ref().map(call_pool_options).transpose()?.unwrap_or_default()));
         if let Some(options) = options {
             if let Some(history) = options.history {
                 chain_options.history = history.max(1) as u64;
@@ -74,7 +108,7 @@ impl Chain {
             }
         }
         let inner = seq_chain::Chain::open(data_dir, genesis.as_ref(), chain_options).map_err(to_napi)?;
-        Ok(Self { inner: parking_lot::RwLock::new(Some(Arc::new(inner))) })
+        Ok(Self { inner: parking_lot::RwLock::new(Some(Arc::new(inner))), calls })
     }
 
     #[napi(getter)]
@@ -123,7 +157,7 @@ impl Chain {
     /// `executeBlock`. Never waits for a block being built, and never holds one up for longer than its execution.
     #[napi(ts_return_type = "Promise<PendingBlock>")]
     pub fn pending_block(&self, env: BlockEnvInput, raw_txs: Vec<Either<Buffer, String>>, senders: Option<Either<Vec<String>, Null>>) -> napi::Result<AsyncTask<PendingTask>> {
-        Ok(AsyncTask::new(PendingTask { chain: self.chain()?, env: self.check_env(&env)?, raw: raw_transactions(raw_txs)?, senders: sender_list(senders)? }))
+        Ok(AsyncTask::new(PendingTask { chain: self.chain()?, calls: self.calls.clone(), env: self.check_env(&env)?, raw: raw_transactions(raw_txs)?, senders: sender_list(senders)? }))
     }
 
     /// Follower mode: re-executes a block from the sequencer on the libuv pool and applies it only if every
@@ -180,16 +214,21 @@ impl Chain {
         Ok(data(B256::from(value)))
     }
 
-    #[napi]
-    pub fn call(&self, request: CallInput, block: Option<Either<BigInt, Null>>) -> napi::Result<CallResult> {
-        Ok(call_result(self.chain()?.call(&request.to_request()?, at(block)?).map_err(to_napi)?))
+    /// eth_call on a call thread. Rejects with "CallQueueFull: ..." when the queue is full, "GasAboveCap: ..." for a
+    /// gas field above the cap, "ExecutionTimeout: ..." when the budget runs out.
+    #[napi(ts_return_type = "Promise<CallResult>")]
+    pub fn call<'env>(&self, env: &'env Env, request: CallInput, block: Option<Either<BigInt, Null>>) -> napi::Result<Object<'env>> {
+        let (chain, request, at, limits) = (self.chain()?, request.to_request()?, at(block)?, self.calls.options.limits);
+        self.calls.submit(env, move || chain.call(&request, at, &limits))
     }
 
-    /// geth's algorithm: run at the cap, then binary-search the least gas that succeeds. A call that reverts even
-    /// with all the gas returns status 'revert'; one that never fits throws "GasExceedsAllowance: ...".
-    #[napi]
-    pub fn estimate_gas(&self, request: CallInput, block: Option<Either<BigInt, Null>>) -> napi::Result<CallResult> {
-        Ok(call_result(self.chain()?.estimate_gas(&request.to_request()?, at(block)?).map_err(to_napi)?))
+    /// geth's algorithm: run at the cap, then binary-search the least gas that succeeds, on a call thread, the
+    /// whole search within one call budget. A call that reverts even with all the gas returns status 'revert'; one
+    /// that never fits rejects with "GasExceedsAllowance: ..."; otherwise rejections as `call`.
+    #[napi(ts_return_type = "Promise<CallResult>")]
+    pub fn estimate_gas<'env>(&self, env: &'env Env, request: CallInput, block: Option<Either<BigInt, Null>>) -> napi::Result<Object<'env>> {
+        let (chain, request, at, limits) = (self.chain()?, request.to_request()?, at(block)?, self.calls.options.limits);
+        self.calls.submit(env, move || chain.estimate_gas(&request, at, &limits))
     }
 
     #[napi(ts_return_type = "RpcBlockView | null")]

@@ -3,14 +3,14 @@
 use std::sync::{Arc, Weak};
 
 use alloy_primitives::{Address, Bytes, B256};
-use napi::bindgen_prelude::{AsyncTask, BigInt, Either, Null};
+use napi::bindgen_prelude::{AsyncTask, BigInt, Either, Null, Object};
 use napi::{Env, Task};
 use napi_derive::napi;
 use seq_chain::BlockEnv;
 
 use super::inputs::{address, slot, CallInput};
 use super::views::{block_receipts_view, data, q, to_napi, transaction_view, BlockRejection, Nullable, RpcReceiptView, RpcTransactionView, TxPlace};
-use super::{call_result, CallResult};
+use super::calls::CallPool;
 
 /// eth_getBlockByNumber("pending") as geth (internal/ethapi GetBlockByNumber) shapes it: `hash`, `nonce` and
 /// `miner` null because the block is not sealed; `stateRoot` null as well, since the pending block's state root is
@@ -60,6 +60,7 @@ pub struct RpcPendingBlockView {
 pub struct PendingBlock {
     chain: Weak<seq_chain::Chain>,
     inner: Arc<seq_chain::PendingBlock>,
+    calls: Arc<CallPool>,
 }
 
 #[napi]
@@ -165,16 +166,18 @@ impl PendingBlock {
         Ok(data(B256::from(value)))
     }
 
-    /// eth_call on the pending block; results and errors as `Chain.call`.
-    #[napi]
-    pub fn call(&self, request: CallInput) -> napi::Result<CallResult> {
-        Ok(call_result(self.chain()?.pending_call(&self.inner, &request.to_request()?).map_err(to_napi)?))
+    /// eth_call on the pending block, on the chain's call threads; results and errors as `Chain.call`.
+    #[napi(ts_return_type = "Promise<CallResult>")]
+    pub fn call<'env>(&self, env: &'env Env, request: CallInput) -> napi::Result<Object<'env>> {
+        let (chain, pending, request, limits) = (self.chain()?, self.inner.clone(), request.to_request()?, self.calls.options.limits);
+        self.calls.submit(env, move || chain.pending_call(&pending, &request, &limits))
     }
 
-    /// eth_estimateGas on the pending block; results and errors as `Chain.estimateGas`.
-    #[napi]
-    pub fn estimate_gas(&self, request: CallInput) -> napi::Result<CallResult> {
-        Ok(call_result(self.chain()?.pending_estimate_gas(&self.inner, &request.to_request()?).map_err(to_napi)?))
+    /// eth_estimateGas on the pending block, on the chain's call threads; results and errors as `Chain.estimateGas`.
+    #[napi(ts_return_type = "Promise<CallResult>")]
+    pub fn estimate_gas<'env>(&self, env: &'env Env, request: CallInput) -> napi::Result<Object<'env>> {
+        let (chain, pending, request, limits) = (self.chain()?, self.inner.clone(), request.to_request()?, self.calls.options.limits);
+        self.calls.submit(env, move || chain.pending_estimate_gas(&pending, &request, &limits))
     }
 
     fn chain(&self) -> napi::Result<Arc<seq_chain::Chain>> {
@@ -184,6 +187,7 @@ impl PendingBlock {
 
 pub struct PendingTask {
     pub(super) chain: Arc<seq_chain::Chain>,
+    pub(super) calls: Arc<CallPool>,
     pub(super) env: BlockEnv,
     pub(super) raw: Vec<Bytes>,
     pub(super) senders: Option<Vec<Address>>,
@@ -198,7 +202,7 @@ impl Task for PendingTask {
     }
 
     fn resolve(&mut self, _env: Env, output: seq_chain::PendingBlock) -> napi::Result<PendingBlock> {
-        Ok(PendingBlock { chain: Arc::downgrade(&self.chain), inner: Arc::new(output) })
+        Ok(PendingBlock { chain: Arc::downgrade(&self.chain), inner: Arc::new(output), calls: self.calls.clone() })
     }
 }
 

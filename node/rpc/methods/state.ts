@@ -49,16 +49,16 @@ export function stateMethods(backend: RpcBackend): MethodTable {
       const [tx, tag, overrides] = positional(params, 1, 3);
       if (overrides != null) throw new InvalidParamsError('state overrides are not supported');
       const request = callArgs(tx);
-      return at(blockRef(tag), (block) => outputOf(engine.call(request, block)), (block) => outputOf(block.call(request)));
+      return at(blockRef(tag), async (block) => outputOf(await engine.call(request, block)), async (block) => outputOf(await block.call(request)));
     },
     eth_estimateGas: (params) => {
       const [tx, tag, overrides] = positional(params, 1, 3);
       if (overrides != null) throw new InvalidParamsError('state overrides are not supported');
       const request = callArgs(tx);
-      const estimate = (balanceOfSender: () => bigint, run: () => CallOutcome) => {
+      const estimate = async (balanceOfSender: () => bigint, run: () => Promise<CallOutcome>) => {
         // geth's own pre-check: a value the sender cannot cover is "insufficient funds", whatever gas is offered.
         if (request.from && request.value && request.value > balanceOfSender()) throw new ExecutionFailedError('insufficient funds for transfer');
-        const outcome = run();
+        const outcome = await run();
         outputOf(outcome);
         return quantity((outcome as { gasUsed: bigint }).gasUsed);
       };

@@ -41,6 +41,8 @@ impl ChainError {
             Self::StateUnavailable { .. } => "StateUnavailable",
             Self::PendingStale { .. } => "PendingStale",
             Self::Call(seq_evm::CallError::GasExceedsAllowance(_)) => "GasExceedsAllowance",
+            Self::Call(seq_evm::CallError::GasAboveCap { .. }) => "GasAboveCap",
+            Self::Call(seq_evm::CallError::Timeout(_)) => "ExecutionTimeout",
             // The executor's rejection code (InsufficientFunds, IntrinsicGasTooLow, FeeCapBelowBaseFee, ...).
             Self::Call(seq_evm::CallError::Invalid(rejection)) => rejection.code,
             Self::Call(_) => "CallFailed",

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use alloy_primitives::{Address, Bloom, Bytes, B256, U256};
-use seq_evm::{execute_pending, AccountState, BlockInput, CallOutcome, CallRequest, Layered, StateLayer, StateReader, TxReceipt};
+use seq_evm::{execute_pending, AccountState, BlockInput, CallLimits, CallOutcome, CallRequest, Layered, StateLayer, StateReader, TxReceipt};
 use seq_tx::{DecodePolicy, RecoveredTx};
 
 use crate::block::{self, BlockEnv, HeaderFields, StoredReceipt};
@@ -155,11 +155,11 @@ impl Chain {
     }
 
     /// eth_call on the pending block, in its environment.
-    pub fn pending_call(&self, pending: &PendingBlock, request: &CallRequest) -> Result<CallOutcome, ChainError> {
-        self.with_pending(pending, |state| Ok(seq_evm::call(state, &pending.input, request)?))
+    pub fn pending_call(&self, pending: &PendingBlock, request: &CallRequest, limits: &CallLimits) -> Result<CallOutcome, ChainError> {
+        self.with_pending(pending, |state| Ok(seq_evm::call(state, &pending.input, request, limits)?))
     }
 
-    pub fn pending_estimate_gas(&self, pending: &PendingBlock, request: &CallRequest) -> Result<CallOutcome, ChainError> {
-        self.with_pending(pending, |state| Ok(seq_evm::estimate_gas(state, &pending.input, request)?))
+    pub fn pending_estimate_gas(&self, pending: &PendingBlock, request: &CallRequest, limits: &CallLimits) -> Result<CallOutcome, ChainError> {
+        self.with_pending(pending, |state| Ok(seq_evm::estimate_gas(state, &pending.input, request, limits)?))
     }
 }

@@ -2,7 +2,7 @@
 use alloy_consensus::{Header, TxEnvelope};
 use alloy_eips::eip2718::Decodable2718;
 use alloy_primitives::{Address, Bytes, B256, U256};
-use seq_evm::{BlockInput, CallOutcome, CallRequest, StateReader};
+use seq_evm::{BlockInput, CallLimits, CallOutcome, CallRequest, StateReader};
 use seq_store::{AccountRecord, StoreReader};
 
 use crate::block::{self, BlockEnv, SealedBlock, StoredReceipt};
@@ -77,14 +77,14 @@ impl Chain {
         self.with_state(at, |view, _| Ok(view.storage(address, slot)?))
     }
 
-    pub fn call(&self, request: &CallRequest, at: Option<u64>) -> Result<CallOutcome, ChainError> {
+    pub fn call(&self, request: &CallRequest, at: Option<u64>, limits: &CallLimits) -> Result<CallOutcome, ChainError> {
         let input = self.call_input(at)?;
-        self.with_state(at, |view, _| Ok(seq_evm::call(view, &input, request)?))
+        self.with_state(at, |view, _| Ok(seq_evm::call(view, &input, request, limits)?))
     }
 
-    pub fn estimate_gas(&self, request: &CallRequest, at: Option<u64>) -> Result<CallOutcome, ChainError> {
+    pub fn estimate_gas(&self, request: &CallRequest, at: Option<u64>, limits: &CallLimits) -> Result<CallOutcome, ChainError> {
         let input = self.call_input(at)?;
-        self.with_state(at, |view, _| Ok(seq_evm::estimate_gas(view, &input, request)?))
+        self.with_state(at, |view, _| Ok(seq_evm::estimate_gas(view, &input, request, limits)?))
     }
 
     /// Calls run in the context of the block whose state they read (as geth's eth_call).

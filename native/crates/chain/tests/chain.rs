@@ -246,11 +246,11 @@ fn calls_and_gas_estimates_read_state_without_changing_it() {
     let dir = tempfile::tempdir().unwrap();
     let chain = open(dir.path(), &genesis_json(&[&a, &b]));
     let request = CallRequest { from: Some(a.address), to: Some(store_address()), data: store_call(11, 12), ..Default::default() };
-    let estimate = match chain.estimate_gas(&request, None).unwrap() {
+    let estimate = match chain.estimate_gas(&request, None, &seq_chain::CallLimits::default()).unwrap() {
         CallOutcome::Success { gas_used, .. } => gas_used,
         other => panic!("{other:?}"),
     };
-    assert!(matches!(chain.call(&request, None).unwrap(), CallOutcome::Success { .. }));
+    assert!(matches!(chain.call(&request, None, &seq_chain::CallLimits::default()).unwrap(), CallOutcome::Success { .. }));
     assert_eq!(chain.storage(store_address(), U256::from(12), None).unwrap(), U256::ZERO);
     // The estimate is enough for the real transaction, and not wildly more than it uses.
     let block = chain.build_block(&env(30), &[a.eip1559(Some(store_address()), U256::ZERO, store_call(11, 12), estimate)]).unwrap();
@@ -259,12 +259,12 @@ fn calls_and_gas_estimates_read_state_without_changing_it() {
     assert!(estimate >= used && estimate < used + used / 10, "estimate {estimate}, used {used}");
     // A reverting call reports the revert; one that cannot pay is refused.
     let reverting = CallRequest { value: U256::from(1), ..request.clone() };
-    assert!(matches!(chain.call(&reverting, None).unwrap(), CallOutcome::Revert { .. }));
-    assert!(matches!(chain.estimate_gas(&reverting, None).unwrap(), CallOutcome::Revert { .. }));
+    assert!(matches!(chain.call(&reverting, None, &seq_chain::CallLimits::default()).unwrap(), CallOutcome::Revert { .. }));
+    assert!(matches!(chain.estimate_gas(&reverting, None, &seq_chain::CallLimits::default()).unwrap(), CallOutcome::Revert { .. }));
     let broke = CallRequest { from: Some(Address::repeat_byte(0x99)), value: U256::from(5), to: Some(b.address), ..Default::default() };
-    assert!(matches!(chain.call(&broke, None), Err(ChainError::Call(_))));
+    assert!(matches!(chain.call(&broke, None, &seq_chain::CallLimits::default()), Err(ChainError::Call(_))));
     let starved = CallRequest { gas: Some(21_500), ..request };
-    assert!(matches!(chain.call(&starved, None).unwrap(), CallOutcome::Halt { .. }));
+    assert!(matches!(chain.call(&starved, None, &seq_chain::CallLimits::default()).unwrap(), CallOutcome::Halt { .. }));
 }
 
 /// Builds one block of `txs` on a fresh chain and prints its phase timings and rate (for the ignored timing tests).

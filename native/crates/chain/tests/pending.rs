@@ -24,12 +24,12 @@ fn the_pending_block_is_read_and_called_on_without_ever_being_stored() {
 
     // Spending what only the pending block gives: refused at the head with the executor's code, fine when pending.
     let spend = CallRequest { from: Some(c.address), to: Some(b.address), value: U256::from(4_000_000), ..Default::default() };
-    match chain.call(&spend, None) {
+    match chain.call(&spend, None, &seq_chain::CallLimits::default()) {
         Err(error) => assert_eq!(error.code(), "InsufficientFunds", "{error}"),
         Ok(outcome) => panic!("the head has no funds for it: {outcome:?}"),
     }
-    assert!(matches!(chain.pending_call(&pending, &spend).unwrap(), CallOutcome::Success { .. }));
-    assert!(matches!(chain.pending_estimate_gas(&pending, &spend).unwrap(), CallOutcome::Success { gas_used: 21_000, .. }));
+    assert!(matches!(chain.pending_call(&pending, &spend, &seq_chain::CallLimits::default()).unwrap(), CallOutcome::Success { .. }));
+    assert!(matches!(chain.pending_estimate_gas(&pending, &spend, &seq_chain::CallLimits::default()).unwrap(), CallOutcome::Success { gas_used: 21_000, .. }));
 
     // Nothing reached the chain.
     assert_eq!(chain.head(), (head, head_hash));

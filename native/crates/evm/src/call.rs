@@ -1,16 +1,35 @@
 //! Read-only execution (eth_call) and gas estimation (eth_estimateGas, geth's binary search).
 use alloy_eips::eip2930::AccessList;
+use std::time::Duration;
+
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use revm::{
     context::{result::{EVMError, ExecutionResult}, TxEnv},
     handler::ExecuteEvm,
+    inspector::InspectEvm,
 };
 
-use crate::env::build_evm;
+use crate::deadline::{Deadline, DeadlineInspector};
+use crate::env::build_evm_inspected;
 use crate::{BlockInput, BlockState, ReadError, Rejection, StateReader};
 
 /// geth's default `RPCGasCap`: no call runs with more gas than this.
 pub const CALL_GAS_CAP: u64 = 50_000_000;
+/// geth's default `RPCEVMTimeout`.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What one call or one whole estimate may spend: gas per execution, and wall time from its start (`None`: no limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallLimits {
+    pub gas_cap: u64,
+    pub timeout: Option<Duration>,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        Self { gas_cap: CALL_GAS_CAP, timeout: Some(CALL_TIMEOUT) }
+    }
+}
 /// Gas forwarded by a value-bearing CALL on top of the caller's; geth adds it when estimating optimistically.
 const CALL_STIPEND: u64 = 2_300;
 /// Intrinsic gas of a transaction without data (and so of a plain transfer).
@@ -48,19 +67,38 @@ pub enum CallError {
     Invalid(Rejection),
     #[error("gas required exceeds allowance ({0})")]
     GasExceedsAllowance(u64),
+    /// The request asks for more gas than the call gas cap (as geth would silently lower it, but a caller that
+    /// asks for it is told).
+    #[error("gas {requested} above the call gas cap {cap}")]
+    GasAboveCap { requested: u64, cap: u64 },
+    /// The wall-time budget ran out; execution was interrupted.
+    #[error("execution timeout: aborted after {} ms", .0.as_millis())]
+    Timeout(Duration),
     #[error("{0}")]
     Other(String),
 }
 
 /// Runs `request` against the state `reader` shows, as if in block `block`; nothing is kept.
-pub fn call<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRequest) -> Result<CallOutcome, CallError> {
-    let gas = request.gas.unwrap_or(block.gas_limit).min(CALL_GAS_CAP);
-    run(reader, block, request, gas)
+pub fn call<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRequest, limits: &CallLimits) -> Result<CallOutcome, CallError> {
+    let deadline = Deadline::start(limits.timeout);
+    run(reader, block, request, gas_allowance(block, request, limits)?, &deadline)
 }
 
-/// The least gas limit with which `request` succeeds (binary search between the used gas and the cap).
-pub fn estimate_gas<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRequest) -> Result<CallOutcome, CallError> {
-    let mut hi = request.gas.unwrap_or(block.gas_limit).min(CALL_GAS_CAP);
+/// The request's gas, or the block's, never above the cap; a request that names more than the cap is refused.
+fn gas_allowance(block: &BlockInput, request: &CallRequest, limits: &CallLimits) -> Result<u64, CallError> {
+    match request.gas {
+        Some(requested) if requested > limits.gas_cap => Err(CallError::GasAboveCap { requested, cap: limits.gas_cap }),
+        Some(requested) => Ok(requested),
+        None => Ok(block.gas_limit.min(limits.gas_cap)),
+    }
+}
+
+/// The least gas limit with which `request` succeeds (binary search between the used gas and the cap). The whole
+/// search shares one wall-time budget.
+pub fn estimate_gas<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRequest, limits: &CallLimits) -> Result<CallOutcome, CallError> {
+    let deadline = Deadline::start(limits.timeout);
+    let run = |gas: u64| run(reader, block, request, gas, &deadline);
+    let mut hi = gas_allowance(block, request, limits)?;
     let fee_cap = request.max_fee_per_gas.or(request.gas_price).unwrap_or(0);
     if fee_cap > 0 {
         // As geth: the sender cannot pay for more gas than its balance allows.
@@ -72,12 +110,12 @@ pub fn estimate_gas<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, req
     if let (Some(to), true) = (request.to, request.data.is_empty()) {
         let code_hash = BlockState::new(reader).account(to)?.map_or(revm::primitives::KECCAK_EMPTY, |a| a.code_hash);
         if code_hash == revm::primitives::KECCAK_EMPTY && hi >= TRANSFER_GAS {
-            if let CallOutcome::Success { output, .. } = run(reader, block, request, TRANSFER_GAS)? {
+            if let CallOutcome::Success { output, .. } = run(TRANSFER_GAS)? {
                 return Ok(CallOutcome::Success { output, gas_used: TRANSFER_GAS });
             }
         }
     }
-    let first = run(reader, block, request, hi)?;
+    let first = run(hi)?;
     let used = match &first {
         CallOutcome::Success { gas_used, .. } => *gas_used,
         CallOutcome::Revert { .. } => return Ok(first),
@@ -87,7 +125,7 @@ pub fn estimate_gas<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, req
     // Most calls need only their used gas plus what the 63/64 rule withholds: try that first.
     let optimistic = ((used + CALL_STIPEND) * 64 / 63).min(hi);
     if optimistic < hi {
-        match run(reader, block, request, optimistic)? {
+        match run(optimistic)? {
             CallOutcome::Success { .. } => hi = optimistic,
             _ => lo = optimistic,
         }
@@ -98,7 +136,7 @@ pub fn estimate_gas<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, req
             break;
         }
         let mid = lo + (hi - lo) / 2;
-        match run(reader, block, request, mid)? {
+        match run(mid)? {
             CallOutcome::Success { .. } => hi = mid,
             _ => lo = mid,
         }
@@ -106,7 +144,8 @@ pub fn estimate_gas<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, req
     Ok(CallOutcome::Success { output: match first { CallOutcome::Success { output, .. } => output, _ => Bytes::new() }, gas_used: hi })
 }
 
-fn run<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRequest, gas: u64) -> Result<CallOutcome, CallError> {
+fn run<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRequest, gas: u64, deadline: &Deadline) -> Result<CallOutcome, CallError> {
+    deadline.check()?;
     let from = request.from.unwrap_or_default();
     let mut state = BlockState::new(reader);
     let nonce = match request.nonce {
@@ -129,13 +168,18 @@ fn run<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRe
         gas_priority_fee: if dynamic { Some(request.max_priority_fee_per_gas.unwrap_or(0)) } else { None },
         ..Default::default()
     };
-    let mut evm = build_evm(state, block, |cfg| {
+    let inspector = DeadlineInspector::new(deadline);
+    let mut evm = build_evm_inspected(state, block, inspector, |cfg| {
         cfg.disable_nonce_check = true;
         // As geth's eth_call: a call that offers no fee is not held to the base fee.
         cfg.disable_base_fee = no_fee;
     });
-    let result = evm.transact_one(tx);
+    let result = evm.inspect_one_tx(tx);
     let _ = evm.finalize();
+    // An interrupted execution's outcome is an artefact of the interruption, never the call's answer.
+    if deadline.interrupted() {
+        return Err(deadline.timeout());
+    }
     match result {
         Ok(result) => Ok(outcome(result)),
         Err(EVMError::Transaction(invalid)) => Err(CallError::Invalid(Rejection::from_invalid(&invalid))),

@@ -35,11 +35,20 @@ pub(crate) type Evm<DB> = revm::handler::MainnetEvm<revm::handler::MainnetContex
 /// A Cancun EVM over `db` in `block`, with `configure` applied to the chain config.
 pub(crate) fn build_evm<DB: revm::Database>(db: DB, block: &BlockInput, configure: impl FnOnce(&mut revm::context::CfgEnv)) -> Evm<DB> {
     use revm::handler::MainBuilder;
+    context(db, block, configure).build_mainnet()
+}
+
+/// As [`build_evm`], with `inspector` watching every step (run it with `inspect_one_tx`).
+pub(crate) fn build_evm_inspected<DB: revm::Database, I>(db: DB, block: &BlockInput, inspector: I, configure: impl FnOnce(&mut revm::context::CfgEnv)) -> revm::handler::MainnetEvm<revm::handler::MainnetContext<DB>, I> {
+    use revm::handler::MainBuilder;
+    context(db, block, configure).build_mainnet_with_inspector(inspector)
+}
+
+fn context<DB: revm::Database>(db: DB, block: &BlockInput, configure: impl FnOnce(&mut revm::context::CfgEnv)) -> revm::handler::MainnetContext<DB> {
     revm::handler::MainnetContext::new(db, revm::primitives::hardfork::SpecId::CANCUN)
         .with_block(block.block_env())
         .modify_cfg_chained(|cfg| {
             cfg.chain_id = block.chain_id;
             configure(cfg);
         })
-        .build_mainnet()
 }

@@ -3,6 +3,7 @@
 //! [`StateDiff`] for the state trie and the store, or kept as an uncommitted [`StateLayer`] (the pending block).
 //! Also read-only calls and geth-style gas estimation.
 mod call;
+mod deadline;
 mod env;
 mod executor;
 mod layer;
@@ -11,7 +12,7 @@ mod reader;
 mod rejection;
 mod tx_env;
 
-pub use call::{call, estimate_gas, revert_reason, CallError, CallOutcome, CallRequest, CALL_GAS_CAP};
+pub use call::{call, estimate_gas, revert_reason, CallError, CallLimits, CallOutcome, CallRequest, CALL_GAS_CAP, CALL_TIMEOUT};
 pub use env::BlockInput;
 pub use executor::{execute_block, BlockExecution, ExecError, Mode, RejectedTx, TxReceipt};
 pub use layer::{execute_pending, Layered, PendingExecution, StateLayer};

@@ -105,11 +105,11 @@ fn a_plain_transfer_estimates_exactly_21000_like_geth() {
     let (_, a) = key(1);
     let state = funded(&[a]);
     let request = seq_evm::CallRequest { from: Some(a), to: Some(Address::repeat_byte(9)), value: U256::from(5), ..Default::default() };
-    match seq_evm::estimate_gas(&state, &block(), &request).unwrap() {
+    match seq_evm::estimate_gas(&state, &block(), &request, &seq_evm::CallLimits::default()).unwrap() {
         seq_evm::CallOutcome::Success { gas_used, .. } => assert_eq!(gas_used, 21_000),
         other => panic!("{other:?}"),
     }
     // Too poor for the value: not a success at any gas.
     let broke = seq_evm::CallRequest { value: U256::from(u64::MAX), ..request };
-    assert!(seq_evm::estimate_gas(&state, &block(), &broke).is_err());
+    assert!(seq_evm::estimate_gas(&state, &block(), &broke, &seq_evm::CallLimits::default()).is_err());
 }

@@ -64,13 +64,13 @@ fn a_call_that_needs_the_pending_funds_succeeds_only_over_the_layer() {
     let pending = execute_pending(&base, &block(), &[tx(&alice, 0, Some(bob), 5_000, Bytes::new(), 21_000)]).unwrap();
     let spend = CallRequest { from: Some(bob), to: Some(Address::repeat_byte(0x99)), value: U256::from(4_000), ..Default::default() };
 
-    match call(&base, &block(), &spend) {
+    match call(&base, &block(), &spend, &seq_evm::CallLimits::default()) {
         Err(CallError::Invalid(rejection)) => assert_eq!(rejection.code, "InsufficientFunds"),
         other => panic!("expected insufficient funds at the base, got {other:?}"),
     }
     let layered = pending.layer.over(&base);
-    assert!(matches!(call(&layered, &block(), &spend), Ok(CallOutcome::Success { .. })));
-    assert_eq!(estimate_gas(&layered, &block(), &spend).unwrap(), CallOutcome::Success { output: Bytes::new(), gas_used: 21_000 });
+    assert!(matches!(call(&layered, &block(), &spend, &seq_evm::CallLimits::default()), Ok(CallOutcome::Success { .. })));
+    assert_eq!(estimate_gas(&layered, &block(), &spend, &seq_evm::CallLimits::default()).unwrap(), CallOutcome::Success { output: Bytes::new(), gas_used: 21_000 });
 }
 
 #[test]
