@@ -36,6 +36,8 @@ export interface ReplicatorDeps {
   /** A peer's block was verified and applied (the host updates its pool, subscribers, batcher). */
   onApplied(block: SealedBlock, outcome: Extract<VerifyOutcome, { ok: true }>): void;
   log?: (message: string) => void;
+  /** Wall clock in ms (header rules: how far ahead of it a block's timestamp may be); Date.now when absent. */
+  now?: () => number;
 }
 
 export const CHANNEL = 'blocks';
@@ -212,7 +214,7 @@ export class Replicator {
       this.refuse(from, `block ${number}: parent ${block.parentHash} is not our block ${number - 1n} (${parent})`);
       return false;
     }
-    const outcome = await engine.verifyAndApply(block);
+    const outcome = await engine.verifyAndApply(block, (this.deps.now ?? Date.now)());
     if (!outcome.ok) {
       this.refuse(from, `block ${number}: re-execution disagrees: ${outcome.reason}`);
       return false;
