@@ -55,6 +55,9 @@ export interface SealedBlock {
   receiptsRoot: Hex;
   /** EIP-2718 raw transactions in block order. */
   transactions: Hex[];
+  /** The rest of the header, so a follower can recompute the hash and prove a header that breaks a rule. */
+  gasUsed?: bigint;
+  logsBloom?: Hex;
 }
 
 export interface ExecutedBlock {

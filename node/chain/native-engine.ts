@@ -74,7 +74,8 @@ export class NativeEngine implements ExecutionEngine {
 
   sealedBlock(number: bigint): SealedBlock | null {
     const sealed = this.chain.sealedBlock(number);
-    return sealed ? fromSealedInput(sealed) : null;
+    const header = sealed ? this.getBlockByNumber(number) : null;
+    return sealed && header ? { ...fromSealedInput(sealed), gasUsed: BigInt(header.gasUsed), logsBloom: header.logsBloom } : null;
   }
 
   getAccount(address: Hex, block: bigint): { nonce: bigint; balance: bigint } {
@@ -306,6 +307,8 @@ function toExecuted(requested: BlockEnv, executed: NativeExecuted): ExecutedBloc
       transactionsRoot: executed.transactionsRoot as Hex,
       receiptsRoot: executed.receiptsRoot as Hex,
       transactions: executed.transactions as Hex[],
+      gasUsed: BigInt(header.gasUsed),
+      logsBloom: header.logsBloom,
     },
     block: header,
     baseFeePerGas: BigInt(executed.baseFeePerGas),

@@ -5,6 +5,7 @@ import { quantity, type Hex } from '../chain/hex.ts';
 import type { NodeKey } from '../chain/node-key.ts';
 import type { SealStore } from '../chain/seal-store.ts';
 import type { ProducedBlock } from '../chain/producer.ts';
+import { badHeaderEvidence } from './bad-header.ts';
 import type { EvidenceStore } from './evidence.ts';
 import type { SafeHeadTracker } from './safe-head.ts';
 import type { SequencerSchedule } from './schedule.ts';
@@ -216,6 +217,8 @@ export class Replicator {
     }
     const outcome = await engine.verifyAndApply(block, (this.deps.now ?? Date.now)());
     if (!outcome.ok) {
+      const evidence = badHeaderEvidence(engine, seals, block, seal, outcome.reason);
+      if (evidence) void this.deps.evidence.add(evidence);
       this.refuse(from, `block ${number}: re-execution disagrees: ${outcome.reason}`);
       return false;
     }

@@ -1,7 +1,7 @@
 import { Wallet, keccak256 } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { sealBlock } from '../../node/chain/block-seal.ts';
+import { sealBlock, sealSigner } from '../../node/chain/block-seal.ts';
 import type { SealedBlock } from '../../node/chain/engine.ts';
 import { headerFieldsOf, headerHash, type HeaderFields } from '../../node/chain/header.ts';
 import { nextBaseFee } from '../../node/chain/header-rules.ts';
@@ -58,7 +58,17 @@ function emptyChild(warp: Partial<HeaderFields> = {}): { block: SealedBlock; hea
     prevrandao: header.mixHash,
   };
   if (header.extraData !== '0x') env.extraData = header.extraData;
-  const block = { env, parentHash: header.parentHash, hash: headerHash(header), stateRoot: header.stateRoot, transactionsRoot: EMPTY_TRIE, receiptsRoot: EMPTY_TRIE, transactions: [] };
+  const block = {
+    env,
+    parentHash: header.parentHash,
+    hash: headerHash(header),
+    stateRoot: header.stateRoot,
+    transactionsRoot: EMPTY_TRIE,
+    receiptsRoot: EMPTY_TRIE,
+    transactions: [],
+    gasUsed: 0n,
+    logsBloom: header.logsBloom,
+  };
   return { block, header };
 }
 
@@ -94,6 +104,22 @@ describe('header rules on a follower (real native re-execution)', () => {
       expect(host.heads.latest).toBe(before.latest);
     });
   }
+
+  it('kept the first objectively bad header at height 2 as bad-header evidence, and nothing for the future one', async () => {
+    const { host } = follower;
+    const count = host.evidence.list().length;
+    const refusedBefore = host.replicator.refused;
+    await pushBlock(emptyChild({ timestamp: quantity(BigInt(Math.floor(Date.now() / 1000)) + 3600n) }).block);
+    await until(() => host.replicator.refused > refusedBefore, 'the refusal');
+    expect(host.evidence.list()).toHaveLength(count);
+    const evidence = host.evidence.list().find((e) => e.kind === 'bad-header');
+    if (evidence?.kind !== 'bad-header') throw new Error('no bad-header evidence kept');
+    const parent = host.engine.getBlockByNumber(1n)!;
+    const { header } = emptyChild({ timestamp: quantity(BigInt(parent.timestamp) - 1n) });
+    expect(evidence).toMatchObject({ sequencer: addresses[0], l2Block: 2, rule: 'timestamp-before-parent', block: { header }, parent: { header: headerFieldsOf(parent) } });
+    expect(headerHash(evidence.parent.header)).toBe(parent.hash);
+    expect(sealSigner(L2_CHAIN_ID, 2n, headerHash(evidence.block.header), evidence.block.seal)).toBe(addresses[0]);
+  });
 
   it('takes the local clock from its caller: a timestamp 20 s ahead passes once the clock catches up', async () => {
     const { block } = emptyChild({ timestamp: '0x100000' });
