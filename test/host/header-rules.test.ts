@@ -129,6 +129,24 @@ describe('header rules on a follower (real native re-execution)', () => {
   });
 });
 
+describe('header rules on a producer', () => {
+  it('moves the gas limit toward its configured target by one allowed step a block', async () => {
+    const producer = await startTestHost({ producer: { blockTimeMs: 20, emptyBlockIntervalMs: 20, gasLimit: 120_000_000 } as never });
+    try {
+      const { engine, heads } = producer.host;
+      await until(() => heads.latest >= 3n, 'three empty blocks');
+      let parentLimit = BigInt(engine.getBlockByNumber(0n)!.gasLimit);
+      for (let number = 1n; number <= 3n; number++) {
+        const limit = BigInt(engine.getBlockByNumber(number)!.gasLimit);
+        expect(limit).toBe(parentLimit + parentLimit / 1024n - 1n);
+        parentLimit = limit;
+      }
+    } finally {
+      await producer.stop();
+    }
+  });
+});
+
 /** Speaks on the follower's peer port as the elected sequencer: hello, then one sealed block. */
 async function pushBlock(block: SealedBlock): Promise<void> {
   const signer = new EnvelopeSigner(sequencer, L2_CHAIN_ID.toString());
