@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { sealBlock, sealSigner } from '../../node/chain/block-seal.ts';
 import type { SealedBlock } from '../../node/chain/engine.ts';
 import { headerFieldsOf, headerHash, type HeaderFields } from '../../node/chain/header.ts';
-import { nextBaseFee } from '../../node/chain/header-rules.ts';
+import { nextBaseFee, objectiveViolation } from '../../node/chain/header-rules.ts';
 import { quantity, type Hex } from '../../node/chain/hex.ts';
 import { NodeKey } from '../../node/chain/node-key.ts';
 import { EnvelopeSigner } from '../../node/replication/envelope.ts';
@@ -95,7 +95,10 @@ describe('header rules on a follower (real native re-execution)', () => {
     it(`refuses a block sealed by the elected sequencer that breaks ${rule}`, async () => {
       const { host } = follower;
       // Every timestamp is from 1970 but one: the local clock must not be what refuses them.
-      const { block } = emptyChild(warp());
+      const { block, header } = emptyChild(warp());
+      const parent = host.engine.getBlockByNumber(host.engine.latestNumber())!;
+      // The consensus app's TypeScript rules name the same objective rule the native chain refuses for.
+      expect(objectiveViolation(headerFieldsOf(parent), parent.hash, header)).toBe(rule === 'timestamp-in-future' ? null : rule);
       const direct = await host.engine.verifyAndApply(block, Date.now());
       expect(direct).toMatchObject({ ok: false, reason: expect.stringContaining(`InvalidHeader: header rule ${rule}:`) });
       const before = { latest: host.heads.latest, refused: host.replicator.refused };
