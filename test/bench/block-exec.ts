@@ -74,7 +74,7 @@ function balanceSlot(address: string): string {
 }
 
 function workloads(): Workload[] {
-  const cache = join(tmpdir(), `block-exec-bench-${TXS}-${SENDERS}-v1.json`);
+  const cache = join(tmpdir(), `block-exec-bench-${TXS}-${SENDERS}-v2.json`);
   if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Workload[];
   const keys = Array.from({ length: SENDERS }, (_, i) => key(i));
   const addresses = keys.map((k) => computeAddress(k));
