@@ -7,7 +7,9 @@ import { headerFieldsOf, headerHash, type HeaderFields } from '../../node/chain/
 import { nextBaseFee, objectiveViolation } from '../../node/chain/header-rules.ts';
 import { quantity, type Hex } from '../../node/chain/hex.ts';
 import { NodeKey } from '../../node/chain/node-key.ts';
+import { decodeVoteExtension, emptyVoteExtension, encodeVoteExtension } from '../../node/consensus/app/extension.ts';
 import { EnvelopeSigner } from '../../node/replication/envelope.ts';
+import { HostObserver } from '../../node/sequencer/observer.ts';
 import type { PeerEndpoint } from '../../node/replication/peer-network.ts';
 import { toWire } from '../../node/replication/wire.ts';
 import { freePort } from '../support/ports.ts';
@@ -122,6 +124,23 @@ describe('header rules on a follower (real native re-execution)', () => {
     expect(evidence).toMatchObject({ sequencer: addresses[0], l2Block: 2, rule: 'timestamp-before-parent', block: { header }, parent: { header: headerFieldsOf(parent) } });
     expect(headerHash(evidence.parent.header)).toBe(parent.hash);
     expect(sealSigner(L2_CHAIN_ID, 2n, headerHash(evidence.block.header), evidence.block.seal)).toBe(addresses[0]);
+  });
+
+  it('offers the kept evidence to its validator in a vote extension the strict schema accepts', () => {
+    const observer = new HostObserver({ l1: { l1Events: () => null }, punished: () => new Set() });
+    observer.attach(follower.host);
+    try {
+      const offered = observer.misbehaviour().filter((e) => e.kind === 'bad-header');
+      expect(offered).toMatchObject([{ kind: 'bad-header', sequencer: addresses[0], l2Block: 2, rule: 'timestamp-before-parent' }]);
+      const decoded = decodeVoteExtension(encodeVoteExtension({ ...emptyVoteExtension(), evidence: offered }));
+      expect(decoded.evidence).toEqual(offered);
+      const punished = new HostObserver({ l1: { l1Events: () => null }, punished: () => new Set([`${addresses[0]}:2`]) });
+      punished.attach(follower.host);
+      expect(punished.misbehaviour().filter((e) => e.kind === 'bad-header')).toEqual([]);
+      punished.close();
+    } finally {
+      observer.close();
+    }
   });
 
   it('takes the local clock from its caller: a timestamp 20 s ahead passes once the clock catches up', async () => {
