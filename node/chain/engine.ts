@@ -55,6 +55,9 @@ export interface SealedBlock {
   receiptsRoot: Hex;
   /** EIP-2718 raw transactions in block order. */
   transactions: Hex[];
+  /** The rest of the header, so a follower can recompute the hash and prove a header that breaks a rule. */
+  gasUsed?: bigint;
+  logsBloom?: Hex;
 }
 
 export interface ExecutedBlock {
@@ -151,6 +154,8 @@ export interface ExecutionEngine {
   latestNumber(): bigint;
   /** Base fee the next block will use. */
   nextBaseFee(): bigint;
+  /** Gas limit of the next block built toward `target` (0: the head's): one allowed step, < parent/1024 (header rules). */
+  nextGasLimit(target: bigint): bigint;
   /**
    * Executes `rawTxs` on top of the head and commits durably; one native call, run off the event loop so JSON-RPC
    * keeps being served meanwhile.
@@ -166,8 +171,12 @@ export interface ExecutionEngine {
    * ignored (the block follows the head); `senders` as in executeBlock.
    */
   pendingBlock(env: BlockEnv, rawTxs: readonly Uint8Array[], senders?: readonly Hex[]): Promise<PendingBlockView>;
-  /** Re-executes a block received from the sequencer; applies it only if every root matches, else changes nothing. */
-  verifyAndApply(block: SealedBlock): Promise<VerifyOutcome>;
+  /**
+   * Re-executes a block received from the sequencer; applies it only if its header meets the header rules (the
+   * timestamp at most the allowed drift past `nowMs`, the system clock when absent) and every root matches, else
+   * changes nothing.
+   */
+  verifyAndApply(block: SealedBlock, nowMs?: number): Promise<VerifyOutcome>;
   /** The block as replication sends it (raw transactions included), for catch-up requests. */
   sealedBlock(number: bigint): SealedBlock | null;
 

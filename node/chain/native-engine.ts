@@ -44,6 +44,10 @@ export class NativeEngine implements ExecutionEngine {
     return BigInt(this.chain.nextBaseFee());
   }
 
+  nextGasLimit(target: bigint): bigint {
+    return BigInt(this.chain.nextGasLimit(target));
+  }
+
   async executeBlock(env: BlockEnv, rawTxs: readonly Uint8Array[], senders?: readonly Hex[]): Promise<ExecutedBlock> {
     const raws = rawTxs.map((raw) => Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
     const executed = await this.chain.executeBlock(envInput(env), raws, senders ? [...senders] : null);
@@ -57,9 +61,10 @@ export class NativeEngine implements ExecutionEngine {
     return new NativePendingBlock(await this.chain.pendingBlock(input, raws, senders ? [...senders] : null));
   }
 
-  async verifyAndApply(block: SealedBlock): Promise<VerifyOutcome> {
+  async verifyAndApply(block: SealedBlock, nowMs?: number): Promise<VerifyOutcome> {
     try {
-      const applied = await this.chain.verifyAndApply(sealedInput(block));
+      const now = nowMs === undefined ? undefined : BigInt(Math.floor(nowMs / 1000));
+      const applied = await this.chain.verifyAndApply(sealedInput(block), now);
       this.latest = BigInt(this.chain.latestNumber());
       return { ok: true, block: applied.header as unknown as RpcBlock, receipts: applied.receipts as unknown as RpcReceipt[] };
     } catch (error) {
@@ -69,7 +74,8 @@ export class NativeEngine implements ExecutionEngine {
 
   sealedBlock(number: bigint): SealedBlock | null {
     const sealed = this.chain.sealedBlock(number);
-    return sealed ? fromSealedInput(sealed) : null;
+    const header = sealed ? this.getBlockByNumber(number) : null;
+    return sealed && header ? { ...fromSealedInput(sealed), gasUsed: BigInt(header.gasUsed), logsBloom: header.logsBloom } : null;
   }
 
   getAccount(address: Hex, block: bigint): { nonce: bigint; balance: bigint } {
@@ -123,10 +129,25 @@ export class NativeEngine implements ExecutionEngine {
   }
 }
 
-/** Opens (or creates from `genesis`) the chain in `dir`. */
+/**
+ * Opens (or creates from `genesis`) the chain in `dir`. The gas-limit bounds of the header rules come from
+ * `genesis.config.minGasLimit` / `maxGasLimit` when present (every host of a chain shares its genesis); `calls`
+ * bounds eth_call / eth_estimateGas (threads, queue, gas cap, wall time).
+ */
 export function openNativeEngine(dir: string, genesis: Record<string, unknown>, calls?: CallLimits): NativeEngine {
-  const options = calls ? { callThreads: calls.threads, callQueue: calls.queue, callGasCap: calls.gasCap, callTimeoutMs: calls.timeoutMs } : undefined;
-  return new NativeEngine(Chain.open(dir, JSON.stringify(genesis), options));
+  const callOptions = calls ? { callThreads: calls.threads, callQueue: calls.queue, callGasCap: calls.gasCap, callTimeoutMs: calls.timeoutMs } : {};
+  return new NativeEngine(Chain.open(dir, JSON.stringify(genesis), { ...gasLimitBounds(genesis), ...callOptions }));
+}
+
+function gasLimitBounds(genesis: Record<string, unknown>): { minGasLimit?: bigint; maxGasLimit?: bigint } {
+  const config = (genesis.config ?? {}) as Record<string, unknown>;
+  const bound = (value: unknown) => (typeof value === 'number' || typeof value === 'string' ? BigInt(value) : undefined);
+  const bounds: { minGasLimit?: bigint; maxGasLimit?: bigint } = {};
+  const min = bound(config.minGasLimit);
+  const max = bound(config.maxGasLimit);
+  if (min !== undefined) bounds.minGasLimit = min;
+  if (max !== undefined) bounds.maxGasLimit = max;
+  return bounds;
 }
 
 /** What a call that cannot start is called in geth's words, by the executor's rejection code. */
@@ -306,6 +327,8 @@ function toExecuted(requested: BlockEnv, executed: NativeExecuted): ExecutedBloc
       transactionsRoot: executed.transactionsRoot as Hex,
       receiptsRoot: executed.receiptsRoot as Hex,
       transactions: executed.transactions as Hex[],
+      gasUsed: BigInt(header.gasUsed),
+      logsBloom: header.logsBloom,
     },
     block: header,
     baseFeePerGas: BigInt(executed.baseFeePerGas),

@@ -82,11 +82,11 @@ export class PendingBlocks {
     const { engine, pool, config } = this.deps;
     const latest = engine.latestNumber();
     const baseFee = engine.nextBaseFee();
-    const gasLimit = config.gasLimit || BigInt(engine.getBlockByNumber(latest)?.gasLimit ?? 30_000_000);
+    const gasLimit = engine.nextGasLimit(config.gasLimit);
     // Selected synchronously, so the block holds exactly what `key` names.
     const txs = pool.selectForBlock({ baseFee, gasLimit, maxTxs: config.maxBlockTxs, maxBytes: config.maxBlockBytes });
     const startedAt = this.deps.now();
-    const env = { number: latest + 1n, timestamp: BigInt(Math.floor(startedAt / 1000)), beneficiary: config.beneficiary, gasLimit: config.gasLimit };
+    const env = { number: latest + 1n, timestamp: BigInt(Math.floor(startedAt / 1000)), beneficiary: config.beneficiary, gasLimit };
     this.builds++;
     const promise = engine.pendingBlock(env, txs.map((tx) => tx.raw), txs.map((tx) => tx.sender));
     const building = { key, promise };

@@ -118,7 +118,8 @@ export class BlockProducer {
     pool.baseFee = baseFee;
     // The parent as stored (it may come from another sequencer after a rotation, with its clock).
     const parent = engine.getBlockByNumber(heads.latest);
-    const gasLimit = config.gasLimit || BigInt(parent?.gasLimit ?? 30_000_000);
+    // One allowed step toward the configured target, so the header meets the gas-limit rule.
+    const gasLimit = engine.nextGasLimit(config.gasLimit);
     const txs = pool.selectForBlock({ baseFee, gasLimit, maxTxs: config.maxBlockTxs, maxBytes: config.maxBlockBytes });
     const now = this.deps.now();
     if (txs.length === 0 && (config.emptyBlockIntervalMs === 0 || now - this.lastBlockAt < config.emptyBlockIntervalMs)) return null;
@@ -127,7 +128,7 @@ export class BlockProducer {
     const parentTimestamp = parent ? BigInt(parent.timestamp) : 0n;
     const timestamp = nowSeconds > parentTimestamp ? nowSeconds : parentTimestamp;
     // The pool's senders are this host's own admission recovery: the chain need not recover them again.
-    const env = { number, timestamp, beneficiary: config.beneficiary, gasLimit: config.gasLimit };
+    const env = { number, timestamp, beneficiary: config.beneficiary, gasLimit };
     const executed = await engine.executeBlock(env, txs.map((tx) => tx.raw), txs.map((tx) => tx.sender));
     const hash = executed.sealed.hash;
     const seal = sealBlock(this.deps.key, engine.chainId, number, hash);

@@ -34,7 +34,8 @@ export interface HostConfig {
   sequencer: { mode: 'static'; address: Hex } | { mode: 'consensus'; url: string };
   /** Host weights for the safe head (equal until the consensus layer supplies stake): address -> weight. */
   weights?: Record<string, string | number>;
-  producer: { blockTimeMs: number; maxBlockTxs: number; maxBlockBytes: number; emptyBlockIntervalMs: number };
+  /** `gasLimit`: the target the gas limit moves toward by one allowed step a block (0 or absent: keep the parent's). */
+  producer: { blockTimeMs: number; maxBlockTxs: number; maxBlockBytes: number; emptyBlockIntervalMs: number; gasLimit?: bigint | number };
   pool: PoolConfig;
   /** Batches to L1; absent disables batching (e.g. an RPC-only replica). */
   batcher: null | (BatcherConfig & {

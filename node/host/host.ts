@@ -199,7 +199,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     key,
     seals,
     lock,
-    config: { ...config.producer, gasLimit: 0n, beneficiary: key.address },
+    config: { ...config.producer, gasLimit: BigInt(config.producer.gasLimit ?? 0), beneficiary: key.address },
     // Never on top of a block a failover orphaned (see unsafe-reorg.ts).
     mayProduce: (number) => !paused && reorg.forkedAt === null && schedule.sequencerFor(number) === key.address,
     now: () => Date.now(),
@@ -262,7 +262,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   }
 
   // "pending" reads: the pool's next block as this host's producer would cut it, executed but never stored.
-  const pending = new PendingBlocks({ engine, pool, config: { ...config.producer, gasLimit: 0n, beneficiary: key.address }, now: () => Date.now() });
+  const pending = new PendingBlocks({ engine, pool, config: { ...config.producer, gasLimit: BigInt(config.producer.gasLimit ?? 0), beneficiary: key.address }, now: () => Date.now() });
   const backend = hostBackend({ config, engine, pool, admission, heads, pending, subscriptions, replicator, batcher, schedule, key });
   const rpcErrors = metrics.counter('rpc_errors_total', 'JSON-RPC calls answered with an error, by code');
   const dispatcher = new Dispatcher(rpcMethods(backend), { maxBatchSize: config.rpc.limits.maxBatchSize, onError: (_m, e) => rpcErrors(1, { code: String(e.code) }) });

@@ -1,4 +1,6 @@
 import { appendFile, readFile } from 'node:fs/promises';
+import type { HeaderFields } from '../chain/header.ts';
+import type { ObjectiveRule } from '../chain/header-rules.ts';
 import type { Hex } from '../chain/hex.ts';
 
 /**
@@ -13,12 +15,24 @@ export interface DoubleSignEvidence {
   b: { hash: Hex; signature: Hex };
 }
 
+/** Proof that the elected sequencer sealed a header breaking an objective header rule against its sealed parent. */
+export interface BadHeaderEvidence {
+  kind: 'bad-header';
+  sequencer: Hex;
+  l2Block: number;
+  rule: ObjectiveRule;
+  block: { header: HeaderFields; seal: Hex };
+  parent: { header: HeaderFields; seal: Hex };
+}
+
+export type HostEvidence = DoubleSignEvidence | BadHeaderEvidence;
+
 /** Kept in a JSON-lines file so evidence outlives a restart; exposed to the consensus layer via list()/onEvidence. */
 export class EvidenceStore {
   private readonly path: string;
-  private readonly items: DoubleSignEvidence[] = [];
+  private readonly items: HostEvidence[] = [];
   private readonly seen = new Set<string>();
-  private readonly listeners = new Set<(e: DoubleSignEvidence) => void>();
+  private readonly listeners = new Set<(e: HostEvidence) => void>();
 
   private constructor(path: string) {
     this.path = path;
@@ -30,7 +44,7 @@ export class EvidenceStore {
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       try {
-        store.remember(JSON.parse(line) as DoubleSignEvidence);
+        store.remember(JSON.parse(line) as HostEvidence);
       } catch {
         // A torn last line from a crash: the evidence is re-detected when the conflicting block comes again.
       }
@@ -38,25 +52,24 @@ export class EvidenceStore {
     return store;
   }
 
-  list(): readonly DoubleSignEvidence[] {
+  list(): readonly HostEvidence[] {
     return this.items;
   }
 
-  onEvidence(listener: (e: DoubleSignEvidence) => void): () => void {
+  onEvidence(listener: (e: HostEvidence) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  async add(evidence: DoubleSignEvidence): Promise<boolean> {
+  async add(evidence: HostEvidence): Promise<boolean> {
     if (!this.remember(evidence)) return false;
     await appendFile(this.path, `${JSON.stringify(evidence)}\n`);
     for (const listener of this.listeners) listener(evidence);
     return true;
   }
 
-  private remember(evidence: DoubleSignEvidence): boolean {
-    const [x, y] = [evidence.a.hash, evidence.b.hash].sort();
-    const key = `${evidence.sequencer}:${evidence.l2Block}:${x}:${y}`;
+  private remember(evidence: HostEvidence): boolean {
+    const key = evidence.kind === 'double-sign' ? `${evidence.sequencer}:${evidence.l2Block}:${[evidence.a.hash, evidence.b.hash].sort().join(':')}` : `${evidence.sequencer}:${evidence.l2Block}:bad-header`;
     if (this.seen.has(key)) return false;
     this.seen.add(key);
     this.items.push(evidence);

@@ -5,6 +5,7 @@ import { quantity, type Hex } from '../chain/hex.ts';
 import type { NodeKey } from '../chain/node-key.ts';
 import type { SealStore } from '../chain/seal-store.ts';
 import type { ProducedBlock } from '../chain/producer.ts';
+import { badHeaderEvidence } from './bad-header.ts';
 import type { EvidenceStore } from './evidence.ts';
 import type { SafeHeadTracker } from './safe-head.ts';
 import type { SequencerSchedule } from './schedule.ts';
@@ -38,6 +39,7 @@ export interface ReplicatorDeps {
   onApplied(block: SealedBlock, outcome: Extract<VerifyOutcome, { ok: true }>): void;
   /** Blocks served to one peer's `get` requests per second (default DEFAULT_SERVE_BLOCKS_PER_SECOND). */
   serveBlocksPerSecond?: number;
+  /** Wall clock in ms (claim back-offs, serving budgets, and the header rules' bound on future timestamps); Date.now when absent. */
   now?: () => number;
   log?: (message: string) => void;
 }
@@ -257,8 +259,10 @@ export class Replicator {
       this.refuse(from, `block ${number}: parent ${block.parentHash} is not our block ${number - 1n} (${parent})`);
       return false;
     }
-    const outcome = await engine.verifyAndApply(block);
+    const outcome = await engine.verifyAndApply(block, this.now());
     if (!outcome.ok) {
+      const evidence = badHeaderEvidence(engine, seals, block, seal, outcome.reason);
+      if (evidence) void this.deps.evidence.add(evidence);
       this.refuse(from, `block ${number}: re-execution disagrees: ${outcome.reason}`);
       return false;
     }

@@ -23,6 +23,9 @@ export interface WireBlock {
   baseFeePerGas?: Hex;
   prevrandao?: Hex;
   extraData?: Hex;
+  /** With logsBloom: the rest of the header, so the hash can be recomputed (bad-header evidence). */
+  gasUsed?: Hex;
+  logsBloom?: Hex;
 }
 
 export const MAX_RANGE = 64;
@@ -49,6 +52,8 @@ export function toWire(block: SealedBlock): WireBlock {
     ...(block.env.baseFeePerGas !== undefined ? { baseFeePerGas: quantity(block.env.baseFeePerGas) } : {}),
     ...(block.env.prevrandao ? { prevrandao: block.env.prevrandao } : {}),
     ...(block.env.extraData ? { extraData: block.env.extraData } : {}),
+    ...(block.gasUsed !== undefined ? { gasUsed: quantity(block.gasUsed) } : {}),
+    ...(block.logsBloom ? { logsBloom: block.logsBloom } : {}),
   };
 }
 
@@ -56,6 +61,7 @@ const HASH = /^0x[0-9a-f]{64}$/;
 const QTY = /^0x(0|[1-9a-f][0-9a-f]{0,15})$/;
 const ADDRESS = /^0x[0-9a-f]{40}$/;
 const DATA = /^0x([0-9a-f]{2})*$/;
+const BLOOM = /^0x[0-9a-f]{512}$/;
 const SEAL = /^0x[0-9a-f]{130}$/;
 
 /** Strict decode of a peer's block: anything malformed is refused before it reaches the executor. */
@@ -90,15 +96,15 @@ export function fromWire(value: unknown): SealedBlock | null {
     if (!extraData || extraData.length > 2 + 64) return null;
     env.extraData = extraData;
   }
-  return {
-    env,
-    parentHash,
-    hash,
-    stateRoot,
-    transactionsRoot,
-    receiptsRoot,
-    transactions: w.transactions as Hex[],
-  };
+  const block: SealedBlock = { env, parentHash, hash, stateRoot, transactionsRoot, receiptsRoot, transactions: w.transactions as Hex[] };
+  if (w.gasUsed !== undefined || w.logsBloom !== undefined) {
+    const gasUsed = str('gasUsed', QTY);
+    const logsBloom = str('logsBloom', BLOOM);
+    if (!gasUsed || !logsBloom) return null;
+    block.gasUsed = BigInt(gasUsed);
+    block.logsBloom = logsBloom;
+  }
+  return block;
 }
 
 export function isSeal(value: unknown): value is Hex {

@@ -86,7 +86,11 @@ export class HostObserver implements ValidatorObserver {
     return host.evidence
       .list()
       .filter((evidence) => !punished.has(`${evidence.sequencer}:${evidence.l2Block}`))
-      .map((evidence) => ({ kind: 'double-sign', sequencer: evidence.sequencer, l2Block: evidence.l2Block, a: { ...evidence.a }, b: { ...evidence.b } }));
+      .map((evidence): Evidence =>
+        evidence.kind === 'double-sign'
+          ? { kind: 'double-sign', sequencer: evidence.sequencer, l2Block: evidence.l2Block, a: { ...evidence.a }, b: { ...evidence.b } }
+          : { ...evidence, block: { ...evidence.block, header: { ...evidence.block.header } }, parent: { ...evidence.parent, header: { ...evidence.parent.header } } },
+      );
   }
 
   l1Events(afterBlock: number, confirmations: number, maxEvents: number): { head: number; events: L1Event[] } | null {

@@ -26,6 +26,8 @@ const RUNS = Number(values.runs);
 const CHAIN_ID = 31337n;
 const GAS_LIMIT = 1_000_000_000n;
 const BASE_FEE = 1_000_000_000n;
+/** Genesis base fee whose EIP-1559 successor (empty genesis) is exactly BASE_FEE, as the header rules require. */
+const GENESIS_BASE_FEE = 1_142_857_142n;
 const TIMESTAMP = 1_000n;
 const COINBASE = '0x000000000000000000000000000000000000c0b0';
 const TOKEN = '0x00000000000000000000000000000000000e2c20';
@@ -72,11 +74,11 @@ function balanceSlot(address: string): string {
 }
 
 function workloads(): Workload[] {
-  const cache = join(tmpdir(), `block-exec-bench-${TXS}-${SENDERS}-v1.json`);
+  const cache = join(tmpdir(), `block-exec-bench-${TXS}-${SENDERS}-v2.json`);
   if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Workload[];
   const keys = Array.from({ length: SENDERS }, (_, i) => key(i));
   const addresses = keys.map((k) => computeAddress(k));
-  const header = { chainId: Number(CHAIN_ID), gasLimit: GAS_LIMIT.toString(), baseFeePerGas: toBeHex(BASE_FEE), timestamp: toBeHex(TIMESTAMP - 1n) };
+  const header = { chainId: Number(CHAIN_ID), gasLimit: GAS_LIMIT.toString(), baseFeePerGas: toBeHex(GENESIS_BASE_FEE), timestamp: toBeHex(TIMESTAMP - 1n) };
   const funded = Object.fromEntries(addresses.map((a) => [a, { balance: toBeHex(10n ** 21n) }]));
   const eth: Workload = {
     name: 'ETH transfers',

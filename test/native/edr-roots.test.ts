@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Contract, HDNodeWallet, JsonRpcProvider, Mnemonic, Transaction, getCreateAddress, parseEther, toBeHex, type TransactionRequest } from 'ethers';
+import { Contract, HDNodeWallet, JsonRpcProvider, Mnemonic, Transaction, getCreateAddress, keccak256, parseEther, toBeHex, type TransactionRequest } from 'ethers';
 import { Chain } from '../../native/index.js';
 import { loadArtifact } from '../../contracts/artifacts.ts';
 import type { L1Node } from '../../node/l1/edr-node.ts';
@@ -16,7 +16,8 @@ const BEACON_ROOTS = '0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02';
 const STORE_RUNTIME = '0x346014576000356020355560203560006000a1005b60006000fd';
 const STORE_AT = '0x000000000000000000000000000000000000c0DE';
 const BENEFICIARY = '0x00000000000000000000000000000000000c0b0e';
-const PREVRANDAO = '0x' + 'ab'.repeat(32);
+// The header rules fix block 1's base fee to the EIP-1559 successor of genesis (empty): 1 gwei -> 0.875 gwei.
+const GENESIS_BASE_FEE = 1_000_000_000n;
 const BASE_FEE = 875_000_000n;
 
 interface RpcBlock {
@@ -85,10 +86,12 @@ describe('state, transactions and receipts roots match Hardhat EDR', () => {
       alloc,
       timestamp: edrAllocated.timestamp,
       gasLimit: edrAllocated.gasLimit,
-      baseFeePerGas: toBeHex(BASE_FEE),
+      baseFeePerGas: toBeHex(GENESIS_BASE_FEE),
     };
     const chain = Chain.open(join(dir, 'chain'), JSON.stringify(genesis));
     expect(chain.getBlockByNumber(0n)?.stateRoot).toBe(edrAllocated.stateRoot);
+    // ... and its prevrandao to keccak256(parent hash).
+    const PREVRANDAO = keccak256(chain.getBlockByNumber(0n)!.hash);
 
     // The mixed block: the same signed transactions on both sides.
     const wallet = (i: number): HDNodeWallet => wallets[i]!;

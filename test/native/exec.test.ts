@@ -120,7 +120,7 @@ describe('native chain (napi)', () => {
     await expect(chain.call({ from: carol.address, to: bob.address, value: parseEther('1') }, null)).rejects.toThrow(/^InsufficientFunds: /);
     expect(() => chain.getBalance('0x1234', null)).toThrow(/^InvalidInput: /);
     await expect(chain.executeBlock({ ...env(301n), number: 5n }, [])).rejects.toThrow(/^InvalidInput: block number 5 is not the next block 2/);
-    await expect(chain.executeBlock(env(299n), [])).rejects.toThrow(/^InvalidInput: timestamp 299 is before/);
+    await expect(chain.executeBlock(env(299n), [])).rejects.toThrow(/^InvalidHeader: header rule timestamp-before-parent: timestamp 299 is before/);
     expect(chain.latestNumber()).toBe(1n);
   });
 

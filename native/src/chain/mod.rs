@@ -38,6 +38,11 @@ pub struct ChainOpenOptions {
     /// Wall time one call or one whole estimate may run, in ms (default 5000 as geth's RPCEVMTimeout; 0: none);
     /// past it execution is interrupted with "ExecutionTimeout: execution timeout ...".
     pub call_timeout_ms: Option<u32>,
+    /// Seconds a peer's block timestamp may run ahead of the local clock (default 15).
+    pub max_future_secs: Option<u32>,
+    /// Bounds of every block's gas limit (default 5,000 and 2^31); the same on every host of a chain.
+    pub min_gas_limit: Option<BigInt>,
+    pub max_gas_limit: Option<BigInt>,
 }
 
 fn call_pool_options(options: &ChainOpenOptions) -> napi::Result<CallPoolOptions> {
@@ -106,6 +111,7 @@ impl Chain {
             if let Some(size) = options.max_tx_size {
                 chain_options.max_tx_size = size as usize;
             }
+            apply_header_rules(&mut chain_options.header_rules, &options)?;
         }
         let inner = seq_chain::Chain::open(data_dir, genesis.as_ref(), chain_options).map_err(to_napi)?;
         Ok(Self { inner: parking_lot::RwLock::new(Some(Arc::new(inner))), calls })
@@ -125,6 +131,12 @@ impl Chain {
     #[napi]
     pub fn next_base_fee(&self) -> napi::Result<BigInt> {
         Ok(self.chain()?.next_base_fee().into())
+    }
+
+    /// Gas limit of the next block built with `target` (0: the head's): one allowed step (< parent/1024) toward it.
+    #[napi]
+    pub fn next_gas_limit(&self, target: BigInt) -> napi::Result<BigInt> {
+        Ok(self.chain()?.next_gas_limit(inputs::u64_of(&target, "target")?).into())
     }
 
     /// Releases the store (after any block still executing); every later call throws "Closed: ...".
@@ -160,17 +172,19 @@ impl Chain {
         Ok(AsyncTask::new(PendingTask { chain: self.chain()?, calls: self.calls.clone(), env: self.check_env(&env)?, raw: raw_transactions(raw_txs)?, senders: sender_list(senders)? }))
     }
 
-    /// Follower mode: re-executes a block from the sequencer on the libuv pool and applies it only if every
-    /// transaction is valid and hash and roots match; otherwise rejects and changes nothing.
+    /// Follower mode: re-executes a block from the sequencer on the libuv pool and applies it only if its header
+    /// meets the header rules ("InvalidHeader: header rule <name>: ...", the timestamp judged against `now`, Unix
+    /// seconds, the system clock when absent), every transaction is valid and hash and roots match; otherwise
+    /// rejects and changes nothing.
     #[napi(ts_return_type = "Promise<ExecutedBlock>")]
-    pub fn verify_and_apply(&self, block: SealedBlockInput) -> napi::Result<AsyncTask<VerifyTask>> {
-        Ok(AsyncTask::new(VerifyTask { chain: self.chain()?, block: block.to_sealed()? }))
+    pub fn verify_and_apply(&self, block: SealedBlockInput, now: Option<BigInt>) -> napi::Result<AsyncTask<VerifyTask>> {
+        Ok(AsyncTask::new(VerifyTask { chain: self.chain()?, block: block.to_sealed()?, now: now_of(now)? }))
     }
 
     /// `verifyAndApply` on the calling thread.
     #[napi]
-    pub fn verify_and_apply_sync(&self, block: SealedBlockInput) -> napi::Result<ExecutedBlock> {
-        let applied = self.chain()?.verify_and_apply(&block.to_sealed()?).map_err(to_napi)?;
+    pub fn verify_and_apply_sync(&self, block: SealedBlockInput, now: Option<BigInt>) -> napi::Result<ExecutedBlock> {
+        let applied = self.chain()?.verify_and_apply_at(&block.to_sealed()?, now_of(now)?).map_err(to_napi)?;
         executed_view(&applied)
     }
 
@@ -321,6 +335,27 @@ impl Task for BuildTask {
 pub struct VerifyTask {
     chain: Arc<seq_chain::Chain>,
     block: SealedBlock,
+    now: u64,
+}
+
+fn now_of(now: Option<BigInt>) -> napi::Result<u64> {
+    now.map(|n| inputs::u64_of(&n, "now")).transpose().map(|n| n.unwrap_or_else(seq_chain::header_rules::system_now))
+}
+
+fn apply_header_rules(rules: &mut seq_chain::HeaderRules, options: &ChainOpenOptions) -> napi::Result<()> {
+    if let Some(secs) = options.max_future_secs {
+        rules.max_future_secs = secs.into();
+    }
+    if let Some(min) = &options.min_gas_limit {
+        rules.min_gas_limit = inputs::u64_of(min, "minGasLimit")?;
+    }
+    if let Some(max) = &options.max_gas_limit {
+        rules.max_gas_limit = inputs::u64_of(max, "maxGasLimit")?;
+    }
+    if rules.min_gas_limit > rules.max_gas_limit {
+        return Err(inputs::invalid(format!("minGasLimit {} is above maxGasLimit {}", rules.min_gas_limit, rules.max_gas_limit)));
+    }
+    Ok(())
 }
 
 impl Task for VerifyTask {
@@ -328,7 +363,7 @@ impl Task for VerifyTask {
     type JsValue = ExecutedBlock;
 
     fn compute(&mut self) -> napi::Result<AppliedBlock> {
-        self.chain.verify_and_apply(&self.block).map_err(to_napi)
+        self.chain.verify_and_apply_at(&self.block, self.now).map_err(to_napi)
     }
 
     fn resolve(&mut self, _env: Env, output: AppliedBlock) -> napi::Result<ExecutedBlock> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { badHeaderEvidenceSchema } from './bad-header.ts';
 import { l1EventSchema } from './l1-events.ts';
 import { address, describeIssues, hex32, hexBytes, uint } from './schemas.ts';
 
@@ -16,6 +17,8 @@ const signedHeader = z.object({ hash: hex32, signature: hexBytes }).strict();
 export const evidenceSchema = z.discriminatedUnion('kind', [
   /** Objective: two headers for one L2 height, both signed by the sequencer elected for it. */
   z.object({ kind: z.literal('double-sign'), sequencer: address, l2Block: uint, a: signedHeader, b: signedHeader }).strict(),
+  /** Objective: a sealed header that breaks a header rule against its sealed parent (bad-header.ts). */
+  badHeaderEvidenceSchema,
   /** Subjective: the host checked a batch against its own replica and refused to sign it. */
   z.object({ kind: z.literal('invalid-batch'), sequencer: address, ref: z.string().min(1).max(128), reason: z.string().max(256) }).strict(),
 ]);

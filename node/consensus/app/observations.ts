@@ -2,6 +2,7 @@ import { digestOf } from './canonical.ts';
 import { currentEpoch } from './epochs.ts';
 import type { AppEvent } from './events.ts';
 import type { VoteExtension } from './extension.ts';
+import { applyBadHeader } from './bad-header.ts';
 import { applyDoubleSign, declareLivenessFault, recordAccusation } from './faults.ts';
 import { applyL1Events } from './l1.ts';
 import { compareL1Events, type L1Event } from './l1-events.ts';
@@ -28,6 +29,7 @@ export function applyObservations(state: ConsensusState, votes: readonly Observe
   for (const vote of weighted) {
     for (const evidence of vote.extension.evidence) {
       if (evidence.kind === 'double-sign') applyDoubleSign(state, evidence, events);
+      else if (evidence.kind === 'bad-header') applyBadHeader(state, evidence, events);
       else recordAccusation(state, vote.validator, evidence.sequencer, `batch:${evidence.ref}`);
     }
   }

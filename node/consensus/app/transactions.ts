@@ -3,6 +3,7 @@ import type { AnyTxBody, SignedTx } from '../txs.ts';
 import { currentEpoch, epochForBlock } from './epochs.ts';
 import { event, type AppEvent } from './events.ts';
 import { TxCode, TxRejectedError } from './errors.ts';
+import { applyBadHeader, isValidBadHeader } from './bad-header.ts';
 import { applyDoubleSign, isValidDoubleSign, recordAccusation } from './faults.ts';
 import { castVote, checkProposal, checkVote, requireStake, submitProposal } from './governance.ts';
 import { applySessionReport, checkSessionReport, openSignSession } from './mpc.ts';
@@ -72,8 +73,11 @@ function checkBody(state: ConsensusState, body: AnyTxBody): void {
       if (evidence.kind === 'double-sign' && !isValidDoubleSign(state, evidence)) {
         throw new TxRejectedError(TxCode.invalid, 'double-sign evidence does not hold: the hashes must differ and both signatures be by the sequencer elected for that L2 block');
       }
-      if (evidence.kind === 'double-sign' && state.punished.includes(`${evidence.sequencer}:${evidence.l2Block}`)) {
-        throw new TxRejectedError(TxCode.duplicate, 'this double-sign was already punished');
+      if (evidence.kind === 'bad-header' && !isValidBadHeader(state, evidence)) {
+        throw new TxRejectedError(TxCode.invalid, 'bad-header evidence does not hold: both headers must be sealed by the sequencers elected for them and the child must break the named rule against the parent');
+      }
+      if (evidence.kind !== 'invalid-batch' && state.punished.includes(`${evidence.sequencer}:${evidence.l2Block}`)) {
+        throw new TxRejectedError(TxCode.duplicate, `this ${evidence.kind} was already punished`);
       }
       return;
     }
@@ -141,6 +145,7 @@ export function applyTx(state: ConsensusState, tx: SignedTx, events: AppEvent[])
     case 'misbehaviour-evidence': {
       const { evidence } = body.payload;
       if (evidence.kind === 'double-sign') applyDoubleSign(state, evidence, events);
+      else if (evidence.kind === 'bad-header') applyBadHeader(state, evidence, events);
       else recordAccusation(state, body.from, evidence.sequencer, `batch:${evidence.ref}`);
       return;
     }

@@ -191,7 +191,7 @@ export interface Accusation {
 }
 
 /** double-sign: two sealed L2 blocks at one height; invalid-batch: refused by >2/3; duplicate-vote: CometBFT equivocation evidence. */
-export type MisbehaviourReason = 'double-sign' | 'invalid-batch' | 'duplicate-vote';
+export type MisbehaviourReason = 'double-sign' | 'bad-header' | 'invalid-batch' | 'duplicate-vote';
 
 export interface SlashRecord {
   sequencer: Address;

@@ -9,7 +9,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use alloy_consensus::Header;
-use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use parking_lot::{Mutex, RwLock, RwLockWriteGuard};
 use seq_evm::{execute_block, AccountDiff, BlockExecution, BlockInput, Bytecode, Mode, Rejection};
@@ -19,6 +18,7 @@ use seq_tx::{DecodePolicy, RecoveredTx};
 
 use crate::block::{self, BlockEnv, HeaderFields, SealedBlock, StoredReceipt};
 use crate::decode;
+use crate::header_rules::{self, ChildFields, HeaderRules};
 use crate::flat::{Changes, Flat, StateView};
 use crate::startup::{genesis_block, load, meta_bytes, write_genesis};
 use crate::{ChainError, Genesis};
@@ -35,11 +35,21 @@ pub struct ChainOptions {
     pub history: u64,
     /// Largest raw transaction accepted, in bytes.
     pub max_tx_size: usize,
+    /// What every header must meet against its parent.
+    pub header_rules: HeaderRules,
+}
+
+/// Who chose a block's environment: this host's producer (gas limit is a target to step toward) or a peer (every
+/// field is exactly what the block says).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EnvOrigin {
+    Local,
+    Peer,
 }
 
 impl Default for ChainOptions {
     fn default() -> Self {
-        Self { history: 128, max_tx_size: DecodePolicy::DEFAULT_MAX_SIZE }
+        Self { history: 128, max_tx_size: DecodePolicy::DEFAULT_MAX_SIZE, header_rules: HeaderRules::default() }
     }
 }
 
@@ -135,7 +145,12 @@ impl Chain {
 
     /// EIP-1559 base fee of the next block.
     pub fn next_base_fee(&self) -> u64 {
-        self.flat.read().head.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or_default()
+        header_rules::expected_base_fee(&self.flat.read().head)
+    }
+
+    /// Gas limit of the next block built with `target` (0: the head's): one allowed step toward it.
+    pub fn next_gas_limit(&self, target: u64) -> u64 {
+        header_rules::gas_limit_toward(self.flat.read().head.gas_limit, target, &self.options.header_rules)
     }
 
     /// Builds the next block from `raw` transactions in order, leaving out (and reporting) the invalid ones.
@@ -157,7 +172,7 @@ impl Chain {
     fn build(&self, env: &BlockEnv, raw: &[Bytes], senders: Option<&[Address]>) -> Result<AppliedBlock, ChainError> {
         let mut trie = self.writer.lock();
         let (parent, parent_hash) = self.head();
-        let input = self.block_input(&parent, parent_hash, env)?;
+        let input = self.block_input(&parent, parent_hash, env, EnvOrigin::Local)?;
         let started = std::time::Instant::now();
         let policy = DecodePolicy { chain_id: self.chain_id, max_size: self.options.max_tx_size };
         let (txs, positions, mut rejected) = decode::for_build(raw, senders, &policy);
@@ -181,9 +196,16 @@ impl Chain {
         Ok(applied)
     }
 
-    /// Re-executes a block from the sequencer and applies it only if every transaction is valid and the
-    /// hash and roots match; otherwise nothing changes.
+    /// [`Chain::verify_and_apply_at`] by the system clock.
     pub fn verify_and_apply(&self, block: &SealedBlock) -> Result<AppliedBlock, ChainError> {
+        self.verify_and_apply_at(block, header_rules::system_now())
+    }
+
+    /// Re-executes a block from the sequencer and applies it only if its header meets the rules against the
+    /// head (timestamp at most the header rules' drift past `now`, in seconds), every transaction is valid and
+    /// the hash and roots match; otherwise nothing changes.
+    pub fn verify_and_apply_at(&self, block: &SealedBlock, now: u64) -> Result<AppliedBlock, ChainError> {
+        header_rules::check_not_future(block.env.timestamp, now, &self.options.header_rules)?;
         let mut trie = self.writer.lock();
         let (parent, parent_hash) = self.head();
         if block.number != parent.number + 1 {
@@ -192,7 +214,7 @@ impl Chain {
         if block.parent_hash != parent_hash {
             return Err(mismatch("parentHash", block.parent_hash, parent_hash));
         }
-        let input = self.block_input(&parent, parent_hash, &block.env)?;
+        let input = self.block_input(&parent, parent_hash, &block.env, EnvOrigin::Peer)?;
         let started = std::time::Instant::now();
         let policy = DecodePolicy { chain_id: self.chain_id, max_size: self.options.max_tx_size };
         let mut txs = Vec::with_capacity(block.transactions.len());
@@ -231,23 +253,34 @@ impl Chain {
         })
     }
 
-    pub(crate) fn block_input(&self, parent: &Header, parent_hash: B256, env: &BlockEnv) -> Result<BlockInput, ChainError> {
+    /// The executor's input for the block after `parent`, refused unless its header meets every objective rule.
+    pub(crate) fn block_input(&self, parent: &Header, parent_hash: B256, env: &BlockEnv, origin: EnvOrigin) -> Result<BlockInput, ChainError> {
         if let Some(number) = env.number.filter(|n| *n != parent.number + 1) {
             return Err(ChainError::Input(format!("block number {number} is not the next block {}", parent.number + 1)));
         }
-        if env.timestamp < parent.timestamp {
-            return Err(ChainError::Input(format!("timestamp {} is before the parent's {}", env.timestamp, parent.timestamp)));
-        }
-        let gas_limit = if env.gas_limit == 0 { parent.gas_limit } else { env.gas_limit };
-        Ok(BlockInput {
+        let rules = &self.options.header_rules;
+        let gas_limit = match origin {
+            EnvOrigin::Local => header_rules::gas_limit_toward(parent.gas_limit, env.gas_limit, rules),
+            EnvOrigin::Peer => env.gas_limit,
+        };
+        let input = BlockInput {
             number: parent.number + 1,
             timestamp: env.timestamp,
             beneficiary: env.beneficiary,
             gas_limit,
-            base_fee: env.base_fee.unwrap_or_else(|| parent.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or_default()),
-            prevrandao: env.prevrandao.unwrap_or_else(|| keccak256(parent_hash)),
+            base_fee: env.base_fee.unwrap_or_else(|| header_rules::expected_base_fee(parent)),
+            prevrandao: env.prevrandao.unwrap_or_else(|| header_rules::expected_prevrandao(parent_hash)),
             chain_id: self.chain_id,
-        })
+        };
+        let child = ChildFields {
+            timestamp: input.timestamp,
+            gas_limit: input.gas_limit,
+            base_fee: input.base_fee,
+            prevrandao: input.prevrandao,
+            extra_data: &env.extra_data,
+        };
+        header_rules::check_objective(parent, parent_hash, &child, rules)?;
+        Ok(input)
     }
 
     #[allow(clippy::too_many_arguments)]

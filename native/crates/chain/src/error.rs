@@ -25,6 +25,8 @@ pub enum ChainError {
     PendingStale { parent: u64, head: u64 },
     #[error(transparent)]
     Call(#[from] seq_evm::CallError),
+    #[error(transparent)]
+    Header(#[from] crate::header_rules::HeaderViolation),
 }
 
 impl ChainError {
@@ -46,6 +48,7 @@ impl ChainError {
             // The executor's rejection code (InsufficientFunds, IntrinsicGasTooLow, FeeCapBelowBaseFee, ...).
             Self::Call(seq_evm::CallError::Invalid(rejection)) => rejection.code,
             Self::Call(_) => "CallFailed",
+            Self::Header(_) => "InvalidHeader",
         }
     }
 }

@@ -6,6 +6,7 @@ mod decode;
 mod error;
 mod flat;
 mod genesis;
+pub mod header_rules;
 mod pending;
 mod query;
 mod rewind;
@@ -15,6 +16,7 @@ pub use block::{receipt_logs, BlockEnv, SealedBlock, StoredReceipt};
 pub use chain::{AppliedBlock, Chain, ChainOptions, Rejected, Timings};
 pub use error::ChainError;
 pub use genesis::{Genesis, GenesisAccount};
+pub use header_rules::{HeaderRules, HeaderViolation};
 pub use pending::{PendingBlock, PendingSummary};
 pub use query::{BlockRecord, ReceiptRecord, TxRecord};
 

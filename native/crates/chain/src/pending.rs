@@ -9,7 +9,7 @@ use seq_evm::{execute_pending, AccountState, BlockInput, CallLimits, CallOutcome
 use seq_tx::{DecodePolicy, RecoveredTx};
 
 use crate::block::{self, BlockEnv, HeaderFields, StoredReceipt};
-use crate::chain::Rejected;
+use crate::chain::{EnvOrigin, Rejected};
 use crate::decode;
 use crate::flat::StateView;
 use crate::{Chain, ChainError};
@@ -95,7 +95,7 @@ impl Chain {
         let flat = self.flat();
         let (parent, parent_hash) = (flat.head.clone(), flat.head_hash);
         let env = BlockEnv { number: None, timestamp: env.timestamp.max(parent.timestamp), ..env.clone() };
-        let input = self.block_input(&parent, parent_hash, &env)?;
+        let input = self.block_input(&parent, parent_hash, &env, EnvOrigin::Local)?;
         let reader = self.store().reader()?;
         let view = StateView { flat: &flat, store: &reader, at: parent.number };
         let execution = execute_pending(&view, &input, &txs).map_err(|error| match error {
