@@ -174,7 +174,9 @@ async function proposeCommand(config: CliConfig, kind: string, values: Values): 
     const number = (name: string) => (values[name] === undefined ? undefined : parseIndex(`--${name}`, values[name] as string, 1_000_000));
     const amount = (name: string) => (values[name] === undefined ? undefined : parseMetis(`--${name}`, values[name] as string));
     const flags: ParamFlags = {};
-    const set = <K extends keyof ParamFlags>(key: K, value: ParamFlags[K] | undefined) => value !== undefined && (flags[key] = value);
+    const set = <K extends keyof ParamFlags>(key: K, value: ParamFlags[K] | undefined) => {
+      if (value !== undefined) flags[key] = value;
+    };
     set('epochLength', number('epoch-length'));
     set('blockTimeMs', number('block-time-ms'));
     set('minLock', amount('min-lock'));

@@ -1,5 +1,5 @@
 import {
-  ErrorFragment,
+  type ErrorFragment,
   Interface,
   JsonRpcProvider,
   Network,
@@ -178,7 +178,7 @@ export async function sendL1(session: L1Session, action: string, send: () => Pro
   } catch (error) {
     throw translateL1Error(error, session.url, action);
   }
-  if (!receipt || receipt.status !== 1) throw new RefusedError(action, 'Reverted', `transaction ${response.hash} reverted`, { tx: response.hash });
+  if (receipt?.status !== 1) throw new RefusedError(action, 'Reverted', `transaction ${response.hash} reverted`, { tx: response.hash });
   return receipt;
 }
 

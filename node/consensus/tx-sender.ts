@@ -58,7 +58,8 @@ export class AppTxSender {
   }
 
   private async sendNow<T extends TxType>(type: T, payload: TxPayload<T>): Promise<AppTxVerdict> {
-    const chainId = this.chainId ?? (this.chainId = (await this.options.consensus.status()).chainId);
+    this.chainId ??= (await this.options.consensus.status()).chainId;
+    const chainId = this.chainId;
     let nonce = this.next ?? (await this.committedNonce());
     let verdict = await this.submit(chainId, type, nonce, payload);
     if (verdict.code === TxCode.badNonce) {

@@ -124,7 +124,10 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     const consensus = new ConsensusClient(sequencers[0]!.queryUrl);
     await step('consensus: an active sequencer elected, L2 blocks advancing', async () => {
       let first: ConsensusStatus | null = null;
-      await waitUntil('the consensus layer', async () => (first = await consensus.status()).height >= 1, 60_000, 200);
+      await waitUntil('the consensus layer', async () => {
+        first = await consensus.status();
+        return first.height >= 1;
+      }, 60_000, 200);
       const startBlock = await blockNumber(sequencers[0]!.rpcUrl);
       await waitUntil('L2 blocks', async () => (await blockNumber(sequencers[0]!.rpcUrl)) > startBlock, 60_000, 200);
       log(`active sequencer ${first!.activeSequencer}`);
@@ -197,7 +200,10 @@ async function blockNumber(rpcUrl: string): Promise<number> {
 
 async function waitForMpcKey(consensus: ConsensusClient): Promise<string> {
   let address: string | null = null;
-  await waitUntil('MPC key generation', async () => (address = (await consensus.status()).mpc.address) !== null, 90_000, 250);
+  await waitUntil('MPC key generation', async () => {
+    address = (await consensus.status()).mpc.address;
+    return address !== null;
+  }, 90_000, 250);
   return address!;
 }
 

@@ -66,5 +66,5 @@ export function l1Contracts(addresses: L1Addresses, runner: Signer | JsonRpcProv
 async function mined(sent: Promise<{ wait(): Promise<{ status: number | null } | null>; hash: string }>): Promise<void> {
   const tx = await sent;
   const receipt = await tx.wait();
-  if (!receipt || receipt.status !== 1) throw new Error(`L1 transaction ${tx.hash} failed`);
+  if (receipt?.status !== 1) throw new Error(`L1 transaction ${tx.hash} failed`);
 }

@@ -252,6 +252,6 @@ export function contractAt<T>(name: string, address: string, runner: ContractRun
 async function mined(sent: Promise<ContractTransactionResponse>): Promise<true> {
   const tx = await sent;
   const receipt = await tx.wait();
-  if (!receipt || receipt.status !== 1) throw new Error(`transaction ${tx.hash} failed`);
+  if (receipt?.status !== 1) throw new Error(`transaction ${tx.hash} failed`);
   return true;
 }

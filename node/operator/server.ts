@@ -111,7 +111,9 @@ async function bridge(app: Hono, host: string, req: IncomingMessage, res: Server
   }
   const response = await app.fetch(request);
   const out: Record<string, string> = {};
-  response.headers.forEach((value, name) => (out[name] = value));
+  response.headers.forEach((value, name) => {
+    out[name] = value;
+  });
   const payload = Buffer.from(await response.arrayBuffer());
   if (res.headersSent || res.destroyed) return;
   res.writeHead(response.status, out);

@@ -42,7 +42,7 @@ const rows: Row[] = [];
 
 async function gasOf(sent: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await sent).wait();
-  if (!receipt || receipt.status !== 1) throw new Error('transaction reverted');
+  if (receipt?.status !== 1) throw new Error('transaction reverted');
   return receipt.gasUsed;
 }
 

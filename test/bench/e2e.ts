@@ -258,7 +258,7 @@ try {
   if (failovers.length) {
     console.log('\n| kill | killed sequencer | last block → first block of the successor | failover | receipted txs | lost |');
     console.log('| ---: | --- | --- | ---: | ---: | ---: |');
-    failovers.forEach((f, index) => console.log(`| ${index + 1} | ${f.killed.slice(0, 10)}… | ${f.lastBlock} → ${f.firstBlock} | ${fmt(f.failoverMs)} ms | ${f.receipted} | ${f.lost} |`));
+    for (const [index, f] of failovers.entries()) console.log(`| ${index + 1} | ${f.killed.slice(0, 10)}… | ${f.lastBlock} → ${f.firstBlock} | ${fmt(f.failoverMs)} ms | ${f.receipted} | ${f.lost} |`);
     const sorted = failovers.map((f) => f.failoverMs).sort((a, b) => a - b);
     console.log(`\nFailover median ${fmt(percentile(sorted, 0.5))} ms (min ${fmt(sorted[0]!)}, max ${fmt(sorted.at(-1)!)}); receipted transactions lost: ${failovers.reduce((sum, f) => sum + f.lost, 0)} of ${failovers.reduce((sum, f) => sum + f.receipted, 0)}.`);
   }

@@ -63,7 +63,7 @@ async function startTokenLoad(url: string, running: () => boolean, receipted: Re
   const token = new Contract(await deployed.getAddress(), artifact.abi as InterfaceAbi, owner);
   await (await token.getFunction('mint')(owner.address, parseEther('1000000'))).wait();
   const done = (async () => {
-    for (let n = 0; running(); n++) {
+    while (running()) {
       const sentAt = Date.now();
       try {
         const tx = await token.getFunction('transfer')(Wallet.createRandom().address, 1n);

@@ -25,7 +25,9 @@ const get = (net: SimNet, path: string, history: HistoryView = net.history) => a
 
 describe('consensus history: the state keeps recent epochs, the node archives the rest', () => {
   const dirs: string[] = [];
-  afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('bounds the hashed state while the query API still serves every epoch and rotation from 0', () => {
     const net = longNet(HISTORY_IN_STATE + 40);

@@ -91,7 +91,7 @@ describe('MPC orchestration', () => {
   });
 
   it('a batch request that failed is signed by another subset of the holders each time the batcher asks again', () => {
-    const { net, senders, active, requester } = withKeyAndBlocks();
+    const { net, senders, requester } = withKeyAndBlocks();
     const holders = net.state.mpc.parties;
     const request = { purpose: 'batch', ref: '9', fromBlock: 1, toBlock: 4, digest: blockHash(99) };
     const participants: string[][] = [];

@@ -145,7 +145,7 @@ describe('the L2 SequencerSet record', () => {
       [{ ...good, signer: '0x1234' }, /signer/],
       [{ ...good, mpcAddress: undefined }, /mpcAddress/],
     ];
-    for (const [request, reason] of bad) expect(() => parseSequencerSetCall(request)).toThrow(SequencerSetRequestError);
+    for (const [request] of bad) expect(() => parseSequencerSetCall(request)).toThrow(SequencerSetRequestError);
     for (const [request, reason] of bad) expect(() => parseSequencerSetCall(request)).toThrow(reason);
     // A signature by another key is not the MPC's.
     const other = new Wallet(id('not the mpc'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currentEpoch, epochForBlock } from '../../node/consensus/app/epochs.ts';
+import { currentEpoch } from '../../node/consensus/app/epochs.ts';
 import { signL2Block } from '../../node/consensus/app/l2-block-signature.ts';
 import type { L1Event } from '../../node/consensus/app/l1-events.ts';
 import { blockHash, METIS, signer, signerKey } from './support.ts';
@@ -47,7 +47,7 @@ describe('consensus state machine (pure, no CometBFT)', () => {
     expect(net.state.mpc.sessions.filter((session) => session.purpose === 'rewards')).toEqual([]);
     const reports = (net.state.mpc.retries ?? []).filter((retry) => retry.purpose === 'rewards').map((retry) => retry.request);
     expect(reports.length).toBeGreaterThanOrEqual(7);
-    reports.forEach((report, index) => expect(report).toMatchObject({ rewardBatchId: index + 1, startEpoch: index, endEpoch: index, blockCounts: [10] }));
+    for (const [index, report] of reports.entries()) expect(report).toMatchObject({ rewardBatchId: index + 1, startEpoch: index, endEpoch: index, blockCounts: [10] });
   });
 
   it('agrees on the L2 head only by a supermajority of stake', () => {

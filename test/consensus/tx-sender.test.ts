@@ -18,7 +18,9 @@ import { signerKey } from './support.ts';
 
 const CHAIN = 'sender-test';
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 class InProcessNode {
   readonly store: StateStore;

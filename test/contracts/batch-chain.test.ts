@@ -267,13 +267,13 @@ describe('shared Merkle vectors', () => {
       // Rebuild the tree by hand from the documented rule, independently of the library's code path.
       const n = vector.leaves.length;
       const nodes: string[] = new Array(2 * n - 1);
-      vector.leaves.forEach((leaf, i) => (nodes[2 * n - 2 - i] = leaf));
+      for (const [i, leaf] of vector.leaves.entries()) nodes[2 * n - 2 - i] = leaf;
       for (let k = n - 2; k >= 0; k--) {
         const [a, b] = [nodes[2 * k + 1] as string, nodes[2 * k + 2] as string].sort();
         nodes[k] = keccak256(`0x${(a as string).slice(2)}${(b as string).slice(2)}`);
       }
       expect(nodes[0]).toBe(vector.root);
-      vector.txHashes.forEach((hash, i) => expect(vector.leaves[i]).toBe(keccak256(keccak256(hash))));
+      for (const [i, hash] of vector.txHashes.entries()) expect(vector.leaves[i]).toBe(keccak256(keccak256(hash)));
     }
   });
 });

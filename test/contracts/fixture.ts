@@ -66,7 +66,7 @@ export function signerKey(label: string): SignerKey {
 export async function send(sent: Promise<ContractTransactionResponse>): Promise<TransactionReceipt> {
   const tx = await sent;
   const receipt = await tx.wait();
-  if (!receipt || receipt.status !== 1) throw new Error(`transaction ${tx.hash} reverted`);
+  if (receipt?.status !== 1) throw new Error(`transaction ${tx.hash} reverted`);
   return receipt;
 }
 

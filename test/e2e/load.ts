@@ -1,4 +1,4 @@
-import { Transaction, Wallet, type HDNodeWallet } from 'ethers';
+import { Transaction, type Wallet, type HDNodeWallet } from 'ethers';
 import { rpc } from './support.ts';
 
 /** A transaction that got a receipt from the endpoint it was sent to: it must never disappear afterwards. */

@@ -163,7 +163,7 @@ describe('log filters', () => {
   it('passes the host refusal on (and keeps its place) when even the narrowest range has too many logs', async () => {
     for (const host of [a, b, c]) host.maxLogResults = 2;
     const id = await result<string>('eth_newFilter', [{}]);
-    [101, 101, 101].forEach((n) => emit(n));
+    for (const n of [101, 101, 101]) emit(n);
     setHeight(101);
     expect((await ask('eth_getFilterChanges', [id])).error).toEqual({ code: -32005, message: 'query returned more than 2 results' });
     for (const host of [a, b, c]) host.maxLogResults = 10;
@@ -173,7 +173,7 @@ describe('log filters', () => {
   it('respects fromBlock and toBlock, and stops asking hosts once past toBlock', async () => {
     const id = await result<string>('eth_newFilter', [{ fromBlock: '0x69', toBlock: '0x6e', address: TOKEN }]);
     const inside = [emit(105), emit(110)];
-    [102, 104, 111].forEach((n) => emit(n));
+    for (const n of [102, 104, 111]) emit(n);
     setHeight(104);
     expect(await result('eth_getFilterChanges', [id])).toEqual([]);
     setHeight(120);

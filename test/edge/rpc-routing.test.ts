@@ -253,7 +253,11 @@ describe('eth_sendRawTransactionSync (EIP-7966)', () => {
     a.mode = 'down';
     consensus.set('/v1/consensus/status', status({ activeSequencer: B }));
     const answer = b.answer.bind(b);
-    b.answer = (x) => (x.method === 'eth_sendRawTransactionSync' ? (b.calls.push(x), { jsonrpc: '2.0', id: x.id, error: { code: -32000, message: 'already known' } }) : answer(x));
+    b.answer = (x) => {
+      if (x.method !== 'eth_sendRawTransactionSync') return answer(x);
+      b.calls.push(x);
+      return { jsonrpc: '2.0', id: x.id, error: { code: -32000, message: 'already known' } };
+    };
     const body = (await (await rpc(call('eth_sendRawTransactionSync', [raw]))).json()) as { error: { code: number; message: string; data: string } };
     expect(body.error).toMatchObject({ code: 4, data: hash });
     expect(body.error.message).toMatch(/poll eth_getTransactionReceipt/);

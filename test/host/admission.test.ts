@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeRlp, getBytes, HDNodeWallet, keccak256, SigningKey, toBeArray, Wallet, type TransactionRequest } from 'ethers';
+import { encodeRlp, getBytes, type HDNodeWallet, keccak256, SigningKey, toBeArray, Wallet, type TransactionRequest } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, type Hex } from '../../node/chain/hex.ts';
 import { NativeTxDecoder } from '../../node/chain/native-decoder.ts';

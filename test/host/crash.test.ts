@@ -56,7 +56,7 @@ describe('crash safety (child process, kill -9 under load)', () => {
         for (const r of replies) if (r.result) acknowledged.add(r.result);
         const hashes = [...acknowledged].filter((h) => !receipted.has(h));
         const receipts = await rpcBatch(host!.rpc, hashes.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] }))).catch(() => []);
-        receipts.forEach((r, i) => r.result && receipted.set(hashes[i]!, r.result.blockHash));
+        for (const [i, r] of receipts.entries()) if (r.result) receipted.set(hashes[i]!, r.result.blockHash);
       }
       loadDone = true;
     })();

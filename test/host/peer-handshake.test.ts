@@ -71,7 +71,9 @@ async function relayTo(targetUrl: () => string) {
     const up = new WebSocket(targetUrl());
     upstream = up;
     const queued: string[] = [];
-    up.on('open', () => queued.splice(0).forEach((f) => up.send(f)));
+    up.on('open', () => {
+      for (const f of queued.splice(0)) up.send(f);
+    });
     up.on('message', (data) => {
       toDialer.push(data.toString());
       if (downstream.readyState === WebSocket.OPEN) downstream.send(data.toString());

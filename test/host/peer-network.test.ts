@@ -29,7 +29,7 @@ beforeAll(async () => {
   const ports = await Promise.all(KEYS.map(() => freePort()));
   endpoints = KEYS.map((k, i) => ({ address: k.address, url: `ws://127.0.0.1:${ports[i]}` }));
   nets = KEYS.map((key, i) => new PeerNetwork({ host: '127.0.0.1', port: ports[i] as number, signer: new EnvelopeSigner(key, '901'), network: '901', peers: () => endpoints }));
-  nets.forEach((net, i) => net.on('test', (from, payload) => inbox.push({ at: i, from, payload })));
+  for (const [i, net] of nets.entries()) net.on('test', (from, payload) => inbox.push({ at: i, from, payload }));
   await Promise.all(nets.map((n) => n.start()));
   await until(() => nets.every((n) => n.connectedPeers().length === 2));
 });

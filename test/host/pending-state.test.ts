@@ -1,4 +1,4 @@
-import { Contract, ContractFactory, Interface, JsonRpcProvider, Transaction, Wallet, getCreateAddress, type BaseWallet, parseEther, solidityPackedKeccak256, type InterfaceAbi } from 'ethers';
+import { type Contract, ContractFactory, Interface, JsonRpcProvider, Transaction, Wallet, getCreateAddress, type BaseWallet, parseEther, solidityPackedKeccak256, type InterfaceAbi } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../contracts/artifacts.ts';
 import type { Hex } from '../../node/chain/hex.ts';

@@ -1,7 +1,7 @@
-import { Contract, ContractFactory, JsonRpcProvider, WebSocketProvider, isError, parseEther, type InterfaceAbi } from 'ethers';
+import { type Contract, ContractFactory, JsonRpcProvider, WebSocketProvider, isError, parseEther, type InterfaceAbi } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BaseError,
+  type BaseError,
   createPublicClient,
   createWalletClient,
   defineChain,

@@ -55,7 +55,7 @@ describe('native Merkle tree equals @openzeppelin/merkle-tree', () => {
     for (const c of cases) {
       const tree = new TxMerkleTree(c.txHashes);
       expect(tree.root).toBe(c.root);
-      c.txHashes.forEach((h, i) => expect(merkleLeaf(h)).toBe(c.leaves[i]));
+      for (const [i, h] of c.txHashes.entries()) expect(merkleLeaf(h)).toBe(c.leaves[i]);
       for (const { index, proof } of c.proofs) expect(tree.proof(index)).toEqual(proof);
     }
   });

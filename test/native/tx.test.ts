@@ -173,7 +173,10 @@ describe('decodeTransactions rejects bad input with stable codes, without touchi
 
   it('answers random garbage with a code per entry and never throws', () => {
     let seed = 7;
-    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) & 0xff;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed & 0xff;
+    };
     const garbage = Array.from({ length: 500 }, (_, i) => Buffer.from(Array.from({ length: i % 200 }, next)));
     const results = decodeTransactions(garbage, CHAIN_ID, MAX_SIZE);
     expect(results).toHaveLength(500);

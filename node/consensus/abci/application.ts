@@ -1,4 +1,4 @@
-import { MisbehaviorType, Request, Response, type Misbehavior, ResponseProcessProposal_ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus, CheckTxType, type Event } from 'cosmjs-types/tendermint/abci/types';
+import { MisbehaviorType, type Request, Response, type Misbehavior, ResponseProcessProposal_ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus, CheckTxType, type Event } from 'cosmjs-types/tendermint/abci/types';
 import { applyBlock, appHashOf, type BlockResult } from '../app/block.ts';
 import { TxRejectedError } from '../app/errors.ts';
 import type { AppEvent } from '../app/events.ts';

@@ -1,4 +1,4 @@
-import { CommitInfo, ExtendedCommitInfo } from 'cosmjs-types/tendermint/abci/types';
+import { type CommitInfo, ExtendedCommitInfo } from 'cosmjs-types/tendermint/abci/types';
 import { BlockIDFlag } from 'cosmjs-types/tendermint/types/validator';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { decodeVoteExtension, type VoteExtension } from '../app/extension.ts';

@@ -18,7 +18,8 @@ export function pruneHistory(state: ConsensusState): Archived {
   const epochs = state.epochs.length > HISTORY_IN_STATE ? state.epochs.splice(0, state.epochs.length - HISTORY_IN_STATE) : [];
   const rotations = state.rotations.length > HISTORY_IN_STATE ? state.rotations.splice(0, state.rotations.length - HISTORY_IN_STATE) : [];
   if (epochs.length > 0 || rotations.length > 0) {
-    const counts = (state.archived ??= { epochs: 0, rotations: 0 });
+    state.archived ??= { epochs: 0, rotations: 0 };
+    const counts = state.archived;
     counts.epochs += epochs.length;
     counts.rotations += rotations.length;
   }

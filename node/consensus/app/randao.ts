@@ -14,7 +14,8 @@ export function recordCommitment(state: ConsensusState, validator: Address, roun
   const open = state.pendingElection?.round === current && state.pendingElection.revealOpen;
   if (round !== current && round !== current + 1) return false;
   if (round === current && open) return false;
-  const byRound = (state.randao.commitments[validator] ??= {});
+  state.randao.commitments[validator] ??= {};
+  const byRound = state.randao.commitments[validator];
   if (byRound[String(round)]) return false;
   byRound[String(round)] = hash;
   return true;
@@ -22,7 +23,7 @@ export function recordCommitment(state: ConsensusState, validator: Address, roun
 
 export function recordReveal(state: ConsensusState, validator: Address, round: number, secret: Hex): boolean {
   const election = state.pendingElection;
-  if (!election || !election.revealOpen || election.round !== round || election.reveals[validator]) return false;
+  if (!election?.revealOpen || election.round !== round || election.reveals[validator]) return false;
   const commitment = state.randao.commitments[validator]?.[String(round)];
   if (!commitment || sha256Hex(Buffer.from(secret.slice(2), 'hex')) !== commitment) return false;
   election.reveals[validator] = secret;
@@ -46,7 +47,7 @@ export function maybeOpenReveals(state: ConsensusState): void {
 /** The seed, once reveals hold more than 2/3 of power; undefined while still waiting. */
 export function seedIfComplete(state: ConsensusState): Hex | undefined {
   const election = state.pendingElection;
-  if (!election || !election.revealOpen) return undefined;
+  if (!election?.revealOpen) return undefined;
   const revealed = Object.keys(election.reveals).reduce((sum, validator) => sum + powerOf(state, validator), 0);
   if (!isSupermajority(revealed, totalPower(state))) return undefined;
   const reveals = Object.entries(election.reveals).sort(([a], [b]) => (a < b ? -1 : 1));

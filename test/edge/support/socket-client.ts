@@ -59,7 +59,13 @@ export class SocketClient {
   next(test: (message: Message) => boolean, timeoutMs = 3_000): Promise<Message> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages.slice(-5))}`)), timeoutMs);
-      this.#waiters.push({ test, resolve: (message) => (clearTimeout(timer), resolve(message)) });
+      this.#waiters.push({
+        test,
+        resolve: (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        },
+      });
     });
   }
 
