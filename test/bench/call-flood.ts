@@ -79,7 +79,9 @@ async function phase(rpc: string, ws: string, flooded: boolean): Promise<Phase> 
   socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newHeads'] }));
   const flooder = flooded ? spawn(process.execPath, [...process.execArgv, import.meta.filename, '--flood', rpc, '--duration', String(values.duration), '--concurrency', String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] }) : null;
   let floodOut = '';
-  flooder?.stdout!.on('data', (chunk: Buffer) => (floodOut += chunk.toString()));
+  flooder?.stdout?.on('data', (chunk: Buffer) => {
+    floodOut += chunk.toString();
+  });
   const probes: number[] = [];
   const end = performance.now() + DURATION_MS;
   while (performance.now() < end) {

@@ -70,7 +70,10 @@ describe('a flooding key holder', () => {
 
     const before = honest.map((node) => node.party.stats());
     const samples: MpcStats[][] = honest.map(() => []);
-    const sampler = setInterval(() => honest.forEach((node, index) => samples[index]!.push(node.party.stats())), 10);
+    const sample = () => {
+      for (const [index, node] of honest.entries()) samples[index]!.push(node.party.stats());
+    };
+    const sampler = setInterval(sample, 10);
     try {
       await Promise.all(honest.map((node) => flood(node, messages)));
       // Wait until the flood has been taken in (the sure drops are counted) and the invited sessions timed out.
@@ -81,7 +84,7 @@ describe('a flooding key holder', () => {
     } finally {
       clearInterval(sampler);
     }
-    honest.forEach((node, index) => samples[index]!.push(node.party.stats()));
+    sample();
 
     const { invitedPerPeer, early, pendingPerSender } = DEFAULT_LIMITS;
     for (const [index, node] of honest.entries()) {
