@@ -93,9 +93,7 @@ fn parse_hash(hash: &Either<Uint8ArraySlice, String>) -> Result<B256> {
     match hash {
         Either::A(bytes) if bytes.len() == 32 => Ok(B256::from_slice(bytes)),
         Either::A(bytes) => Err(invalid(format!("a tx hash is 32 bytes, got {}", bytes.len()))),
-        Either::B(hex) => hex
-            .parse::<B256>()
-            .map_err(|_| invalid(format!("a tx hash is 0x-prefixed hex of 32 bytes, got {hex:?}"))),
+        Either::B(hex) => hex.parse::<B256>().map_err(|_| invalid(format!("a tx hash is 0x-prefixed hex of 32 bytes, got {hex:?}"))),
     }
 }
 

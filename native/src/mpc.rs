@@ -7,11 +7,8 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi::{Env, Status, Task};
 use napi_derive::napi;
-use seq_mpc::{
-    node_key, parse_public_key, Inbound, KeyShare, Keygen, MpcError, MpcProtocol, Outgoing, Presign, Presignature, Reshare,
-    ReshareBasis, Sign,
-};
 use seq_mpc::to_hex_prefixed;
+use seq_mpc::{node_key, parse_public_key, Inbound, KeyShare, Keygen, MpcError, MpcProtocol, Outgoing, Presign, Presignature, Reshare, ReshareBasis, Sign};
 
 type Result<T> = napi::Result<T, String>;
 
@@ -51,11 +48,14 @@ fn actions(out: Vec<Outgoing>) -> Vec<MpcAction> {
         .collect()
 }
 
+/// Messages waiting for the next poke: (sender participant id, bytes).
+type SharedInbox = Arc<Mutex<Vec<(u32, Vec<u8>)>>>;
+
 /// A protocol plus its inbox, shared with the worker thread that runs `pokeAsync`. `message` only checks and
 /// queues (never waits for a running poke); a poke first hands the queued messages to the protocol.
 struct Runner<P: MpcProtocol> {
     inbound: Inbound,
-    inbox: Arc<Mutex<Vec<(u32, Vec<u8>)>>>,
+    inbox: SharedInbox,
     protocol: Arc<Mutex<P>>,
 }
 
@@ -123,7 +123,7 @@ macro_rules! protocol_class {
 
 /// `pokeAsync` on the libuv thread pool, so heavy steps (triple generation) never block the host's event loop.
 pub struct PokeTask<P: MpcProtocol> {
-    inbox: Arc<Mutex<Vec<(u32, Vec<u8>)>>>,
+    inbox: SharedInbox,
     protocol: Arc<Mutex<P>>,
 }
 
@@ -242,12 +242,7 @@ impl MpcReshare {
         new_threshold: u32,
     ) -> Result<Self> {
         let public_key = parse_public_key(&public_key).map_err(to_js)?;
-        let basis = ReshareBasis::Joiner {
-            old_participants,
-            old_threshold: old_threshold as usize,
-            public_key,
-            generation: generation as u64,
-        };
+        let basis = ReshareBasis::Joiner { old_participants, old_threshold: old_threshold as usize, public_key, generation: generation as u64 };
         Reshare::new(&new_participants, new_threshold as usize, me, basis).map(|p| Self(Runner::new(p))).map_err(to_js)
     }
     /// The new generation's serialised key share, once, after `done`.

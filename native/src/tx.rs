@@ -50,9 +50,7 @@ fn nullable<T>(value: Option<T>) -> Nullable<T> {
 pub struct RejectedTx {
     #[napi(ts_type = "false")]
     pub ok: bool,
-    #[napi(
-        ts_type = "'Empty' | 'Oversize' | 'MalformedRlp' | 'UnsupportedType' | 'UnprotectedLegacy' | 'WrongChainId' | 'BadSignature'"
-    )]
+    #[napi(ts_type = "'Empty' | 'Oversize' | 'MalformedRlp' | 'UnsupportedType' | 'UnprotectedLegacy' | 'WrongChainId' | 'BadSignature'")]
     pub code: String,
     pub message: String,
 }
@@ -61,12 +59,8 @@ pub struct RejectedTx {
 /// recovers their senders in parallel. The result has one entry per input, in order; a bad entry never
 /// affects the others. Throws only for an invalid `chainId` or `maxSize`.
 #[napi]
-pub fn decode_transactions(
-    raws: Vec<Uint8ArraySlice>,
-    chain_id: f64,
-    max_size: u32,
-) -> Result<Vec<Either<DecodedTx, RejectedTx>>> {
-    if !(chain_id >= 1.0 && chain_id <= 9_007_199_254_740_991.0 && chain_id.fract() == 0.0) {
+pub fn decode_transactions(raws: Vec<Uint8ArraySlice>, chain_id: f64, max_size: u32) -> Result<Vec<Either<DecodedTx, RejectedTx>>> {
+    if !((1.0..=9_007_199_254_740_991.0).contains(&chain_id) && chain_id.fract() == 0.0) {
         return Err(Error::new(Status::InvalidArg, format!("chainId must be a positive safe integer, got {chain_id}")));
     }
     let policy = DecodePolicy { chain_id: chain_id as u64, max_size: max_size as usize };

@@ -1,11 +1,11 @@
 //! eth_call / eth_estimateGas off the event loop and off the libuv pool: a few dedicated threads and a bounded queue,
 //! so a flood of heavy calls can neither stall the JS thread (ABCI, MPC, JSON-RPC) nor take the libuv threads block
 //! building and the MPC use. Each call settles a Promise from its worker; a full queue rejects at once.
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::Object;
 use napi::{Env, JsDeferred};
 use seq_chain::{CallLimits, CallOutcome, ChainError};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
 
 use super::views::to_napi;
 use super::{call_result, CallResult};

@@ -1,9 +1,9 @@
 //! JS inputs of the chain binding, parsed into core types. Quantities are `bigint`, bytes and hashes hex strings
 //! (raw transactions may also be Buffers).
+use alloy_primitives::{hex, Address, Bytes, B256, U256};
 use napi::bindgen_prelude::{BigInt, Buffer, Either};
 use napi_derive::napi;
 use seq_chain::{BlockEnv, CallRequest, SealedBlock};
-use alloy_primitives::{hex, Address, Bytes, B256, U256};
 
 /// What the producer fixes for the next block. `baseFeePerGas` defaults to the EIP-1559 successor of the parent's,
 /// `prevrandao` to keccak256(parent hash), `gasLimit` (0 or absent) to the parent's.

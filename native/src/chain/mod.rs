@@ -152,13 +152,23 @@ impl Chain {
     /// recovery of the same bytes (`decodeTransactions` at admission), never from the network. A length other
     /// than `rawTxs.length` throws "InvalidInput: ...".
     #[napi(ts_return_type = "Promise<ExecutedBlock>")]
-    pub fn execute_block(&self, env: BlockEnvInput, raw_txs: Vec<Either<Buffer, String>>, senders: Option<Either<Vec<String>, Null>>) -> napi::Result<AsyncTask<BuildTask>> {
+    pub fn execute_block(
+        &self,
+        env: BlockEnvInput,
+        raw_txs: Vec<Either<Buffer, String>>,
+        senders: Option<Either<Vec<String>, Null>>,
+    ) -> napi::Result<AsyncTask<BuildTask>> {
         Ok(AsyncTask::new(BuildTask { chain: self.chain()?, env: self.check_env(&env)?, raw: raw_transactions(raw_txs)?, senders: sender_list(senders)? }))
     }
 
     /// `executeBlock` on the calling thread.
     #[napi]
-    pub fn execute_block_sync(&self, env: BlockEnvInput, raw_txs: Vec<Either<Buffer, String>>, senders: Option<Either<Vec<String>, Null>>) -> napi::Result<ExecutedBlock> {
+    pub fn execute_block_sync(
+        &self,
+        env: BlockEnvInput,
+        raw_txs: Vec<Either<Buffer, String>>,
+        senders: Option<Either<Vec<String>, Null>>,
+    ) -> napi::Result<ExecutedBlock> {
         let mut task = BuildTask { chain: self.chain()?, env: self.check_env(&env)?, raw: raw_transactions(raw_txs)?, senders: sender_list(senders)? };
         executed_view(&task.compute()?)
     }
@@ -168,8 +178,19 @@ impl Chain {
     /// is ignored (the block follows the head) and a timestamp before the head's is raised to it; `senders` as in
     /// `executeBlock`. Never waits for a block being built, and never holds one up for longer than its execution.
     #[napi(ts_return_type = "Promise<PendingBlock>")]
-    pub fn pending_block(&self, env: BlockEnvInput, raw_txs: Vec<Either<Buffer, String>>, senders: Option<Either<Vec<String>, Null>>) -> napi::Result<AsyncTask<PendingTask>> {
-        Ok(AsyncTask::new(PendingTask { chain: self.chain()?, calls: self.calls.clone(), env: self.check_env(&env)?, raw: raw_transactions(raw_txs)?, senders: sender_list(senders)? }))
+    pub fn pending_block(
+        &self,
+        env: BlockEnvInput,
+        raw_txs: Vec<Either<Buffer, String>>,
+        senders: Option<Either<Vec<String>, Null>>,
+    ) -> napi::Result<AsyncTask<PendingTask>> {
+        Ok(AsyncTask::new(PendingTask {
+            chain: self.chain()?,
+            calls: self.calls.clone(),
+            env: self.check_env(&env)?,
+            raw: raw_transactions(raw_txs)?,
+            senders: sender_list(senders)?,
+        }))
     }
 
     /// Follower mode: re-executes a block from the sequencer on the libuv pool and applies it only if its header
@@ -293,11 +314,15 @@ impl Chain {
 
 fn call_result(outcome: CallOutcome) -> CallResult {
     match outcome {
-        CallOutcome::Success { output, gas_used } => CallResult { status: "success".into(), output: data(output), gas_used: gas_used.into(), reason: Either::B(Null) },
+        CallOutcome::Success { output, gas_used } => {
+            CallResult { status: "success".into(), output: data(output), gas_used: gas_used.into(), reason: Either::B(Null) }
+        }
         CallOutcome::Revert { output, reason, gas_used } => {
             CallResult { status: "revert".into(), output: data(output), gas_used: gas_used.into(), reason: reason.map_or(Either::B(Null), Either::A) }
         }
-        CallOutcome::Halt { reason, gas_used } => CallResult { status: "halt".into(), output: "0x".into(), gas_used: gas_used.into(), reason: Either::A(reason) },
+        CallOutcome::Halt { reason, gas_used } => {
+            CallResult { status: "halt".into(), output: "0x".into(), gas_used: gas_used.into(), reason: Either::A(reason) }
+        }
     }
 }
 

@@ -8,9 +8,9 @@ use napi::{Env, Task};
 use napi_derive::napi;
 use seq_chain::BlockEnv;
 
+use super::calls::CallPool;
 use super::inputs::{address, slot, CallInput};
 use super::views::{block_receipts_view, data, q, to_napi, transaction_view, BlockRejection, Nullable, RpcReceiptView, RpcTransactionView, TxPlace};
-use super::calls::CallPool;
 
 /// eth_getBlockByNumber("pending") as geth (internal/ethapi GetBlockByNumber) shapes it: `hash`, `nonce` and
 /// `miner` null because the block is not sealed; `stateRoot` null as well, since the pending block's state root is
@@ -127,7 +127,11 @@ impl PendingBlock {
     #[napi(ts_return_type = "RpcTransactionView | null")]
     pub fn transaction(&self, index: u32) -> Nullable<RpcTransactionView> {
         let index = index as usize;
-        if index < self.inner.transactions.len() { Either::A(pending_transaction_view(&self.inner, index)) } else { Either::B(Null) }
+        if index < self.inner.transactions.len() {
+            Either::A(pending_transaction_view(&self.inner, index))
+        } else {
+            Either::B(Null)
+        }
     }
 
     /// How many of the given transactions made it in.
@@ -139,7 +143,11 @@ impl PendingBlock {
     /// The transactions left out, with the same codes a built block reports.
     #[napi(getter)]
     pub fn rejected(&self) -> Vec<BlockRejection> {
-        self.inner.rejected.iter().map(|r| BlockRejection { index: r.index as u32, hash: data(r.hash), code: r.code.to_string(), message: r.message.clone() }).collect()
+        self.inner
+            .rejected
+            .iter()
+            .map(|r| BlockRejection { index: r.index as u32, hash: data(r.hash), code: r.code.to_string(), message: r.message.clone() })
+            .collect()
     }
 
     #[napi]
@@ -264,5 +272,9 @@ fn receipts_view(block: &seq_chain::PendingBlock, summary: &seq_chain::PendingSu
 
 fn pending_transaction_view(block: &seq_chain::PendingBlock, index: usize) -> RpcTransactionView {
     let tx = &block.transactions[index];
-    transaction_view(&tx.envelope, tx.sender, &TxPlace { block_hash: None, block_number: block.input.number, index: index as u32, base_fee: block.input.base_fee })
+    transaction_view(
+        &tx.envelope,
+        tx.sender,
+        &TxPlace { block_hash: None, block_number: block.input.number, index: index as u32, base_fee: block.input.base_fee },
+    )
 }

@@ -180,7 +180,14 @@ pub(crate) fn receipt_view(receipt: &StoredReceipt, place: &ReceiptPlace) -> nap
 pub(crate) fn receipt_record_view(record: &ReceiptRecord) -> napi::Result<RpcReceiptView> {
     receipt_view(
         &record.receipt,
-        &ReceiptPlace { block_number: record.block_number, block_hash: Some(record.block_hash), index: record.index, first_log_index: record.first_log_index, to: record.to, tx_type: record.tx_type },
+        &ReceiptPlace {
+            block_number: record.block_number,
+            block_hash: Some(record.block_hash),
+            index: record.index,
+            first_log_index: record.first_log_index,
+            to: record.to,
+            tx_type: record.tx_type,
+        },
     )
 }
 
@@ -191,7 +198,8 @@ pub(crate) fn block_receipts_view(number: u64, hash: Option<B256>, transactions:
     let mut out = Vec::with_capacity(receipts.len());
     for (index, (raw, receipt)) in transactions.iter().zip(receipts).enumerate() {
         let envelope = TxEnvelope::decode_2718(&mut raw.as_ref()).map_err(to_napi)?;
-        let place = ReceiptPlace { block_number: number, block_hash: hash, index: index as u32, first_log_index, to: envelope.to(), tx_type: envelope.tx_type() as u8 };
+        let place =
+            ReceiptPlace { block_number: number, block_hash: hash, index: index as u32, first_log_index, to: envelope.to(), tx_type: envelope.tx_type() as u8 };
         let view = receipt_view(receipt, &place)?;
         first_log_index += view.logs.len() as u64;
         out.push(view);

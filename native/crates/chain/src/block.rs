@@ -1,7 +1,5 @@
 //! Block assembly: roots, bloom, header, and the encodings the store keeps (body, receipts).
-use alloy_consensus::{
-    Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, TxType, EMPTY_OMMER_ROOT_HASH,
-};
+use alloy_consensus::{Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, TxType, EMPTY_OMMER_ROOT_HASH};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use alloy_primitives::{Address, Bloom, Bytes, Log, B256, B64, U256};
 use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
@@ -114,9 +112,12 @@ pub(crate) fn block_size(header_rlp_len: usize, transactions: &[Bytes]) -> u64 {
 
 fn raw_tx_rlp_len(raw: &[u8]) -> usize {
     // Legacy transactions are RLP lists already; typed ones are wrapped as an RLP string.
-    if raw.first().is_some_and(|b| *b >= 0xc0) { raw.len() } else { alloy_rlp::length_of_length(raw.len()) + raw.len() }
+    if raw.first().is_some_and(|b| *b >= 0xc0) {
+        raw.len()
+    } else {
+        alloy_rlp::length_of_length(raw.len()) + raw.len()
+    }
 }
-
 
 pub(crate) struct HeaderFields {
     pub parent_hash: B256,

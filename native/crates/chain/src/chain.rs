@@ -18,8 +18,8 @@ use seq_tx::{DecodePolicy, RecoveredTx};
 
 use crate::block::{self, BlockEnv, HeaderFields, SealedBlock, StoredReceipt};
 use crate::decode;
-use crate::header_rules::{self, ChildFields, HeaderRules};
 use crate::flat::{Changes, Flat, StateView};
+use crate::header_rules::{self, ChildFields, HeaderRules};
 use crate::startup::{genesis_block, load, meta_bytes, write_genesis};
 use crate::{ChainError, Genesis};
 
@@ -236,7 +236,8 @@ impl Chain {
         let execution = self.execute(&input, &txs, Mode::Verify)?;
         let execute_us = micros(started);
         let included: Vec<&RecoveredTx> = txs.iter().collect();
-        let mut applied = self.seal_and_apply(&mut trie, &parent, parent_hash, &input, &block.env, &included, block.transactions.clone(), execution, Some(block))?;
+        let mut applied =
+            self.seal_and_apply(&mut trie, &parent, parent_hash, &input, &block.env, &included, block.transactions.clone(), execution, Some(block))?;
         applied.timings.decode_us = decode_us;
         applied.timings.execute_us = execute_us;
         Ok(applied)
@@ -305,10 +306,8 @@ impl Chain {
             || trie.apply(&changes, &StoreStorage(&reader)).map_err(ChainError::Trie),
             || -> Result<_, ChainError> {
                 // seq-tx decodes exactly (no trailing bytes), so the raw bytes are the canonical EIP-2718 encoding.
-                let (transactions_root, body) = rayon::join(
-                    || block::transactions_root(&raw),
-                    || block::encode_body(&raw.iter().map(|r| r.as_ref()).collect::<Vec<&[u8]>>()),
-                );
+                let (transactions_root, body) =
+                    rayon::join(|| block::transactions_root(&raw), || block::encode_body(&raw.iter().map(|r| r.as_ref()).collect::<Vec<&[u8]>>()));
                 let receipts = block::build_receipts(&execution.receipts)?;
                 let receipts_bytes = block::encode_receipts(&receipts.stored);
                 let changeset = prior.changeset(&execution.diff.accounts);
@@ -362,7 +361,9 @@ impl Chain {
             .diff
             .accounts
             .iter()
-            .map(|d| (d.address, d.after.map(|a| AccountRecord { nonce: a.nonce, balance: a.balance, code_hash: a.code_hash, storage_root: roots[&d.address] })))
+            .map(|d| {
+                (d.address, d.after.map(|a| AccountRecord { nonce: a.nonce, balance: a.balance, code_hash: a.code_hash, storage_root: roots[&d.address] }))
+            })
             .collect();
         let wiped: Vec<Address> = prior.wiped.keys().copied().collect();
         let storage: Vec<(Address, U256, U256)> = execution

@@ -18,7 +18,11 @@ pub struct GenesisAccount {
 
 impl GenesisAccount {
     pub fn code_hash(&self) -> B256 {
-        if self.code.is_empty() { seq_state::KECCAK_EMPTY } else { keccak256(&self.code) }
+        if self.code.is_empty() {
+            seq_state::KECCAK_EMPTY
+        } else {
+            keccak256(&self.code)
+        }
     }
 }
 
@@ -52,8 +56,14 @@ impl Genesis {
             timestamp: opt_u64(&json, "timestamp")?.unwrap_or(0),
             gas_limit: opt_u64(&json, "gasLimit")?.unwrap_or(30_000_000),
             base_fee: opt_u64(&json, "baseFeePerGas")?.unwrap_or(1_000_000_000),
-            extra_data: match json.get("extraData") { Some(v) => bytes_of(v).map_err(|e| err(format!("extraData: {e}")))?, None => Bytes::new() },
-            mix_hash: match json.get("mixHash") { Some(v) => b256_of(v).map_err(|e| err(format!("mixHash: {e}")))?, None => B256::ZERO },
+            extra_data: match json.get("extraData") {
+                Some(v) => bytes_of(v).map_err(|e| err(format!("extraData: {e}")))?,
+                None => Bytes::new(),
+            },
+            mix_hash: match json.get("mixHash") {
+                Some(v) => b256_of(v).map_err(|e| err(format!("mixHash: {e}")))?,
+                None => B256::ZERO,
+            },
             coinbase: match json.get("coinbase") {
                 Some(v) => v.as_str().and_then(|s| with_0x(s).parse().ok()).ok_or_else(|| err("bad coinbase"))?,
                 None => Address::ZERO,
@@ -67,7 +77,11 @@ fn err(message: impl Into<String>) -> ChainError {
 }
 
 fn with_0x(s: &str) -> String {
-    if s.starts_with("0x") || s.starts_with("0X") { s.to_string() } else { format!("0x{s}") }
+    if s.starts_with("0x") || s.starts_with("0X") {
+        s.to_string()
+    } else {
+        format!("0x{s}")
+    }
 }
 
 fn parse_account(value: &Value) -> Result<GenesisAccount, String> {
@@ -96,7 +110,11 @@ pub(crate) fn u256_of(value: &Value) -> Result<U256, String> {
     match value {
         Value::Number(n) => n.as_u64().map(U256::from).ok_or_else(|| format!("{n} is not a non-negative integer")),
         Value::String(s) if s.starts_with("0x") || s.starts_with("0X") => {
-            if s.len() == 2 { Ok(U256::ZERO) } else { U256::from_str_radix(&s[2..], 16).map_err(|e| format!("{s}: {e}")) }
+            if s.len() == 2 {
+                Ok(U256::ZERO)
+            } else {
+                U256::from_str_radix(&s[2..], 16).map_err(|e| format!("{s}: {e}"))
+            }
         }
         Value::String(s) => U256::from_str_radix(s, 10).map_err(|e| format!("{s}: {e}")),
         other => Err(format!("{other} is not a quantity")),

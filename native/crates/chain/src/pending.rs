@@ -103,7 +103,12 @@ impl Chain {
             other => ChainError::Execution(other.to_string()),
         })?;
         drop(flat);
-        rejected.extend(execution.rejected.iter().map(|r| Rejected { index: positions[r.index], hash: r.hash, code: r.rejection.code, message: r.rejection.message.clone() }));
+        rejected.extend(execution.rejected.iter().map(|r| Rejected {
+            index: positions[r.index],
+            hash: r.hash,
+            code: r.rejection.code,
+            message: r.rejection.message.clone(),
+        }));
         rejected.sort_by_key(|r| r.index);
         let raw: Vec<Bytes> = execution.included.iter().map(|i| raw[positions[*i]].clone()).collect();
         let mut taken = vec![false; txs.len()];

@@ -91,7 +91,9 @@ impl Chain {
     fn call_input(&self, at: Option<u64>) -> Result<BlockInput, ChainError> {
         let header = match at {
             None => self.flat().head.clone(),
-            Some(number) => self.header(number)?.ok_or(ChainError::StateUnavailable { requested: number, head: self.latest_number(), window: self.options().history })?,
+            Some(number) => {
+                self.header(number)?.ok_or(ChainError::StateUnavailable { requested: number, head: self.latest_number(), window: self.options().history })?
+            }
         };
         Ok(BlockInput {
             number: header.number,
@@ -171,7 +173,14 @@ impl Chain {
             return Err(ChainError::Execution(format!("tx index points past block {number}")));
         };
         let envelope = TxEnvelope::decode_2718(&mut raw.as_ref()).map_err(|e| ChainError::Execution(e.to_string()))?;
-        Ok(Some(TxRecord { envelope, raw: raw.clone(), sender: receipt.sender, block_number: number, block_hash: alloy_primitives::keccak256(header_rlp), index }))
+        Ok(Some(TxRecord {
+            envelope,
+            raw: raw.clone(),
+            sender: receipt.sender,
+            block_number: number,
+            block_hash: alloy_primitives::keccak256(header_rlp),
+            index,
+        }))
     }
 
     pub fn receipt(&self, hash: B256) -> Result<Option<ReceiptRecord>, ChainError> {

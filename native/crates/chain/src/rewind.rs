@@ -51,7 +51,8 @@ impl Chain {
             let view = StateView { flat: &flat, store: &reader, at: number };
             let mut restores = Vec::with_capacity(touched.len());
             for (address, slots) in touched {
-                let slots = slots.into_iter().map(|slot| Ok((slot, seq_evm::StateReader::storage(&view, address, slot)?))).collect::<Result<_, ChainError>>()?;
+                let slots =
+                    slots.into_iter().map(|slot| Ok((slot, seq_evm::StateReader::storage(&view, address, slot)?))).collect::<Result<_, ChainError>>()?;
                 restores.push(Restore { address, record: view.record(address), wiped: wiped.contains(&address), slots });
             }
             restores

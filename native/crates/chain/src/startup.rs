@@ -13,10 +13,7 @@ use crate::flat::{Changes, Flat};
 use crate::{ChainError, Genesis};
 
 pub(crate) fn meta_bytes<const N: usize>(reader: &StoreReader, key: &str) -> Result<[u8; N], ChainError> {
-    reader
-        .meta(key)?
-        .and_then(|v| v.try_into().ok())
-        .ok_or_else(|| ChainError::Store(seq_store::StoreError::Corrupt(format!("meta {key} missing"))))
+    reader.meta(key)?.and_then(|v| v.try_into().ok()).ok_or_else(|| ChainError::Store(seq_store::StoreError::Corrupt(format!("meta {key} missing"))))
 }
 
 /// The genesis header and the state changes that create its allocation.
@@ -63,17 +60,13 @@ pub(crate) fn write_genesis(store: &Store, genesis: &Genesis) -> Result<(), Chai
         .alloc
         .iter()
         .map(|(address, account)| {
-            let storage_root = seq_state::MerkleTrie::from_leaves(
-                account.storage.iter().map(|(k, v)| (keccak256(k.to_be_bytes::<32>()), alloy_rlp::encode(v))),
-            )
-            .root();
+            let storage_root =
+                seq_state::MerkleTrie::from_leaves(account.storage.iter().map(|(k, v)| (keccak256(k.to_be_bytes::<32>()), alloy_rlp::encode(v)))).root();
             (*address, Some(AccountRecord { nonce: account.nonce, balance: account.balance, code_hash: account.code_hash(), storage_root }))
         })
         .collect();
-    let storage: Vec<(Address, U256, U256)> =
-        genesis.alloc.iter().flat_map(|(a, acc)| acc.storage.iter().map(move |(k, v)| (*a, *k, *v))).collect();
-    let codes: Vec<(B256, &[u8])> =
-        genesis.alloc.values().filter(|a| !a.code.is_empty()).map(|a| (a.code_hash(), a.code.as_ref())).collect();
+    let storage: Vec<(Address, U256, U256)> = genesis.alloc.iter().flat_map(|(a, acc)| acc.storage.iter().map(move |(k, v)| (*a, *k, *v))).collect();
+    let codes: Vec<(B256, &[u8])> = genesis.alloc.values().filter(|a| !a.code.is_empty()).map(|a| (a.code_hash(), a.code.as_ref())).collect();
     let header_rlp = block::encode_header(&header);
     let chain_id = genesis.chain_id.to_be_bytes();
     let changeset = ChangeSet { accounts: accounts.iter().map(|(a, _)| (*a, None)).collect(), ..Default::default() };
@@ -102,9 +95,7 @@ pub(crate) fn load(reader: &StoreReader, options: ChainOptions) -> Result<(Flat,
     let head = block::decode_header(&reader.header(head_number)?.ok_or_else(|| ChainError::Genesis("head header missing".into()))?)?;
     let head_hash = head.hash_slow();
     let records = reader.accounts()?;
-    let mut trie = StateTrie::from_accounts(
-        records.iter().map(|(a, r)| (*a, TrieAccount::new(r.nonce, r.balance, r.storage_root, r.code_hash))),
-    );
+    let mut trie = StateTrie::from_accounts(records.iter().map(|(a, r)| (*a, TrieAccount::new(r.nonce, r.balance, r.storage_root, r.code_hash))));
     let root = trie.root();
     if root != head.state_root {
         return Err(ChainError::Trie(format!("stored state hashes to {root}, head block {head_number} says {}", head.state_root)));
@@ -126,14 +117,6 @@ pub(crate) fn load(reader: &StoreReader, options: ChainOptions) -> Result<(Flat,
             history.push_back((number, Arc::new(Changes::from_changeset(&set, wiped))));
         }
     }
-    let flat = Flat {
-        accounts: records.into_iter().collect(),
-        storage: HashMap::new(),
-        codes: HashMap::new(),
-        head,
-        head_hash,
-        hashes,
-        history,
-    };
+    let flat = Flat { accounts: records.into_iter().collect(), storage: HashMap::new(), codes: HashMap::new(), head, head_hash, hashes, history };
     Ok((flat, trie))
 }

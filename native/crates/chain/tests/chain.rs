@@ -74,8 +74,7 @@ fn a_block_of_mixed_transactions_executes_commits_and_roots_match_a_full_rehash(
     let cumulative: Vec<u64> = block.receipts.iter().map(|r| r.consensus().unwrap().cumulative_gas_used()).collect();
     assert!(cumulative.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(*cumulative.last().unwrap(), block.header.gas_used);
-    let envelopes: Vec<alloy_consensus::TxEnvelope> =
-        txs.iter().map(|r| alloy_eips::eip2718::Decodable2718::decode_2718(&mut r.as_ref()).unwrap()).collect();
+    let envelopes: Vec<alloy_consensus::TxEnvelope> = txs.iter().map(|r| alloy_eips::eip2718::Decodable2718::decode_2718(&mut r.as_ref()).unwrap()).collect();
     assert_eq!(block.header.transactions_root, alloy_consensus::proofs::calculate_transaction_root(&envelopes));
     assert!(block.header.logs_bloom.contains_input(alloy_primitives::BloomInput::Raw(store_address().as_slice())));
 
@@ -113,7 +112,15 @@ fn invalid_transactions_are_rejected_with_stable_codes_and_leave_no_trace() {
     a.nonce -= 1;
     let over_block = a.eip1559(Some(to), U256::ZERO, Bytes::new(), 29_990_000);
     a.nonce -= 1;
-    let mut cheap = alloy_consensus::TxEip1559 { chain_id: CHAIN_ID, nonce: a.nonce, gas_limit: 21_000, max_fee_per_gas: 1, max_priority_fee_per_gas: 0, to: alloy_primitives::TxKind::Call(to), ..Default::default() };
+    let mut cheap = alloy_consensus::TxEip1559 {
+        chain_id: CHAIN_ID,
+        nonce: a.nonce,
+        gas_limit: 21_000,
+        max_fee_per_gas: 1,
+        max_priority_fee_per_gas: 0,
+        to: alloy_primitives::TxKind::Call(to),
+        ..Default::default()
+    };
     cheap.value = U256::from(1);
     let below_base_fee = {
         use alloy_consensus::SignableTransaction;
@@ -129,7 +136,15 @@ fn invalid_transactions_are_rejected_with_stable_codes_and_leave_no_trace() {
     let codes: Vec<(usize, &str)> = block.rejected.iter().map(|r| (r.index, r.code)).collect();
     assert_eq!(
         codes,
-        [(1, "NonceTooLow"), (2, "NonceTooHigh"), (3, "InsufficientFunds"), (4, "IntrinsicGasTooLow"), (5, "GasLimitExceedsBlock"), (6, "FeeCapBelowBaseFee"), (7, "MalformedRlp")]
+        [
+            (1, "NonceTooLow"),
+            (2, "NonceTooHigh"),
+            (3, "InsufficientFunds"),
+            (4, "IntrinsicGasTooLow"),
+            (5, "GasLimitExceedsBlock"),
+            (6, "FeeCapBelowBaseFee"),
+            (7, "MalformedRlp")
+        ]
     );
     assert!(block.rejected.iter().all(|r| !r.message.is_empty()));
     assert_eq!(block.receipts.len(), 2);
@@ -148,7 +163,11 @@ fn followers_verify_blocks_to_identical_roots_and_refuse_tampered_ones_without_c
     let leader = open(d1.path(), &genesis);
     let follower = open(d2.path(), &genesis);
     assert_eq!(leader.head().1, follower.head().1);
-    let txs = vec![a.transfer(b.address, 10), b.eip1559(Some(store_address()), U256::ZERO, store_call(3, 4), 100_000), a.eip1559(None, U256::ZERO, store_initcode(), 200_000)];
+    let txs = vec![
+        a.transfer(b.address, 10),
+        b.eip1559(Some(store_address()), U256::ZERO, store_call(3, 4), 100_000),
+        a.eip1559(None, U256::ZERO, store_initcode(), 200_000),
+    ];
     let built = leader.build_block(&env(50), &txs).unwrap();
     let sealed = leader.sealed_block(1).unwrap().unwrap();
     assert_eq!(sealed.hash, built.hash);
@@ -185,7 +204,8 @@ fn followers_verify_blocks_to_identical_roots_and_refuse_tampered_ones_without_c
         block
     };
     // Same check with a root that matches the padded list, so execution itself must refuse it.
-    let envelopes: Vec<alloy_consensus::TxEnvelope> = replay.transactions.iter().map(|r| alloy_eips::eip2718::Decodable2718::decode_2718(&mut r.as_ref()).unwrap()).collect();
+    let envelopes: Vec<alloy_consensus::TxEnvelope> =
+        replay.transactions.iter().map(|r| alloy_eips::eip2718::Decodable2718::decode_2718(&mut r.as_ref()).unwrap()).collect();
     let mut replay = replay;
     replay.transactions_root = alloy_consensus::proofs::calculate_transaction_root(&envelopes);
     match follower.verify_and_apply(&replay) {
@@ -323,7 +343,12 @@ fn rewinding_restores_the_state_after_an_earlier_block_exactly_and_durably() {
     let deployed = a.address.create(a.nonce);
     let orphan_tx = a.eip1559(None, U256::ZERO, store_initcode(), 200_000);
     chain.build_block(&env(102), &[orphan_tx.clone(), b.eip1559(Some(store_address()), U256::ZERO, store_call(0, 50), 100_000)]).unwrap();
-    chain.build_block(&env(103), &[b.eip1559(Some(deployed), U256::ZERO, store_call(9, 1), 100_000), b.eip1559(Some(store_address()), U256::ZERO, store_call(6, 60), 100_000)]).unwrap();
+    chain
+        .build_block(
+            &env(103),
+            &[b.eip1559(Some(deployed), U256::ZERO, store_call(9, 1), 100_000), b.eip1559(Some(store_address()), U256::ZERO, store_call(6, 60), 100_000)],
+        )
+        .unwrap();
     assert_eq!(chain.storage(deployed, U256::from(1), None).unwrap(), U256::from(9));
 
     assert!(matches!(chain.rewind_to(9), Err(ChainError::Input(_))));

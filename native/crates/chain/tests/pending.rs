@@ -100,12 +100,18 @@ fn the_pending_block_shows_what_the_block_built_from_the_same_transactions_then_
     assert_eq!(hashes, record.tx_hashes);
     assert_eq!(pending.transactions.iter().map(|tx| tx.sender).collect::<Vec<_>>(), [a.address, b.address, a.address, b.address]);
     assert_eq!(pending.gas_used, built.header.gas_used);
-    assert_eq!((pending.input.gas_limit, pending.input.timestamp, pending.input.prevrandao), (built.header.gas_limit, built.header.timestamp, built.header.mix_hash));
+    assert_eq!(
+        (pending.input.gas_limit, pending.input.timestamp, pending.input.prevrandao),
+        (built.header.gas_limit, built.header.timestamp, built.header.mix_hash)
+    );
     assert_eq!(pending.parent_hash, built.header.parent_hash);
     let summary = pending.summary().unwrap();
     assert_eq!(summary.receipts, built.receipts);
     assert_eq!(summary.receipts.last().unwrap().consensus().unwrap().cumulative_gas_used(), built.header.gas_used);
-    assert_eq!((summary.transactions_root, summary.receipts_root, summary.logs_bloom), (built.header.transactions_root, built.header.receipts_root, built.header.logs_bloom));
+    assert_eq!(
+        (summary.transactions_root, summary.receipts_root, summary.logs_bloom),
+        (built.header.transactions_root, built.header.receipts_root, built.header.logs_bloom)
+    );
     assert_ne!(summary.logs_bloom, alloy_primitives::Bloom::ZERO);
     assert_eq!(summary.size, record.size);
     // Computed once and kept.
@@ -115,6 +121,9 @@ fn the_pending_block_shows_what_the_block_built_from_the_same_transactions_then_
     let empty = chain.pending_block(&env(41), &[], None).unwrap();
     let sealed = chain.build_block(&env(41), &[]).unwrap();
     let summary = empty.summary().unwrap();
-    assert_eq!((empty.included, empty.gas_used, summary.transactions_root, summary.receipts_root), (0, 0, sealed.header.transactions_root, sealed.header.receipts_root));
+    assert_eq!(
+        (empty.included, empty.gas_used, summary.transactions_root, summary.receipts_root),
+        (0, 0, sealed.header.transactions_root, sealed.header.receipts_root)
+    );
     assert_eq!(summary.size, chain.block(sealed.header.number).unwrap().unwrap().size);
 }

@@ -22,7 +22,10 @@ fn mixed_block(a: &mut Wallet, b: &mut Wallet) -> Vec<Bytes> {
         a.eip1559(None, U256::ZERO, store_initcode(), 200_000),
         b.eip1559(Some(store_address()), U256::ZERO, store_call(42, 9), 100_000),
         // Nonce already used: a stateful rejection, after decoding.
-        { let mut stale = Wallet::new(2); stale.transfer(fresh, 1) },
+        {
+            let mut stale = Wallet::new(2);
+            stale.transfer(fresh, 1)
+        },
     ]
 }
 

@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use revm::{
-    context::{result::{EVMError, ExecutionResult}, TxEnv},
+    context::{
+        result::{EVMError, ExecutionResult},
+        TxEnv,
+    },
     handler::ExecuteEvm,
     inspector::InspectEvm,
 };
@@ -51,11 +54,21 @@ pub struct CallRequest {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CallOutcome {
-    Success { output: Bytes, gas_used: u64 },
+    Success {
+        output: Bytes,
+        gas_used: u64,
+    },
     /// REVERT: the revert data, and the reason when it is an `Error(string)` or `Panic(uint256)`.
-    Revert { output: Bytes, reason: Option<String>, gas_used: u64 },
+    Revert {
+        output: Bytes,
+        reason: Option<String>,
+        gas_used: u64,
+    },
     /// Exceptional halt (out of gas, invalid opcode, ...).
-    Halt { reason: String, gas_used: u64 },
+    Halt {
+        reason: String,
+        gas_used: u64,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,7 +154,13 @@ pub fn estimate_gas<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, req
             _ => lo = mid,
         }
     }
-    Ok(CallOutcome::Success { output: match first { CallOutcome::Success { output, .. } => output, _ => Bytes::new() }, gas_used: hi })
+    Ok(CallOutcome::Success {
+        output: match first {
+            CallOutcome::Success { output, .. } => output,
+            _ => Bytes::new(),
+        },
+        gas_used: hi,
+    })
 }
 
 fn run<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRequest, gas: u64, deadline: &Deadline) -> Result<CallOutcome, CallError> {
@@ -155,7 +174,13 @@ fn run<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRe
     let no_fee = request.gas_price.unwrap_or(0) == 0 && request.max_fee_per_gas.unwrap_or(0) == 0;
     let dynamic = request.max_fee_per_gas.is_some() || request.max_priority_fee_per_gas.is_some();
     let tx = TxEnv {
-        tx_type: if dynamic { 2 } else if request.access_list.is_empty() { 0 } else { 1 },
+        tx_type: if dynamic {
+            2
+        } else if request.access_list.is_empty() {
+            0
+        } else {
+            1
+        },
         caller: from,
         gas_limit: gas,
         gas_price: if dynamic { request.max_fee_per_gas.unwrap_or(block.base_fee as u128) } else { request.gas_price.unwrap_or(0) },

@@ -3,7 +3,7 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use revm::interpreter::{Interpreter, InstructionResult, InterpreterTypes};
+use revm::interpreter::{InstructionResult, Interpreter, InterpreterTypes};
 use revm::Inspector;
 
 use crate::CallError;
@@ -28,7 +28,11 @@ impl Deadline {
 
     /// Fails once the budget is spent (before starting another execution).
     pub(crate) fn check(&self) -> Result<(), CallError> {
-        if self.passed() { Err(self.timeout()) } else { Ok(()) }
+        if self.passed() {
+            Err(self.timeout())
+        } else {
+            Ok(())
+        }
     }
 
     pub(crate) fn interrupted(&self) -> bool {
@@ -60,7 +64,7 @@ impl<CTX, INTR: InterpreterTypes> Inspector<CTX, INTR> for DeadlineInspector<'_>
             return;
         }
         self.steps = self.steps.wrapping_add(1);
-        if self.steps % STEPS_PER_CHECK == 0 && self.deadline.passed() {
+        if self.steps.is_multiple_of(STEPS_PER_CHECK) && self.deadline.passed() {
             self.deadline.interrupted.set(true);
             interp.halt(InstructionResult::OutOfGas);
         }

@@ -39,16 +39,19 @@ pub(crate) fn build_evm<DB: revm::Database>(db: DB, block: &BlockInput, configur
 }
 
 /// As [`build_evm`], with `inspector` watching every step (run it with `inspect_one_tx`).
-pub(crate) fn build_evm_inspected<DB: revm::Database, I>(db: DB, block: &BlockInput, inspector: I, configure: impl FnOnce(&mut revm::context::CfgEnv)) -> revm::handler::MainnetEvm<revm::handler::MainnetContext<DB>, I> {
+pub(crate) fn build_evm_inspected<DB: revm::Database, I>(
+    db: DB,
+    block: &BlockInput,
+    inspector: I,
+    configure: impl FnOnce(&mut revm::context::CfgEnv),
+) -> revm::handler::MainnetEvm<revm::handler::MainnetContext<DB>, I> {
     use revm::handler::MainBuilder;
     context(db, block, configure).build_mainnet_with_inspector(inspector)
 }
 
 fn context<DB: revm::Database>(db: DB, block: &BlockInput, configure: impl FnOnce(&mut revm::context::CfgEnv)) -> revm::handler::MainnetContext<DB> {
-    revm::handler::MainnetContext::new(db, revm::primitives::hardfork::SpecId::CANCUN)
-        .with_block(block.block_env())
-        .modify_cfg_chained(|cfg| {
-            cfg.chain_id = block.chain_id;
-            configure(cfg);
-        })
+    revm::handler::MainnetContext::new(db, revm::primitives::hardfork::SpecId::CANCUN).with_block(block.block_env()).modify_cfg_chained(|cfg| {
+        cfg.chain_id = block.chain_id;
+        configure(cfg);
+    })
 }

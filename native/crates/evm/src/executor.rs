@@ -2,14 +2,17 @@
 use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_primitives::{Address, Bytes, Log, B256};
 use revm::{
-    context::{result::{EVMError, ExecutionResult}, ContextTr},
+    context::{
+        result::{EVMError, ExecutionResult},
+        ContextTr,
+    },
     database_interface::DatabaseCommit,
     handler::ExecuteEvm,
 };
 use seq_tx::RecoveredTx;
 
 use crate::env::build_evm;
-use crate::{tx_env::effective_gas_price, tx_env, BlockInput, BlockState, ReadError, Rejection, StateDiff, StateReader};
+use crate::{tx_env, tx_env::effective_gas_price, BlockInput, BlockState, ReadError, Rejection, StateDiff, StateReader};
 
 /// Sequencer builds (invalid transactions are skipped); followers verify (any invalid transaction fails the block).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +66,13 @@ pub enum ExecError {
 
 pub fn execute_block<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, txs: &[RecoveredTx], mode: Mode) -> Result<BlockExecution, ExecError> {
     let mut evm = build_evm(BlockState::new(reader), block, |_| {});
-    let mut out = BlockExecution { included: Vec::with_capacity(txs.len()), receipts: Vec::with_capacity(txs.len()), rejected: Vec::new(), gas_used: 0, diff: StateDiff::default() };
+    let mut out = BlockExecution {
+        included: Vec::with_capacity(txs.len()),
+        receipts: Vec::with_capacity(txs.len()),
+        rejected: Vec::new(),
+        gas_used: 0,
+        diff: StateDiff::default(),
+    };
     for (index, tx) in txs.iter().enumerate() {
         let rejection = match precheck(&tx.envelope, block.gas_limit - out.gas_used) {
             Some(rejection) => Some(rejection),

@@ -80,7 +80,9 @@ pub struct Layered<'a, R: StateReader + ?Sized> {
 impl<R: StateReader + ?Sized> StateReader for Layered<'_, R> {
     fn account(&self, address: Address) -> Result<Option<AccountInfo>, ReadError> {
         match self.layer.accounts.get(&address) {
-            Some(account) => Ok(account.state.map(|s| AccountInfo { nonce: s.nonce, balance: s.balance, code_hash: s.code_hash, code: None, ..Default::default() })),
+            Some(account) => {
+                Ok(account.state.map(|s| AccountInfo { nonce: s.nonce, balance: s.balance, code_hash: s.code_hash, code: None, ..Default::default() }))
+            }
             None => self.base.account(address),
         }
     }

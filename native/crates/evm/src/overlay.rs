@@ -110,8 +110,7 @@ impl<'r, R: StateReader + ?Sized> BlockState<'r, R> {
             })
             .collect();
         accounts.sort_unstable_by_key(|d| d.address);
-        let mut codes: Vec<(B256, Bytecode)> =
-            self.new_codes.drain(..).filter_map(|hash| self.codes.get(&hash).map(|code| (hash, code.clone()))).collect();
+        let mut codes: Vec<(B256, Bytecode)> = self.new_codes.drain(..).filter_map(|hash| self.codes.get(&hash).map(|code| (hash, code.clone()))).collect();
         codes.sort_unstable_by_key(|(hash, _)| *hash);
         codes.dedup_by_key(|(hash, _)| *hash);
         StateDiff { accounts, codes }

@@ -31,7 +31,10 @@ fn a_request_for_more_gas_than_the_cap_is_refused_before_running() {
     let contract = Address::repeat_byte(0xc0);
     let limits = CallLimits { gas_cap: 1_000_000, timeout: None };
     let state = looping(contract);
-    for result in [call(&state, &block(30_000_000), &to(contract, Some(1_000_001)), &limits), estimate_gas(&state, &block(30_000_000), &to(contract, Some(2_000_000)), &limits)] {
+    for result in [
+        call(&state, &block(30_000_000), &to(contract, Some(1_000_001)), &limits),
+        estimate_gas(&state, &block(30_000_000), &to(contract, Some(2_000_000)), &limits),
+    ] {
         assert!(matches!(result, Err(CallError::GasAboveCap { cap: 1_000_000, .. })), "{result:?}");
     }
     // Without a gas field the block's limit is lowered to the cap: the loop runs out of exactly the cap.

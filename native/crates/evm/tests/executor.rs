@@ -6,13 +6,23 @@ mod support;
 use support::{key, tx, Memory, CHAIN_ID};
 
 fn block() -> BlockInput {
-    BlockInput { number: 1, timestamp: 10, beneficiary: Address::repeat_byte(0xcb), gas_limit: 1_000_000, base_fee: 5, prevrandao: B256::ZERO, chain_id: CHAIN_ID }
+    BlockInput {
+        number: 1,
+        timestamp: 10,
+        beneficiary: Address::repeat_byte(0xcb),
+        gas_limit: 1_000_000,
+        base_fee: 5,
+        prevrandao: B256::ZERO,
+        chain_id: CHAIN_ID,
+    }
 }
 
 fn funded(addresses: &[Address]) -> Memory {
     let mut memory = Memory::default();
     for a in addresses {
-        memory.accounts.insert(*a, AccountInfo { balance: U256::from(10_000_000u64), nonce: 0, code_hash: seq_state_empty(), code: None, ..Default::default() });
+        memory
+            .accounts
+            .insert(*a, AccountInfo { balance: U256::from(10_000_000u64), nonce: 0, code_hash: seq_state_empty(), code: None, ..Default::default() });
     }
     memory
 }
@@ -80,7 +90,8 @@ fn build_mode_skips_invalid_transactions_and_verify_mode_fails_on_them() {
     let (broke, _) = key(2);
     let state = funded(&[a]);
     let to = Address::repeat_byte(9);
-    let txs = [tx(&broke, 0, Some(to), 1, Bytes::new(), 21_000), tx(&alice, 0, Some(to), 1, Bytes::new(), 21_000), tx(&alice, 0, Some(to), 1, Bytes::new(), 21_000)];
+    let txs =
+        [tx(&broke, 0, Some(to), 1, Bytes::new(), 21_000), tx(&alice, 0, Some(to), 1, Bytes::new(), 21_000), tx(&alice, 0, Some(to), 1, Bytes::new(), 21_000)];
     let out = execute_block(&state, &block(), &txs, Mode::Build).unwrap();
     assert_eq!(out.included, vec![1]);
     assert_eq!(out.rejected.iter().map(|r| (r.index, r.rejection.code)).collect::<Vec<_>>(), vec![(0, "InsufficientFunds"), (2, "NonceTooLow")]);

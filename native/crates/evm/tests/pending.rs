@@ -8,7 +8,15 @@ use support::{key, tx, Memory, CHAIN_ID};
 const STORE_RUNTIME: &str = "346014576000356020355560203560006000a1005b60006000fd";
 
 fn block() -> BlockInput {
-    BlockInput { number: 2, timestamp: 20, beneficiary: Address::repeat_byte(0xcb), gas_limit: 1_000_000, base_fee: 5, prevrandao: B256::ZERO, chain_id: CHAIN_ID }
+    BlockInput {
+        number: 2,
+        timestamp: 20,
+        beneficiary: Address::repeat_byte(0xcb),
+        gas_limit: 1_000_000,
+        base_fee: 5,
+        prevrandao: B256::ZERO,
+        chain_id: CHAIN_ID,
+    }
 }
 
 const FUNDS: u64 = 10_000_000;
@@ -16,7 +24,9 @@ const FUNDS: u64 = 10_000_000;
 /// Alice funded; a store contract whose slot 1 already holds 7.
 fn state(alice: Address, contract: Address) -> Memory {
     let mut memory = Memory::default();
-    memory.accounts.insert(alice, AccountInfo { balance: U256::from(FUNDS), nonce: 0, code_hash: revm::primitives::KECCAK_EMPTY, code: None, ..Default::default() });
+    memory
+        .accounts
+        .insert(alice, AccountInfo { balance: U256::from(FUNDS), nonce: 0, code_hash: revm::primitives::KECCAK_EMPTY, code: None, ..Default::default() });
     let code = Bytecode::new_raw(hex::decode(STORE_RUNTIME).unwrap().into());
     memory.accounts.insert(contract, AccountInfo { balance: U256::ZERO, nonce: 1, code_hash: code.hash_slow(), code: None, ..Default::default() });
     memory.codes.insert(code.hash_slow(), code);
@@ -70,7 +80,10 @@ fn a_call_that_needs_the_pending_funds_succeeds_only_over_the_layer() {
     }
     let layered = pending.layer.over(&base);
     assert!(matches!(call(&layered, &block(), &spend, &seq_evm::CallLimits::default()), Ok(CallOutcome::Success { .. })));
-    assert_eq!(estimate_gas(&layered, &block(), &spend, &seq_evm::CallLimits::default()).unwrap(), CallOutcome::Success { output: Bytes::new(), gas_used: 21_000 });
+    assert_eq!(
+        estimate_gas(&layered, &block(), &spend, &seq_evm::CallLimits::default()).unwrap(),
+        CallOutcome::Success { output: Bytes::new(), gas_used: 21_000 }
+    );
 }
 
 #[test]

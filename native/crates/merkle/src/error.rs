@@ -3,7 +3,10 @@
 pub enum MerkleError {
     /// OpenZeppelin's tree has no root for zero leaves; a caller with an empty batch must decide itself.
     Empty,
-    IndexOutOfRange { index: usize, len: usize },
+    IndexOutOfRange {
+        index: usize,
+        len: usize,
+    },
 }
 
 impl MerkleError {

@@ -90,8 +90,7 @@ pub(crate) fn check_frame(from: ParticipantId, data: &[u8]) -> Result<()> {
     let body = &data[HEADER_LEN..];
     let mut cursor = std::io::Cursor::new(body);
     let mut de = rmp_serde::Deserializer::new(&mut cursor);
-    <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut de)
-        .map_err(|_| malformed("body is not MessagePack"))?;
+    <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut de).map_err(|_| malformed("body is not MessagePack"))?;
     if cursor.position() as usize != body.len() {
         return Err(malformed("trailing bytes after the body"));
     }
@@ -109,11 +108,7 @@ pub(crate) struct Driver<T> {
 }
 
 impl<T> Driver<T> {
-    pub fn new(
-        protocol: impl Protocol<Output = T> + Send + 'static,
-        me: ParticipantId,
-        participants: &[ParticipantId],
-    ) -> Self {
+    pub fn new(protocol: impl Protocol<Output = T> + Send + 'static, me: ParticipantId, participants: &[ParticipantId]) -> Self {
         Self {
             protocol: Box::new(protocol),
             me,

@@ -17,13 +17,9 @@ impl Keygen {
     pub fn new(participants: &[ParticipantId], me: ParticipantId, threshold: usize) -> Result<Self> {
         let participants = check_set(participants, "participants")?;
         if threshold < 2 || threshold > participants.len() {
-            return Err(MpcError::BadParameters(format!(
-                "threshold {threshold} must be in 2..={}",
-                participants.len()
-            )));
+            return Err(MpcError::BadParameters(format!("threshold {threshold} must be in 2..={}", participants.len())));
         }
-        let protocol = cait_sith::keygen::<Secp256k1>(&to_cs(&participants), me.into(), threshold)
-            .map_err(|e| MpcError::BadParameters(e.to_string()))?;
+        let protocol = cait_sith::keygen::<Secp256k1>(&to_cs(&participants), me.into(), threshold).map_err(|e| MpcError::BadParameters(e.to_string()))?;
         Ok(Self { driver: Driver::new(protocol, me, &participants), participants, threshold })
     }
 }

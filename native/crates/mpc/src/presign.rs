@@ -54,16 +54,7 @@ impl Presign {
                 .map_err(|e| MpcError::BadParameters(e.to_string()))
         };
         let triples = [triple()?, triple()?];
-        Ok(Self {
-            share,
-            participants,
-            triples,
-            triple_outputs: [None, None],
-            presign: None,
-            early: Vec::new(),
-            output: None,
-            finished: false,
-        })
+        Ok(Self { share, participants, triples, triple_outputs: [None, None], presign: None, early: Vec::new(), output: None, finished: false })
     }
 
     fn start_presign(&mut self) -> Result<()> {
@@ -73,14 +64,9 @@ impl Presign {
         let (Some(t0), Some(t1)) = (self.triple_outputs[0].take(), self.triple_outputs[1].take()) else {
             return Ok(());
         };
-        let args = PresignArguments {
-            triple0: t0,
-            triple1: t1,
-            keygen_out: self.share.keygen_output(),
-            threshold: self.share.threshold,
-        };
-        let protocol = cait_sith::presign::<Secp256k1>(&to_cs(&self.participants), self.share.me.into(), args)
-            .map_err(|e| MpcError::BadParameters(e.to_string()))?;
+        let args = PresignArguments { triple0: t0, triple1: t1, keygen_out: self.share.keygen_output(), threshold: self.share.threshold };
+        let protocol =
+            cait_sith::presign::<Secp256k1>(&to_cs(&self.participants), self.share.me.into(), args).map_err(|e| MpcError::BadParameters(e.to_string()))?;
         let mut driver = Driver::new(protocol, self.share.me, &self.participants);
         for (from, data) in self.early.drain(..) {
             driver.message(from, &data)?;
@@ -99,11 +85,7 @@ pub(crate) fn check_signers(share: &KeyShare, signers: &[ParticipantId]) -> Resu
         return Err(MpcError::BadParameters(format!("signer {p} holds no share of this key generation")));
     }
     if set.len() < share.threshold {
-        return Err(MpcError::BadParameters(format!(
-            "{} signers are fewer than the threshold {}",
-            set.len(),
-            share.threshold
-        )));
+        return Err(MpcError::BadParameters(format!("{} signers are fewer than the threshold {}", set.len(), share.threshold)));
     }
     Ok(set)
 }
@@ -160,11 +142,7 @@ impl MpcProtocol for Presign {
         if let Some(driver) = &mut self.presign {
             out.extend(tag(STAGE_PRESIGN, driver.poke()?));
             if let Some(output) = driver.take_output() {
-                self.output = Some(Presignature {
-                    key_id: self.share.key_id(),
-                    participants: self.participants.clone(),
-                    output,
-                });
+                self.output = Some(Presignature { key_id: self.share.key_id(), participants: self.participants.clone(), output });
                 self.finished = true;
             }
         }

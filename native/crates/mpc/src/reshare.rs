@@ -25,18 +25,10 @@ pub struct Reshare {
 }
 
 impl Reshare {
-    pub fn new(
-        new_participants: &[ParticipantId],
-        new_threshold: usize,
-        me: ParticipantId,
-        basis: ReshareBasis,
-    ) -> Result<Self> {
+    pub fn new(new_participants: &[ParticipantId], new_threshold: usize, me: ParticipantId, basis: ReshareBasis) -> Result<Self> {
         let participants = check_set(new_participants, "new participants")?;
         if new_threshold < 2 || new_threshold > participants.len() {
-            return Err(MpcError::BadParameters(format!(
-                "new threshold {new_threshold} must be in 2..={}",
-                participants.len()
-            )));
+            return Err(MpcError::BadParameters(format!("new threshold {new_threshold} must be in 2..={}", participants.len())));
         }
         let (old_participants, old_threshold, public_key, generation, my_share) = match basis {
             ReshareBasis::Holder(share) => {
@@ -54,23 +46,10 @@ impl Reshare {
                 (old, old_threshold, public_key, generation, None)
             }
         };
-        let protocol = cait_sith::reshare::<Secp256k1>(
-            &to_cs(&old_participants),
-            old_threshold,
-            &to_cs(&participants),
-            new_threshold,
-            me.into(),
-            my_share,
-            public_key,
-        )
-        .map_err(|e| MpcError::BadParameters(e.to_string()))?;
-        Ok(Self {
-            driver: Driver::new(protocol, me, &participants),
-            participants,
-            threshold: new_threshold,
-            public_key,
-            generation: generation + 1,
-        })
+        let protocol =
+            cait_sith::reshare::<Secp256k1>(&to_cs(&old_participants), old_threshold, &to_cs(&participants), new_threshold, me.into(), my_share, public_key)
+                .map_err(|e| MpcError::BadParameters(e.to_string()))?;
+        Ok(Self { driver: Driver::new(protocol, me, &participants), participants, threshold: new_threshold, public_key, generation: generation + 1 })
     }
 }
 

@@ -59,16 +59,12 @@ impl KeyShare {
         public_key: AffinePoint,
         secret: Scalar,
     ) -> Result<Self> {
-        let participants = check_set(participants, "share participants")
-            .map_err(|e| MpcError::InvalidShare(e.to_string()))?;
+        let participants = check_set(participants, "share participants").map_err(|e| MpcError::InvalidShare(e.to_string()))?;
         if !participants.contains(&me) {
             return Err(MpcError::InvalidShare("holder is not in its participant set".into()));
         }
         if threshold == 0 || threshold > participants.len() {
-            return Err(MpcError::InvalidShare(format!(
-                "threshold {threshold} does not fit {} participants",
-                participants.len()
-            )));
+            return Err(MpcError::InvalidShare(format!("threshold {threshold} does not fit {} participants", participants.len())));
         }
         if bool::from(secret.is_zero()) || public_key == AffinePoint::IDENTITY {
             return Err(MpcError::InvalidShare("zero secret or identity public key".into()));
@@ -123,27 +119,22 @@ impl KeyShare {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let doc: KeyShareDocument =
-            serde_json::from_slice(bytes).map_err(|e| MpcError::InvalidShare(e.to_string()))?;
+        let doc: KeyShareDocument = serde_json::from_slice(bytes).map_err(|e| MpcError::InvalidShare(e.to_string()))?;
         if doc.version != SHARE_VERSION {
             return Err(MpcError::InvalidShare(format!("unsupported version {}", doc.version)));
         }
         let public_key = parse_public_key(&doc.public_key)?;
-        let secret_bytes: [u8; 32] = hex::decode(&doc.secret)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| MpcError::InvalidShare("secret must be 32 bytes of hex".into()))?;
-        let secret = Option::<Scalar>::from(Scalar::from_repr(FieldBytes::from(secret_bytes)))
-            .ok_or_else(|| MpcError::InvalidShare("secret is not a scalar".into()))?;
+        let secret_bytes: [u8; 32] =
+            hex::decode(&doc.secret).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| MpcError::InvalidShare("secret must be 32 bytes of hex".into()))?;
+        let secret =
+            Option::<Scalar>::from(Scalar::from_repr(FieldBytes::from(secret_bytes))).ok_or_else(|| MpcError::InvalidShare("secret is not a scalar".into()))?;
         Self::new(doc.me, &doc.participants, doc.threshold, doc.generation, public_key, secret)
     }
 }
 
 pub fn parse_public_key(hex_str: &str) -> Result<AffinePoint> {
-    let bytes = hex::decode(hex_str.trim_start_matches("0x"))
-        .map_err(|_| MpcError::InvalidShare("public key is not hex".into()))?;
-    let encoded = EncodedPoint::from_bytes(&bytes)
-        .map_err(|_| MpcError::InvalidShare("public key is not a SEC1 point".into()))?;
+    let bytes = hex::decode(hex_str.trim_start_matches("0x")).map_err(|_| MpcError::InvalidShare("public key is not hex".into()))?;
+    let encoded = EncodedPoint::from_bytes(&bytes).map_err(|_| MpcError::InvalidShare("public key is not a SEC1 point".into()))?;
     Option::<AffinePoint>::from(AffinePoint::from_encoded_point(&encoded))
         .filter(|p| *p != AffinePoint::IDENTITY)
         .ok_or_else(|| MpcError::InvalidShare("public key is not on secp256k1".into()))

@@ -49,16 +49,9 @@ impl Sign {
             return Err(MpcError::BadParameters("presignature was made for another signing set".into()));
         }
         let msg_hash = <Scalar as Reduce<U256>>::reduce_bytes(&digest.into());
-        let protocol = cait_sith::sign::<Secp256k1>(
-            &crate::participants::to_cs(&set),
-            share.me.into(),
-            share.public_key,
-            presignature.output,
-            msg_hash,
-        )
-        .map_err(|e| MpcError::BadParameters(e.to_string()))?;
-        let verifying_key = VerifyingKey::from_affine(share.public_key)
-            .map_err(|e| MpcError::InvalidShare(e.to_string()))?;
+        let protocol = cait_sith::sign::<Secp256k1>(&crate::participants::to_cs(&set), share.me.into(), share.public_key, presignature.output, msg_hash)
+            .map_err(|e| MpcError::BadParameters(e.to_string()))?;
+        let verifying_key = VerifyingKey::from_affine(share.public_key).map_err(|e| MpcError::InvalidShare(e.to_string()))?;
         Ok(Self { driver: Driver::new(protocol, share.me, &set), verifying_key, digest, output: None, failed: false })
     }
 

@@ -2,8 +2,7 @@ mod net;
 
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use seq_mpc::{
-    address_of, node_key, signing_threshold, EthSignature, KeyShare, Keygen, MpcError, MpcProtocol, ParticipantId,
-    Presign, Reshare, ReshareBasis, Sign,
+    address_of, node_key, signing_threshold, EthSignature, KeyShare, Keygen, MpcError, MpcProtocol, ParticipantId, Presign, Reshare, ReshareBasis, Sign,
 };
 
 const A: ParticipantId = 0x1111_0001;
@@ -24,10 +23,7 @@ fn share_of(shares: &[KeyShare], p: ParticipantId) -> KeyShare {
 fn sign(shares: &[KeyShare], signers: &[ParticipantId], digest: [u8; 32]) -> seq_mpc::Result<EthSignature> {
     let presigns = signers.iter().map(|&p| (p, Presign::new(share_of(shares, p), signers).unwrap())).collect();
     let presigs = net::run(presigns)?;
-    let signs = presigs
-        .into_iter()
-        .map(|(p, presig)| (p, Sign::new(&share_of(shares, p), presig, signers, digest).unwrap()))
-        .collect();
+    let signs = presigs.into_iter().map(|(p, presig)| (p, Sign::new(&share_of(shares, p), presig, signers, digest).unwrap())).collect();
     let sigs = net::run(signs)?;
     assert!(sigs.windows(2).all(|w| w[0].1 == w[1].1), "every signer ends with the same signature");
     Ok(sigs[0].1.clone())
@@ -115,10 +111,7 @@ fn a_tampered_protocol_message_makes_signing_fail_not_produce_a_bad_signature() 
     let signers = [A, B];
     let presigns = signers.iter().map(|&p| (p, Presign::new(share_of(&shares, p), &signers).unwrap())).collect();
     let presigs = net::run(presigns).unwrap();
-    let mut signs: Vec<_> = presigs
-        .into_iter()
-        .map(|(p, presig)| (p, Sign::new(&share_of(&shares, p), presig, &signers, [1u8; 32]).unwrap()))
-        .collect();
+    let mut signs: Vec<_> = presigs.into_iter().map(|(p, presig)| (p, Sign::new(&share_of(&shares, p), presig, &signers, [1u8; 32]).unwrap())).collect();
     let out_a = signs[0].1.poke().unwrap();
     let _ = signs[1].1.poke().unwrap();
     let seq_mpc::Outgoing::All(mut data) = out_a[0].clone() else { panic!("sign broadcasts") };
@@ -155,10 +148,7 @@ fn reshare_on_join_and_exit_keeps_the_address_and_retires_old_shares() {
 
     // Exit: A leaves; the remaining four reshare among themselves, t = 3.
     let left = [B, C, D, E];
-    let parties = left
-        .iter()
-        .map(|&p| (p, Reshare::new(&left, signing_threshold(4), p, ReshareBasis::Holder(share_of(&g1, p))).unwrap()))
-        .collect();
+    let parties = left.iter().map(|&p| (p, Reshare::new(&left, signing_threshold(4), p, ReshareBasis::Holder(share_of(&g1, p))).unwrap())).collect();
     let g2: Vec<KeyShare> = net::run(parties).unwrap().into_iter().map(|(_, s)| s).collect();
     assert!(g2.iter().all(|s| s.address() == address && s.generation == 2));
     let sig = sign(&g2, &[C, D, E], [3u8; 32]).unwrap();
@@ -176,10 +166,7 @@ fn reshare_on_join_and_exit_keeps_the_address_and_retires_old_shares() {
     let mixed = vec![a_old, forge(share_of(&g2, B)), forge(share_of(&g2, C))];
     let presigns = [A, B, C].iter().map(|&p| (p, Presign::new(share_of(&mixed, p), &[A, B, C]).unwrap())).collect();
     let result = net::run(presigns).and_then(|presigs| {
-        let signs = presigs
-            .into_iter()
-            .map(|(p, presig)| (p, Sign::new(&share_of(&mixed, p), presig, &[A, B, C], [4u8; 32]).unwrap()))
-            .collect();
+        let signs = presigs.into_iter().map(|(p, presig)| (p, Sign::new(&share_of(&mixed, p), presig, &[A, B, C], [4u8; 32]).unwrap())).collect();
         net::run(signs)
     });
     assert!(matches!(result, Err(MpcError::Protocol(_))), "mixing generations must fail");
@@ -192,10 +179,7 @@ fn presignatures_are_bound_to_their_key_generation_and_set() {
     let presigns = signers.iter().map(|&p| (p, Presign::new(share_of(&shares, p), &signers).unwrap())).collect();
     let mut presigs = net::run(presigns).unwrap();
     let (_, presig_a) = presigs.remove(0);
-    assert!(matches!(
-        Sign::new(&share_of(&shares, A), presig_a, &[A, B, C, D], [0u8; 32]),
-        Err(MpcError::BadParameters(_))
-    ));
+    assert!(matches!(Sign::new(&share_of(&shares, A), presig_a, &[A, B, C, D], [0u8; 32]), Err(MpcError::BadParameters(_))));
     let other = keygen(&[A, B, C, D], 3);
     let (_, presig_b) = presigs.remove(0);
     assert!(matches!(Sign::new(&share_of(&other, B), presig_b, &signers, [0u8; 32]), Err(MpcError::BadParameters(_))));

@@ -72,12 +72,8 @@ pub struct StateTrie {
 impl StateTrie {
     /// Builds the account trie from persisted accounts (with their recorded storage roots).
     pub fn from_accounts(accounts: impl IntoIterator<Item = (Address, TrieAccount)>) -> Self {
-        let leaves: Vec<(B256, Vec<u8>)> = accounts
-            .into_iter()
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|(address, account)| (keccak256(address), alloy_rlp::encode(account)))
-            .collect();
+        let leaves: Vec<(B256, Vec<u8>)> =
+            accounts.into_iter().collect::<Vec<_>>().into_par_iter().map(|(address, account)| (keccak256(address), alloy_rlp::encode(account))).collect();
         Self { accounts: MerkleTrie::from_leaves(leaves), storage: HashMap::new() }
     }
 
@@ -94,11 +90,8 @@ impl StateTrie {
     /// updated and hashed in parallel. On a storage-source error nothing is changed.
     pub fn apply(&mut self, changes: &[AccountChange], source: &dyn StorageSource) -> Result<Applied, String> {
         // Take each touched storage trie out of the map (or load it) so the work runs in parallel unshared.
-        let touched: Vec<(&AccountChange, Option<MerkleTrie>)> = changes
-            .iter()
-            .filter(|c| c.fields.is_some() && (c.storage_wiped || !c.storage.is_empty()))
-            .map(|c| (c, self.storage.remove(&c.address)))
-            .collect();
+        let touched: Vec<(&AccountChange, Option<MerkleTrie>)> =
+            changes.iter().filter(|c| c.fields.is_some() && (c.storage_wiped || !c.storage.is_empty())).map(|c| (c, self.storage.remove(&c.address))).collect();
         let opened: Vec<(&AccountChange, bool, Result<MerkleTrie, String>)> = touched
             .into_par_iter()
             .map(|(change, existing)| match existing {
@@ -211,10 +204,7 @@ impl StateTrie {
         }
         let slots = source.storage_of(address)?;
         let mut trie = MerkleTrie::from_leaves(
-            slots
-                .into_iter()
-                .filter(|(_, v)| !v.is_zero())
-                .map(|(slot, value)| (keccak256(slot.to_be_bytes::<32>()), alloy_rlp::encode(value))),
+            slots.into_iter().filter(|(_, v)| !v.is_zero()).map(|(slot, value)| (keccak256(slot.to_be_bytes::<32>()), alloy_rlp::encode(value))),
         );
         let root = trie.root();
         if root != recorded_root {

@@ -263,11 +263,7 @@ fn node_rlp(node: &mut Node, depth: usize, buf: &mut Vec<u8>) -> RlpNode {
                 return cached.clone();
             }
             let children: Vec<Option<RlpNode>> = if depth < PARALLEL_DEPTH {
-                branch
-                    .children
-                    .par_iter_mut()
-                    .map(|child| child_rlp(child, depth + 1, &mut Vec::with_capacity(532)))
-                    .collect()
+                branch.children.par_iter_mut().map(|child| child_rlp(child, depth + 1, &mut Vec::with_capacity(532))).collect()
             } else {
                 branch.children.iter_mut().map(|child| child_rlp(child, depth + 1, buf)).collect()
             };

@@ -13,14 +13,10 @@ struct World {
 
 impl World {
     fn storage_root(&self, address: Address) -> B256 {
-        self.storage.get(&address).map_or(EMPTY_ROOT_HASH, |s| {
-            storage_root_unhashed(s.iter().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (B256::from(*k), *v)))
-        })
+        self.storage.get(&address).map_or(EMPTY_ROOT_HASH, |s| storage_root_unhashed(s.iter().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (B256::from(*k), *v))))
     }
     fn root(&self) -> B256 {
-        state_root_unhashed(self.accounts.iter().map(|(a, f)| {
-            (*a, TrieAccount::new(f.nonce, f.balance, self.storage_root(*a), f.code_hash))
-        }))
+        state_root_unhashed(self.accounts.iter().map(|(a, f)| (*a, TrieAccount::new(f.nonce, f.balance, self.storage_root(*a), f.code_hash))))
     }
     fn apply(&mut self, changes: &[AccountChange]) {
         for c in changes {
@@ -36,7 +32,11 @@ impl World {
                         s.clear();
                     }
                     for (k, v) in &c.storage {
-                        if v.is_zero() { s.remove(k); } else { s.insert(*k, *v); }
+                        if v.is_zero() {
+                            s.remove(k);
+                        } else {
+                            s.insert(*k, *v);
+                        }
                     }
                 }
             }
@@ -71,7 +71,9 @@ fn block(seed: u64) -> Vec<AccountChange> {
         })
         // One change per account per block, as the executor produces.
         .fold(Vec::<AccountChange>::new(), |mut v, c| {
-            if !v.iter().any(|x| x.address == c.address) { v.push(c) }
+            if !v.iter().any(|x| x.address == c.address) {
+                v.push(c)
+            }
             v
         })
 }
@@ -122,11 +124,8 @@ fn reopening_from_recorded_accounts_loads_storage_lazily_and_checks_it() {
         trie.apply(&changes, &world.clone()).unwrap();
         world.apply(&changes);
     }
-    let recorded: Vec<(Address, TrieAccount)> = world
-        .accounts
-        .iter()
-        .map(|(a, f)| (*a, TrieAccount::new(f.nonce, f.balance, world.storage_root(*a), f.code_hash)))
-        .collect();
+    let recorded: Vec<(Address, TrieAccount)> =
+        world.accounts.iter().map(|(a, f)| (*a, TrieAccount::new(f.nonce, f.balance, world.storage_root(*a), f.code_hash))).collect();
     let mut reopened = StateTrie::from_accounts(recorded);
     assert_eq!(reopened.root(), world.root());
     let changes = block(8);
@@ -138,9 +137,8 @@ fn reopening_from_recorded_accounts_loads_storage_lazily_and_checks_it() {
     let victim = *world.storage.iter().find(|(a, s)| !s.is_empty() && world.accounts.contains_key(*a)).unwrap().0;
     let mut corrupt = world.clone();
     corrupt.storage.get_mut(&victim).unwrap().insert(U256::from(12345), U256::from(1));
-    let mut fresh = StateTrie::from_accounts(
-        world.accounts.iter().map(|(a, f)| (*a, TrieAccount::new(f.nonce, f.balance, world.storage_root(*a), f.code_hash))),
-    );
+    let mut fresh =
+        StateTrie::from_accounts(world.accounts.iter().map(|(a, f)| (*a, TrieAccount::new(f.nonce, f.balance, world.storage_root(*a), f.code_hash))));
     let root = fresh.root();
     let change = AccountChange { address: victim, fields: Some(fields(1)), storage_wiped: false, storage: vec![(U256::from(1), U256::from(9))] };
     assert!(fresh.apply(&[change], &corrupt).unwrap_err().contains("hashes to"));

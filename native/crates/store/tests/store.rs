@@ -7,7 +7,13 @@ fn record(nonce: u64) -> AccountRecord {
     AccountRecord { nonce, balance: U256::from(nonce * 10), code_hash: B256::repeat_byte(1), storage_root: B256::repeat_byte(2) }
 }
 
-fn block<'a>(number: u64, accounts: &'a [(Address, Option<AccountRecord>)], storage: &'a [(Address, U256, U256)], changeset: &'a ChangeSet, tx: &'a [B256]) -> BlockWrite<'a> {
+fn block<'a>(
+    number: u64,
+    accounts: &'a [(Address, Option<AccountRecord>)],
+    storage: &'a [(Address, U256, U256)],
+    changeset: &'a ChangeSet,
+    tx: &'a [B256],
+) -> BlockWrite<'a> {
     BlockWrite {
         number,
         hash: B256::with_last_byte(number as u8 + 100),

@@ -19,9 +19,7 @@ const MAX_TYPE_BYTE: u8 = 0x7f;
 /// and recovers its sender. Cheap checks run first, so junk never reaches signature recovery.
 pub fn decode_and_recover(raw: &[u8], policy: &DecodePolicy) -> Result<RecoveredTx, TxError> {
     let envelope = decode_checked(raw, policy)?;
-    let sender = envelope
-        .recover_signer_unchecked()
-        .map_err(|_| TxError::BadSignature("no public key recovers from this signature"))?;
+    let sender = envelope.recover_signer_unchecked().map_err(|_| TxError::BadSignature("no public key recovers from this signature"))?;
     Ok(recovered(envelope, sender, raw.len()))
 }
 

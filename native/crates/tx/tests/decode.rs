@@ -1,7 +1,5 @@
 //! Vectors for every accepted type and every error code; transactions are signed here with k256.
-use alloy_consensus::{
-    SignableTransaction, Signed, TxEip1559, TxEip2930, TxEip4844, TxEip7702, TxEnvelope, TxLegacy,
-};
+use alloy_consensus::{SignableTransaction, Signed, TxEip1559, TxEip2930, TxEip4844, TxEip7702, TxEnvelope, TxLegacy};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_eips::eip2930::{AccessList, AccessListItem};
 use alloy_primitives::{address, b256, keccak256, Address, Bytes, Signature, TxKind, B256, U256};
@@ -33,15 +31,7 @@ where
 }
 
 fn legacy(chain_id: Option<u64>) -> TxLegacy {
-    TxLegacy {
-        chain_id,
-        nonce: 7,
-        gas_price: 1_000_000_000,
-        gas_limit: 21_000,
-        to: TxKind::Call(TO),
-        value: U256::from(12_345u64),
-        input: Bytes::new(),
-    }
+    TxLegacy { chain_id, nonce: 7, gas_price: 1_000_000_000, gas_limit: 21_000, to: TxKind::Call(TO), value: U256::from(12_345u64), input: Bytes::new() }
 }
 
 fn eip2930() -> TxEip2930 {

@@ -41,7 +41,15 @@ fn assert_well_formed(raw: &[u8], result: &Result<RecoveredTx, TxError>) {
 }
 
 fn eip1559() -> impl Strategy<Value = TxEip1559> {
-    (any::<u64>(), any::<u64>(), any::<u128>(), any::<u128>(), proptest::option::of(any::<[u8; 20]>()), any::<[u8; 32]>(), proptest::collection::vec(any::<u8>(), 0..200))
+    (
+        any::<u64>(),
+        any::<u64>(),
+        any::<u128>(),
+        any::<u128>(),
+        proptest::option::of(any::<[u8; 20]>()),
+        any::<[u8; 32]>(),
+        proptest::collection::vec(any::<u8>(), 0..200),
+    )
         .prop_map(|(nonce, gas_limit, max_fee, tip, to, value, input)| TxEip1559 {
             chain_id: CHAIN_ID,
             nonce,
@@ -56,15 +64,17 @@ fn eip1559() -> impl Strategy<Value = TxEip1559> {
 }
 
 fn legacy() -> impl Strategy<Value = TxLegacy> {
-    (any::<u64>(), any::<u64>(), any::<u128>(), any::<[u8; 20]>(), proptest::collection::vec(any::<u8>(), 0..200)).prop_map(|(nonce, gas_limit, gas_price, to, input)| TxLegacy {
-        chain_id: Some(CHAIN_ID),
-        nonce,
-        gas_price,
-        gas_limit,
-        to: TxKind::Call(Address::from(to)),
-        value: U256::ZERO,
-        input: Bytes::from(input),
-    })
+    (any::<u64>(), any::<u64>(), any::<u128>(), any::<[u8; 20]>(), proptest::collection::vec(any::<u8>(), 0..200)).prop_map(
+        |(nonce, gas_limit, gas_price, to, input)| TxLegacy {
+            chain_id: Some(CHAIN_ID),
+            nonce,
+            gas_price,
+            gas_limit,
+            to: TxKind::Call(Address::from(to)),
+            value: U256::ZERO,
+            input: Bytes::from(input),
+        },
+    )
 }
 
 /// One edit of a valid encoding: overwrite, truncate, insert, or drop a byte at `at` (taken modulo the length).

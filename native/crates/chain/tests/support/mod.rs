@@ -57,12 +57,29 @@ impl Wallet {
     }
 
     pub fn legacy(&mut self, to: Address, value: U256) -> Bytes {
-        let tx = TxLegacy { chain_id: Some(CHAIN_ID), nonce: self.next_nonce(), gas_price: 50 * GWEI, gas_limit: 21_000, to: TxKind::Call(to), value, input: Bytes::new() };
+        let tx = TxLegacy {
+            chain_id: Some(CHAIN_ID),
+            nonce: self.next_nonce(),
+            gas_price: 50 * GWEI,
+            gas_limit: 21_000,
+            to: TxKind::Call(to),
+            value,
+            input: Bytes::new(),
+        };
         self.sign(tx).encoded_2718().into()
     }
 
     pub fn eip2930(&mut self, to: Address, value: U256) -> Bytes {
-        let tx = TxEip2930 { chain_id: CHAIN_ID, nonce: self.next_nonce(), gas_price: 50 * GWEI, gas_limit: 30_000, to: TxKind::Call(to), value, input: Bytes::new(), access_list: Default::default() };
+        let tx = TxEip2930 {
+            chain_id: CHAIN_ID,
+            nonce: self.next_nonce(),
+            gas_price: 50 * GWEI,
+            gas_limit: 30_000,
+            to: TxKind::Call(to),
+            value,
+            input: Bytes::new(),
+            access_list: Default::default(),
+        };
         self.sign(tx).encoded_2718().into()
     }
 

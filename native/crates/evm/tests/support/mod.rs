@@ -56,4 +56,3 @@ pub fn tx(key: &SigningKey, nonce: u64, to: Option<Address>, value: u64, input: 
     let raw = TxEnvelope::from(tx.into_signed(Signature::from((sig, recid)))).encoded_2718();
     decode_and_recover(&raw, &DecodePolicy::new(CHAIN_ID)).unwrap()
 }
-
