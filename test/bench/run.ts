@@ -25,6 +25,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'mpc', file: 'mpc.ts', args: [], peer: 'single-key ECDSA, the cold signing path' },
   { name: 'host-rpc', file: 'host-rpc.ts', args: ['--duration', '10'], peer: "Hardhat EDR's automine node" },
   { name: 'call-flood', file: 'call-flood.ts', args: ['--duration', '10'], peer: 'the same host unflooded' },
+  { name: 'call-flood-devnet', file: 'call-flood-devnet.ts', args: [], peer: 'the same sequencer unflooded' },
   { name: 'edge-gateway', file: 'edge-gateway.ts', args: [], peer: 'the JSON-RPC upstream called directly' },
   { name: 'e2e', file: 'e2e.ts', args: [], peer: 'the active sequencer host called directly' },
   { name: 'soak', file: 'soak.ts', args: [], peer: 'its own first window after warm-up' },
