@@ -11,6 +11,7 @@ import { ShareStore, shareKeyFromEnv } from '../../node/mpc/share-store.ts';
 import { EnvelopeSigner } from '../../node/replication/envelope.ts';
 import type { WireBlock } from '../../node/replication/wire.ts';
 import { dialAsPeer, type RawPeerLink } from '../support/peer-client.ts';
+import { wireLike } from './inject.ts';
 import { block } from './support.ts';
 
 export interface HonestPeer {
@@ -86,19 +87,15 @@ export class ByzantineSequencer {
     const parent = (await block(source, number - 1)) as unknown as Record<string, string> | null;
     if (!parent) throw new Error(`no parent for block ${number}`);
     const hash = hashOf(`warped block ${number} ${JSON.stringify(warp)}`);
-    const wire: WireBlock = {
+    // Built on the parent: its number + 1, its hash as parent, one second later, sealed by this sequencer.
+    const wire = wireLike(parent, {
       number: `0x${number.toString(16)}` as Hex,
       timestamp: `0x${(BigInt(parent.timestamp!) + 1n).toString(16)}` as Hex,
       beneficiary: this.address,
-      gasLimit: parent.gasLimit as Hex,
       parentHash: parent.hash as Hex,
       hash,
-      stateRoot: parent.stateRoot as Hex,
-      transactionsRoot: parent.transactionsRoot as Hex,
-      receiptsRoot: parent.receiptsRoot as Hex,
-      transactions: [],
       ...warp,
-    };
+    });
     this.broadcastBlock(wire, sealBlock(this.key, this.chainId, BigInt(number), hash));
     return hash;
   }
@@ -108,18 +105,7 @@ export class ByzantineSequencer {
     const original = (await block(this.links[0]!.peer.rpcUrl, number)) as unknown as Record<string, string> | null;
     if (!original) throw new Error(`block ${number} not found`);
     const hash = hashOf(`a second block at height ${number}`);
-    const wire: WireBlock = {
-      number: original.number as Hex,
-      timestamp: original.timestamp as Hex,
-      beneficiary: original.miner!.toLowerCase() as Hex,
-      gasLimit: original.gasLimit as Hex,
-      parentHash: original.parentHash as Hex,
-      hash,
-      stateRoot: original.stateRoot as Hex,
-      transactionsRoot: original.transactionsRoot as Hex,
-      receiptsRoot: original.receiptsRoot as Hex,
-      transactions: [],
-    };
+    const wire = wireLike(original, { hash });
     this.broadcastBlock(wire, sealBlock(this.key, this.chainId, BigInt(number), hash));
     return hash;
   }

@@ -30,22 +30,30 @@ export async function pushConflictingBlock(options: {
   const number = BigInt(options.number);
   const hash = `0x${Buffer.from(keccak(Buffer.from(`a second block at height ${options.number}`))).toString('hex')}` as Hex;
   const seal = sealBlock(key, options.l2ChainId, number, hash);
-  const wire: WireBlock = {
-    number: original.number as Hex,
-    timestamp: original.timestamp as Hex,
-    beneficiary: original.miner!.toLowerCase() as Hex,
-    gasLimit: original.gasLimit as Hex,
-    parentHash: original.parentHash as Hex,
-    hash,
-    stateRoot: original.stateRoot as Hex,
-    transactionsRoot: original.transactionsRoot as Hex,
-    receiptsRoot: original.receiptsRoot as Hex,
-    transactions: [],
-  };
+  const wire = wireLike(original, { hash });
   const signer = new EnvelopeSigner(new NodeKey(options.relayKey as Hex), options.l2ChainId.toString());
   const link = await dialAsPeer(options.targetPeerUrl, signer, options.l2ChainId.toString(), options.targetAddress, 10_000);
   link.send('blocks', { type: 'block', block: wire, seal });
   await new Promise((resolve) => setTimeout(resolve, 500));
   link.ws.close();
   return { original: original.hash!, conflicting: { hash, seal } };
+}
+
+/**
+ * A block for the wire with the header fields of `original` (an eth_getBlockByNumber answer) and no transactions,
+ * `changes` applied: what a misbehaving sequencer seals in place of a real block.
+ */
+export function wireLike(original: Record<string, string>, changes: Partial<WireBlock> & { hash: Hex }): WireBlock {
+  return {
+    number: original.number as Hex,
+    timestamp: original.timestamp as Hex,
+    beneficiary: original.miner!.toLowerCase() as Hex,
+    gasLimit: original.gasLimit as Hex,
+    parentHash: original.parentHash as Hex,
+    stateRoot: original.stateRoot as Hex,
+    transactionsRoot: original.transactionsRoot as Hex,
+    receiptsRoot: original.receiptsRoot as Hex,
+    transactions: [],
+    ...changes,
+  };
 }
