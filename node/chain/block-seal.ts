@@ -1,14 +1,8 @@
+import { blockSealMessage } from '../../protocol/block-seal.ts';
 import type { Hex } from './hex.ts';
 import { recoverMessageSigner, type NodeKey } from './node-key.ts';
 
-/**
- * The sequencer's signature on a block: secp256k1 (EIP-191 personal_sign) over `l2-block:<chainId>:<number>:<hash>`,
- * the message the consensus layer checks for equivocation evidence, so a seal binds the chain and height, not only
- * the hash. Two valid seals for one height with different hashes are proof of misbehaviour.
- */
-export function blockSealMessage(chainId: bigint, number: bigint, hash: Hex): string {
-  return `l2-block:${chainId}:${number}:${hash.toLowerCase()}`;
-}
+// The host's side of the seal defined in protocol/block-seal.ts, on the native k256 signer.
 
 /** The EIP-191 bytes whose keccak256 is signed: "\x19Ethereum Signed Message:\n" + length + message. */
 function personalMessage(chainId: bigint, number: bigint, hash: Hex): Buffer {
