@@ -107,3 +107,51 @@ export function slope(points: readonly { x: number; y: number }[]): number {
   }
   return den === 0 ? Number.NaN : num / den;
 }
+
+/** The Worker's V8 heap as its isolate reports it through wrangler dev's inspector (Chrome DevTools protocol). */
+export interface WorkerHeap {
+  usedBytes: number;
+  totalBytes: number;
+}
+
+/**
+ * Asks the Worker's isolate for its heap usage over the inspector on `inspectorPort`; with `collect`, after a full
+ * garbage collection, so what is left is what the Worker's code still holds. Null when no inspector answers.
+ */
+export async function workerHeap(inspectorPort: number, collect = true): Promise<WorkerHeap | null> {
+  const { default: WebSocket } = await import('ws');
+  try {
+    const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`, { signal: AbortSignal.timeout(5_000) })).json()) as { webSocketDebuggerUrl?: string }[];
+    const url = targets.find((target) => target.webSocketDebuggerUrl)?.webSocketDebuggerUrl;
+    if (!url) return null;
+    const socket = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve).once('error', reject);
+      setTimeout(() => reject(new Error('inspector: no connection')), 10_000);
+    });
+    let nextId = 1;
+    const call = (method: string) =>
+      new Promise<Record<string, number>>((resolve, reject) => {
+        const id = nextId++;
+        const timer = setTimeout(() => reject(new Error(`${method}: no answer`)), 10_000);
+        const onMessage = (data: Buffer) => {
+          const message = JSON.parse(data.toString()) as { id?: number; result?: Record<string, number> };
+          if (message.id !== id) return;
+          clearTimeout(timer);
+          socket.off('message', onMessage);
+          resolve(message.result ?? {});
+        };
+        socket.on('message', onMessage);
+        socket.send(JSON.stringify({ id, method }));
+      });
+    try {
+      if (collect) await call('HeapProfiler.collectGarbage');
+      const usage = await call('Runtime.getHeapUsage');
+      return { usedBytes: usage.usedSize ?? 0, totalBytes: usage.totalSize ?? 0 };
+    } finally {
+      socket.close();
+    }
+  } catch {
+    return null;
+  }
+}
