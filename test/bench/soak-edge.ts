@@ -6,7 +6,8 @@
  *   real:new   the edge, a new client IP per request
  *   stub:new   test/bench/soak-stub-worker.ts: the same bindings, a constant answer
  *   limiter:new the stub, which first spends the simulated rate limiter's budget under a new key per request
- * A third part `:obs` turns wrangler's local observability (a trace store of every request) back on.
+ * More parts: `:obs` turns wrangler's local observability (a trace store of every request) back on; `:noinspect`
+ * starts wrangler without an inspector port (no heap figure), to see whether the inspector itself holds memory.
  * Per sample: workerd RSS (/proc), the Worker's V8 heap after a full GC (inspector), bytes under the persist dir.
  * At the end: the persist dir's files and the row counts of every table in its SQLite files.
  * Run: PATH=$PWD/node_modules/.bin:$PATH node test/bench/soak-edge.ts [--seconds 90] [--sample 15] [--variants real:new,stub:new]
@@ -84,7 +85,7 @@ interface Point {
 }
 
 async function runVariant(variant: string, hostUrl: string): Promise<{ points: Point[]; requests: number; errors: number; files: string[] }> {
-  const [entry, ips, observability] = variant.split(':');
+  const [entry, ips, ...flags] = variant.split(':');
   const persistTo = mkdtempSync(join(tmpdir(), 'soak-edge-'));
   try {
     await migrateLocalD1(persistTo);
@@ -95,10 +96,10 @@ async function runVariant(variant: string, hostUrl: string): Promise<{ points: P
     const inspectorPort = await freePort();
     const edge = await startLocalEdge({
       port: await freePort(),
-      inspectorPort,
+      inspectorPort: flags.includes('noinspect') ? undefined : inspectorPort,
       persistTo,
       main: entry === 'real' ? undefined : STUB,
-      localObservability: observability === 'obs',
+      localObservability: flags.includes('obs'),
       vars: { CONSENSUS_URLS: 'http://127.0.0.1:9', SOAK_STUB: entry === 'limiter' ? 'limiter' : 'constant' },
     });
     let running = true;
