@@ -13,15 +13,14 @@
  * Run: PATH=$PWD/node_modules/.bin:$PATH node test/bench/soak-edge.ts [--seconds 90] [--sample 15] [--variants real:new,stub:new]
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { executeLocalD1, migrateLocalD1, startLocalEdge } from '../../edge/local.ts';
 import { freePort } from '../support/ports.ts';
 import { machine } from './measure.ts';
-import { diskBytes, sampleProcesses, slope, workerHeap } from './soak-probe.ts';
+import { diskBytes, largestFiles, sampleProcesses, slope, workerHeap } from './soak-probe.ts';
 
 const { values } = parseArgs({
   options: {
@@ -55,26 +54,6 @@ async function fakeHost(): Promise<{ url: string; server: Server }> {
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${port}`, server };
-}
-
-function filesUnder(dir: string): { path: string; bytes: number }[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((path) => ({ path, stat: statSync(join(dir, path)) }))
-    .filter(({ stat }) => stat.isFile())
-    .map(({ path, stat }) => ({ path, bytes: stat.size }))
-    .sort((a, b) => b.bytes - a.bytes);
-}
-
-function tableRows(file: string): string {
-  try {
-    const db = new DatabaseSync(file, { readOnly: true });
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
-    const counts = tables.map(({ name }) => `${name} ${(db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n}`);
-    db.close();
-    return counts.join(', ');
-  } catch (error) {
-    return `unreadable: ${(error as Error).message}`;
-  }
 }
 
 interface Point {
@@ -139,9 +118,7 @@ async function runVariant(variant: string, hostUrl: string): Promise<{ points: P
       await Promise.all(load);
       await edge.stop();
     }
-    const files = filesUnder(persistTo)
-      .slice(0, 8)
-      .map(({ path, bytes }) => `${relative(persistTo, join(persistTo, path))} ${fmt(bytes / MB, 2)} MB${path.endsWith('.sqlite') ? ` (${tableRows(join(persistTo, path))})` : ''}`);
+    const files = largestFiles(persistTo, 8);
     return { points, requests, errors, files };
   } finally {
     rmSync(persistTo, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 
 /**
  * What the soak benchmark samples: resident memory of every process under this one (read from /proc, so the
@@ -154,4 +155,35 @@ export async function workerHeap(inspectorPort: number, collect = true): Promise
   } catch {
     return null;
   }
+}
+
+/** The inspector port of the wrangler dev under this process (from its command line), if one was given. */
+export function edgeInspectorPort(): number | null {
+  const wrangler = descendants(process.pid).find((info) => /wrangler/.test(info.cmdline) && /--inspector-port \d+/.test(info.cmdline));
+  const port = wrangler ? /--inspector-port (\d+)/.exec(wrangler.cmdline)?.[1] : undefined;
+  return port ? Number(port) : null;
+}
+
+function tableRows(file: string): string {
+  try {
+    const db = new DatabaseSync(file, { readOnly: true });
+    try {
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+      return tables.map(({ name }) => `${name} ${(db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n}`).join(', ');
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    return `unreadable: ${(error as Error).message}`;
+  }
+}
+
+/** The `count` largest files under `dir`, each "path size MB", with the row count of every table in SQLite files. */
+export function largestFiles(dir: string, count: number): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((path) => ({ path, stat: statSync(join(dir, path), { throwIfNoEntry: false }) }))
+    .filter(({ stat }) => stat?.isFile())
+    .sort((a, b) => b.stat!.size - a.stat!.size)
+    .slice(0, count)
+    .map(({ path, stat }) => `${path} ${(stat!.size / (1024 * 1024)).toFixed(2)} MB${path.endsWith('.sqlite') ? ` (${tableRows(join(dir, path))})` : ''}`);
 }
