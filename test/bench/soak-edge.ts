@@ -7,7 +7,8 @@
  *   stub:new   test/bench/soak-stub-worker.ts: the same bindings, a constant answer
  *   limiter:new the stub, which first spends the simulated rate limiter's budget under a new key per request
  * More parts: `:obs` turns wrangler's local observability (a trace store of every request) back on; `:noinspect`
- * starts wrangler without an inspector port (no heap figure), to see whether the inspector itself holds memory.
+ * passes no inspector port and takes no heap figure (wrangler still opens its default inspector, so this shows
+ * what the heap sampling costs, not a runtime without an inspector).
  * Per sample: workerd RSS (/proc), the Worker's V8 heap after a full GC (inspector), bytes under the persist dir.
  * At the end: the persist dir's files and the row counts of every table in its SQLite files.
  * Run: PATH=$PWD/node_modules/.bin:$PATH node test/bench/soak-edge.ts [--seconds 90] [--sample 15] [--variants real:new,stub:new]
