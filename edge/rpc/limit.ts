@@ -35,7 +35,12 @@ interface Bucket {
   updatedAt: number;
 }
 
-/** A token bucket per key: `perMinute` transactions a minute, bursting up to `perMinute`. */
+/**
+ * A token bucket per key: `perMinute` transactions a minute, bursting up to `perMinute`. One object (and its
+ * storage) per client key that ever sent a transaction, so its storage is released once the bucket is full again
+ * (at most a minute after the last take: an absent bucket reads as full): the objects left holding storage are only
+ * the clients of the last minute, however many keys come and go.
+ */
 export class TxRateLimiter extends DurableObject {
   /** Takes `cost` tokens if there are enough; otherwise takes none and says how long until there will be. */
   async take(cost: number, perMinute: number): Promise<LimitVerdict> {
@@ -47,8 +52,15 @@ export class TxRateLimiter extends DurableObject {
     if (tokens < cost) {
       return { ok: false, retryAfter: Math.max(1, Math.ceil((cost - tokens) / refillPerMs / 1000)) };
     }
-    await this.ctx.storage.put<Bucket>('bucket', { tokens: tokens - cost, updatedAt: now });
+    const left = tokens - cost;
+    await this.ctx.storage.put<Bucket>('bucket', { tokens: left, updatedAt: now });
+    await this.ctx.storage.setAlarm(now + Math.ceil((perMinute - left) / refillPerMs));
     return { ok: true, retryAfter: 0 };
+  }
+
+  /** The bucket has refilled: forget it (and the alarm), so this object keeps no storage. */
+  override async alarm(): Promise<void> {
+    await this.ctx.storage.deleteAll();
   }
 }
 

@@ -43,6 +43,7 @@ interface Live {
 
 export class SubscriptionRelay {
   readonly #options: RelayOptions;
+  /** At most MAX_SUBSCRIPTIONS_PER_CONNECTION (the session counts before subscribing); gone with the connection. */
   readonly #live = new Map<string, Live>();
   readonly #byUpstream = new Map<string, string>();
   #socket: Promise<HostSocket | null> | null = null;
