@@ -1,3 +1,4 @@
+import type { CallArgs } from '../../protocol/jsonrpc/params.ts';
 import type { Hex } from './hex.ts';
 import type { RpcBlock, RpcLog, RpcPendingBlock, RpcPendingReceipt, RpcReceipt, RpcTransaction } from './records.ts';
 
@@ -91,18 +92,8 @@ export interface CallLimits {
 export const DEFAULT_CALL_LIMITS: CallLimits = { threads: 1, queue: 8, gasCap: 50_000_000n, timeoutMs: 5_000 };
 
 /** eth_call / eth_estimateGas input, already validated. */
-export interface CallRequest {
-  from?: Hex;
-  to?: Hex;
-  gas?: bigint;
-  gasPrice?: bigint;
-  maxFeePerGas?: bigint;
-  maxPriorityFeePerGas?: bigint;
-  value?: bigint;
-  data?: Hex;
-  nonce?: bigint;
-  accessList?: { address: Hex; storageKeys: Hex[] }[];
-}
+/** What eth_call / eth_estimateGas take, as parsed from JSON-RPC. */
+export type CallRequest = CallArgs;
 
 export type CallOutcome =
   | { ok: true; output: Hex; gasUsed: bigint }

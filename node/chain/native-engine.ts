@@ -1,5 +1,5 @@
 import { Chain, type BlockEnvInput, type CallInput, type CallResult, type ExecutedBlock as NativeExecuted, type PendingBlock, type SealedBlockInput } from '@l2-sequencer/native';
-import { ExecutionFailedError, LimitExceededError, RpcError } from '../rpc/errors.ts';
+import { ExecutionFailedError, LimitExceededError, RpcError } from '../../protocol/jsonrpc/errors.ts';
 import { PendingStaleError, type BlockEnv, type CallLimits, type CallOutcome, type CallRequest, type ExecutedBlock, type ExecutionEngine, type PendingBlockView, type SealedBlock, type VerifyOutcome } from './engine.ts';
 import type { Hex } from './hex.ts';
 import type { RpcBlock, RpcLog, RpcPendingBlock, RpcPendingReceipt, RpcReceipt, RpcTransaction } from './records.ts';

@@ -10,7 +10,7 @@ import {
   RpcError,
   TipAboveFeeCapError,
   TxPoolError,
-} from '../rpc/errors.ts';
+} from '../../protocol/jsonrpc/errors.ts';
 import type { RecordLog } from '../chain/record-log.ts';
 import type { Mempool } from './pool.ts';
 import type { PoolTx } from './pool-tx.ts';

@@ -7,7 +7,7 @@ import {
   NonceTooLowError,
   ReplacementUnderpricedError,
   TxPoolFullError,
-} from '../rpc/errors.ts';
+} from '../../protocol/jsonrpc/errors.ts';
 import { Heap } from './heap.ts';
 import { effectiveTip, isSufficientBump, maxCost, type PoolTx } from './pool-tx.ts';
 import { SenderQueue, type AccountState } from './sender-queue.ts';

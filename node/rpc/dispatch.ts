@@ -1,4 +1,4 @@
-import { InvalidRequestError, LimitExceededError, MethodNotFoundError, ParseError, RpcError, toRpcError } from './errors.ts';
+import { InvalidRequestError, LimitExceededError, MethodNotFoundError, ParseError, RpcError, toRpcError } from '../../protocol/jsonrpc/errors.ts';
 
 /** Per-call context: the WebSocket connection for subscriptions, absent over HTTP. */
 export interface CallContext {

@@ -1,5 +1,5 @@
-import { RpcError as HostRpcError } from '../../../node/rpc/errors.ts';
-import { logFilter, positional, type BlockRef, type LogFilter } from '../../../node/rpc/params.ts';
+import { RpcError as HostRpcError } from '../../../protocol/jsonrpc/errors.ts';
+import { logFilter, positional, type BlockRef, type LogFilter } from '../../../protocol/jsonrpc/params.ts';
 import { ErrorCode, RpcError } from '../jsonrpc.ts';
 
 // The parameters of the filter methods, checked before any host or D1 sees them. Log filter criteria go through

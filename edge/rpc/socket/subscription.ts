@@ -1,4 +1,4 @@
-import { positional } from '../../../node/rpc/params.ts';
+import { positional } from '../../../protocol/jsonrpc/params.ts';
 import { hostChecked, parseSubscriptionCriteria, type LogCriteria } from '../filters/criteria.ts';
 import { ErrorCode, RpcError } from '../jsonrpc.ts';
 
