@@ -2,6 +2,24 @@
  * JSON-RPC errors, one named class per reason (viem style): `code` per EIP-1474, a short `message` in the exact
  * words wallets match on (geth's txpool texts, which ethers and viem recognise), and optional `data`.
  */
+import type { RpcErrorObject } from './envelope.ts';
+
+/** The codes themselves: JSON-RPC 2.0 (-326xx) and EIP-1474 server errors (-320xx). */
+export const ErrorCode = {
+  parseError: -32700,
+  invalidRequest: -32600,
+  methodNotFound: -32601,
+  invalidParams: -32602,
+  internalError: -32603,
+  invalidInput: -32000,
+  resourceNotFound: -32001,
+  resourceUnavailable: -32002,
+  transactionRejected: -32003,
+  methodNotSupported: -32004,
+  limitExceeded: -32005,
+} as const;
+
+/** The base of the family; used as-is only to relay an error object another JSON-RPC server answered. */
 export class RpcError extends Error {
   readonly code: number;
   readonly data: unknown;
@@ -11,7 +29,7 @@ export class RpcError extends Error {
     this.code = code;
     this.data = data;
   }
-  toJSON(): { code: number; message: string; data?: unknown } {
+  toJSON(): RpcErrorObject {
     return this.data === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, data: this.data };
   }
 }
@@ -19,63 +37,79 @@ export class RpcError extends Error {
 // JSON-RPC 2.0 protocol errors.
 export class ParseError extends RpcError {
   constructor(detail = 'invalid JSON') {
-    super(-32700, `parse error: ${detail}`);
+    super(ErrorCode.parseError, `parse error: ${detail}`);
   }
 }
 export class InvalidRequestError extends RpcError {
   constructor(detail: string) {
-    super(-32600, `invalid request: ${detail}`);
+    super(ErrorCode.invalidRequest, `invalid request: ${detail}`);
   }
 }
 export class MethodNotFoundError extends RpcError {
   constructor(method: string) {
-    super(-32601, `the method ${method} does not exist/is not available`);
+    super(ErrorCode.methodNotFound, `the method ${method} does not exist/is not available`);
   }
 }
 export class InvalidParamsError extends RpcError {
   constructor(detail: string) {
-    super(-32602, `invalid params: ${detail}`);
+    super(ErrorCode.invalidParams, `invalid params: ${detail}`);
+  }
+}
+/** A raw transaction that does not decode or carries no valid signature (the edge checks before forwarding). */
+export class InvalidRawTransactionError extends RpcError {
+  constructor(detail: string) {
+    super(ErrorCode.invalidParams, `invalid raw transaction: ${detail}`);
   }
 }
 export class InternalError extends RpcError {
   constructor(detail = 'internal error') {
-    super(-32603, detail);
+    super(ErrorCode.internalError, detail);
   }
 }
 
 // EIP-1474 server errors.
 export class ResourceNotFoundError extends RpcError {
   constructor(detail: string) {
-    super(-32001, detail);
+    super(ErrorCode.resourceNotFound, detail);
   }
 }
 export class ResourceUnavailableError extends RpcError {
   constructor(detail: string) {
-    super(-32002, detail);
+    super(ErrorCode.resourceUnavailable, detail);
   }
 }
 export class TransactionRejectedError extends RpcError {
   constructor(detail: string) {
-    super(-32003, detail);
+    super(ErrorCode.transactionRejected, detail);
   }
 }
 export class MethodNotSupportedError extends RpcError {
   constructor(method: string) {
-    super(-32004, `method ${method} is not supported by this node`);
+    super(ErrorCode.methodNotSupported, `method ${method} is not supported by this node`);
   }
 }
 export class LimitExceededError extends RpcError {
   constructor(detail: string) {
-    super(-32005, detail);
+    super(ErrorCode.limitExceeded, detail);
+  }
+}
+
+/** -32000, EIP-1474's "invalid input": the request was well formed but cannot be served as asked. */
+export class InvalidInputError extends RpcError {
+  constructor(message: string, data?: unknown) {
+    super(ErrorCode.invalidInput, message, data);
+  }
+}
+
+/** A method the edge refuses by policy (-32601 with the reason, not the generic "does not exist"). */
+export class MethodNotAllowedError extends RpcError {
+  constructor(detail: string) {
+    super(ErrorCode.methodNotFound, detail);
   }
 }
 
 /** Transaction admission failures: -32000 with geth's messages, which ethers/viem map to typed errors. */
-export class TxPoolError extends RpcError {
-  constructor(message: string, data?: unknown) {
-    super(-32000, message, data);
-  }
-}
+export class TxPoolError extends InvalidInputError {}
 export class NonceTooLowError extends TxPoolError {
   constructor(next: bigint | number, got: bigint | number) {
     super(`nonce too low: next nonce ${next}, tx nonce ${got}`);
@@ -164,11 +198,7 @@ export class ExecutionRevertedError extends RpcError {
   }
 }
 /** Execution failed for a reason other than a revert (out of gas, invalid opcode, ...). */
-export class ExecutionFailedError extends RpcError {
-  constructor(detail: string) {
-    super(-32000, detail);
-  }
-}
+export class ExecutionFailedError extends InvalidInputError {}
 
 /** Anything thrown that is not an RpcError becomes an internal error without leaking internals. */
 export function toRpcError(error: unknown): RpcError {
