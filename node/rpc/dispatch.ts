@@ -1,4 +1,5 @@
-import { InvalidRequestError, LimitExceededError, MethodNotFoundError, ParseError, RpcError, toRpcError } from '../../protocol/jsonrpc/errors.ts';
+import { InternalError, InvalidRequestError, LimitExceededError, MethodNotFoundError, ParseError, type RpcError } from '../../protocol/jsonrpc/errors.ts';
+import { rpcErrorOf } from './domain-errors.ts';
 
 /** Per-call context: the WebSocket connection for subscriptions, absent over HTTP. */
 export interface CallContext {
@@ -83,8 +84,9 @@ export class Dispatcher {
       const result = await handler(request.params, ctx);
       return hasId ? { jsonrpc: '2.0', id: replyId, result: result === undefined ? null : result } : null;
     } catch (thrown) {
-      const error = toRpcError(thrown);
-      if (!(thrown instanceof RpcError)) console.error(`[rpc] ${method} failed:`, thrown);
+      const answerable = rpcErrorOf(thrown);
+      if (!answerable) console.error(`[rpc] ${method} failed:`, thrown);
+      const error = answerable ?? new InternalError();
       this.options.onError?.(method, error);
       return hasId ? errorResponse(replyId, error) : null;
     }

@@ -1,8 +1,10 @@
-/**
- * JSON-RPC errors, one named class per reason (viem style): `code` per EIP-1474, a short `message` in the exact
- * words wallets match on (geth's txpool texts, which ethers and viem recognise), and optional `data`.
- */
 import type { RpcErrorObject } from './envelope.ts';
+
+/**
+ * JSON-RPC errors, one named class per reason (viem style), for the hosts and the edge alike: `code` per EIP-1474,
+ * a short `message` in the words wallets match on, and optional `data`. Domain errors (the txpool's, the engine's)
+ * are not here: node/rpc/domain-errors.ts maps them onto these codes.
+ */
 
 /** The codes themselves: JSON-RPC 2.0 (-326xx) and EIP-1474 server errors (-320xx). */
 export const ErrorCode = {
@@ -108,78 +110,6 @@ export class MethodNotAllowedError extends RpcError {
   }
 }
 
-/** Transaction admission failures: -32000 with geth's messages, which ethers/viem map to typed errors. */
-export class TxPoolError extends InvalidInputError {}
-export class NonceTooLowError extends TxPoolError {
-  constructor(next: bigint | number, got: bigint | number) {
-    super(`nonce too low: next nonce ${next}, tx nonce ${got}`);
-  }
-}
-export class NonceTooHighError extends TxPoolError {
-  constructor(detail: string) {
-    super(`nonce too high: ${detail}`);
-  }
-}
-export class InsufficientFundsError extends TxPoolError {
-  constructor(balance: bigint, cost: bigint) {
-    super(`insufficient funds for gas * price + value: balance ${balance}, tx cost ${cost}`);
-  }
-}
-export class IntrinsicGasTooLowError extends TxPoolError {
-  constructor(gas: bigint, needed: bigint) {
-    super(`intrinsic gas too low: gas ${gas}, minimum needed ${needed}`);
-  }
-}
-export class AlreadyKnownError extends TxPoolError {
-  constructor() {
-    super('already known');
-  }
-}
-export class ReplacementUnderpricedError extends TxPoolError {
-  constructor() {
-    super('replacement transaction underpriced');
-  }
-}
-export class ExceedsBlockGasLimitError extends TxPoolError {
-  constructor(gas: bigint, limit: bigint) {
-    super(`exceeds block gas limit: gas ${gas}, block gas limit ${limit}`);
-  }
-}
-export class OversizedDataError extends TxPoolError {
-  constructor(size: number, max: number) {
-    super(`oversized data: transaction size ${size}, limit ${max}`);
-  }
-}
-export class FeeCapTooLowError extends TxPoolError {
-  constructor(feeCap: bigint, baseFee: bigint) {
-    super(`max fee per gas less than block base fee: maxFeePerGas ${feeCap}, baseFee ${baseFee}`);
-  }
-}
-export class TipAboveFeeCapError extends TxPoolError {
-  constructor() {
-    super('max priority fee per gas higher than max fee per gas');
-  }
-}
-export class UnderpricedError extends TxPoolError {
-  constructor(detail: string) {
-    super(`transaction underpriced: ${detail}`);
-  }
-}
-export class TxPoolFullError extends TxPoolError {
-  constructor() {
-    super('txpool is full');
-  }
-}
-export class AccountLimitError extends TxPoolError {
-  constructor(limit: number) {
-    super(`account limit exceeded: sender already has ${limit} transactions in the pool`);
-  }
-}
-export class InvalidTransactionError extends TxPoolError {
-  constructor(detail: string) {
-    super(`invalid transaction: ${detail}`);
-  }
-}
 export class SequencerPausedError extends TransactionRejectedError {
   constructor() {
     super('sequencer is paused: transactions are not accepted right now');
@@ -199,9 +129,3 @@ export class ExecutionRevertedError extends RpcError {
 }
 /** Execution failed for a reason other than a revert (out of gas, invalid opcode, ...). */
 export class ExecutionFailedError extends InvalidInputError {}
-
-/** Anything thrown that is not an RpcError becomes an internal error without leaking internals. */
-export function toRpcError(error: unknown): RpcError {
-  if (error instanceof RpcError) return error;
-  return new InternalError();
-}
