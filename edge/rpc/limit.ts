@@ -1,5 +1,5 @@
+import { LimitExceededError, type RpcError } from '../../protocol/jsonrpc/errors.ts';
 import { DurableObject } from 'cloudflare:workers';
-import { ErrorCode, RpcError } from './jsonrpc.ts';
 
 // Two budgets per client (CF-Connecting-IP, keyed by client-key.ts: IPv6 by /64):
 //  - every JSON-RPC request: the Workers rate limiting binding (RPC_LIMITER). Cheap and local to each Cloudflare
@@ -27,7 +27,7 @@ export async function limitRequest(limiter: RateLimit, key: string, now = Date.n
 
 /** The refusal for a request over the per-IP budget (HTTP body or WebSocket message alike). */
 export function requestLimitError(key: string, retryAfter: number): RpcError {
-  return new RpcError(ErrorCode.limitExceeded, `rate limit exceeded for ${key}: retry in ${retryAfter} s`);
+  return new LimitExceededError(`rate limit exceeded for ${key}: retry in ${retryAfter} s`);
 }
 
 interface Bucket {

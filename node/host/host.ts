@@ -31,7 +31,7 @@ import { UnsafeReorg } from '../replication/unsafe-reorg.ts';
 import { WriteLock } from '../chain/write-lock.ts';
 import { StaticSchedule, type SequencerSchedule } from '../replication/schedule.ts';
 import { Dispatcher } from '../rpc/dispatch.ts';
-import { NotSequencerError, SequencerPausedError } from '../rpc/errors.ts';
+import { NotSequencerError, SequencerPausedError } from '../../protocol/jsonrpc/errors.ts';
 import { rpcMethods } from '../rpc/methods/index.ts';
 import { startRpcServer, type RpcServer } from '../rpc/server.ts';
 import { SubscriptionHub } from '../rpc/subscriptions.ts';

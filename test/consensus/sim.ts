@@ -5,7 +5,7 @@ import { ConsensusApplication } from '../../node/consensus/abci/application.ts';
 import { buildVoteExtension } from '../../node/consensus/abci/extend-vote.ts';
 import { applyBlock, appHashOf, type BlockResult } from '../../node/consensus/app/block.ts';
 import { createGenesisState } from '../../node/consensus/app/genesis.ts';
-import type { ConsensusState } from '../../node/consensus/app/types.ts';
+import type { ConsensusState } from '../../protocol/consensus/types.ts';
 import { cometAddressOf } from '../../node/consensus/app/validators.ts';
 import { MemoryObserver } from '../../node/consensus/observer.ts';
 import type { StateStore } from '../../node/consensus/store.ts';

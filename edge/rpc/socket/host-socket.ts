@@ -1,4 +1,4 @@
-import type { RpcResponse } from '../jsonrpc.ts';
+import type { RpcResponse } from '../../../protocol/jsonrpc/envelope.ts';
 import type { Route } from '../route.ts';
 import { UpstreamError } from '../upstream.ts';
 

@@ -1,11 +1,11 @@
 import { MisbehaviorType, type Request, Response, type Misbehavior, ResponseProcessProposal_ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus, CheckTxType, type Event } from 'cosmjs-types/tendermint/abci/types';
 import { applyBlock, appHashOf, type BlockResult } from '../app/block.ts';
-import { TxRejectedError } from '../app/errors.ts';
+import { TxRejectedError } from '../../../protocol/consensus/errors.ts';
 import type { AppEvent } from '../app/events.ts';
 import { decodeVoteExtension, encodeVoteExtension } from '../app/extension.ts';
 import { createGenesisState } from '../app/genesis.ts';
 import { checkTx } from '../app/transactions.ts';
-import type { ConsensusState, Hex } from '../app/types.ts';
+import type { ConsensusState, Hex } from '../../../protocol/consensus/types.ts';
 import { cometValidatorSet } from '../app/validators.ts';
 import { answerQueryTarget, type CommittedView } from '../query/routes.ts';
 import { History } from '../history.ts';

@@ -1,9 +1,9 @@
 import type { RpcLog } from '../../chain/records.ts';
 import type { RpcBackend } from '../backend.ts';
 import type { MethodTable } from '../dispatch.ts';
-import { InvalidParamsError, LimitExceededError, ResourceNotFoundError } from '../errors.ts';
+import { InvalidParamsError, LimitExceededError, ResourceNotFoundError } from '../../../protocol/jsonrpc/errors.ts';
 import { bloomMayMatch, matchesLog } from '../log-filter.ts';
-import { logFilter, positional, type BlockRef } from '../params.ts';
+import { logFilter, positional, type BlockRef } from '../../../protocol/jsonrpc/params.ts';
 import { tagNumber } from '../resolve.ts';
 
 /** eth_getLogs over a bounded block range; blocks whose bloom rules the filter out are never read. */
