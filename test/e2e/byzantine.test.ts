@@ -116,7 +116,8 @@ describe('end to end: a Byzantine sequencer', () => {
   it('2. an oversize frame closes only its own link', async () => {
     await byzantine.connect(peers());
     const code = await byzantine.sendOversizeFrame(40 * 1024 * 1024);
-    expect(code).toBe(1009);
+    // 1009 (message too big) when the host's close frame arrives first, 1006 when it drops the socket first.
+    expect([1006, 1009]).toContain(code);
     await expectHonestHostsAdvance('after the oversize frame');
   }, 120_000);
 
