@@ -188,6 +188,13 @@ export interface ExecutionEngine {
   verifyAndApply(block: SealedBlock, nowMs?: number): Promise<VerifyOutcome>;
   /** The block as replication sends it (raw transactions included), for catch-up requests. */
   sealedBlock(number: bigint): SealedBlock | null;
+  /**
+   * Non-archive hosts (node/host/pruning.ts): deletes bodies, receipts and tx lookups of at most `maxBlocks` blocks
+   * below `below` (never the head), off the event loop; headers stay. Resolves to the new oldest kept block.
+   */
+  pruneBelow?(below: bigint, maxBlocks: number): Promise<bigint>;
+  /** The lowest block whose body and receipts are kept (0 when nothing was pruned). */
+  oldestKeptBlock?(): bigint;
 
   getAccount(address: Hex, block: bigint): { nonce: bigint; balance: bigint };
   getCode(address: Hex, block: bigint): Hex;

@@ -64,6 +64,14 @@ export class NativeEngine implements ExecutionEngine {
     }
   }
 
+  async pruneBelow(below: bigint, maxBlocks: number): Promise<bigint> {
+    return BigInt(await this.chain.pruneBelow(below, maxBlocks));
+  }
+
+  oldestKeptBlock(): bigint {
+    return BigInt(this.chain.oldestKeptBlock());
+  }
+
   sealedBlock(number: bigint): SealedBlock | null {
     const sealed = this.chain.sealedBlock(number);
     const header = sealed ? this.getBlockByNumber(number) : null;

@@ -38,6 +38,7 @@ import { SubscriptionHub } from '../rpc/subscriptions.ts';
 import { hostBackend } from './backend.ts';
 import { BIND_HOST, type HostConfig } from './config.ts';
 import { registerHostMetrics } from './metrics.ts';
+import { BlockPruner } from './pruning.ts';
 
 export interface HostDeps {
   /** Opens the native chain in `dir` from `genesis` (node/chain/native-engine.ts). */
@@ -261,6 +262,8 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     });
   }
 
+  const pruner = config.prune.mode === 'pruned' ? new BlockPruner(engine, heads, config.prune, log) : null;
+
   // "pending" reads: the pool's next block as this host's producer would cut it, executed but never stored.
   const pending = new PendingBlocks({ engine, pool, config: { ...config.producer, gasLimit: BigInt(config.producer.gasLimit ?? 0), beneficiary: key.address }, now: () => Date.now() });
   const backend = hostBackend({ config, engine, pool, admission, heads, pending, subscriptions, replicator, batcher, schedule, key });
@@ -352,6 +355,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
       clearInterval(journalTimer);
       clearInterval(roleTimer);
       await batcher?.stop();
+      await pruner?.stop();
       await rpcServer.close();
       await operatorServer.close();
       await network.close();

@@ -81,6 +81,7 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
       queryPort: config.consensus.queryPort,
       cometRpcUrl: cometRpcUrlOf(config),
       observer,
+      retainBlocks: config.consensus.retainBlocks,
       onError: (error) => log(`[consensus] ${error.message}`),
     });
     const consensusNode = consensus;

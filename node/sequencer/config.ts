@@ -27,6 +27,8 @@ export interface SequencerConfig {
     abciPort: number;
     queryPort: number;
     cometRpcPort: number;
+    /** Consensus heights CometBFT keeps (docs/pruning.md); null (default) keeps every block. */
+    retainBlocks: number | null;
   };
   l1: {
     url: string;
@@ -73,6 +75,7 @@ export function resolveSequencerConfig(input: SequencerConfigInput, env: NodeJS.
       abciPort: input.consensus.abciPort,
       queryPort: input.consensus.queryPort,
       cometRpcPort: input.consensus.cometRpcPort,
+      retainBlocks: input.consensus.retainBlocks ?? null,
     },
     l1: { ...input.l1, relayerKey, pollMs: input.l1.pollMs ?? 300 },
     mpc: { dir: input.mpc?.dir ?? join(dataDir, 'mpc') },

@@ -38,8 +38,8 @@ export function genesisAppState(stakes: number[], params: Record<string, unknown
 }
 
 /** The ABCI application after InitChain with `genesisAppState(stakes)`, vote extensions from height 1. */
-export function initializedApplication(chainId: string, stakes: number[], store: StateStore | null = null): ConsensusApplication {
-  const application = new ConsensusApplication({ store });
+export function initializedApplication(chainId: string, stakes: number[], store: StateStore | null = null, retainBlocks: number | null = null): ConsensusApplication {
+  const application = new ConsensusApplication({ store, retainBlocks });
   application.initChain({
     time: { seconds: 0n, nanos: 0 },
     chainId,
