@@ -149,5 +149,3 @@ export class ConsensusClient {
   }
 }
 
-// The answer types live in protocol/consensus/query.ts; re-exported only for node/devnet/ (changed in parallel).
-export type { ConsensusStatus } from '../../protocol/consensus/query.ts';
