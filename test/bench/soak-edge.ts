@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { executeLocalD1, migrateLocalD1, startLocalEdge } from '../../edge/local.ts';
 import { freePort } from '../support/ports.ts';
 import { machine } from './measure.ts';
-import { diskBytes, largestFiles, sampleProcesses, slope, workerHeap } from './soak-probe.ts';
+import { diskBytes, largestFiles, sampleProcesses, slope, workerHeap, ipOf } from './soak-probe.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +38,6 @@ const MB = 1024 * 1024;
 const STUB = 'test/bench/soak-stub-worker.ts';
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const ipOf = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 
 /** A host that answers every JSON-RPC call (and batch) at once: the edge's own cost is what is measured. */
 async function fakeHost(): Promise<{ url: string; server: Server }> {

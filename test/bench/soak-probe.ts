@@ -187,3 +187,8 @@ export function largestFiles(dir: string, count: number): string[] {
     .slice(0, count)
     .map(({ path, stat }) => `${path} ${(stat!.size / (1024 * 1024)).toFixed(2)} MB${path.endsWith('.sqlite') ? ` (${tableRows(join(dir, path))})` : ''}`);
 }
+
+/** A distinct IPv4 client address for client number n (the edge keys its budgets by client IP). */
+export function ipOf(n: number): string {
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}

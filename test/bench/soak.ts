@@ -23,8 +23,8 @@ import { devAccount } from '../../node/devnet/accounts.ts';
 import { DEVNET_L2_CHAIN_ID } from '../../node/devnet/hosts.ts';
 import { TransferLoad, type Receipted } from '../e2e/load.ts';
 import { rpc, sleep, startE2eDevnet, type E2eDevnet } from '../e2e/support.ts';
-import { machine } from './measure.ts';
-import { diskBytes, edgeInspectorPort, largestFiles, sampleProcesses, slope, workerHeap } from './soak-probe.ts';
+import { machine, percentile } from './measure.ts';
+import { diskBytes, edgeInspectorPort, largestFiles, sampleProcesses, slope, workerHeap, ipOf } from './soak-probe.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,8 +45,6 @@ const filters = Number(values.filters);
 
 const MB = 1024 * 1024;
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
-const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-const ipOf = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 
 /** Not a process: the edge Worker's V8 heap after a full GC, reported beside the processes. */
 const WORKER_HEAP = 'edge Worker heap (V8, after GC)';
