@@ -1,5 +1,5 @@
 import { desc, eq } from 'drizzle-orm';
-import { ConsensusClient } from '../consensus/client.ts';
+import { ConsensusClient } from '../../protocol/consensus/client.ts';
 import { database, type Database } from '../db/client.ts';
 import { batches, hosts, network } from '../db/schema.ts';
 import type { Route, RouteEvents, RoutingTable } from './route.ts';
@@ -57,7 +57,7 @@ export function routeEvents(d1: D1Database, options: FailoverOptions): RouteEven
     },
     async reelect(failed) {
       forgetRoutingTable();
-      const client = new ConsensusClient({ urls: options.consensusUrls });
+      const client = new ConsensusClient(options.consensusUrls, { timeoutMs: 3_000 });
       const deadline = Date.now() + options.waitMs;
       let active: string;
       try {

@@ -1,6 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { ConsensusClient } from '../consensus/client.ts';
+import type { ConsensusClient } from '../../protocol/consensus/client.ts';
 import type { ConsensusStatus, Page, ProposalDetail, PublicProposal } from '../../protocol/consensus/query.ts';
 import type { Database } from '../db/client.ts';
 import { epochs, hosts, network, proposals, rotations, syncCursors, votes } from '../db/schema.ts';
@@ -50,9 +50,9 @@ async function readList<T>(fetchPage: (from: number) => Promise<Page<T>>, from: 
 export async function syncConsensus(db: Database, client: ConsensusClient, now: number): Promise<ConsensusSyncResult> {
   const [status, validators] = await Promise.all([client.status(), client.validators()]);
   const [epochList, rotationList, proposalList] = await Promise.all([
-    cursor(db, 'consensus:epochs').then((from) => readList((at) => client.epochs(at, PAGE), from)),
-    cursor(db, 'consensus:rotations').then((from) => readList((at) => client.rotations(at, PAGE), from)),
-    cursor(db, 'consensus:proposals').then((from) => readList((at) => client.proposals(at, PAGE), from)),
+    cursor(db, 'consensus:epochs').then((from) => readList((at) => client.epochs({ from: at, limit: PAGE }), from)),
+    cursor(db, 'consensus:rotations').then((from) => readList((at) => client.rotations({ from: at, limit: PAGE }), from)),
+    cursor(db, 'consensus:proposals').then((from) => readList((at) => client.proposals({ from: at, limit: PAGE }), from)),
   ]);
   // Proposals still open change (tally, status): re-read them with their votes.
   const [open, known] = await Promise.all([

@@ -1,6 +1,6 @@
-import { ConsensusClient } from '../consensus/client.ts';
+import { ConsensusClient } from '../../protocol/consensus/client.ts';
 import { database } from '../db/client.ts';
-import { readConfig, type Env } from '../env.ts';
+import { readConfig, type Env } from '../config/env.ts';
 import { syncL1, type L1SyncResult } from '../l1/sync.ts';
 import { FilterStore } from '../rpc/filters/store.ts';
 import { forgetRoutingTable } from '../rpc/table.ts';
@@ -36,7 +36,7 @@ function failure(error: unknown): { error: string } {
 export async function runScheduled(env: Env, now: number): Promise<ScheduledReport> {
   const config = readConfig(env);
   const db = database(env.DB);
-  const client = new ConsensusClient({ urls: config.consensusUrls });
+  const client = new ConsensusClient(config.consensusUrls, { timeoutMs: 3_000 });
   const runId = crypto.randomUUID();
 
   let synced: ConsensusSyncResult | null = null;

@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt, lte, sql } from 'drizzle-orm';
 import { TxCode } from '../../protocol/consensus/errors.ts';
-import type { ConsensusClient } from '../consensus/client.ts';
+import type { ConsensusClient } from '../../protocol/consensus/client.ts';
 import type { ConsensusStatus } from '../../protocol/consensus/query.ts';
 import type { Database } from '../db/client.ts';
 import { rotationTriggers, syncCursors } from '../db/schema.ts';

@@ -1,5 +1,6 @@
 import { mpcEnvelopeRecover } from '@l2-sequencer/native';
-import type { Address, NodeSigner } from './identity.ts';
+import type { Address } from './identity.ts';
+import type { NodeKey } from '../identity/node-key.ts';
 
 /**
  * The wire form of every MPC message, designed to ride on the host's peer port as its own channel:
@@ -35,14 +36,14 @@ function signedBytes(network: string, session: string, from: string, to: string 
 }
 
 export function sealEnvelope(
-  signer: NodeSigner,
+  signer: NodeKey,
   network: string,
   fields: { session: string; to?: Address; seq: number; payload: MpcPayload },
 ): string {
   const payloadJson = JSON.stringify(fields.payload);
-  const sig = signer.sign(signedBytes(network, fields.session, signer.address, fields.to, fields.seq, payloadJson));
+  const sig = signer.signMessage(signedBytes(network, fields.session, signer.address, fields.to, fields.seq, payloadJson));
   const to = fields.to ? `,"to":"${fields.to}"` : '';
-  return `{"channel":"mpc","session":${JSON.stringify(fields.session)},"from":"${signer.address}"${to},"seq":${fields.seq},"payload":${payloadJson},"sig":"0x${sig.toString('hex')}"}`;
+  return `{"channel":"mpc","session":${JSON.stringify(fields.session)},"from":"${signer.address}"${to},"seq":${fields.seq},"payload":${payloadJson},"sig":"${sig}"}`;
 }
 
 export type OpenedEnvelope = { ok: true; envelope: MpcEnvelope } | { ok: false; reason: DropReason; detail: string };

@@ -1,5 +1,3 @@
-import { createECDH } from 'node:crypto';
-import { mpcEnvelopeSign, mpcNodeAddress } from '@l2-sequencer/native';
 import { MpcInputError } from './errors.ts';
 
 /** A node's Ethereum address, lowercase 0x-hex: its identity on the peer port and in the MPC. */
@@ -63,34 +61,5 @@ export class PartySet {
   /** A short, order-independent name of the set, for session ids and pool keys. */
   get fingerprint(): string {
     return this.addresses.map((a) => a.slice(2, 10)).join('.');
-  }
-}
-
-/** The host's node key; signing runs in the native core (k256), ~15x faster than in JavaScript. */
-export class NodeSigner {
-  readonly address: Address;
-  /** 0x compressed SEC1 public key. */
-  readonly publicKey: string;
-  private readonly secret: Buffer;
-
-  constructor(privateKeyHex: string) {
-    const body = privateKeyHex.startsWith('0x') ? privateKeyHex.slice(2) : privateKeyHex;
-    if (!/^[0-9a-fA-F]{64}$/.test(body)) throw new MpcInputError('node key must be 32 bytes of hex');
-    this.secret = Buffer.from(body, 'hex');
-    this.address = mpcNodeAddress(this.secret) as Address;
-    const ecdh = createECDH('secp256k1');
-    ecdh.setPrivateKey(this.secret);
-    this.publicKey = `0x${ecdh.getPublicKey('hex', 'compressed')}`;
-  }
-
-  /** x coordinate of ECDH(node key, peer's public key). */
-  sharedSecret(peerPublicKey: Buffer): Buffer {
-    const ecdh = createECDH('secp256k1');
-    ecdh.setPrivateKey(this.secret);
-    return ecdh.computeSecret(peerPublicKey);
-  }
-
-  sign(message: Buffer): Buffer {
-    return mpcEnvelopeSign(this.secret, message);
   }
 }

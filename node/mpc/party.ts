@@ -5,7 +5,8 @@ import { isSessionId, openEnvelope, sealEnvelope, type DropReason, type MpcEnvel
 import { MpcInputError, MpcSessionError, nativeCode } from './errors.ts';
 import { EarlyBuffer } from './early-buffer.ts';
 import { HeldKey } from './held-key.ts';
-import { NodeSigner, normaliseAddress, PartySet, type Address } from './identity.ts';
+import { normaliseAddress, PartySet, type Address } from './identity.ts';
+import { NodeKey } from '../identity/node-key.ts';
 import { PresignaturePool } from './presignature-pool.ts';
 import { agreeOnOldKey } from './reshare-agreement.ts';
 import { AttemptFailed, Session, type Fault } from './session.ts';
@@ -43,7 +44,7 @@ function emptyDrops(): Record<DropReason, number> {
  */
 export class MpcParty {
   readonly address: Address;
-  private readonly signer: NodeSigner;
+  private readonly signer: NodeKey;
   private readonly clock: Clock;
   private readonly timeouts: MpcTimeouts;
   private readonly sessions = new Map<string, Session>();
@@ -69,8 +70,8 @@ export class MpcParty {
 
   private constructor(options: MpcPartyOptions) {
     this.options = options;
-    this.signer = new NodeSigner(options.nodeKey);
-    this.address = this.signer.address;
+    this.signer = new NodeKey(options.nodeKey);
+    this.address = this.signer.address as Address;
     this.clock = options.clock ?? systemClock;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };

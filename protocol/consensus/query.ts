@@ -46,13 +46,6 @@ export interface Page<T> {
   next: number | null;
 }
 
-export interface ConsensusChange {
-  /** epoch: a new epoch started (rotation or failover); next-epoch: the next one was elected; height: a block. */
-  kind: 'epoch' | 'next-epoch' | 'height';
-  status: ConsensusStatus;
-  previous: ConsensusStatus | null;
-}
-
 export type PublicProposal = Omit<Proposal, 'votes'>;
 export type ProposalDetail = PublicProposal & { votes: ProposalVote[] };
 

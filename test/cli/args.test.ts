@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../node/cli/cli.ts';
-import type { Output } from '../../node/cli/output.ts';
+import { runCli } from '../../node/tools/cli/cli.ts';
+import type { Output } from '../../node/tools/cli/output.ts';
 import { freePort } from '../support/ports.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from '../../node/setup/paths.ts';
+import { ROOT } from '../../node/install/paths.ts';
 
-export const CLI = join(ROOT, 'node', 'cli', 'main.ts');
+export const CLI = join(ROOT, 'node', 'tools', 'cli', 'main.ts');
 
 export interface CliRun {
   code: number | null;

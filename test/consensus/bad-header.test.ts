@@ -1,8 +1,8 @@
 import { keccak256 } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { headerHash, type HeaderFields } from '../../node/chain/header.ts';
-import { nextBaseFee } from '../../node/chain/header-rules.ts';
-import { quantity } from '../../node/chain/hex.ts';
+import { headerHash, type HeaderFields } from '../../protocol/header.ts';
+import { nextBaseFee } from '../../protocol/header-rules.ts';
+import { quantity } from '../../node/encoding/hex.ts';
 import { currentEpoch, epochForBlock } from '../../node/consensus/app/epochs.ts';
 import { decodeVoteExtension, emptyVoteExtension, encodeVoteExtension, type Evidence } from '../../node/consensus/app/extension.ts';
 import { signL2Block } from '../../node/consensus/app/l2-block-signature.ts';

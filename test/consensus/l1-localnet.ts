@@ -1,9 +1,9 @@
 import { genesisFromLockingPool } from '../../node/consensus/l1/genesis.ts';
 import { L1Watcher } from '../../node/consensus/l1/watcher.ts';
-import { initLocalnet, type Localnet } from '../../node/consensus/localnet.ts';
-import { MemoryObserver } from '../../node/consensus/observer.ts';
-import { sequencerKeys } from '../../node/devnet/accounts.ts';
-import type { L1Addresses } from '../../node/devnet/l1-bootstrap.ts';
+import { initLocalnet, type Localnet } from '../../node/tools/localnet/localnet.ts';
+import { MemoryObserver } from '../../node/consensus/abci/observer.ts';
+import { sequencerKeys } from '../../node/tools/devnet/accounts.ts';
+import type { L1Addresses } from '../../node/tools/devnet/l1-bootstrap.ts';
 import { freeNodePorts } from './support.ts';
 
 /** Where the LockingPool of a test L1 (bootstrapL1) is. */

@@ -1,6 +1,6 @@
 import { epochForBlock } from '../../node/consensus/app/epochs.ts';
 import type { ConsensusState } from '../../protocol/consensus/types.ts';
-import type { MemoryObserver } from '../../node/consensus/observer.ts';
+import type { MemoryObserver } from '../../node/consensus/abci/observer.ts';
 import { blockHash } from './support.ts';
 
 /**

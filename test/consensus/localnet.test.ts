@@ -1,10 +1,10 @@
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsensusClient } from '../../node/consensus/client.ts';
+import { ConsensusClient } from '../../protocol/consensus/client.ts';
 import type { ConsensusStatus } from '../../protocol/consensus/query.ts';
-import { openLocalnet } from '../../node/consensus/localnet.ts';
-import { MemoryObserver } from '../../node/consensus/observer.ts';
-import { signTx } from '../../node/consensus/txs.ts';
+import { openLocalnet } from '../../node/tools/localnet/localnet.ts';
+import { MemoryObserver } from '../../node/consensus/abci/observer.ts';
+import { signTx } from '../../node/consensus/app/txs.ts';
 import { L2Driver } from './l2-driver.ts';
 import { signerKey, startTestNet, waitFor, type TestNet } from './support.ts';
 
@@ -44,14 +44,7 @@ describe('4-validator CometBFT localnet', () => {
   });
 
   it('rotates the sequencer every epoch, and every node agrees on the schedule', async () => {
-    const changes: string[] = [];
-    const wsUrl = `${net.localnet.rpcUrl(1).replace('http', 'ws')}/websocket`;
-    const unsubscribe = clients[1]!.subscribe((change) => changes.push(`${change.kind}:${change.status.epoch.number}`), { cometWsUrl: wsUrl });
     await waitFor('three epoch rotations', async () => (await clients[0]!.rotations()).items.filter((rotation) => rotation.reason === 'epoch').length >= 3, 30_000);
-    unsubscribe();
-    // The subscriber saw the rotations as they were committed (CometBFT NewBlock over its websocket).
-    expect(changes.filter((change) => change.startsWith('epoch:')).length).toBeGreaterThanOrEqual(2);
-    expect(changes.filter((change) => change.startsWith('height:')).length).toBeGreaterThan(5);
     const epochs = (await clients[0]!.epochs({ limit: 100 })).items;
     for (let index = 1; index < epochs.length; index++) expect(epochs[index]!.firstBlock).toBe(epochs[index - 1]!.lastBlock + 1);
     const first = epochs.slice(0, 3);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../contracts/artifacts.ts';
 import { currentEpoch } from '../../node/consensus/app/epochs.ts';
 import type { MpcSession } from '../../protocol/consensus/types.ts';
-import { parseSequencerSetCall, SequencerSetRequestError, sequencerSetAddress, sequencerSetTx, signedSequencerSetTx } from '../../node/consensus/sequencer-set-tx.ts';
+import { parseSequencerSetCall, SequencerSetRequestError, sequencerSetAddress, sequencerSetTx, signedSequencerSetTx } from '../../node/consensus/app/sequencer-set-tx.ts';
 import { useChain } from '../contracts/fixture.ts';
 import { AppTxSigners, signerKey } from './support.ts';
 import { SimNet } from './sim.ts';

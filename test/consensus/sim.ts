@@ -1,4 +1,4 @@
-import { History } from '../../node/consensus/history.ts';
+import { History } from '../../node/consensus/store/history-archive.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ConsensusApplication } from '../../node/consensus/abci/application.ts';
@@ -7,8 +7,8 @@ import { applyBlock, appHashOf, type BlockResult } from '../../node/consensus/ap
 import { createGenesisState } from '../../node/consensus/app/genesis.ts';
 import type { ConsensusState } from '../../protocol/consensus/types.ts';
 import { cometAddressOf } from '../../node/consensus/app/validators.ts';
-import { MemoryObserver } from '../../node/consensus/observer.ts';
-import type { StateStore } from '../../node/consensus/store.ts';
+import { MemoryObserver } from '../../node/consensus/abci/observer.ts';
+import type { StateStore } from '../../node/consensus/store/store.ts';
 import { blockHash, METIS, signer } from './support.ts';
 
 /** A CometBFT key for test validator i (deterministic). */

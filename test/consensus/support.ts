@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { sha256Hex } from '../../protocol/consensus/canonical.ts';
 import type { Hex } from '../../protocol/consensus/types.ts';
-import { initLocalnet, type Localnet, type NodePorts, type ValidatorKeyInfo } from '../../node/consensus/localnet.ts';
-import { MemoryObserver } from '../../node/consensus/observer.ts';
-import { signTx } from '../../node/consensus/txs.ts';
+import { initLocalnet, type Localnet, type NodePorts, type ValidatorKeyInfo } from '../../node/tools/localnet/localnet.ts';
+import { MemoryObserver } from '../../node/consensus/abci/observer.ts';
+import { signTx } from '../../node/consensus/app/txs.ts';
 import { freePort } from '../support/ports.ts';
 
 export const METIS = 10n ** 18n;

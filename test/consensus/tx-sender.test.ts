@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConsensusApplication } from '../../node/consensus/abci/application.ts';
 import { TxCode } from '../../protocol/consensus/errors.ts';
 import type { AccountView, ConsensusStatus } from '../../protocol/consensus/query.ts';
-import { StateStore } from '../../node/consensus/store.ts';
-import { AppTxSender, type AppTxApi } from '../../node/consensus/tx-sender.ts';
+import { StateStore } from '../../node/consensus/store/store.ts';
+import { AppTxSender, type AppTxApi } from '../../node/consensus/client/tx-sender.ts';
 import { initializedApplication } from './sim.ts';
 import { signerKey } from './support.ts';
 

@@ -7,7 +7,7 @@ import { encodeInjectedCommit } from '../../node/consensus/abci/injected-commit.
 import { appHashOf } from '../../node/consensus/app/block.ts';
 import { TxCode } from '../../protocol/consensus/errors.ts';
 import { registerCometKeyMessage } from '../../node/consensus/app/transactions.ts';
-import { decodeTx, signTx } from '../../node/consensus/txs.ts';
+import { decodeTx, signTx } from '../../node/consensus/app/txs.ts';
 import { blockHash, METIS, signer, signerKey } from './support.ts';
 import { initializedApplication, SimNet } from './sim.ts';
 

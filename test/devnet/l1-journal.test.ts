@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonRpcProvider, parseEther } from 'ethers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startL1Node, type L1Node } from '../../node/l1/edr-node.ts';
-import { bootstrapL1, l1Contracts } from '../../node/devnet/l1-bootstrap.ts';
-import { readJournal, replayJournal, startJournalProxy, type JournalProxy } from '../../node/devnet/l1-journal.ts';
-import { devAccount } from '../../node/devnet/accounts.ts';
+import { startL1Node, type L1Node } from '../../node/tools/devnet/edr-node.ts';
+import { bootstrapL1, l1Contracts } from '../../node/tools/devnet/l1-bootstrap.ts';
+import { readJournal, replayJournal, startJournalProxy, type JournalProxy } from '../../node/tools/devnet/l1-journal.ts';
+import { devAccount } from '../../node/tools/devnet/accounts.ts';
 import { freePort } from '../support/ports.ts';
 
 const GENESIS = '2026-01-01T00:00:00.000Z';

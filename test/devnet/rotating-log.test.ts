@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RotatingLog } from '../../node/devnet/rotating-log.ts';
+import { RotatingLog } from '../../node/tools/devnet/rotating-log.ts';
 
 const write = (log: RotatingLog, text: string) => new Promise<void>((resolve, reject) => log.write(text, (error) => (error ? reject(error) : resolve())));
 const end = (log: RotatingLog) => new Promise<void>((resolve) => log.end(resolve));

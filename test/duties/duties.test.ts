@@ -5,9 +5,9 @@ import { keccak256, NonceManager, parseEther, recoverAddress, toUtf8Bytes } from
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerCometKeyMessage } from '../../node/consensus/app/transactions.ts';
 import type { MpcSessionView } from '../../protocol/consensus/query.ts';
-import type { Hex } from '../../node/chain/hex.ts';
-import { openNativeEngine } from '../../node/chain/native-engine.ts';
-import { devAccount, DEVNET_ROLES, sequencerKeys, signerPubkey } from '../../node/devnet/accounts.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { openNativeEngine } from '../../node/host/engine/native-engine.ts';
+import { devAccount, DEVNET_ROLES, sequencerKeys, signerPubkey } from '../../node/tools/devnet/accounts.ts';
 import { SequencerStatus } from '../../node/l1/deploy.ts';
 import { appTxSender, MpcAlreadySetError, registerGenesisMpc } from '../../node/sequencer/duties/index.ts';
 import { waitFor } from '../consensus/support.ts';

@@ -1,8 +1,8 @@
 import { Transaction, Wallet, id } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import type { Hex } from '../../node/chain/hex.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
 import type { MpcSessionView } from '../../protocol/consensus/query.ts';
-import { parseSequencerSetCall, sequencerSetTx } from '../../node/consensus/sequencer-set-tx.ts';
+import { parseSequencerSetCall, sequencerSetTx } from '../../node/consensus/app/sequencer-set-tx.ts';
 import type { MpcSnapshot } from '../../node/sequencer/duties/session-feed.ts';
 import { SequencerSetWriter } from '../../node/sequencer/duties/sequencer-set-writer.ts';
 

@@ -1,15 +1,15 @@
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { sealBlock } from '../../node/chain/block-seal.ts';
-import type { Hex } from '../../node/chain/hex.ts';
-import { NodeKey, keccak } from '../../node/chain/node-key.ts';
-import { devnetShareKey } from '../../node/devnet/hosts.ts';
+import { sealBlock } from '../../node/identity/block-seal.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { NodeKey, keccak } from '../../node/identity/node-key.ts';
+import { devnetShareKey } from '../../node/tools/devnet/hosts.ts';
 import { sealEnvelope } from '../../node/mpc/envelope.ts';
 import { HeldKey } from '../../node/mpc/held-key.ts';
-import { NodeSigner, type Address } from '../../node/mpc/identity.ts';
+import type { Address } from '../../node/mpc/identity.ts';
 import { ShareStore, shareKeyFromEnv } from '../../node/mpc/share-store.ts';
-import { EnvelopeSigner } from '../../node/replication/envelope.ts';
-import type { WireBlock } from '../../node/replication/wire.ts';
+import { EnvelopeSigner } from '../../node/p2p/envelope.ts';
+import type { WireBlock } from '../../node/host/sync/wire.ts';
 import { dialAsPeer, type RawPeerLink } from '../support/peer-client.ts';
 import { wireLike } from './inject.ts';
 import { block } from './support.ts';
@@ -116,7 +116,7 @@ export class ByzantineSequencer {
    */
   floodPresignInvitations(options: { dataDir: string; index: number; count: number; signers: readonly Address[] }): Promise<number> {
     return this.keyId(options.dataDir, options.index).then((keyId) => {
-      const nodeSigner = new NodeSigner(this.privateKey);
+      const nodeSigner = new NodeKey(this.privateKey);
       const signers = [...options.signers].sort();
       let sent = 0;
       for (let n = 0; n < options.count; n++) {

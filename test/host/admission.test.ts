@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeRlp, getBytes, type HDNodeWallet, keccak256, SigningKey, toBeArray, Wallet, type TransactionRequest } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromHex, type Hex } from '../../node/chain/hex.ts';
-import { NativeTxDecoder } from '../../node/chain/native-decoder.ts';
-import { RecordLog } from '../../node/chain/record-log.ts';
-import { Admission } from '../../node/mempool/admission.ts';
-import { Mempool } from '../../node/mempool/pool.ts';
+import { fromHex, type Hex } from '../../node/encoding/hex.ts';
+import { NativeTxDecoder } from '../../node/host/engine/native-decoder.ts';
+import { RecordLog } from '../../node/storage/record-log.ts';
+import { Admission } from '../../node/host/txpool/admission.ts';
+import { Mempool } from '../../node/host/txpool/pool.ts';
 
 const CHAIN_ID = 901n;
 const GWEI = 10n ** 9n;

@@ -1,7 +1,7 @@
 import { brotliCompressSync } from 'node:zlib';
 import { keccak256 } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { decodeBatchData, encodeBatchData, type BatchBlock } from '../../node/batcher/batch-data.ts';
+import { decodeBatchData, encodeBatchData, type BatchBlock } from '../../node/host/batcher/batch-data.ts';
 
 const blocks: BatchBlock[] = [
   { number: 7n, timestamp: 1_700_000_000n, beneficiary: `0x${'ab'.repeat(20)}`, gasLimit: 60_000_000n, transactions: ['0x02f86b01', '0x01'] },

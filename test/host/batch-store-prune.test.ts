@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BatchStore, type BatchRecord, type BatchStatus } from '../../node/batcher/batch-store.ts';
-import type { Hex } from '../../node/chain/hex.ts';
+import { BatchStore, type BatchRecord, type BatchStatus } from '../../node/host/batcher/batch-store.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
 
 const ROOT = `0x${'11'.repeat(32)}` as Hex;
 

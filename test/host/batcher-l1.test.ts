@@ -1,9 +1,9 @@
 import { JsonRpcProvider, Wallet, keccak256, parseEther } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBatchData } from '../../node/batcher/batch-data.ts';
-import type { Hex } from '../../node/chain/hex.ts';
+import { decodeBatchData } from '../../node/host/batcher/batch-data.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
 import { deployL1, type L1Deployment } from '../../node/l1/deploy.ts';
-import { startL1Node, type L1Node } from '../../node/l1/edr-node.ts';
+import { startL1Node, type L1Node } from '../../node/tools/devnet/edr-node.ts';
 import { freePort } from '../support/ports.ts';
 import { devWallet, startTestHost, until, type TestHost } from './harness.ts';
 

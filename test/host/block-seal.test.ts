@@ -1,10 +1,10 @@
 import { Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { recoverL2BlockSigner } from '../../node/consensus/app/l2-block-signature.ts';
-import { sealBlock, sealSigner } from '../../node/chain/block-seal.ts';
+import { sealBlock, sealSigner } from '../../node/identity/block-seal.ts';
 import { blockSealMessage } from '../../protocol/block-seal.ts';
-import type { Hex } from '../../node/chain/hex.ts';
-import { NodeKey } from '../../node/chain/node-key.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { NodeKey } from '../../node/identity/node-key.ts';
 
 const wallet = Wallet.createRandom();
 const key = new NodeKey(wallet.privateKey as Hex);

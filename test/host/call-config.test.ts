@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CALL_LIMITS } from '../../node/chain/engine.ts';
+import { DEFAULT_CALL_LIMITS } from '../../node/host/engine/engine.ts';
 import { resolveConfig, type HostConfig } from '../../node/host/config.ts';
 
 const base = { dataDir: '/tmp/x', genesis: {}, nodeKey: `0x${'11'.repeat(32)}`, operator: { port: 0, token: 'operator-token-0123456789' }, sequencer: { mode: 'static', address: `0x${'22'.repeat(20)}` } } as const;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ROOT } from '../../node/setup/paths.ts';
+import { ROOT } from '../../node/install/paths.ts';
 
 export interface ChildHost {
   child: ChildProcess;

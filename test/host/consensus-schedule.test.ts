@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsensusSchedule } from '../../node/replication/consensus-schedule.ts';
+import { ConsensusSchedule } from '../../node/host/sync/consensus-schedule.ts';
 
 // The consensus query API's contract (docs/architecture/consensus.md), served from plain data the test changes.
 const A = '0x' + 'aa'.repeat(20);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CallFailedError, CallRefusedError, PendingStaleError, StateUnavailableError } from '../../node/chain/engine.ts';
-import * as pool from '../../node/mempool/errors.ts';
-import { rpcErrorOf } from '../../node/rpc/domain-errors.ts';
+import { CallFailedError, CallRefusedError, PendingStaleError, StateUnavailableError } from '../../node/host/engine/engine.ts';
+import * as pool from '../../node/host/txpool/errors.ts';
+import { rpcErrorOf } from '../../node/host/rpc/domain-errors.ts';
 import { InvalidParamsError } from '../../protocol/jsonrpc/errors.ts';
 
 // The JSON-RPC answer for every domain error is a contract with wallets: geth's -32000 and its exact words.

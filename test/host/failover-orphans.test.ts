@@ -1,6 +1,6 @@
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hex } from '../../node/chain/hex.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
 import { DrivenSchedule, devWallet, hostKey, OPERATOR_TOKEN, startLinkedHosts, until, type TestHost } from './harness.ts';
 
 // Three hosts in the set, two running: nothing above genesis is ever safe (> 2/3 needs all three), so every block

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hex } from '../../node/chain/hex.ts';
-import { NodeKey } from '../../node/chain/node-key.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { NodeKey } from '../../node/identity/node-key.ts';
 import type { Epoch } from '../../protocol/consensus/types.ts';
-import { EnvelopeSigner } from '../../node/replication/envelope.ts';
+import { EnvelopeSigner } from '../../node/p2p/envelope.ts';
 import { LivenessMonitor } from '../../node/sequencer/liveness.ts';
 import { HostObserver } from '../../node/sequencer/observer.ts';
 import { dialAsPeer, type RawPeerLink } from '../support/peer-client.ts';

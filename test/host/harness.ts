@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HDNodeWallet, Mnemonic, Wallet } from 'ethers';
-import type { Hex } from '../../node/chain/hex.ts';
-import { openNativeEngine } from '../../node/chain/native-engine.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { openNativeEngine } from '../../node/host/engine/native-engine.ts';
 import { resolveConfig, type HostConfig } from '../../node/host/config.ts';
 import { startHost, type Host } from '../../node/host/host.ts';
-import type { PeerEndpoint } from '../../node/replication/peer-network.ts';
-import type { SequencerSchedule } from '../../node/replication/schedule.ts';
+import type { PeerEndpoint } from '../../node/p2p/peer-network.ts';
+import type { SequencerSchedule } from '../../node/host/sync/schedule.ts';
 import { freePort } from '../support/ports.ts';
 
 /** Hardhat's dev mnemonic: index 0..9 are funded in the test genesis. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Hex } from '../../node/chain/hex.ts';
-import { Mempool } from '../../node/mempool/pool.ts';
-import type { PoolTx } from '../../node/mempool/pool-tx.ts';
-import type { AccountState } from '../../node/mempool/sender-queue.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { Mempool } from '../../node/host/txpool/pool.ts';
+import type { PoolTx } from '../../node/host/txpool/pool-tx.ts';
+import type { AccountState } from '../../node/host/txpool/sender-queue.ts';
 
 const GWEI = 1_000_000_000n;
 let seq = 0;

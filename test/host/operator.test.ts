@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Metrics } from '../../node/operator/metrics.ts';
-import { operatorApp, startOperatorServer, type OperatorServer } from '../../node/operator/server.ts';
+import { Metrics } from '../../node/host/operator/metrics.ts';
+import { operatorApp, startOperatorServer, type OperatorServer } from '../../node/host/operator/server.ts';
 import { httpStatus, rawExchange } from '../support/raw-socket.ts';
 
 const TOKEN = 'operator-token-for-tests-0123456789';

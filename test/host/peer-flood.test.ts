@@ -1,9 +1,9 @@
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hex } from '../../node/chain/hex.ts';
-import { NodeKey } from '../../node/chain/node-key.ts';
-import { EnvelopeSigner } from '../../node/replication/envelope.ts';
-import type { PeerEndpoint } from '../../node/replication/peer-network.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { NodeKey } from '../../node/identity/node-key.ts';
+import { EnvelopeSigner } from '../../node/p2p/envelope.ts';
+import type { PeerEndpoint } from '../../node/p2p/peer-network.ts';
 import { dialAsPeer, type RawPeerLink } from '../support/peer-client.ts';
 import { freePort } from '../support/ports.ts';
 import { devWallet, hostKey, L2_CHAIN_ID, OPERATOR_TOKEN, startTestHost, until, type TestHost } from './harness.ts';

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { Hex } from '../../node/chain/hex.ts';
-import { NodeKey } from '../../node/chain/node-key.ts';
-import { EnvelopeSigner } from '../../node/replication/envelope.ts';
-import { challengeFrame, freshNonce, HELLO_CHANNEL, HELLO_SESSION, sessionId } from '../../node/replication/handshake.ts';
-import { PeerNetwork, type PeerEndpoint, type PeerLimits } from '../../node/replication/peer-network.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { NodeKey } from '../../node/identity/node-key.ts';
+import { EnvelopeSigner } from '../../node/p2p/envelope.ts';
+import { challengeFrame, freshNonce, HELLO_CHANNEL, HELLO_SESSION, sessionId } from '../../node/p2p/handshake.ts';
+import { PeerNetwork, type PeerEndpoint, type PeerLimits } from '../../node/p2p/peer-network.ts';
 import { dialAsPeer, openRaw } from '../support/peer-client.ts';
 import { rawExchange } from '../support/raw-socket.ts';
 import { freePort } from '../support/ports.ts';

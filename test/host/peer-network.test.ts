@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hex } from '../../node/chain/hex.ts';
-import { NodeKey } from '../../node/chain/node-key.ts';
-import { EnvelopeSigner, openEnvelope } from '../../node/replication/envelope.ts';
-import { mpcTransportOverPeers } from '../../node/replication/mpc-channel.ts';
-import { PeerNetwork, type PeerEndpoint } from '../../node/replication/peer-network.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { NodeKey } from '../../node/identity/node-key.ts';
+import { EnvelopeSigner, openEnvelope } from '../../node/p2p/envelope.ts';
+import { mpcTransportOverPeers } from '../../node/mpc/mpc-channel.ts';
+import { PeerNetwork, type PeerEndpoint } from '../../node/p2p/peer-network.ts';
 import { dialAsPeer } from '../support/peer-client.ts';
 import { freePort } from '../support/ports.ts';
 

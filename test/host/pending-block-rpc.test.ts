@@ -1,7 +1,7 @@
 import { JsonRpcProvider, Wallet, parseEther, type BaseWallet } from 'ethers';
 import { createPublicClient, defineChain, http, type PublicClient } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hex } from '../../node/chain/hex.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
 import { devWallet, L2_CHAIN_ID, startTestHost, until, type TestHost } from './harness.ts';
 
 // eth_getBlockByNumber("pending") and the other block reads by tag on a real host and the real native chain: the

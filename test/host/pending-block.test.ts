@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transaction, Wallet, type BaseWallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hex } from '../../node/chain/hex.ts';
-import { openNativeEngine, type NativeEngine } from '../../node/chain/native-engine.ts';
-import { PENDING_MAX_AGE_MS, PendingBlocks } from '../../node/chain/pending.ts';
-import { Mempool } from '../../node/mempool/pool.ts';
-import type { PoolTx } from '../../node/mempool/pool-tx.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { openNativeEngine, type NativeEngine } from '../../node/host/engine/native-engine.ts';
+import { PENDING_MAX_AGE_MS, PendingBlocks } from '../../node/host/producer/pending.ts';
+import { Mempool } from '../../node/host/txpool/pool.ts';
+import type { PoolTx } from '../../node/host/txpool/pool-tx.ts';
 import { devWallet, L2_CHAIN_ID, testGenesis } from './harness.ts';
 
 // The pending-block cache on the real native engine and the real pool: one native build per (head, pool version),

@@ -1,8 +1,8 @@
 import { type Contract, ContractFactory, Interface, JsonRpcProvider, Transaction, Wallet, getCreateAddress, type BaseWallet, parseEther, solidityPackedKeccak256, type InterfaceAbi } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../contracts/artifacts.ts';
-import type { Hex } from '../../node/chain/hex.ts';
-import type { PoolTx } from '../../node/mempool/pool-tx.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import type { PoolTx } from '../../node/host/txpool/pool-tx.ts';
 import { devWallet, L2_CHAIN_ID, startTestHost, until, type TestHost } from './harness.ts';
 
 // "pending" on a real host and the real native chain: the pool's next block, executed but never stored. The producer

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile, appendFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordLog } from '../../node/chain/record-log.ts';
+import { RecordLog } from '../../node/storage/record-log.ts';
 
 let dir: string;
 afterEach(async () => {

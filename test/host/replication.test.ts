@@ -1,11 +1,11 @@
 import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sealBlock } from '../../node/chain/block-seal.ts';
-import type { Hex } from '../../node/chain/hex.ts';
-import { NodeKey } from '../../node/chain/node-key.ts';
-import { EnvelopeSigner } from '../../node/replication/envelope.ts';
-import type { PeerEndpoint } from '../../node/replication/peer-network.ts';
-import { toWire } from '../../node/replication/wire.ts';
+import { sealBlock } from '../../node/identity/block-seal.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { NodeKey } from '../../node/identity/node-key.ts';
+import { EnvelopeSigner } from '../../node/p2p/envelope.ts';
+import type { PeerEndpoint } from '../../node/p2p/peer-network.ts';
+import { toWire } from '../../node/host/sync/wire.ts';
 import { dialAsPeer } from '../support/peer-client.ts';
 import { freePort } from '../support/ports.ts';
 import { devWallet, hostKey, L2_CHAIN_ID, startTestHost, until, type TestHost } from './harness.ts';

@@ -1,6 +1,6 @@
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hex } from '../../node/chain/hex.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
 import { DrivenSchedule, devWallet, hostKey, L2_CHAIN_ID, startLinkedHosts, until, type TestHost } from './harness.ts';
 
 const keys = [hostKey(0), hostKey(1)];

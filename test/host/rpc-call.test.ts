@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RpcCallError, rpcCall, RpcUnreachableError } from '../../node/rpc/call.ts';
+import { RpcCallError, rpcCall, RpcUnreachableError } from '../../node/net/rpc-call.ts';
 
 /** The JSON-RPC client node/ uses for its own calls, against a loopback server that answers each way there is. */
 describe('rpcCall', () => {

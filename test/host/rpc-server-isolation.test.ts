@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DEFAULT_HTTP_BOUNDS, type HttpBounds } from '../../node/net/listener-bounds.ts';
-import type { Dispatcher } from '../../node/rpc/dispatch.ts';
-import { DEFAULT_RPC_SERVER_OPTIONS, startRpcServer, type RpcServer } from '../../node/rpc/server.ts';
+import type { Dispatcher } from '../../node/host/rpc/dispatch.ts';
+import { DEFAULT_RPC_SERVER_OPTIONS, startRpcServer, type RpcServer } from '../../node/host/rpc/server.ts';
 import { httpStatus, rawExchange } from '../support/raw-socket.ts';
 
 /** A dispatcher with a bug: every call rejects (the real one answers bad input itself, so only a bug gets here). */

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { ExecutionEngine } from '../../node/chain/engine.ts';
-import { Heads } from '../../node/chain/heads.ts';
-import { Admission } from '../../node/mempool/admission.ts';
-import { Mempool } from '../../node/mempool/pool.ts';
-import { DEFAULT_RPC_LIMITS, type RpcBackend } from '../../node/rpc/backend.ts';
-import { Dispatcher } from '../../node/rpc/dispatch.ts';
-import { rpcMethods } from '../../node/rpc/methods/index.ts';
-import { startRpcServer, type RpcServer } from '../../node/rpc/server.ts';
-import { SubscriptionHub } from '../../node/rpc/subscriptions.ts';
+import type { ExecutionEngine } from '../../node/host/engine/engine.ts';
+import { Heads } from '../../node/host/engine/heads.ts';
+import { Admission } from '../../node/host/txpool/admission.ts';
+import { Mempool } from '../../node/host/txpool/pool.ts';
+import { DEFAULT_RPC_LIMITS, type RpcBackend } from '../../node/host/rpc/backend.ts';
+import { Dispatcher } from '../../node/host/rpc/dispatch.ts';
+import { rpcMethods } from '../../node/host/rpc/methods/index.ts';
+import { startRpcServer, type RpcServer } from '../../node/host/rpc/server.ts';
+import { SubscriptionHub } from '../../node/host/rpc/subscriptions.ts';
 
 // Validation happens before any state is read: an engine that throws on every call proves bad input never reaches it.
 const engineCalls: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Hex } from '../../node/chain/hex.ts';
-import { SafeHeadTracker } from '../../node/replication/safe-head.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { SafeHeadTracker } from '../../node/host/sync/safe-head.ts';
 
 describe('safe head', () => {
   const [a, b, c, d] = ['0xa', '0xb', '0xc', '0xd'].map((x) => x.padEnd(42, '0') as Hex) as [Hex, Hex, Hex, Hex];

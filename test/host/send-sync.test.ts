@@ -2,8 +2,8 @@ import { JsonRpcProvider, Wallet, keccak256, parseEther, type BaseWallet } from 
 import { createWalletClient, http } from 'viem';
 import { sendRawTransactionSync } from 'viem/actions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hex } from '../../node/chain/hex.ts';
-import { DEFAULT_RPC_LIMITS } from '../../node/rpc/backend.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { DEFAULT_RPC_LIMITS } from '../../node/host/rpc/backend.ts';
 import { devWallet, startTestHost, until, type TestHost } from './harness.ts';
 
 // EIP-7966 eth_sendRawTransactionSync on a real host and the real native chain: one call that admits the

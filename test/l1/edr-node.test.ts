@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonRpcProvider } from 'ethers';
-import type { L1Node } from '../../node/l1/edr-node.ts';
+import type { L1Node } from '../../node/tools/devnet/edr-node.ts';
 import { startTestL1 } from '../support/l1.ts';
 
 describe('L1 node (Hardhat EDR)', () => {

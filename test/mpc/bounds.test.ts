@@ -7,7 +7,7 @@ import { getAddress, keccak256, recoverAddress, toUtf8Bytes } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { sealEnvelope } from '../../node/mpc/envelope.ts';
-import { NodeSigner } from '../../node/mpc/identity.ts';
+import { NodeKey } from '../../node/identity/node-key.ts';
 import { DEFAULT_LIMITS, type MpcStats } from '../../node/mpc/party.ts';
 import { Cluster, NETWORK, type Node } from './cluster.ts';
 
@@ -55,7 +55,7 @@ const peak = (samples: MpcStats[], pick: (stats: MpcStats) => number) => Math.ma
 
 describe('a flooding key holder', () => {
   it('cannot open unbounded sessions or fill buffers; the honest three still sign', async () => {
-    const signer = new NodeSigner(flooder.key);
+    const signer = new NodeKey(flooder.key);
     const everyone = [flooder.address, ...honest.map((node) => node.address)];
     const keyId = honest[0]!.party.key!.keyId;
     const seal = (session: string, seq: number, payload: Parameters<typeof sealEnvelope>[2]['payload']) => sealEnvelope(signer, NETWORK, { session, seq, payload });

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../node/mpc/clock.ts';
 import { openEnvelope, sealEnvelope } from '../../node/mpc/envelope.ts';
 import { MpcConfigError, ShareDecryptionError } from '../../node/mpc/errors.ts';
-import { NodeSigner, PartySet, participantId, type Address } from '../../node/mpc/identity.ts';
+import { PartySet, participantId, type Address } from '../../node/mpc/identity.ts';
+import { NodeKey } from '../../node/identity/node-key.ts';
 import { PrivateChannels } from '../../node/mpc/private-channel.ts';
 import { EarlyBuffer } from '../../node/mpc/early-buffer.ts';
 import { AttemptFailed, Session } from '../../node/mpc/session.ts';
@@ -64,7 +65,7 @@ describe('ShareStore', () => {
 });
 
 describe('envelopes', () => {
-  const signer = new NodeSigner(nodeKey('A'));
+  const signer = new NodeKey(nodeKey('A'));
   const sealed = sealEnvelope(signer, '7', { session: 'sign:s:0:x', seq: 3, payload: { t: 'p', stage: 'sig', m: ['AQID'] } });
 
   it('open what was sealed, from the signer', () => {
@@ -98,7 +99,7 @@ describe('Session timeouts come from the injected clock', () => {
     const clock: Clock = { now: () => 0, setTimeout: (f) => timers.push(f), clearTimeout: () => undefined };
     const [a, b, c] = ['A', 'B', 'C'].map((l) => addressOf(nodeKey(l))) as [Address, Address, Address];
     const sent: unknown[] = [];
-    const signerA = new NodeSigner(nodeKey('A'));
+    const signerA = new NodeKey(nodeKey('A'));
     const io = { me: a, publicKey: signerA.publicKey, ecdh: (pk: Buffer) => signerA.sharedSecret(pk), clock, send: (...args: unknown[]) => void sent.push(args), reject: () => undefined, pendingLimit: { messages: 10, bytes: 1_000 } };
     const session = new Session('sign:t:0:x', new PartySet([a, b, c]), io);
     const hellos = session.exchangeHellos({ digest: '00' }, 1_000);
@@ -114,7 +115,7 @@ describe('Session timeouts come from the injected clock', () => {
 
 describe('private channels', () => {
   it('seal send-to-one messages so only the recipient, in that session and stage, opens them', () => {
-    const [sa, sb, sc] = ['A', 'B', 'C'].map((l) => new NodeSigner(nodeKey(l))) as [NodeSigner, NodeSigner, NodeSigner];
+    const [sa, sb, sc] = ['A', 'B', 'C'].map((l) => new NodeKey(nodeKey(l))) as [NodeKey, NodeKey, NodeKey];
     const a = new PrivateChannels('keygen:k', sa.address, (pk) => sa.sharedSecret(pk));
     const b = new PrivateChannels('keygen:k', sb.address, (pk) => sb.sharedSecret(pk));
     expect(a.add(sb.address, sb.publicKey)).toBe(true);

@@ -7,7 +7,7 @@ import { deployL1 } from '../../node/l1/deploy.ts';
 import { BATCH_TYPES, batchChainDomain, batchDigest, type BatchHeader } from '../../node/l1/typed-data.ts';
 import { sealEnvelope, type MpcEnvelope } from '../../node/mpc/envelope.ts';
 import { MpcInputError, MpcSessionError, ShareDecryptionError } from '../../node/mpc/errors.ts';
-import { NodeSigner } from '../../node/mpc/identity.ts';
+import { NodeKey } from '../../node/identity/node-key.ts';
 import { ShareStore } from '../../node/mpc/share-store.ts';
 import type { MpcTransport } from '../../node/mpc/transport.ts';
 import { DEV_MNEMONIC, startTestL1 } from '../support/l1.ts';
@@ -139,8 +139,8 @@ describe('hostile input', () => {
     const a = cluster.get('A');
     const b = cluster.get('B');
     const before = a.party.stats().dropped;
-    const bSigner = new NodeSigner(b.key);
-    const stranger = new NodeSigner(nodeKey('stranger'));
+    const bSigner = new NodeKey(b.key);
+    const stranger = new NodeKey(nodeKey('stranger'));
     const valid = sealEnvelope(bSigner, NETWORK, { session: 'sign:x:0:y', seq: 1, payload: { t: 'h', hello: {} } });
     const parsed = JSON.parse(valid) as MpcEnvelope;
     const forged = JSON.stringify({ ...JSON.parse(sealEnvelope(stranger, NETWORK, { session: 'sign:x:0:y', seq: 1, payload: { t: 'h', hello: {} } })), from: b.address });
@@ -207,7 +207,7 @@ describe('faults and restarts', () => {
   it('excludes a party that sends garbage; the retry without it succeeds', async () => {
     await cluster.stop('C');
     const garbling = (inner: MpcTransport, key: string): MpcTransport => {
-      const signer = new NodeSigner(key);
+      const signer = new NodeKey(key);
       return {
         send(to, message) {
           const e = JSON.parse(message) as MpcEnvelope;

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAddress, keccak256, recoverAddress, toUtf8Bytes } from 'ethers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NodeKey } from '../../node/chain/node-key.ts';
+import { NodeKey } from '../../node/identity/node-key.ts';
 import { MpcParty } from '../../node/mpc/party.ts';
-import { peerPortTransport } from '../../node/mpc/peer-transport.ts';
+import { mpcTransportOverPeers } from '../../node/mpc/mpc-channel.ts';
 import { ShareStore } from '../../node/mpc/share-store.ts';
-import { EnvelopeSigner } from '../../node/replication/envelope.ts';
-import { PeerNetwork, type PeerEndpoint } from '../../node/replication/peer-network.ts';
+import { EnvelopeSigner } from '../../node/p2p/envelope.ts';
+import { PeerNetwork, type PeerEndpoint } from '../../node/p2p/peer-network.ts';
 import { nodeKey } from './cluster.ts';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -31,7 +31,7 @@ describe('MPC over the host peer port', () => {
       endpoints.push({ address: nodeKeyObj.address, url: `ws://127.0.0.1:${net.port}` });
       const party = await MpcParty.open({
         nodeKey: key,
-        transport: peerPortTransport(net),
+        transport: mpcTransportOverPeers(net),
         store: new ShareStore(dir, nodeKeyObj.address, Buffer.alloc(32, 3)),
         network: '59902',
         timeouts: { hello: 3_000 },

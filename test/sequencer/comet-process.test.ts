@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configureCometHome } from '../../node/consensus/localnet.ts';
-import { COMETBFT_BIN, ROOT } from '../../node/setup/paths.ts';
+import { configureCometHome } from '../../node/tools/localnet/localnet.ts';
+import { COMETBFT_BIN, ROOT } from '../../node/install/paths.ts';
 import { startCometProcess } from '../../node/sequencer/comet-process.ts';
 import { freePort } from '../support/ports.ts';
 
