@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { Wallet } from 'ethers';
 import { startL1Node } from '../../node/tools/devnet/edr-node.ts';
 import { ROOT } from '../../node/install/paths.ts';
-import { startChildHost } from '../host/child-host.ts';
+import { startChildHost } from '../node/host/child-host.ts';
 import { freePort } from '../support/ports.ts';
 import type { LoadJob, LoadResult } from './host-load.ts';
 import { senderAddress, signRange } from './host-sign.ts';

@@ -20,7 +20,7 @@ import { startRpcServer } from '../../node/host/rpc/server.ts';
 import { address, blockRef, callArgs, count, data, hash32, logFilter, positional, quantity, uint64 } from '../../protocol/jsonrpc/params.ts';
 import { bytes } from '../../node/host/rpc/raw-bytes.ts';
 import { SubscriptionHub } from '../../node/host/rpc/subscriptions.ts';
-import { testGenesis } from '../host/harness.ts';
+import { testGenesis } from '../node/host/harness.ts';
 import { anyJson, fuzzParams, hexOf, hostileText } from './support.ts';
 
 const ZERO = `0x${'00'.repeat(20)}` as const;
