@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonRpcProvider, NonceManager, ZeroAddress, parseEther } from 'ethers';
-import { migrateLocalD1, startLocalEdge, type LocalEdge } from './local-edge.ts';
+import { migrateLocalD1, startLocalEdge, type LocalEdge } from '../edge/local-edge.ts';
 import type { ConsensusStatus } from '../../../protocol/consensus/query.ts';
 import { ConsensusClient } from '../../../protocol/consensus/client.ts';
 import type { ConsensusTimeouts } from '../localnet/localnet.ts';

@@ -1,16 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../../install/paths.ts';
 
 // Node side, never bundled into the Worker: runs this Worker locally with `wrangler dev --local` and a local D1
 // (migrations applied), for the devnet, the end-to-end suite and the gateway benchmark. Nothing here logs in or
 // fetches: wrangler is told not to send metrics or error reports.
 
 const require = createRequire(import.meta.url);
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const WRANGLER = join(dirname(require.resolve('wrangler/package.json', { paths: [ROOT] })), 'bin', 'wrangler.js');
-const QUIET = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', NO_COLOR: '1' };
+export const WRANGLER = join(dirname(require.resolve('wrangler/package.json', { paths: [ROOT] })), 'bin', 'wrangler.js');
+/** Nothing phones home: no metrics, no error reports, no Cloudflare fetches; plain logs. */
+export const QUIET_WRANGLER = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', NO_COLOR: '1' };
 
 export interface LocalEdgeOptions {
   port: number;
@@ -42,7 +42,7 @@ export interface LocalEdge {
 
 function run(args: string[], what: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: { ...process.env, ...QUIET }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: { ...process.env, ...QUIET_WRANGLER }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -66,7 +66,7 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
   const args = ['dev', ...(options.main ? [options.main] : []), '--local', '--ip', '127.0.0.1', '--port', String(options.port), '--persist-to', options.persistTo, '--test-scheduled', '--show-interactive-dev-session=false', '--log-level', options.logLevel ?? 'warn'];
   if (options.inspectorPort !== undefined) args.push('--inspector-port', String(options.inspectorPort));
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`);
-  const env = { ...process.env, ...QUIET, X_LOCAL_OBSERVABILITY: options.localObservability ? 'true' : 'false' };
+  const env = { ...process.env, ...QUIET_WRANGLER, X_LOCAL_OBSERVABILITY: options.localObservability ? 'true' : 'false' };
   const child: ChildProcess = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = `http://127.0.0.1:${options.port}`;
   let output = '';
