@@ -70,7 +70,9 @@ export class L1Relay {
     if (current.l1TxHash && current.l1RawTx) {
       await this.l1.broadcast(current.l1RawTx).catch((error: unknown) => this.log?.(`batch ${current.index}: re-sending ${current.l1TxHash}: ${(error as Error).message}`));
     } else {
-      const prepared = await this.l1.prepareAppend(headerOf(current), current.signature as Hex);
+      const data = await this.store.data(current.index);
+      if (!data) throw new Error(`batch ${current.index}: its data file is missing; it cannot be posted to L1`);
+      const prepared = await this.l1.prepareAppend(headerOf(current), current.signature as Hex, data);
       current = { ...current, l1TxHash: prepared.txHash, l1RawTx: prepared.raw };
       await this.store.put(current);
       await this.l1.broadcast(prepared.raw);

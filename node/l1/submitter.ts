@@ -20,10 +20,10 @@ export interface BatchL1 {
   /** The BatchAppended event of batch `index`, if L1 has it. */
   findAppended(index: number): Promise<L1Inclusion | null>;
   /**
-   * Signs (but does not send) the appendBatch transaction, so its hash can be persisted before anything reaches L1:
-   * a crash after sending then finds it by hash instead of sending a second one.
+   * Signs (but does not send) the appendBatch transaction carrying the batch data in its calldata, so its hash can
+   * be persisted before anything reaches L1: a crash after sending then finds it by hash instead of sending a second one.
    */
-  prepareAppend(header: BatchHeader, signature: Hex): Promise<{ txHash: Hex; raw: Hex }>;
+  prepareAppend(header: BatchHeader, signature: Hex, data: Uint8Array): Promise<{ txHash: Hex; raw: Hex }>;
   /** Sends a prepared transaction; sending one L1 already knows is not an error. */
   broadcast(raw: Hex): Promise<void>;
   /** Waits up to `timeoutMs` for the transaction: included, reverted, or null when still unknown. */
@@ -72,8 +72,8 @@ export class BatchChainSubmitter implements BatchL1 {
     return log ? { txHash: log.transactionHash as Hex, blockNumber: log.blockNumber } : null;
   }
 
-  async prepareAppend(header: BatchHeader, signature: Hex): Promise<{ txHash: Hex; raw: Hex }> {
-    const request = await this.contract.getFunction('appendBatch').populateTransaction(header, signature);
+  async prepareAppend(header: BatchHeader, signature: Hex, data: Uint8Array): Promise<{ txHash: Hex; raw: Hex }> {
+    const request = await this.contract.getFunction('appendBatch').populateTransaction(header, signature, data);
     // Estimating first surfaces a revert (wrong index, bad signature) as an error instead of a mined failure.
     const populated = await this.signer.populateTransaction(request);
     const raw = (await this.signer.signTransaction(populated)) as Hex;
