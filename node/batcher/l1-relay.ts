@@ -2,6 +2,7 @@ import type { Hex } from '../chain/hex.ts';
 import type { BatchL1 } from '../l1/submitter.ts';
 import type { BatchHeader } from '../l1/typed-data.ts';
 import type { BatchRecord, BatchStore } from './batch-store.ts';
+import { batchBlobs } from './blob-sidecar.ts';
 
 const WAIT_MS = 30_000;
 
@@ -72,7 +73,10 @@ export class L1Relay {
     } else {
       const data = await this.store.data(current.index);
       if (!data) throw new Error(`batch ${current.index}: its data file is missing; it cannot be posted to L1`);
-      const prepared = await this.l1.prepareAppend(headerOf(current), current.signature as Hex, data);
+      const prepared =
+        current.dataMode === 'blobs'
+          ? await this.l1.prepareAppendBlobs(headerOf(current), current.signature as Hex, batchBlobs(data))
+          : await this.l1.prepareAppend(headerOf(current), current.signature as Hex, data);
       current = { ...current, l1TxHash: prepared.txHash, l1RawTx: prepared.raw };
       await this.store.put(current);
       await this.l1.broadcast(prepared.raw);

@@ -13,8 +13,8 @@ export interface BeaconBlobOptions {
   /** The execution-layer endpoint: the beacon block of L1 block N is named by block N+1's parentBeaconBlockRoot. */
   provider: JsonRpcProvider;
   maxResponseBytes: number;
-  /** Without one, a blob is trusted on its commitment alone and only re-execution catches a forged blob. */
-  verifyProof?: BlobProofVerifier;
+  /** KZG check of each blob against its commitment (node/batcher/blob-sidecar.ts verifyBlob): a beacon node is not trusted. */
+  verifyProof: BlobProofVerifier;
   timeoutMs?: number;
 }
 
@@ -50,7 +50,7 @@ export class BeaconBlobFetcher implements BlobFetcher {
       const sidecar = byHash.get(hash.toLowerCase());
       if (!sidecar) throw new BatchDataUnavailableError(`batch ${batch.header.index}: beacon block ${root} has no blob ${hash}`);
       const blob = fromHex(sidecar.blob as Hex);
-      if (this.options.verifyProof && !this.options.verifyProof(blob, fromHex(sidecar.kzg_commitment as Hex), fromHex(sidecar.kzg_proof as Hex))) {
+      if (!this.options.verifyProof(blob, fromHex(sidecar.kzg_commitment as Hex), fromHex(sidecar.kzg_proof as Hex))) {
         throw new BatchDataUnavailableError(`batch ${batch.header.index}: blob ${hash} does not match its KZG proof`);
       }
       return blob;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { JsonRpcProvider } from 'ethers';
+import { verifyBlob } from '../batcher/blob-sidecar.ts';
 import { nativeMerkle } from '../batcher/merkle.ts';
 import type { ExecutionEngine } from '../chain/engine.ts';
 import { Heads } from '../chain/heads.ts';
@@ -45,7 +46,7 @@ export async function startVerifier(config: VerifierConfig, deps: VerifierDeps):
     confirmations: config.l1Confirmations,
     logRangeBlocks: config.logRangeBlocks,
     maxCalldataBytes: config.maxCalldataBytes,
-    blobs: config.beaconUrl ? new BeaconBlobFetcher({ beaconUrl: config.beaconUrl, provider, maxResponseBytes: config.maxBeaconResponseBytes }) : null,
+    blobs: config.beaconUrl ? new BeaconBlobFetcher({ beaconUrl: config.beaconUrl, provider, maxResponseBytes: config.maxBeaconResponseBytes, verifyProof: verifyBlob }) : null,
     onDroppedLog: () => droppedLogs++,
   });
   const deriver = new Deriver({ engine, heads, source: reader, merkle: nativeMerkle, maxBatchRawBytes: config.maxBatchRawBytes, log });

@@ -7,13 +7,17 @@
  *  - bytes posted per transaction vs Metis's ~235 B per user operation on L1 (L2BEAT's figure for Metis's blobs);
  *  - L1 gas of appendBatch (data hashed and signature checked on chain) vs a plain transaction carrying the same
  *    calldata to an address without code (the OP Stack / Metis batch inbox, which checks nothing on chain).
- * Gas is receipt.gasUsed (21,000 intrinsic + calldata + execution).
+ * Gas is receipt.gasUsed (21,000 intrinsic + calldata + execution). The same data is then appended in blob mode
+ * (a type-3 transaction, sidecar from the native core's c-kzg): execution gas plus blob gas (131,072 per blob,
+ * priced by the blob base fee, a separate market), per transaction beside the calldata figure.
  */
 import { HDNodeWallet, Interface, JsonRpcProvider, Wallet, id, parseEther, parseUnits, type ContractTransactionResponse } from 'ethers';
 import { encodeBatchData, type BatchBlock } from '../../node/batcher/batch-data.ts';
+import { batchBlobs } from '../../node/batcher/blob-sidecar.ts';
 import type { Hex } from '../../node/chain/hex.ts';
 import { deployL1 } from '../../node/l1/deploy.ts';
 import { startL1Node } from '../../node/l1/edr-node.ts';
+import { BatchChainSubmitter } from '../../node/l1/submitter.ts';
 import { BATCH_TYPES, batchChainDomain, type BatchHeader } from '../../node/l1/typed-data.ts';
 import { DEV_MNEMONIC } from '../support/l1.ts';
 import { freePort } from '../support/ports.ts';
@@ -23,6 +27,7 @@ const L2_CHAIN_ID = 1088n;
 const BLOCKS_PER_BATCH = 10;
 const SENDERS = 200;
 const sizes = (process.argv[2] ?? '100,1000').split(',').map(Number);
+const fmt = (n: number | bigint) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
 const ERC20 = new Interface(['function transfer(address to, uint256 amount)']);
 const token = Wallet.createRandom().address;
@@ -74,24 +79,45 @@ try {
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   let index = 0n;
   let nextBlock = 1;
+  const headerFor = (dataHash: string): BatchHeader => ({ index, firstBlock: BigInt(nextBlock), lastBlock: BigInt(nextBlock + BLOCKS_PER_BATCH - 1), txRoot: id(`root:${index}`), stateRoot: id(`state:${index}`), dataHash });
+  const submitter = new BatchChainSubmitter(deployment.addresses.batchChain, relayer);
+  const blobRows: string[] = [];
   for (const kind of ['eth', 'erc20'] as const) {
     for (const txs of sizes) {
       const blocks = await batchOf(kind, txs, nextBlock);
       const { compressed, dataHash } = await encodeBatchData(blocks);
-      const header: BatchHeader = { index, firstBlock: BigInt(nextBlock), lastBlock: BigInt(nextBlock + BLOCKS_PER_BATCH - 1), txRoot: id(`root:${index}`), stateRoot: id(`state:${index}`), dataHash };
+      const header = headerFor(dataHash);
       const signature = await mpc.signTypedData(domain, BATCH_TYPES, header);
       const gas = await gasOf(batchChain.appendBatch(header, signature, compressed));
       const calldata = batchChain.interface.encodeFunctionData('appendBatch', [header, signature, compressed]);
       const inboxGas = await gasOf(relayer.sendTransaction({ to: Wallet.createRandom().address, data: calldata }));
       const perTx = compressed.length / txs;
-      const fmt = (n: number | bigint) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
       console.log(
         `| ${fmt(txs)} ${kind === 'eth' ? 'ETH' : 'ERC-20'} transfers | ${fmt(compressed.length)} | ${fmt(perTx)} | ${METIS_BYTES_PER_USER_OP} | ${(perTx / METIS_BYTES_PER_USER_OP).toFixed(2)}x | ${fmt(gas)} | ${fmt(Number(gas) / txs)} | ${fmt(inboxGas)} | ${(Number(gas) / Number(inboxGas)).toFixed(3)}x |`,
       );
       index++;
       nextBlock += BLOCKS_PER_BATCH;
+
+      // The same bytes in blobs, appended as the next batch.
+      const blobs = batchBlobs(compressed);
+      const blobHeader = headerFor(blobs.dataHash);
+      const prepared = await submitter.prepareAppendBlobs(blobHeader, (await mpc.signTypedData(domain, BATCH_TYPES, blobHeader)) as `0x${string}`, blobs);
+      await submitter.broadcast(prepared.raw);
+      const receipt = await provider.waitForTransaction(prepared.txHash);
+      if (receipt?.status !== 1) throw new Error('blob append reverted');
+      // EDR's receipts carry no blobGasUsed; the block (this transaction alone, automine) does.
+      const blobGas = (await provider.getBlock(receipt.blockNumber))?.blobGasUsed ?? 0n;
+      blobRows.push(
+        `| ${fmt(txs)} ${kind === 'eth' ? 'ETH' : 'ERC-20'} transfers | ${blobs.blobs.length} | ${fmt(receipt.gasUsed)} | ${fmt(blobGas)} | ${fmt(Number(receipt.gasUsed) / txs)} | ${fmt(Number(blobGas) / txs)} | ${fmt(Number(gas) / txs)} | ${(Number(receipt.gasUsed) / Number(gas)).toFixed(3)}x |`,
+      );
+      index++;
+      nextBlock += BLOCKS_PER_BATCH;
     }
   }
+  console.log('\nThe same batches in blob mode (type-3 transaction; blob gas is paid at the blob base fee, not the gas price)');
+  console.log('| batch | blobs | execution gas | blob gas | execution gas / tx | blob gas / tx | calldata-mode gas / tx | execution gas vs calldata mode |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of blobRows) console.log(row);
 } finally {
   provider.destroy();
   await l1.stop();

@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync } from 'node:zlib';
-import { JsonRpcProvider, Wallet, id, keccak256, parseEther } from 'ethers';
+import { JsonRpcProvider, Wallet, getBytes, id, keccak256, parseEther } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBatchData } from '../../node/batcher/batch-data.ts';
 import { batchSignRequest, LocalKeySigner } from '../../node/batcher/batch-signer.ts';
+import { batchBlobs } from '../../node/batcher/blob-sidecar.ts';
 import { nativeMerkle } from '../../node/batcher/merkle.ts';
 import type { Hex } from '../../node/chain/hex.ts';
 import { openNativeEngine } from '../../node/chain/native-engine.ts';
@@ -13,6 +14,7 @@ import { resolveVerifierConfig } from '../../node/derive/config.ts';
 import { startVerifier, type Verifier } from '../../node/derive/verifier.ts';
 import { deployL1, type L1Deployment } from '../../node/l1/deploy.ts';
 import { startL1Node, type L1Node } from '../../node/l1/edr-node.ts';
+import { BatchChainSubmitter } from '../../node/l1/submitter.ts';
 import type { BatchHeader } from '../../node/l1/typed-data.ts';
 import { freePort } from '../support/ports.ts';
 import { devWallet, L2_CHAIN_ID, startTestHost, testGenesis, until, type TestHost } from '../host/harness.ts';
@@ -70,7 +72,7 @@ describe('verifier: the L2 from L1 alone', () => {
 
   it('re-executes every batch the host posted, reaches the last batch state root, and answers the same reads', async () => {
     host = await startTestHost({
-      batcher: { l1Url: l1.url, batchChain: deployment.addresses.batchChain as Hex, l1Key: devWallet(9).privateKey as Hex, signer: { kind: 'local-key', key: MPC_KEY }, maxBatchTxs: 1000, maxBatchBlocks: 1000, maxBatchAgeMs: 300, l1Confirmations: 1, pollMs: 200 },
+      batcher: { l1Url: l1.url, batchChain: deployment.addresses.batchChain as Hex, l1Key: devWallet(9).privateKey as Hex, signer: { kind: 'local-key', key: MPC_KEY }, maxBatchTxs: 1000, maxBatchBlocks: 1000, maxBatchAgeMs: 300, l1Confirmations: 1, pollMs: 200, maxBatchDataBytes: 400 },
     });
     cleanups.push(() => host.stop());
     const l2 = new JsonRpcProvider(host.host.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
@@ -90,6 +92,14 @@ describe('verifier: the L2 from L1 alone', () => {
     await host.stop();
     const count = Number(await deployment.batchChain.batchCount());
     lastBatch = await deployment.batchChain.batches(count - 1);
+    // maxBatchDataBytes 400 cut the transfers into several batches, each posted whole in its calldata.
+    expect(count).toBeGreaterThan(1);
+    const view = new BatchChainSubmitter(deployment.addresses.batchChain, devWallet(9).connect(l1Provider));
+    for (let index = 0; index < count; index++) {
+      const tx = await l1Provider.getTransaction((await view.findAppended(index))!.txHash);
+      const [, , data] = deployment.batchChain.interface.decodeFunctionData('appendBatch', tx!.data);
+      expect(getBytes(data as string).length).toBeLessThanOrEqual(400);
+    }
 
     verifier = await verifierOn(deployment.addresses.batchChain);
     await until(() => verifier.heads.latest === lastBatch.lastBlock, `the verifier at block ${lastBatch.lastBlock}`, 60_000, 100);
@@ -134,7 +144,7 @@ describe('verifier: the L2 from L1 alone', () => {
 });
 
 describe('verifier: hostile batch data on L1', () => {
-  it('reports data that is not a batch, and a brotli bomb beyond its bound, without crashing', async () => {
+  it('reports data that is not a batch, and a brotli bomb beyond its bound, without crashing', { timeout: 180_000 }, async () => {
     for (const [data, bound, expected] of [
       [new TextEncoder().encode('not brotli, not a batch'), undefined, /does not decompress/],
       [new Uint8Array(brotliCompressSync(Buffer.alloc(4 * 1024 * 1024))), 64 * 1024, /within 65536 bytes/],
@@ -149,4 +159,19 @@ describe('verifier: hostile batch data on L1', () => {
       expect((await rpc(verifier.rpcUrl, 'eth_blockNumber')).result).toBe('0x0');
     }
   });
+
+  it('a blob batch without a beacon node to read it from: data-unavailable, named', async () => {
+    const target = await deployL1({ runner: devWallet(0).connect(l1Provider), mpc: MPC.address });
+    const { compressed } = await encodeBatchData([{ number: 1n, timestamp: 1n, beneficiary: `0x${'22'.repeat(20)}`, gasLimit: 0n, transactions: [] }]);
+    const blobs = batchBlobs(compressed);
+    const header: BatchHeader = { index: 0n, firstBlock: 1n, lastBlock: 1n, txRoot: id('t'), stateRoot: id('s'), dataHash: blobs.dataHash };
+    const signature = await MPC.sign(batchSignRequest(header, target.chainId, target.addresses.batchChain.toLowerCase() as Hex));
+    const submitter = new BatchChainSubmitter(target.addresses.batchChain, devWallet(8).connect(l1Provider));
+    const prepared = await submitter.prepareAppendBlobs(header, signature, blobs);
+    await submitter.broadcast(prepared.raw);
+    expect(await submitter.waitFor(prepared.txHash, 10_000)).toMatchObject({ txHash: prepared.txHash });
+    const verifier = await verifierOn(target.addresses.batchChain);
+    const report = await until(() => verifier.mismatch(), 'the mismatch report', 30_000, 100);
+    expect(report).toMatchObject({ batchIndex: 0, kind: 'data-unavailable', l1TxHash: prepared.txHash, detail: expect.stringMatching(/in blobs and no beacon node is configured/) });
+  }, 180_000);
 });
