@@ -44,7 +44,7 @@ describe('BatchChain blob mode (EIP-4844 on EDR)', () => {
     const blobs = batchBlobs(data);
     expect(blobs.blobs).toHaveLength(2);
     expect(blobs.versionedHashes.every((hash) => hash.startsWith('0x01'))).toBe(true);
-    blobs.blobs.forEach((blob, i) => expect(verifyBlob(blob, blobs.commitments[i]!, blobs.proofs[i]!)).toBe(true));
+    for (const [i, blob] of blobs.blobs.entries()) expect(verifyBlob(blob, blobs.commitments[i]!, blobs.proofs[i]!)).toBe(true);
     expect(decodeBlobs(blobs.blobs)).toEqual(data);
 
     const { header, signature } = await signed(blobs.dataHash);
