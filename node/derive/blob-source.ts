@@ -1,7 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { JsonRpcProvider } from 'ethers';
-import { decodeBlobs } from '../batcher/blob-codec.ts';
-import { fromHex, toHex, type Hex } from '../chain/hex.ts';
+import { decodeBlobs } from '../host/batcher/blob-codec.ts';
+import { fromHex, toHex, type Hex } from '../encoding/hex.ts';
 import { BatchDataUnavailableError, type BlobFetcher, type L1Batch } from './l1-batches.ts';
 
 /** Checks one blob against its KZG commitment and proof (EIP-4844 verify_blob_kzg_proof). */
@@ -13,7 +13,7 @@ export interface BeaconBlobOptions {
   /** The execution-layer endpoint: the beacon block of L1 block N is named by block N+1's parentBeaconBlockRoot. */
   provider: JsonRpcProvider;
   maxResponseBytes: number;
-  /** KZG check of each blob against its commitment (node/batcher/blob-sidecar.ts verifyBlob): a beacon node is not trusted. */
+  /** KZG check of each blob against its commitment (node/host/batcher/blob-sidecar.ts verifyBlob): a beacon node is not trusted. */
   verifyProof: BlobProofVerifier;
   timeoutMs?: number;
 }
@@ -26,7 +26,7 @@ interface Sidecar {
 
 /**
  * A blob-mode batch's data from a beacon node's `GET /eth/v1/beacon/blob_sidecars/{block_id}`: the sidecars whose
- * commitments hash to the batch's versioned hashes, in the batch's order, decoded (node/batcher/blob-codec.ts).
+ * commitments hash to the batch's versioned hashes, in the batch's order, decoded (node/host/batcher/blob-codec.ts).
  * Beacon nodes keep blobs about 18 days (4096 epochs); older batches need an archive that serves the same API.
  */
 export class BeaconBlobFetcher implements BlobFetcher {

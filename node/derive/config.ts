@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { MAX_BATCH_RAW_BYTES } from '../batcher/batch-data.ts';
-import type { Hex } from '../chain/hex.ts';
+import { MAX_BATCH_RAW_BYTES } from '../host/batcher/batch-data.ts';
+import type { Hex } from '../encoding/hex.ts';
 
 /**
  * A verifier's configuration (node/derive/main.ts): the L1 endpoint, BatchChain, the L2 genesis and nothing else

@@ -1,8 +1,8 @@
-import { decodeBatchData, BatchDataError, type BatchBlock } from '../batcher/batch-data.ts';
-import type { TxMerkle } from '../batcher/merkle.ts';
-import type { ExecutionEngine } from '../chain/engine.ts';
-import type { Heads } from '../chain/heads.ts';
-import { fromHex, type Hex } from '../chain/hex.ts';
+import { decodeBatchData, BatchDataError, type BatchBlock } from '../host/batcher/batch-data.ts';
+import type { TxMerkle } from '../host/batcher/merkle.ts';
+import type { ExecutionEngine } from '../host/engine/engine.ts';
+import type { Heads } from '../host/engine/heads.ts';
+import { fromHex, type Hex } from '../encoding/hex.ts';
 import { BatchDataUnavailableError, type L1Batch } from './l1-batches.ts';
 
 /** Where the deriver's batches come from (L1BatchReader over an L1 RPC). */

@@ -1,7 +1,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { Interface, type InterfaceAbi, type JsonRpcProvider, type Log } from 'ethers';
 import { loadArtifact } from '../../contracts/artifacts.ts';
-import { fromHex, toHex, type Hex } from '../chain/hex.ts';
+import { fromHex, toHex, type Hex } from '../encoding/hex.ts';
 import type { BatchHeader } from '../l1/typed-data.ts';
 
 /** A batch as BatchChain logged it: its header, and where its data is (the emitting L1 transaction). */

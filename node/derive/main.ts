@@ -1,4 +1,4 @@
-import { openNativeEngine } from '../chain/native-engine.ts';
+import { openNativeEngine } from '../host/engine/native-engine.ts';
 import { loadVerifierConfig } from './config.ts';
 import { startVerifier } from './verifier.ts';
 

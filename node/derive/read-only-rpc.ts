@@ -1,16 +1,16 @@
 import { MethodNotSupportedError, TransactionRejectedError } from '../../protocol/jsonrpc/errors.ts';
-import type { ExecutionEngine } from '../chain/engine.ts';
-import type { Heads } from '../chain/heads.ts';
-import type { Hex } from '../chain/hex.ts';
-import { NativeTxDecoder } from '../chain/native-decoder.ts';
-import { PendingBlocks } from '../chain/pending.ts';
-import { DEFAULT_PRODUCER_CONFIG } from '../chain/producer.ts';
-import { Admission } from '../mempool/admission.ts';
-import { Mempool } from '../mempool/pool.ts';
-import { DEFAULT_RPC_LIMITS, type BatchSummary, type RpcBackend } from '../rpc/backend.ts';
-import { Dispatcher, type MethodTable } from '../rpc/dispatch.ts';
-import { rpcMethods } from '../rpc/methods/index.ts';
-import { SubscriptionHub } from '../rpc/subscriptions.ts';
+import type { ExecutionEngine } from '../host/engine/engine.ts';
+import type { Heads } from '../host/engine/heads.ts';
+import type { Hex } from '../encoding/hex.ts';
+import { NativeTxDecoder } from '../host/engine/native-decoder.ts';
+import { PendingBlocks } from '../host/producer/pending.ts';
+import { DEFAULT_PRODUCER_CONFIG } from '../host/producer/producer.ts';
+import { Admission } from '../host/txpool/admission.ts';
+import { Mempool } from '../host/txpool/pool.ts';
+import { DEFAULT_RPC_LIMITS, type BatchSummary, type RpcBackend } from '../host/rpc/backend.ts';
+import { Dispatcher, type MethodTable } from '../host/rpc/dispatch.ts';
+import { rpcMethods } from '../host/rpc/methods/index.ts';
+import { SubscriptionHub } from '../host/rpc/subscriptions.ts';
 import type { DerivedBatch } from './deriver.ts';
 
 /** Methods that would change something; a node derived from L1 has no sequencer to hand them to. */

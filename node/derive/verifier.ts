@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { JsonRpcProvider } from 'ethers';
-import { verifyBlob } from '../batcher/blob-sidecar.ts';
-import { nativeMerkle } from '../batcher/merkle.ts';
-import type { ExecutionEngine } from '../chain/engine.ts';
-import { Heads } from '../chain/heads.ts';
-import { startRpcServer, type RpcServer } from '../rpc/server.ts';
+import { verifyBlob } from '../host/batcher/blob-sidecar.ts';
+import { nativeMerkle } from '../host/batcher/merkle.ts';
+import type { ExecutionEngine } from '../host/engine/engine.ts';
+import { Heads } from '../host/engine/heads.ts';
+import { startRpcServer, type RpcServer } from '../host/rpc/server.ts';
 import type { VerifierConfig } from './config.ts';
 import { BeaconBlobFetcher } from './blob-source.ts';
 import { Deriver, type MismatchReport } from './deriver.ts';

@@ -1,8 +1,8 @@
 import { Contract, Interface, JsonRpcApiProvider, Transaction, type InterfaceAbi, type Provider, type Signer } from 'ethers';
 import { loadArtifact } from '../../contracts/artifacts.ts';
-import type { BatchBlobs } from '../batcher/blob-sidecar.ts';
-import type { L1Fees } from '../batcher/data-mode.ts';
-import type { Hex } from '../chain/hex.ts';
+import type { BatchBlobs } from '../host/batcher/blob-sidecar.ts';
+import type { L1Fees } from '../host/batcher/data-mode.ts';
+import type { Hex } from '../encoding/hex.ts';
 import type { BatchHeader } from './typed-data.ts';
 
 /** Where a batch landed on L1. */

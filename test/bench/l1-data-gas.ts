@@ -1,6 +1,6 @@
 /**
  * What posting the L2's data to L1 costs: real batches of signed L2 transfers, encoded as the batcher does
- * (node/batcher/batch-data.ts, brotli), appended to BatchChain in calldata mode on a real EDR node (Hardhat, cancun).
+ * (node/host/batcher/batch-data.ts, brotli), appended to BatchChain in calldata mode on a real EDR node (Hardhat, cancun).
  * Run: PATH=$PWD/node_modules/.bin:$PATH node test/bench/l1-data-gas.ts [txs-per-batch=100,1000]
  *
  * Peers, in the same run:
@@ -12,11 +12,11 @@
  * priced by the blob base fee, a separate market), per transaction beside the calldata figure.
  */
 import { HDNodeWallet, Interface, JsonRpcProvider, Wallet, id, parseEther, parseUnits, type ContractTransactionResponse } from 'ethers';
-import { encodeBatchData, type BatchBlock } from '../../node/batcher/batch-data.ts';
-import { batchBlobs } from '../../node/batcher/blob-sidecar.ts';
-import type { Hex } from '../../node/chain/hex.ts';
+import { encodeBatchData, type BatchBlock } from '../../node/host/batcher/batch-data.ts';
+import { batchBlobs } from '../../node/host/batcher/blob-sidecar.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
 import { deployL1 } from '../../node/l1/deploy.ts';
-import { startL1Node } from '../../node/l1/edr-node.ts';
+import { startL1Node } from '../../node/tools/devnet/edr-node.ts';
 import { BatchChainSubmitter } from '../../node/l1/submitter.ts';
 import { BATCH_TYPES, batchChainDomain, type BatchHeader } from '../../node/l1/typed-data.ts';
 import { DEV_MNEMONIC } from '../support/l1.ts';

@@ -1,10 +1,10 @@
 import { Wallet, id, keccak256, type HDNodeWallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { encodeBatchData } from '../../node/batcher/batch-data.ts';
-import { batchSignRequest, LocalKeySigner } from '../../node/batcher/batch-signer.ts';
-import { decodeBlobs } from '../../node/batcher/blob-codec.ts';
-import { batchBlobs, verifyBlob } from '../../node/batcher/blob-sidecar.ts';
-import type { Hex } from '../../node/chain/hex.ts';
+import { encodeBatchData } from '../../node/host/batcher/batch-data.ts';
+import { batchSignRequest, LocalKeySigner } from '../../node/host/batcher/batch-signer.ts';
+import { decodeBlobs } from '../../node/host/batcher/blob-codec.ts';
+import { batchBlobs, verifyBlob } from '../../node/host/batcher/blob-sidecar.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
 import { deployL1, type BatchChainContract, type L1Deployment } from '../../node/l1/deploy.ts';
 import { BatchChainSubmitter } from '../../node/l1/submitter.ts';
 import type { BatchHeader } from '../../node/l1/typed-data.ts';

@@ -4,20 +4,20 @@ import { join } from 'node:path';
 import { brotliCompressSync } from 'node:zlib';
 import { JsonRpcProvider, Wallet, getBytes, id, keccak256, parseEther } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBatchData } from '../../node/batcher/batch-data.ts';
-import { batchSignRequest, LocalKeySigner } from '../../node/batcher/batch-signer.ts';
-import { batchBlobs } from '../../node/batcher/blob-sidecar.ts';
-import { nativeMerkle } from '../../node/batcher/merkle.ts';
-import type { Hex } from '../../node/chain/hex.ts';
-import { openNativeEngine } from '../../node/chain/native-engine.ts';
+import { encodeBatchData } from '../../node/host/batcher/batch-data.ts';
+import { batchSignRequest, LocalKeySigner } from '../../node/host/batcher/batch-signer.ts';
+import { batchBlobs } from '../../node/host/batcher/blob-sidecar.ts';
+import { nativeMerkle } from '../../node/host/batcher/merkle.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { openNativeEngine } from '../../node/host/engine/native-engine.ts';
 import { resolveVerifierConfig } from '../../node/derive/config.ts';
 import { startVerifier, type Verifier } from '../../node/derive/verifier.ts';
 import { deployL1, type L1Deployment } from '../../node/l1/deploy.ts';
-import { startL1Node, type L1Node } from '../../node/l1/edr-node.ts';
+import { startL1Node, type L1Node } from '../../node/tools/devnet/edr-node.ts';
 import { BatchChainSubmitter } from '../../node/l1/submitter.ts';
 import type { BatchHeader } from '../../node/l1/typed-data.ts';
 import { freePort } from '../support/ports.ts';
-import { devWallet, L2_CHAIN_ID, startTestHost, testGenesis, until, type TestHost } from '../host/harness.ts';
+import { devWallet, L2_CHAIN_ID, startTestHost, testGenesis, until, type TestHost } from '../node/host/harness.ts';
 
 /**
  * The verifier against real components: an EDR L1 with BatchChain, a real host whose batcher posts its batches'

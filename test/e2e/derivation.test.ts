@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { JsonRpcProvider, parseEther, type TransactionReceipt } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devAccount } from '../../node/devnet/accounts.ts';
-import { DEVNET_L2_CHAIN_ID } from '../../node/devnet/hosts.ts';
+import { devAccount } from '../../node/tools/devnet/accounts.ts';
+import { DEVNET_L2_CHAIN_ID } from '../../node/tools/devnet/hosts.ts';
 import { contractAt, type BatchChainContract } from '../../node/l1/deploy.ts';
-import { ROOT } from '../../node/setup/paths.ts';
+import { ROOT } from '../../node/install/paths.ts';
 import { freePort } from '../support/ports.ts';
 import { rpc, startE2eDevnet, waitFor, type E2eDevnet } from './support.ts';
 

@@ -1,10 +1,10 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import type { TypedDataDomain } from 'ethers';
-import { encodeBatchData, type BatchBlock } from '../../batcher/batch-data.ts';
-import { blobsNeeded, MAX_BLOBS_PER_TX } from '../../batcher/blob-codec.ts';
-import { batchBlobs } from '../../batcher/blob-sidecar.ts';
-import { nativeMerkle } from '../../batcher/merkle.ts';
-import { fromHex, toHex, type Hex } from '../../chain/hex.ts';
+import { encodeBatchData, type BatchBlock } from '../../host/batcher/batch-data.ts';
+import { blobsNeeded, MAX_BLOBS_PER_TX } from '../../host/batcher/blob-codec.ts';
+import { batchBlobs } from '../../host/batcher/blob-sidecar.ts';
+import { nativeMerkle } from '../../host/batcher/merkle.ts';
+import { fromHex, toHex, type Hex } from '../../encoding/hex.ts';
 import { batchDigest, type BatchHeader } from '../../l1/typed-data.ts';
 import type { ConsensusSafeHead, ReplicaView } from './context.ts';
 
@@ -13,7 +13,7 @@ import type { ConsensusSafeHead, ReplicaView } from './context.ts';
  * index (in `ref`) and the digest; everything else is re-derived here exactly as node/batcher does it: the
  * transaction Merkle root over keccak256 of each raw transaction (the native OpenZeppelin-layout tree; 0x00…00
  * for a batch without transactions), the state root this host verified for the last block, and the dataHash =
- * keccak256 of the brotli-compressed batch encoding (node/batcher/batch-data.ts) rebuilt from this host's own
+ * keccak256 of the brotli-compressed batch encoding (node/host/batcher/batch-data.ts) rebuilt from this host's own
  * sealed blocks, or in blob mode keccak256 of the versioned hashes of the blobs that carry it. Brotli at a fixed
  * quality is deterministic for one brotli build, and every host runs the same pinned Node 22 (its bundled brotli),
  * so honest hosts derive the same dataHash. Then the EIP-712 digest is
@@ -105,7 +105,7 @@ export async function checkBatch(replica: ReplicaView, request: BatchSignRequest
   let header = calldataHeader;
   let digest = batchDigest(domain, header).toLowerCase() as Hex;
   if (digest !== request.digest.toLowerCase() && blobsNeeded(compressed.length) <= MAX_BLOBS_PER_TX) {
-    // The batcher may have chosen blob mode (node/batcher/data-mode.ts): dataHash is then keccak256 of the blobs'
+    // The batcher may have chosen blob mode (node/host/batcher/data-mode.ts): dataHash is then keccak256 of the blobs'
     // versioned hashes, which this host derives from the same bytes with its own KZG.
     const blobHeader = { ...calldataHeader, dataHash: batchBlobs(compressed).dataHash };
     const blobDigest = batchDigest(domain, blobHeader).toLowerCase() as Hex;

@@ -1,6 +1,6 @@
 //! EIP-4844 blob sidecars for the batcher and the verifier: the KZG commitment and proof of each blob (c-kzg with
 //! Ethereum's mainnet trusted setup, embedded in the crate) and its versioned hash, 0x01 || sha256(commitment)[1..].
-//! The blob layout itself (what bytes go where) is the host's (node/batcher/blob-codec.ts); this crate only
+//! The blob layout itself (what bytes go where) is the host's (node/host/batcher/blob-codec.ts); this crate only
 //! refuses blobs that are not 131,072 bytes or hold a field element not below the BLS12-381 modulus.
 use c_kzg::{ethereum_kzg_settings, Blob, Bytes48, KzgSettings};
 use sha2::{Digest, Sha256};
