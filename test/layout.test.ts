@@ -13,7 +13,7 @@ const NODE_TIERS: readonly (readonly string[])[] = [
   ['node/identity', 'node/l1'],
   ['node/p2p', 'node/consensus'],
   ['node/host', 'node/mpc'],
-  ['node/sequencer'],
+  ['node/sequencer', 'node/derive'],
   ['node/tools'],
 ];
 

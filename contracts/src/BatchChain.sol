@@ -10,6 +10,11 @@ import {ILockingPool} from "./interfaces/ILockingPool.sol";
 /// @notice The L2's batches on L1: a contiguous chain of L2 block ranges, each with its transaction Merkle root and
 /// post-state root, accepted only with an EIP-712 signature by the MPC address registered in the LockingPool.
 /// Anyone may relay a signed batch. A batch on this chain is final.
+/// Every batch's data (the brotli-compressed blocks, node/batcher/batch-data.ts) is posted to L1 with it, so anyone can
+/// rebuild the L2 from L1 alone (docs/architecture/l1-data.md): either in the appending transaction's calldata
+/// (appendBatch; dataHash = keccak256(data)) or in its EIP-4844 blobs (appendBatchBlobs; dataHash =
+/// keccak256(abi.encodePacked(the transaction's versioned hashes in order))). The MPC signs dataHash, so it signs
+/// the blobs' versioned hashes as part of the batch.
 /// @dev Transaction tree: OpenZeppelin's standard Merkle tree over the batch's transaction hashes in transaction
 /// order (no leaf sorting); leaf = keccak256(bytes.concat(keccak256(abi.encode(txHash)))), inner node = keccak256
 /// of the sorted pair. The contract has no owner: nothing but the MPC signature decides what is appended.
@@ -22,6 +27,15 @@ contract BatchChain is EIP712 {
         bytes32 stateRoot;
         bytes32 dataHash;
     }
+
+    /// Where a batch's data lives on L1: the appending transaction's calldata or its blobs.
+    enum DataMode {
+        Calldata,
+        Blobs
+    }
+
+    /// More blobs than any L1 fork allows in one transaction; bounds the blobhash scan.
+    uint256 public constant MAX_BLOBS = 16;
 
     bytes32 public constant BATCH_TYPEHASH = keccak256(
         "Batch(uint64 index,uint64 firstBlock,uint64 lastBlock,bytes32 txRoot,bytes32 stateRoot,bytes32 dataHash)"
@@ -44,7 +58,15 @@ contract BatchChain is EIP712 {
         address indexed relayer
     );
 
+    /// Where a deriver finds batch `index`'s data: the transaction that emitted this event, in `mode`; for blobs,
+    /// their versioned hashes in order (what a beacon node's blob_sidecars are matched against).
+    event BatchData(uint64 indexed index, DataMode mode, bytes32[] blobHashes);
+
     error ZeroAddress();
+    error DataHashMismatch(bytes32 signed, bytes32 posted);
+    /// Calldata mode needs the data in the transaction's own input (a deriver reads transactions, not traces).
+    error CalldataNotTopLevel();
+    error NoBlobs();
     error InvalidFirstL2Block();
     error BatchAlreadyAppended(uint64 index);
     error BatchIndexGap(uint256 expectedIndex, uint64 index);
@@ -63,14 +85,37 @@ contract BatchChain is EIP712 {
         firstL2Block = firstL2Block_;
     }
 
-    /// @notice Appends the next batch, signed by the MPC address over the EIP-712 type
+    /// @notice Appends the next batch with its data in this transaction's calldata, signed by the MPC address over
+    /// the EIP-712 type
     /// Batch(uint64 index,uint64 firstBlock,uint64 lastBlock,bytes32 txRoot,bytes32 stateRoot,bytes32 dataHash)
     /// in the domain {name: "BatchChain", version: "1", chainId, verifyingContract: this}.
-    /// @dev `index` must equal batchCount(); `firstBlock` must equal nextFirstBlock(); `firstBlock <= lastBlock`.
+    /// @dev `index` must equal batchCount(); `firstBlock` must equal nextFirstBlock(); `firstBlock <= lastBlock`;
+    /// keccak256(data) must equal dataHash; the call must be the transaction itself (msg.sender == tx.origin).
     /// A second append of the same index reverts BatchAlreadyAppended, so relaying the same signature twice is harmless.
     /// @param b The batch header.
     /// @param signature The 65-byte (r, s, v) signature of the MPC address; high-s signatures are rejected.
-    function appendBatch(Batch calldata b, bytes calldata signature) external {
+    /// @param data The batch data (node/batcher/batch-data.ts).
+    function appendBatch(Batch calldata b, bytes calldata signature, bytes calldata data) external {
+        // solhint-disable-next-line avoid-tx-origin
+        if (msg.sender != tx.origin) revert CalldataNotTopLevel();
+        bytes32 posted = keccak256(data);
+        if (posted != b.dataHash) revert DataHashMismatch(b.dataHash, posted);
+        _append(b, signature);
+        emit BatchData(b.index, DataMode.Calldata, new bytes32[](0));
+    }
+
+    /// @notice Appends the next batch with its data in this transaction's EIP-4844 blobs; as appendBatch, except
+    /// that dataHash must equal keccak256(abi.encodePacked(blobhash(0), blobhash(1), ...)) over all of them.
+    function appendBatchBlobs(Batch calldata b, bytes calldata signature) external {
+        bytes32[] memory hashes = _blobHashes();
+        if (hashes.length == 0) revert NoBlobs();
+        bytes32 posted = keccak256(abi.encodePacked(hashes));
+        if (posted != b.dataHash) revert DataHashMismatch(b.dataHash, posted);
+        _append(b, signature);
+        emit BatchData(b.index, DataMode.Blobs, hashes);
+    }
+
+    function _append(Batch calldata b, bytes calldata signature) private {
         uint256 count = _batches.length;
         if (b.index < count) revert BatchAlreadyAppended(b.index);
         if (b.index > count) revert BatchIndexGap(count, b.index);
@@ -89,6 +134,16 @@ contract BatchChain is EIP712 {
 
         _batches.push(b);
         emit BatchAppended(b.index, b.firstBlock, b.lastBlock, b.txRoot, b.stateRoot, b.dataHash, msg.sender);
+    }
+
+    /// The versioned hashes of this transaction's blobs, in order (blobhash is zero past the last one).
+    function _blobHashes() private view returns (bytes32[] memory hashes) {
+        uint256 count = 0;
+        while (count < MAX_BLOBS && blobhash(count) != bytes32(0)) count++;
+        hashes = new bytes32[](count);
+        for (uint256 i = 0; i < count; i++) {
+            hashes[i] = blobhash(i);
+        }
     }
 
     /// @notice Whether `txHash` is a transaction of batch `batchIndex`, given its Merkle proof (sibling hashes from

@@ -1,6 +1,7 @@
 //! Thin napi facade. Each binding module wraps one core crate; no logic lives here.
 use napi_derive::napi;
 
+mod blob;
 mod chain;
 mod merkle;
 mod mpc;

@@ -121,7 +121,8 @@ export type LockingPoolContract = Typed<{
 }>;
 
 export type BatchChainContract = Typed<{
-  appendBatch: Tx<[batch: BatchRecord, signature: BytesLike]>;
+  appendBatch: Tx<[batch: BatchRecord, signature: BytesLike, data: BytesLike]>;
+  appendBatchBlobs: Tx<[batch: BatchRecord, signature: BytesLike]>;
   verifyTransaction: View<[batchIndex: BigNumberish, txHash: BytesLike, proof: BytesLike[]], boolean>;
   batchCount: View<[], bigint>;
   batches: View<[index: BigNumberish], BatchRecord>;

@@ -20,6 +20,7 @@ import {
   id,
   keccak256,
   parseEther,
+  toUtf8Bytes,
   type ContractTransactionResponse,
 } from 'ethers';
 import { startL1Node } from '../../node/tools/devnet/edr-node.ts';
@@ -107,8 +108,10 @@ try {
   for (const index of [0n, 1n]) {
     const batch = header(index, tree.root);
     const signature = await mpc.signTypedData(chainDomain, BATCH_TYPES, batch);
-    lastCalldata = batchChain.interface.encodeFunctionData('appendBatch', [batch, signature]);
-    appendGas.push(await gasOf(batchChain.connect(relayer).appendBatch(batch, signature)));
+    // A stand-in for the batch data (its preimage of dataHash); test/bench/l1-data-gas.ts measures real batches.
+    const data = toUtf8Bytes(`bench:data:${index}`);
+    lastCalldata = batchChain.interface.encodeFunctionData('appendBatch', [batch, signature, data]);
+    appendGas.push(await gasOf(batchChain.connect(relayer).appendBatch(batch, signature, data)));
   }
   const inbox = await relayer.sendTransaction({ to: Wallet.createRandom().address, data: lastCalldata });
   const inboxGas = (await inbox.wait())?.gasUsed ?? 0n;
@@ -127,7 +130,7 @@ try {
   const siblings = Array.from({ length: 20 }, (_, i) => id(`bench:sibling:${i}`));
   const deepRoot = siblings.reduce(hashPair, tree.leafHash([deepTx]));
   const deepBatch = header(2n, deepRoot);
-  await gasOf(batchChain.connect(relayer).appendBatch(deepBatch, await mpc.signTypedData(chainDomain, BATCH_TYPES, deepBatch)));
+  await gasOf(batchChain.connect(relayer).appendBatch(deepBatch, await mpc.signTypedData(chainDomain, BATCH_TYPES, deepBatch), toUtf8Bytes('bench:data:2')));
   if (!(await batchChain.verifyTransaction(2n, deepTx, siblings))) throw new Error('depth-20 proof does not verify');
   const verify20 = await batchChain.getFunction('verifyTransaction').estimateGas(2n, deepTx, siblings);
   const verify20Data = batchChain.interface.encodeFunctionData('verifyTransaction', [2n, deepTx, siblings]);

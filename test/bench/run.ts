@@ -21,6 +21,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'block-exec', file: 'block-exec.ts', args: ['--runs', '3'], peer: '@ethereumjs/vm runBlock' },
   { name: 'pending-block', file: 'pending-block.ts', args: [], peer: 'the sealed block of the same transactions' },
   { name: 'contracts-gas', file: 'contracts-gas.ts', args: [], peer: "Metis's L1 inbox, ERC-20 transferFrom" },
+  { name: 'l1-data-gas', file: 'l1-data-gas.ts', args: [], peer: "Metis's 235 B per user op on L1, a plain inbox tx of the same bytes" },
   { name: 'consensus-failover', file: 'consensus-failover.ts', args: [], peer: "the same app on Metis's consensus timeouts" },
   { name: 'mpc', file: 'mpc.ts', args: [], peer: 'single-key ECDSA, the cold signing path' },
   { name: 'host-rpc', file: 'host-rpc.ts', args: ['--duration', '10'], peer: "Hardhat EDR's automine node" },

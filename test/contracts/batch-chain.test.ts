@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { TypedDataEncoder, Wallet, ZeroAddress, ZeroHash, id, keccak256, parseEther, type HDNodeWallet } from 'ethers';
+import { TypedDataEncoder, Wallet, ZeroAddress, ZeroHash, id, keccak256, parseEther, toUtf8Bytes, type BaseContract, type HDNodeWallet } from 'ethers';
 import { deployContract, deployL1, type BatchChainContract, type LockingPoolContract } from '../../node/l1/deploy.ts';
 import { BATCH_TYPES, batchChainDomain, batchDigest, type BatchHeader } from '../../node/l1/typed-data.ts';
 import { VECTORS_PATH, renderMerkleVectors, type MerkleVectors } from '../vectors/merkle-vectors.ts';
@@ -28,8 +28,21 @@ const chain = useChain(async ({ accounts }) => {
 
 const domain = () => batchChainDomain(31337n, batchChainAddress);
 
+/** Batch data by its keccak256: what a relayer posts beside a header (BatchChain checks it against dataHash). */
+const preimages = new Map<string, Uint8Array>();
+function dataHashOf(label: string): string {
+  const data = toUtf8Bytes(label);
+  preimages.set(keccak256(data), data);
+  return keccak256(data);
+}
+function posted(batch: BatchHeader): Uint8Array {
+  const data = preimages.get(batch.dataHash);
+  if (!data) throw new Error(`no data known for dataHash ${batch.dataHash}`);
+  return data;
+}
+
 function header(index: bigint, firstBlock: bigint, lastBlock: bigint, txRoot = id(`tx:${index}`)): BatchHeader {
-  return { index, firstBlock, lastBlock, txRoot, stateRoot: id(`state:${index}`), dataHash: id(`data:${index}`) };
+  return { index, firstBlock, lastBlock, txRoot, stateRoot: id(`state:${index}`), dataHash: dataHashOf(`data:${index}`) };
 }
 
 async function sign(batch: BatchHeader, key: Wallet = mpc, onDomain = domain()): Promise<string> {
@@ -37,7 +50,7 @@ async function sign(batch: BatchHeader, key: Wallet = mpc, onDomain = domain()):
 }
 
 async function append(batch: BatchHeader): Promise<void> {
-  await send(chainContract.appendBatch(batch, await sign(batch)));
+  await send(chainContract.appendBatch(batch, await sign(batch), posted(batch)));
 }
 
 /** Appends consecutive batches with the given [firstBlock, lastBlock] ranges, starting at index 0. */
@@ -82,7 +95,7 @@ describe('appendBatch', () => {
   it('appends an MPC-signed batch relayed by anyone and logs it', async () => {
     const batch = header(0n, 1n, 10n);
     const signature = await sign(batch);
-    const receipt = await send(chainContract.appendBatch(batch, signature));
+    const receipt = await send(chainContract.appendBatch(batch, signature, posted(batch)));
     expectEvent(receipt, chainContract, 'BatchAppended', [0n, 1n, 10n, batch.txRoot, batch.stateRoot, batch.dataHash, relayer.address]);
     expect(await chainContract.batchCount()).toBe(1n);
     const stored = await chainContract.batches(0n);
@@ -113,16 +126,16 @@ describe('appendBatch', () => {
   it('rejects a replay, also with other contents', async () => {
     const batch = header(0n, 1n, 10n);
     const signature = await sign(batch);
-    await send(chainContract.appendBatch(batch, signature));
-    await expectRevert(chainContract.appendBatch(batch, signature), chainContract, 'BatchAlreadyAppended', [0n]);
+    await send(chainContract.appendBatch(batch, signature, posted(batch)));
+    await expectRevert(chainContract.appendBatch(batch, signature, posted(batch)), chainContract, 'BatchAlreadyAppended', [0n]);
     const rewrite = header(0n, 1n, 12n, id('other'));
-    await expectRevert(chainContract.appendBatch(rewrite, await sign(rewrite)), chainContract, 'BatchAlreadyAppended', [0n]);
+    await expectRevert(chainContract.appendBatch(rewrite, await sign(rewrite), posted(rewrite)), chainContract, 'BatchAlreadyAppended', [0n]);
   });
 
   it('rejects an index gap', async () => {
     await append(header(0n, 1n, 10n));
     const skipped = header(2n, 11n, 20n);
-    await expectRevert(chainContract.appendBatch(skipped, await sign(skipped)), chainContract, 'BatchIndexGap', [1n, 2n]);
+    await expectRevert(chainContract.appendBatch(skipped, await sign(skipped), posted(skipped)), chainContract, 'BatchIndexGap', [1n, 2n]);
   });
 
   it('rejects a block gap and a block overlap, from the first batch on', async () => {
@@ -131,50 +144,50 @@ describe('appendBatch', () => {
       [0n, 'BlockRangeOverlap', [1n, 0n]],
     ] as const) {
       const batch = header(0n, first, 10n);
-      await expectRevert(chainContract.appendBatch(batch, await sign(batch)), chainContract, error, [...args]);
+      await expectRevert(chainContract.appendBatch(batch, await sign(batch), posted(batch)), chainContract, error, [...args]);
     }
     await append(header(0n, 1n, 10n));
     const gap = header(1n, 12n, 20n);
-    await expectRevert(chainContract.appendBatch(gap, await sign(gap)), chainContract, 'BlockRangeGap', [11n, 12n]);
+    await expectRevert(chainContract.appendBatch(gap, await sign(gap), posted(gap)), chainContract, 'BlockRangeGap', [11n, 12n]);
     const overlap = header(1n, 10n, 20n);
-    await expectRevert(chainContract.appendBatch(overlap, await sign(overlap)), chainContract, 'BlockRangeOverlap', [11n, 10n]);
+    await expectRevert(chainContract.appendBatch(overlap, await sign(overlap), posted(overlap)), chainContract, 'BlockRangeOverlap', [11n, 10n]);
   });
 
   it('rejects an inverted block range', async () => {
     await append(header(0n, 1n, 10n));
     const inverted = header(1n, 11n, 10n);
-    await expectRevert(chainContract.appendBatch(inverted, await sign(inverted)), chainContract, 'InvalidBlockRange', [11n, 10n]);
+    await expectRevert(chainContract.appendBatch(inverted, await sign(inverted), posted(inverted)), chainContract, 'InvalidBlockRange', [11n, 10n]);
   });
 
   it('rejects a wrong signer, a changed field, another domain and malformed signatures', async () => {
     const batch = header(0n, 1n, 10n);
-    await expectRevert(chainContract.appendBatch(batch, await sign(batch, impostor)), chainContract, 'InvalidMpcSignature', [
+    await expectRevert(chainContract.appendBatch(batch, await sign(batch, impostor), posted(batch)), chainContract, 'InvalidMpcSignature', [
       impostor.address,
       mpc.address,
     ]);
     const signature = await sign(batch);
     for (const field of ['txRoot', 'stateRoot', 'dataHash'] as const) {
-      const changed = { ...batch, [field]: id('tampered') };
-      await expectRevert(chainContract.appendBatch(changed, signature), chainContract, 'InvalidMpcSignature');
+      const changed = { ...batch, [field]: dataHashOf('tampered') };
+      await expectRevert(chainContract.appendBatch(changed, signature, posted(changed)), chainContract, 'InvalidMpcSignature');
     }
-    await expectRevert(chainContract.appendBatch({ ...batch, lastBlock: 11n }, signature), chainContract, 'InvalidMpcSignature');
+    await expectRevert(chainContract.appendBatch({ ...batch, lastBlock: 11n }, signature, posted({ ...batch, lastBlock: 11n })), chainContract, 'InvalidMpcSignature');
     const otherContract = await sign(batch, mpc, batchChainDomain(31337n, await pool.getAddress()));
-    await expectRevert(chainContract.appendBatch(batch, otherContract), chainContract, 'InvalidMpcSignature');
+    await expectRevert(chainContract.appendBatch(batch, otherContract, posted(batch)), chainContract, 'InvalidMpcSignature');
     const otherChain = await sign(batch, mpc, batchChainDomain(1n, batchChainAddress));
-    await expectRevert(chainContract.appendBatch(batch, otherChain), chainContract, 'InvalidMpcSignature');
-    await expectRevert(chainContract.appendBatch(batch, malleate(signature)), chainContract, 'ECDSAInvalidSignatureS');
-    await expectRevert(chainContract.appendBatch(batch, signature.slice(0, 130)), chainContract, 'ECDSAInvalidSignatureLength', [64n]);
+    await expectRevert(chainContract.appendBatch(batch, otherChain, posted(batch)), chainContract, 'InvalidMpcSignature');
+    await expectRevert(chainContract.appendBatch(batch, malleate(signature), posted(batch)), chainContract, 'ECDSAInvalidSignatureS');
+    await expectRevert(chainContract.appendBatch(batch, signature.slice(0, 130), posted(batch)), chainContract, 'ECDSAInvalidSignatureLength', [64n]);
     expect(await chainContract.batchCount()).toBe(0n);
   });
 
   it('reads the MPC from the LockingPool at call time', async () => {
     await send(pool.connect(mpc).updateMpc(nextMpc.address));
     const batch = header(0n, 1n, 10n);
-    await expectRevert(chainContract.appendBatch(batch, await sign(batch)), chainContract, 'InvalidMpcSignature', [
+    await expectRevert(chainContract.appendBatch(batch, await sign(batch), posted(batch)), chainContract, 'InvalidMpcSignature', [
       mpc.address,
       nextMpc.address,
     ]);
-    await send(chainContract.appendBatch(batch, await sign(batch, nextMpc)));
+    await send(chainContract.appendBatch(batch, await sign(batch, nextMpc), posted(batch)));
   });
 
   it('refuses everything until the LockingPool has an MPC, and honours a custom first block', async () => {
@@ -182,12 +195,48 @@ describe('appendBatch', () => {
     const batchChain = bare.batchChain.connect(relayer);
     const onBare = batchChainDomain(31337n, bare.addresses.batchChain);
     const batch = header(0n, 100n, 120n);
-    await expectRevert(batchChain.appendBatch(batch, await sign(batch, mpc, onBare)), batchChain, 'MpcNotSet', []);
+    await expectRevert(batchChain.appendBatch(batch, await sign(batch, mpc, onBare), posted(batch)), batchChain, 'MpcNotSet', []);
     await send(bare.lockingPool.setGenesisMpc(mpc.address));
     const early = header(0n, 1n, 120n);
-    await expectRevert(batchChain.appendBatch(early, await sign(early, mpc, onBare)), batchChain, 'BlockRangeOverlap', [100n, 1n]);
-    await send(batchChain.appendBatch(batch, await sign(batch, mpc, onBare)));
+    await expectRevert(batchChain.appendBatch(early, await sign(early, mpc, onBare), posted(early)), batchChain, 'BlockRangeOverlap', [100n, 1n]);
+    await send(batchChain.appendBatch(batch, await sign(batch, mpc, onBare), posted(batch)));
     expect(await batchChain.lastL2Block()).toBe(120n);
+  });
+});
+
+describe('batch data on L1', () => {
+  it('calldata mode: hashes the posted data against the signed dataHash, and logs where a deriver finds it', async () => {
+    const batch = header(0n, 1n, 10n);
+    const receipt = await send(chainContract.appendBatch(batch, await sign(batch), posted(batch)));
+    expectEvent(receipt, chainContract, 'BatchData', [0n, 0n, []]);
+    // The emitting transaction's own input carries the data: decoding it is all a deriver does.
+    const tx = await chain.provider.getTransaction(receipt.hash);
+    const [, , data] = chainContract.interface.decodeFunctionData('appendBatch', tx?.data as string);
+    expect(keccak256(data as string)).toBe(batch.dataHash);
+  });
+
+  it('refuses tampered calldata: one flipped byte, a truncation, or nothing', async () => {
+    const batch = header(0n, 1n, 10n);
+    const signature = await sign(batch);
+    const data = posted(batch);
+    const flipped = Uint8Array.from(data);
+    flipped[3] = (flipped[3] as number) ^ 0x01;
+    for (const tampered of [flipped, data.subarray(0, data.length - 1), new Uint8Array(0)]) {
+      await expectRevert(chainContract.appendBatch(batch, signature, tampered), chainContract, 'DataHashMismatch', [batch.dataHash, keccak256(tampered)]);
+    }
+    expect(await chainContract.batchCount()).toBe(0n);
+  });
+
+  it('refuses calldata-mode data relayed through a contract (not in the transaction input)', async () => {
+    const forwarder = await deployContract<BaseContract>('BatchForwarder', relayer, []);
+    const batch = header(0n, 1n, 10n);
+    const call = chainContract.interface.encodeFunctionData('appendBatch', [batch, await sign(batch), posted(batch)]);
+    await expectRevert(forwarder.getFunction('forward')(batchChainAddress, call), chainContract, 'CalldataNotTopLevel', []);
+  });
+
+  it('blob mode: refuses a transaction without blobs', async () => {
+    const batch = header(0n, 1n, 10n);
+    await expectRevert(chainContract.appendBatchBlobs(batch, await sign(batch)), chainContract, 'NoBlobs', []);
   });
 });
 

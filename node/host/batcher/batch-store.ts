@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Hex } from '../../encoding/hex.ts';
+import type { DataMode } from '../../l1/data-mode.ts';
 
 export type BatchStatus = 'built' | 'signed' | 'submitted' | 'finalized';
 
@@ -13,6 +14,8 @@ export interface BatchRecord {
   txRoot: Hex;
   stateRoot: Hex;
   dataHash: Hex;
+  /** Where its data goes on L1; absent (records from before blob mode) is calldata. */
+  dataMode?: DataMode;
   signature: Hex | null;
   status: BatchStatus;
   /** The L1 transaction that appended it (ours or another relayer's), once known. */

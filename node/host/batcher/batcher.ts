@@ -5,6 +5,8 @@ import type { BatchHeader } from '../../l1/typed-data.ts';
 import type { BatchL1 } from '../../l1/submitter.ts';
 import type { BatchSummary, TransactionProof } from '../rpc/backend.ts';
 import { encodeBatchData, type BatchBlock } from './batch-data.ts';
+import { batchBlobs } from '../../l1/blob-sidecar.ts';
+import { chooseDataMode } from '../../l1/data-mode.ts';
 import { batchSignRequest, type BatchSigner } from './batch-signer.ts';
 import type { BatchRecord, BatchStore } from './batch-store.ts';
 import type { TxMerkle } from './merkle.ts';
@@ -22,9 +24,16 @@ export interface BatcherConfig {
   pollMs: number;
   /** Delete a finalized batch's compressed data this many L1 blocks after its append (docs/pruning.md); null keeps it. */
   pruneDataAfterL1Blocks?: number | null;
+  /**
+   * Where batch data goes on L1 (docs/architecture/l1-data.md): `calldata` always, or `auto`, the cheaper of calldata
+   * and EIP-4844 blobs per batch at the L1 prices when it is cut. Blobs need every verifier to reach a beacon node.
+   */
+  dataMode?: 'calldata' | 'auto';
+  /** Largest compressed batch data; a batch is cut shorter to fit (DEFAULT_MAX_BATCH_DATA_BYTES). */
+  maxBatchDataBytes?: number;
 }
 
-export const DEFAULT_BATCHER_CONFIG: BatcherConfig = { maxBatchTxs: 20_000, maxBatchBlocks: 600, maxBatchAgeMs: 30_000, l1Confirmations: 2, pollMs: 1000, pruneDataAfterL1Blocks: null };
+export const DEFAULT_BATCHER_CONFIG: BatcherConfig = { maxBatchTxs: 20_000, maxBatchBlocks: 600, maxBatchAgeMs: 30_000, l1Confirmations: 2, pollMs: 1000, pruneDataAfterL1Blocks: null, dataMode: 'calldata' };
 
 export interface BatcherDeps {
   engine: ExecutionEngine;
@@ -41,6 +50,16 @@ export interface BatcherDeps {
 }
 
 const ZERO_ROOT = `0x${'00'.repeat(32)}` as Hex;
+
+/** Below geth's 128 KiB transaction size limit, with room for the header, the signature and the ABI encoding. */
+export const DEFAULT_MAX_BATCH_DATA_BYTES = 120_000;
+
+/** One block as a batch carries it, with what the batch header needs from it. */
+interface BatchEntry {
+  block: BatchBlock;
+  hashes: Hex[];
+  stateRoot: Hex;
+}
 
 /**
  * Batches consecutive safe blocks (by size or age), roots their transactions in the shared Merkle tree, compresses
@@ -63,6 +82,10 @@ export class Batcher {
     if (pruneAfter !== null && (!Number.isSafeInteger(pruneAfter) || pruneAfter < 0)) {
       throw new Error(`config.batcher.pruneDataAfterL1Blocks: a whole number of L1 blocks or null, got ${pruneAfter}`);
     }
+    const maxData = deps.config.maxBatchDataBytes ?? DEFAULT_MAX_BATCH_DATA_BYTES;
+    if (!Number.isSafeInteger(maxData) || maxData < 1) throw new Error(`config.batcher.maxBatchDataBytes: a positive number of bytes, got ${maxData}`);
+    const dataMode = deps.config.dataMode ?? 'calldata';
+    if (dataMode !== 'calldata' && dataMode !== 'auto') throw new Error(`config.batcher.dataMode: "calldata" or "auto", got ${JSON.stringify(dataMode)}`);
     this.deps = deps;
     this.relay = new L1Relay(deps.l1, deps.store, deps.log);
   }
@@ -128,31 +151,40 @@ export class Batcher {
     const first = last ? last.lastBlock + 1 : (this.firstL2Block as number);
     const safe = Number(heads.safe);
     if (first > safe) return undefined;
-    const blocks: BatchBlock[] = [];
-    const hashes: Hex[] = [];
-    let stateRoot = ZERO_ROOT;
-    for (let n = first; n <= safe && blocks.length < config.maxBatchBlocks && hashes.length < config.maxBatchTxs; n++) {
+    const entries: BatchEntry[] = [];
+    let txCount = 0;
+    for (let n = first; n <= safe && entries.length < config.maxBatchBlocks && txCount < config.maxBatchTxs; n++) {
       const sealed = engine.sealedBlock(BigInt(n));
       const block = engine.getBlockByNumber(BigInt(n));
       if (!sealed || !block) throw new Error(`block ${n} is missing from the store`);
-      blocks.push({ number: sealed.env.number, timestamp: sealed.env.timestamp, beneficiary: sealed.env.beneficiary, gasLimit: sealed.env.gasLimit, transactions: sealed.transactions });
-      hashes.push(...block.transactions);
-      stateRoot = sealed.stateRoot;
+      entries.push({
+        block: { number: sealed.env.number, timestamp: sealed.env.timestamp, beneficiary: sealed.env.beneficiary, gasLimit: sealed.env.gasLimit, transactions: sealed.transactions },
+        hashes: block.transactions,
+        stateRoot: sealed.stateRoot,
+      });
+      txCount += block.transactions.length;
     }
-    const full = blocks.length >= config.maxBatchBlocks || hashes.length >= config.maxBatchTxs;
-    const oldest = Number((blocks[0] as BatchBlock).timestamp) * 1000;
+    const full = entries.length >= config.maxBatchBlocks || txCount >= config.maxBatchTxs;
+    const oldest = Number((entries[0] as BatchEntry).block.timestamp) * 1000;
     if (!full && this.deps.now() - oldest < config.maxBatchAgeMs) return undefined;
+    // Too many bytes for one L1 transaction: the batch is cut shorter, the rest goes in the next one.
+    const { count, compressed, dataHash: calldataHash } = await this.fitting(entries);
+    const kept = entries.slice(0, count);
+    const hashes = kept.flatMap((entry) => entry.hashes);
+    const stateRoot = (kept.at(-1) as BatchEntry).stateRoot;
 
     const index = last ? last.index + 1 : 0;
-    const { compressed, dataHash } = await encodeBatchData(blocks);
+    const dataMode = config.dataMode === 'auto' ? chooseDataMode(compressed.length, await this.deps.l1.fees()) : 'calldata';
+    const dataHash = dataMode === 'blobs' ? batchBlobs(compressed).dataHash : calldataHash;
     const record: BatchRecord = {
       index,
       firstBlock: first,
-      lastBlock: first + blocks.length - 1,
+      lastBlock: first + count - 1,
       txCount: hashes.length,
       txRoot: hashes.length ? this.deps.merkle.root(hashes) : ZERO_ROOT,
       stateRoot,
       dataHash,
+      dataMode,
       signature: null,
       status: 'built',
       l1TxHash: null,
@@ -160,8 +192,26 @@ export class Batcher {
     };
     await store.putData(index, compressed);
     await store.put(record);
-    this.deps.log?.(`batch ${index}: blocks ${record.firstBlock}..${record.lastBlock}, ${record.txCount} txs, ${compressed.length} bytes`);
+    this.deps.log?.(`batch ${index}: blocks ${record.firstBlock}..${record.lastBlock}, ${record.txCount} txs, ${compressed.length} bytes in ${dataMode}`);
     return record;
+  }
+
+  /**
+   * The longest prefix of `entries` whose compressed data fits maxBatchDataBytes (at least one block): a batch must
+   * fit one L1 transaction, or its relay would fail forever.
+   */
+  private async fitting(entries: readonly BatchEntry[]): Promise<{ count: number; compressed: Uint8Array; dataHash: Hex }> {
+    const max = this.deps.config.maxBatchDataBytes ?? DEFAULT_MAX_BATCH_DATA_BYTES;
+    let count = entries.length;
+    for (;;) {
+      const encoded = await encodeBatchData(entries.slice(0, count).map((entry) => entry.block));
+      if (encoded.compressed.length <= max || count === 1) {
+        if (encoded.compressed.length > max) this.deps.log?.(`block ${entries[0]?.block.number}: alone compresses to ${encoded.compressed.length} bytes, above maxBatchDataBytes ${max}`);
+        return { count, compressed: encoded.compressed, dataHash: encoded.dataHash };
+      }
+      // Shrink in proportion (with a margin, brotli is not linear), always by at least one block.
+      count = Math.max(1, Math.min(count - 1, Math.floor((count * max * 0.9) / encoded.compressed.length)));
+    }
   }
 
   /** Inclusion proof of a transaction against its batch's root; null when unknown or not batched yet. */

@@ -2,6 +2,7 @@ import type { Hex } from '../../encoding/hex.ts';
 import type { BatchL1 } from '../../l1/submitter.ts';
 import type { BatchHeader } from '../../l1/typed-data.ts';
 import type { BatchRecord, BatchStore } from './batch-store.ts';
+import { batchBlobs } from '../../l1/blob-sidecar.ts';
 
 const WAIT_MS = 30_000;
 
@@ -70,7 +71,12 @@ export class L1Relay {
     if (current.l1TxHash && current.l1RawTx) {
       await this.l1.broadcast(current.l1RawTx).catch((error: unknown) => this.log?.(`batch ${current.index}: re-sending ${current.l1TxHash}: ${(error as Error).message}`));
     } else {
-      const prepared = await this.l1.prepareAppend(headerOf(current), current.signature as Hex);
+      const data = await this.store.data(current.index);
+      if (!data) throw new Error(`batch ${current.index}: its data file is missing; it cannot be posted to L1`);
+      const prepared =
+        current.dataMode === 'blobs'
+          ? await this.l1.prepareAppendBlobs(headerOf(current), current.signature as Hex, batchBlobs(data))
+          : await this.l1.prepareAppend(headerOf(current), current.signature as Hex, data);
       current = { ...current, l1TxHash: prepared.txHash, l1RawTx: prepared.raw };
       await this.store.put(current);
       await this.l1.broadcast(prepared.raw);

@@ -1,6 +1,8 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import type { TypedDataDomain } from 'ethers';
 import { encodeBatchData, type BatchBlock } from '../../host/batcher/batch-data.ts';
+import { blobsNeeded, MAX_BLOBS_PER_TX } from '../../l1/blob-codec.ts';
+import { batchBlobs } from '../../l1/blob-sidecar.ts';
 import { nativeMerkle } from '../../host/batcher/merkle.ts';
 import { fromHex, toHex, type Hex } from '../../encoding/hex.ts';
 import { batchDigest, type BatchHeader } from '../../l1/typed-data.ts';
@@ -12,8 +14,9 @@ import type { ConsensusSafeHead, ReplicaView } from './context.ts';
  * transaction Merkle root over keccak256 of each raw transaction (the native OpenZeppelin-layout tree; 0x00…00
  * for a batch without transactions), the state root this host verified for the last block, and the dataHash =
  * keccak256 of the brotli-compressed batch encoding (node/host/batcher/batch-data.ts) rebuilt from this host's own
- * sealed blocks. Brotli at a fixed quality is deterministic for one brotli build, and every host runs the same
- * pinned Node 22 (its bundled brotli), so honest hosts derive the same dataHash. Then the EIP-712 digest is
+ * sealed blocks, or in blob mode keccak256 of the versioned hashes of the blobs that carry it. Brotli at a fixed
+ * quality is deterministic for one brotli build, and every host runs the same pinned Node 22 (its bundled brotli),
+ * so honest hosts derive the same dataHash. Then the EIP-712 digest is
  * computed here; a host never signs a digest it did not derive.
  *
  * Only safe blocks are signed: every block of the range must be at or below this host's own safe head (held by
@@ -90,8 +93,8 @@ export async function checkBatch(replica: ReplicaView, request: BatchSignRequest
     for (const raw of sealed.transactions) hashes.push(toHex(keccak_256(fromHex(raw))));
     stateRoot = sealed.stateRoot;
   }
-  const { dataHash } = await encodeBatchData(blocks);
-  const header: BatchHeader = {
+  const { compressed, dataHash } = await encodeBatchData(blocks);
+  const calldataHeader: BatchHeader = {
     index: ref.index,
     firstBlock: BigInt(fromBlock),
     lastBlock: BigInt(toBlock),
@@ -99,7 +102,15 @@ export async function checkBatch(replica: ReplicaView, request: BatchSignRequest
     stateRoot,
     dataHash,
   };
-  const digest = batchDigest(domain, header).toLowerCase() as Hex;
+  let header = calldataHeader;
+  let digest = batchDigest(domain, header).toLowerCase() as Hex;
+  if (digest !== request.digest.toLowerCase() && blobsNeeded(compressed.length) <= MAX_BLOBS_PER_TX) {
+    // The batcher may have chosen blob mode (node/l1/data-mode.ts): dataHash is then keccak256 of the blobs'
+    // versioned hashes, which this host derives from the same bytes with its own KZG.
+    const blobHeader = { ...calldataHeader, dataHash: batchBlobs(compressed).dataHash };
+    const blobDigest = batchDigest(domain, blobHeader).toLowerCase() as Hex;
+    if (blobDigest === request.digest.toLowerCase()) [header, digest] = [blobHeader, blobDigest];
+  }
   if (digest !== request.digest.toLowerCase()) {
     return {
       ok: false,

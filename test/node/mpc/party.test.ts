@@ -90,12 +90,12 @@ describe('MPC signing', () => {
       expect(verifyTypedData(domain, BATCH_TYPES, batch, sig?.signature as string)).toBe(getAddress(mpcAddress));
       expect(BigInt(sig?.s as string) <= 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n).toBe(true);
       expect(await l1d.lockingPool.mpcAddress()).toBe(getAddress(mpcAddress));
-      const receipt = await (await l1d.batchChain.appendBatch(batch, sig?.signature as string)).wait();
+      const receipt = await (await l1d.batchChain.appendBatch(batch, sig?.signature as string, toUtf8Bytes('data'))).wait();
       expect(receipt?.status).toBe(1);
       expect(await l1d.batchChain.batchCount()).toBe(1n);
       // The same signature on other contents is refused by the contract.
       const forged = { ...batch, index: 1n, firstBlock: 11n, lastBlock: 20n };
-      await expect(l1d.batchChain.appendBatch(forged, sig?.signature as string)).rejects.toThrow();
+      await expect(l1d.batchChain.appendBatch(forged, sig?.signature as string, toUtf8Bytes('data'))).rejects.toThrow();
     } finally {
       provider.destroy();
       await l1.stop();

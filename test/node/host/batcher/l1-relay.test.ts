@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JsonRpcProvider, Wallet } from 'ethers';
+import { JsonRpcProvider, Wallet, keccak256 } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchSignRequest, LocalKeySigner } from '../../../../node/host/batcher/batch-signer.ts';
 import { BatchStore, type BatchRecord } from '../../../../node/host/batcher/batch-store.ts';
@@ -22,8 +22,11 @@ let submitter: BatchChainSubmitter;
 let dir: string;
 
 const root = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
-async function signedBatch(index: number, firstBlock: number, lastBlock: number, seed: number): Promise<BatchRecord> {
-  const record: BatchRecord = { index, firstBlock, lastBlock, txCount: 1, txRoot: root(seed), stateRoot: root(seed + 1), dataHash: root(seed + 2), signature: null, status: 'built', l1TxHash: null, l1BlockNumber: null };
+/** The batch data posted in calldata; BatchChain checks keccak256 of it against the signed dataHash. */
+const dataOf = (seed: number) => new TextEncoder().encode(`batch data ${seed}`);
+async function signedBatch(index: number, firstBlock: number, lastBlock: number, seed: number, store?: BatchStore): Promise<BatchRecord> {
+  await store?.putData(index, dataOf(seed));
+  const record: BatchRecord = { index, firstBlock, lastBlock, txCount: 1, txRoot: root(seed), stateRoot: root(seed + 1), dataHash: keccak256(dataOf(seed)) as Hex, signature: null, status: 'built', l1TxHash: null, l1BlockNumber: null };
   const header = { index: BigInt(index), firstBlock: BigInt(firstBlock), lastBlock: BigInt(lastBlock), txRoot: record.txRoot, stateRoot: record.stateRoot, dataHash: record.dataHash };
   return { ...record, signature: await MPC.sign(batchSignRequest(header, deployment.chainId, submitter.address)), status: 'signed' };
 }
@@ -45,10 +48,10 @@ afterAll(async () => {
 describe('L1 relay: a batch is appended once, whatever crashes', () => {
   it('crash after sending: the restarted relay finds its own transaction instead of sending another', async () => {
     const store = await BatchStore.open(join(dir, 'a'));
-    const batch = await signedBatch(0, 1, 5, 10);
+    const batch = await signedBatch(0, 1, 5, 10, store);
     await store.put(batch);
     // What the relay persists before sending, then the send; then the process "dies".
-    const prepared = await submitter.prepareAppend({ index: 0n, firstBlock: 1n, lastBlock: 5n, txRoot: batch.txRoot, stateRoot: batch.stateRoot, dataHash: batch.dataHash }, batch.signature!);
+    const prepared = await submitter.prepareAppend({ index: 0n, firstBlock: 1n, lastBlock: 5n, txRoot: batch.txRoot, stateRoot: batch.stateRoot, dataHash: batch.dataHash }, batch.signature!, dataOf(10));
     await store.put({ ...batch, l1TxHash: prepared.txHash, l1RawTx: prepared.raw });
     await submitter.broadcast(prepared.raw);
     const nonce = await relayerNonce();
@@ -62,7 +65,7 @@ describe('L1 relay: a batch is appended once, whatever crashes', () => {
 
   it('crash before the outcome was saved: batchCount shows it landed, nothing is sent again', async () => {
     const store = await BatchStore.open(join(dir, 'b'));
-    const batch = await signedBatch(1, 6, 9, 20);
+    const batch = await signedBatch(1, 6, 9, 20, store);
     await store.put({ ...(await signedBatch(0, 1, 5, 10)), status: 'submitted' });
     await store.put(batch);
     await new L1Relay(submitter, store).submit(store.get(1)!);
@@ -72,6 +75,7 @@ describe('L1 relay: a batch is appended once, whatever crashes', () => {
     const stale = await BatchStore.open(join(dir, 'b2'));
     await stale.put({ ...(await signedBatch(0, 1, 5, 10)), status: 'submitted' });
     await stale.put(batch);
+    await stale.putData(1, dataOf(20));
     await new L1Relay(submitter, stale).submit(stale.get(1)!);
     expect(await relayerNonce()).toBe(nonce);
     expect(stale.get(1)).toMatchObject({ status: 'submitted', l1TxHash: expect.stringMatching(/^0x/) });
@@ -86,8 +90,8 @@ describe('L1 relay: a batch is appended once, whatever crashes', () => {
     expect(store.get(1)).toMatchObject({ firstBlock: 6, lastBlock: 9, status: 'submitted', imported: true });
     const nonce = await relayerNonce();
     // Batch 3 cannot go before batch 2: the relay sends nothing.
-    await store.put(await signedBatch(2, 10, 12, 30));
-    await store.put(await signedBatch(3, 13, 14, 40));
+    await store.put(await signedBatch(2, 10, 12, 30, store));
+    await store.put(await signedBatch(3, 13, 14, 40, store));
     await relay.submit(store.get(3)!);
     expect(await relayerNonce()).toBe(nonce);
     await relay.submit(store.get(2)!);
