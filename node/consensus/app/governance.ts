@@ -2,6 +2,7 @@ import { event, type AppEvent } from './events.ts';
 import { TxCode, TxRejectedError } from '../../../protocol/consensus/errors.ts';
 import { replaceIneligibleSequencer } from './faults.ts';
 import type { Address, ConsensusState, ParamChange, Proposal, ProposalKind, Tally, VoteOption, WhitelistChange } from '../../../protocol/consensus/types.ts';
+import { isSupermajority } from './tally.ts';
 import { powerOf, refreshValidators, totalPower } from './validators.ts';
 
 /**
@@ -75,7 +76,13 @@ export function tallyVotes(state: ConsensusState, proposal: Proposal): Tally {
   return tally;
 }
 
-export function hasPassed(state: ConsensusState, tally: Tally): boolean {
+/**
+ * A params change needs the quorum and the yes share of yes+no. A whitelist change decides who may validate at
+ * all, so a quorum of one half could eject every validator outside it: it needs yes from more than 2/3 of the
+ * total power, the same bar as a CometBFT commit, so no coalition that cannot already halt the chain can pass it.
+ */
+export function hasPassed(state: ConsensusState, tally: Tally, kind: ProposalKind): boolean {
+  if (kind === 'whitelist') return isSupermajority(tally.yes, tally.totalPower);
   const turnout = tally.yes + tally.no + tally.abstain;
   const quorumMet = turnout * 10_000 >= state.params.govQuorumBps * tally.totalPower && tally.totalPower > 0;
   const thresholdMet = tally.yes * 10_000 > state.params.govThresholdBps * (tally.yes + tally.no);
@@ -87,7 +94,7 @@ export function processProposals(state: ConsensusState, events: AppEvent[]): voi
   for (const proposal of state.proposals) {
     if (proposal.status === 'voting' && state.height >= proposal.votingEndHeight) {
       proposal.tally = tallyVotes(state, proposal);
-      proposal.status = hasPassed(state, proposal.tally) ? 'passed' : 'rejected';
+      proposal.status = hasPassed(state, proposal.tally, proposal.kind) ? 'passed' : 'rejected';
       events.push(event('proposal', { id: proposal.id, status: proposal.status, yes: proposal.tally.yes, no: proposal.tally.no, abstain: proposal.tally.abstain }));
     }
     if (proposal.status === 'passed' && state.height >= proposal.effectiveHeight) {
