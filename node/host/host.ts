@@ -201,6 +201,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     seals,
     lock,
     config: { ...config.producer, gasLimit: BigInt(config.producer.gasLimit ?? 0), beneficiary: key.address },
+    governedBlockTimeMs: () => schedule.governedBlockTimeMs?.() ?? null,
     // Never on top of a block a failover orphaned (see unsafe-reorg.ts).
     mayProduce: (number) => !paused && reorg.forkedAt === null && schedule.sequencerFor(number) === key.address,
     now: () => Date.now(),
@@ -301,6 +302,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
           peers: { connected: peers.filter((p) => p.connected).length, known: peers.length },
           batcher: batcher ? { lastError } : null,
           schedule: schedule.source,
+          blockTimeMs: producer.blockTimeMs(),
         };
       },
       metrics: () => metrics.render(),

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsensusClient } from '../../node/consensus/client.ts';
+import { AppTxSender } from '../../node/consensus/tx-sender.ts';
+import { sequencerKeys } from '../../node/devnet/accounts.ts';
+import type { SequencerProcess } from '../../node/devnet/sequencer-process.ts';
+import type { Proposal } from '../../protocol/consensus/types.ts';
+import { rpc, startE2eDevnet, waitFor, type E2eDevnet } from './support.ts';
+
+/**
+ * Governance that governs, on a real devnet (L1, four sequencer processes with CometBFT, the consensus app and MPC):
+ * a parameter voted by stake takes effect in every host at its activation height.
+ */
+
+const PARAMS = { epochLength: 400, govVotingPeriod: 12, govExecutionDelay: 2 };
+
+describe('end to end: governed parameters take effect', () => {
+  let devnet: E2eDevnet;
+  let consensus: ConsensusClient;
+  let senders: AppTxSender[];
+
+  beforeAll(async () => {
+    devnet = await startE2eDevnet({ params: PARAMS });
+    consensus = devnet.consensus();
+    senders = devnet.sequencers.map((sequencer) => new AppTxSender({ consensus, key: sequencerKeys(sequencer.index).signer.privateKey }));
+  }, 240_000);
+
+  afterAll(async () => {
+    await devnet?.cleanup();
+  }, 60_000);
+
+  /** Proposes a params change from sequencer 0, every sequencer votes yes; resolves once it is executed. */
+  async function enact(change: Record<string, unknown>): Promise<Proposal> {
+    const before = (await consensus.proposals()).items.length;
+    expect((await senders[0]!.send('propose', { kind: 'params', change } as never)).code).toBe(0);
+    const proposal = await waitFor('the proposal on chain', async () => (await consensus.proposals()).items[before], 30_000, 200);
+    for (const sender of senders) expect((await sender.send('vote', { proposalId: proposal.id, option: 'yes' })).code).toBe(0);
+    return waitFor(
+      `proposal ${proposal.id} executed`,
+      async () => {
+        const current = await consensus.proposal(proposal.id);
+        if (current.status === 'rejected') throw new Error(`proposal ${proposal.id} was rejected`);
+        return current.status === 'executed' ? (current as Proposal) : undefined;
+      },
+      60_000,
+      200,
+    );
+  }
+
+  const operatorHealth = async (sequencer: SequencerProcess): Promise<{ blockTimeMs: number }> => {
+    const config = JSON.parse(readFileSync(sequencer.prepared.configFile, 'utf8')) as { host: { operator: { token: string } } };
+    const response = await fetch(`http://127.0.0.1:${sequencer.prepared.ports.operator}/health`, { headers: { authorization: `Bearer ${config.host.operator.token}` } });
+    return (await response.json()) as { blockTimeMs: number };
+  };
+
+  /** Seconds between consecutive L2 blocks sealed by one sequencer (a rotation's first block follows at once). */
+  async function spacing(from: number, to: number): Promise<number[]> {
+    const url = devnet.sequencers[0]!.rpcUrl;
+    const blocks = await Promise.all(
+      Array.from({ length: to - from + 1 }, (_, offset) => rpc<{ timestamp: string; miner: string }>(url, 'eth_getBlockByNumber', [`0x${(from + offset).toString(16)}`, false])),
+    );
+    const gaps: number[] = [];
+    for (let index = 1; index < blocks.length; index++) {
+      if (blocks[index]!.miner === blocks[index - 1]!.miner) gaps.push(Number(blocks[index]!.timestamp) - Number(blocks[index - 1]!.timestamp));
+    }
+    return gaps;
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const head = async () => Number(await rpc<string>(devnet.sequencers[0]!.rpcUrl, 'eth_blockNumber'));
+
+  it('1. a voted blockTimeMs is what every producer uses from its activation on: blocks come 3 s apart instead of 1 s', async () => {
+    for (const sequencer of devnet.sequencers) expect((await operatorHealth(sequencer)).blockTimeMs).toBe(1000);
+    const start = await head();
+    await waitFor('8 blocks at the genesis block time', async () => (await head()) >= start + 8, 60_000, 200);
+    const before = await spacing(start, start + 8);
+
+    const executed = await enact({ blockTimeMs: 3000 });
+    expect((await consensus.status()).params.blockTimeMs).toBe(3000);
+    // Every host's producer reads the value in force (its own consensus node's committed state).
+    for (const sequencer of devnet.sequencers) await waitFor(`host ${sequencer.index} on 3000 ms`, async () => (await operatorHealth(sequencer)).blockTimeMs === 3000, 10_000, 200);
+    // Blocks cut after the change (one timer period of the old block time may still be under way).
+    const from = (await head()) + 1;
+    await waitFor('8 blocks at the governed block time', async () => (await head()) >= from + 8, 90_000, 500);
+    const after = await spacing(from, from + 8);
+    console.log(`blockTimeMs 1000 -> 3000 executed at consensus height ${executed.effectiveHeight}: L2 block spacing before ${before.join(',')} s, after ${after.join(',')} s`);
+    expect(median(before)).toBeLessThanOrEqual(1);
+    expect(median(after)).toBeGreaterThanOrEqual(2);
+  }, 180_000);
+});
