@@ -26,6 +26,8 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
         "SubmitRewards(uint256 rewardBatchId,uint256 startEpoch,uint256 endEpoch,uint256[] sequencerIds,uint256[] blockCounts)"
     );
     bytes32 public constant SLASH_TYPEHASH = keccak256("Slash(uint256 sequencerId,bytes32 evidenceHash,uint256 amount)");
+    bytes32 public constant SET_REWARD_PER_BLOCK_TYPEHASH =
+        keccak256("SetRewardPerBlock(uint256 rewardPerBlock,uint256 nonce)");
 
     /// Where slashed stake goes unless governance chooses a recipient: the conventional burn address.
     address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
@@ -48,6 +50,9 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
     address public mpcAddress;
     /// Counts MPC changes; the UpdateMpc signature must carry the current value, so no signature is replayable.
     uint256 public mpcNonce;
+    /// Counts parameter updates voted on the consensus layer and signed by the MPC; each signature names the
+    /// current value, so none can be replayed or applied out of order.
+    uint256 public paramsNonce;
 
     uint256 public sequencerCount;
     uint256 public totalLocked;
@@ -370,6 +375,18 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
     function updateMpcWithSig(address newMpc, bytes calldata signature) external {
         _requireMpcSignature(keccak256(abi.encode(UPDATE_MPC_TYPEHASH, newMpc, mpcNonce)), signature);
         _setMpc(newMpc);
+    }
+
+    /// @inheritdoc ILockingPool
+    function setRewardPerBlockWithSig(uint256 newRewardPerBlock, uint256 nonce, bytes calldata signature) external {
+        if (nonce != paramsNonce) revert InvalidParamsNonce(paramsNonce, nonce);
+        _requireMpcSignature(
+            keccak256(abi.encode(SET_REWARD_PER_BLOCK_TYPEHASH, newRewardPerBlock, nonce)), signature
+        );
+        paramsNonce = nonce + 1;
+        emit BlockRewardUpdated(rewardPerBlock, newRewardPerBlock);
+        emit ParamsNonceUsed(nonce);
+        rewardPerBlock = newRewardPerBlock;
     }
 
     // ================================================================ governance

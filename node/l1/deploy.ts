@@ -75,6 +75,8 @@ export type LockingPoolContract = Typed<{
   slash: Tx<[sequencerId: BigNumberish, evidenceHash: BytesLike, amount: BigNumberish, signature: BytesLike]>;
   updateMpc: Tx<[newMpc: AddressLike]>;
   updateMpcWithSig: Tx<[newMpc: AddressLike, signature: BytesLike]>;
+  setRewardPerBlockWithSig: Tx<[rewardPerBlock: BigNumberish, nonce: BigNumberish, signature: BytesLike]>;
+  paramsNonce: View<[], bigint>;
   setGenesisMpc: Tx<[mpc: AddressLike]>;
   setWhitelist: Tx<[account: AddressLike, allowed: boolean]>;
   setMinLock: Tx<[minLock: BigNumberish]>;

@@ -6,7 +6,7 @@ import { SimNet } from './sim.ts';
 const STAKES = [30_000, 25_000, 25_000, 20_000];
 const CHAIN = 'sim-chain';
 const signers = new AppTxSigners(CHAIN);
-const tx = (index: number, type: 'propose' | 'vote', payload: unknown): Uint8Array => signers.tx(index, type, payload);
+const tx = (index: number, type: 'propose' | 'vote' | 'mpc-session-result', payload: unknown): Uint8Array => signers.tx(index, type, payload);
 const vote = (index: number, proposalId: number, option: 'yes' | 'no' | 'abstain') => tx(index, 'vote', { proposalId, option });
 
 describe('governance (stake-weighted)', () => {
@@ -106,4 +106,34 @@ describe('governance (stake-weighted)', () => {
     net.until((state) => state.height === 9);
     expect(net.state.proposals[0]!.status).toBe(outcome);
   });
+
+  it('an activated rewardPerBlock becomes a numbered MPC signing request for L1 (queued until the key exists)', () => {
+    signers.reset();
+    const net = new SimNet(STAKES);
+    enact(net, { rewardPerBlock: '5' });
+    // No MPC key yet: the request waits in the queue with its nonce.
+    expect(net.state.mpc.retries).toEqual([expect.objectContaining({ purpose: 'reward-rate', request: { rewardPerBlock: '5', nonce: 0 } })]);
+    const keygen = net.state.mpc.sessions.find((session) => session.kind === 'keygen')!;
+    const mpcAddress = '0x00000000000000000000000000000000000a11ce';
+    net.block([0, 1, 2].map((index) => tx(index, 'mpc-session-result', { sessionId: keygen.id, status: 'completed', result: { address: mpcAddress } })));
+    net.block();
+    enact(net, { rewardPerBlock: '7' });
+    const requests = net.state.mpc.sessions.filter((session) => session.purpose === 'reward-rate').map((session) => session.request);
+    expect(requests).toEqual([
+      { mpcAddress, rewardPerBlock: '5', nonce: 0 },
+      { mpcAddress, rewardPerBlock: '7', nonce: 1 },
+    ]);
+    expect(net.state.l1ParamsNonce).toBe(2);
+    // A change that leaves rewardPerBlock alone asks L1 for nothing.
+    enact(net, { livenessTimeoutMs: 4000 });
+    expect(net.state.mpc.sessions.filter((session) => session.purpose === 'reward-rate')).toHaveLength(2);
+  });
 });
+
+/** Proposes `change` and has every validator vote yes; returns once it is executed. */
+function enact(net: SimNet, change: Record<string, unknown>): void {
+  net.block([tx(0, 'propose', { kind: 'params', change })]);
+  const id = net.state.proposals.at(-1)!.id;
+  net.block([0, 1, 2, 3].map((index) => vote(index, id, 'yes')));
+  net.until((state) => state.proposals.at(-1)!.status === 'executed', 20);
+}

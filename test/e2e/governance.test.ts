@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { JsonRpcProvider, type EventLog } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsensusClient } from '../../node/consensus/client.ts';
 import { AppTxSender } from '../../node/consensus/tx-sender.ts';
 import { sequencerKeys } from '../../node/devnet/accounts.ts';
+import { l1Contracts } from '../../node/devnet/l1-bootstrap.ts';
 import type { SequencerProcess } from '../../node/devnet/sequencer-process.ts';
 import type { Proposal } from '../../protocol/consensus/types.ts';
 import { rpc, startE2eDevnet, waitFor, type E2eDevnet } from './support.ts';
@@ -18,14 +20,17 @@ describe('end to end: governed parameters take effect', () => {
   let devnet: E2eDevnet;
   let consensus: ConsensusClient;
   let senders: AppTxSender[];
+  let l1: JsonRpcProvider;
 
   beforeAll(async () => {
     devnet = await startE2eDevnet({ params: PARAMS });
     consensus = devnet.consensus();
     senders = devnet.sequencers.map((sequencer) => new AppTxSender({ consensus, key: sequencerKeys(sequencer.index).signer.privateKey }));
+    l1 = new JsonRpcProvider(devnet.l1.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
   }, 240_000);
 
   afterAll(async () => {
+    l1?.destroy();
     await devnet?.cleanup();
   }, 60_000);
 
@@ -85,5 +90,25 @@ describe('end to end: governed parameters take effect', () => {
     console.log(`blockTimeMs 1000 -> 3000 executed at consensus height ${executed.effectiveHeight}: L2 block spacing before ${before.join(',')} s, after ${after.join(',')} s`);
     expect(median(before)).toBeLessThanOrEqual(1);
     expect(median(after)).toBeGreaterThanOrEqual(2);
+  }, 180_000);
+
+  it('2. a voted rewardPerBlock reaches LockingPool as an MPC-signed, numbered update relayed by a sequencer', async () => {
+    const pool = l1Contracts(devnet.addresses, l1).lockingPool;
+    const before = await pool.rewardPerBlock();
+    expect(await pool.paramsNonce()).toBe(0n);
+    const rate = 5_000_000_000_000n;
+    expect(rate).not.toBe(before);
+    await enact({ rewardPerBlock: rate.toString() });
+    const session = await waitFor(
+      'the reward-rate signing session completed',
+      async () => (await consensus.mpc()).sessions.find((candidate) => candidate.purpose === 'reward-rate' && candidate.status === 'completed'),
+      60_000,
+      500,
+    );
+    expect(session.request).toMatchObject({ rewardPerBlock: rate.toString(), nonce: 0, mpcAddress: devnet.mpcAddress });
+    await waitFor('L1 paying the voted rate', async () => (await pool.rewardPerBlock()) === rate, 60_000, 500);
+    expect(await pool.paramsNonce()).toBe(1n);
+    const updates = await pool.queryFilter(pool.filters.BlockRewardUpdated!(), devnet.addresses.fromBlock);
+    expect([...(updates.at(-1) as EventLog).args]).toEqual([before, rate]);
   }, 180_000);
 });

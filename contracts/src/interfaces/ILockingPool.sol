@@ -68,6 +68,8 @@ interface ILockingPool {
     event BlockRewardUpdated(uint256 oldValue, uint256 newValue);
     event SignerUpdateThrottleUpdated(uint256 oldValue, uint256 newValue);
     event SlashRecipientUpdated(address indexed oldRecipient, address indexed newRecipient);
+    /// An MPC-signed parameter update (a value voted on the consensus layer) consumed this nonce.
+    event ParamsNonceUsed(uint256 nonce);
 
     // ---------------------------------------------------------------- errors
     error ZeroAddress();
@@ -102,6 +104,7 @@ interface ILockingPool {
     error LengthMismatch(uint256 sequencerIds, uint256 blockCounts);
     error InsufficientRewardReserve(uint256 needed, uint256 available);
     error EvidenceAlreadyUsed(bytes32 evidenceHash);
+    error InvalidParamsNonce(uint256 expected, uint256 nonce);
 
     // ---------------------------------------------------------------- operator calls
 
@@ -179,6 +182,11 @@ interface ILockingPool {
     /// @notice Replaces the MPC address with an EIP-712 signature of the current MPC; anyone may relay.
     /// Signed type: UpdateMpc(address newMpc,uint256 nonce), with nonce = mpcNonce().
     function updateMpcWithSig(address newMpc, bytes calldata signature) external;
+
+    /// @notice Sets the reward per L2 block to a value voted on the consensus layer, with an EIP-712 signature of
+    /// the MPC; anyone may relay. Signed type: SetRewardPerBlock(uint256 rewardPerBlock,uint256 nonce), with
+    /// nonce = paramsNonce(), so each update lands once and in the order the votes activated.
+    function setRewardPerBlockWithSig(uint256 rewardPerBlock, uint256 nonce, bytes calldata signature) external;
 
     // ---------------------------------------------------------------- governance (owner)
 

@@ -1,6 +1,7 @@
 import { event, type AppEvent } from './events.ts';
 import { TxCode, TxRejectedError } from '../../../protocol/consensus/errors.ts';
 import { replaceIneligibleSequencer } from './faults.ts';
+import { requestSignature } from './mpc.ts';
 import type { Address, ConsensusState, ParamChange, Proposal, ProposalKind, Tally, VoteOption, WhitelistChange } from '../../../protocol/consensus/types.ts';
 import { isSupermajority } from './tally.ts';
 import { powerOf, refreshValidators, totalPower } from './validators.ts';
@@ -108,12 +109,25 @@ export function processProposals(state: ConsensusState, events: AppEvent[]): voi
 
 function execute(state: ConsensusState, proposal: Proposal): void {
   if (proposal.kind === 'params') {
-    const params = { ...state.params, ...(proposal.change as ParamChange) };
+    const change = proposal.change as ParamChange;
+    const params = { ...state.params, ...change };
     // Re-checked at execution: another proposal may have moved the other bound since this one was submitted.
-    if (BigInt(params.minLock) <= BigInt(params.maxLock)) state.params = params;
+    if (BigInt(params.minLock) > BigInt(params.maxLock)) return refreshValidators(state);
+    state.params = params;
+    if (change.rewardPerBlock !== undefined) requestRewardRateOnL1(state, change.rewardPerBlock);
   } else {
     const { add, remove } = proposal.change as WhitelistChange;
     state.params.whitelist = [...new Set([...state.params.whitelist.filter((address) => !remove.includes(address)), ...add])].sort();
   }
   refreshValidators(state);
+}
+
+/**
+ * L1 pays rewards at its own rate (LockingPool.rewardPerBlock): a voted rate reaches it as an MPC-signed
+ * setRewardPerBlockWithSig, numbered here in activation order (the pool's paramsNonce), so it lands once and in order.
+ */
+function requestRewardRateOnL1(state: ConsensusState, rewardPerBlock: string): void {
+  const nonce = state.l1ParamsNonce ?? 0;
+  state.l1ParamsNonce = nonce + 1;
+  requestSignature(state, 'reward-rate', { rewardPerBlock, nonce });
 }

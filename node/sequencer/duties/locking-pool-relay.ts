@@ -1,7 +1,7 @@
 import { JsonRpcProvider, Wallet, type Interface } from 'ethers';
 import type { Hex } from '../../chain/hex.ts';
 import { contractAt, type LockingPoolContract } from '../../l1/deploy.ts';
-import { lockingPoolDomain, type RewardsMessage, type SlashMessage } from '../../l1/typed-data.ts';
+import { lockingPoolDomain, type RewardRateMessage, type RewardsMessage, type SlashMessage } from '../../l1/typed-data.ts';
 import type { DutyL1 } from './context.ts';
 import { L1RelayError, MpcAlreadySetError } from './errors.ts';
 
@@ -20,7 +20,7 @@ export function revertReason(error: unknown, iface?: Interface): string {
 }
 
 /**
- * Relays MPC-signed LockingPool calls (submitRewards, slash) from the host's relayer key. Every call is
+ * Relays MPC-signed LockingPool calls (submitRewards, slash, setRewardPerBlockWithSig) from the host's relayer key. Every call is
  * idempotent on L1 (rewards batch ids are sequential, evidence hashes single-use), and the state is read before
  * sending, so a duplicate relay costs at most one reverted transaction. One transaction at a time per key.
  */
@@ -71,6 +71,16 @@ export class LockingPoolRelay {
     });
   }
 
+  /** Sends setRewardPerBlockWithSig once the pool's paramsNonce reaches this update's (earlier ones land first). */
+  async setRewardPerBlock(message: RewardRateMessage, signature: Hex, delayMs: number): Promise<'sent' | 'already'> {
+    return this.relay(`setRewardPerBlock #${message.nonce}`, delayMs, async () => {
+      const next = await this.pool.paramsNonce();
+      if (next > message.nonce) return 'already';
+      if (next < message.nonce) return 'wait';
+      return this.pool.setRewardPerBlockWithSig(message.rewardPerBlock, message.nonce, signature);
+    });
+  }
+
   close(): void {
     this.aborted.abort();
     this.provider.destroy();
@@ -101,7 +111,7 @@ export class LockingPoolRelay {
         return 'retry';
       });
       if (outcome === 'sent' || outcome === 'already') return outcome;
-      if (outcome === 'wait') lastReason = 'waiting for the previous batch on L1';
+      if (outcome === 'wait') lastReason = 'waiting for the previous numbered update on L1';
       if (Date.now() >= deadline) throw new L1RelayError(action, lastReason);
       if (outcome === 'retry') this.log(`duties: ${action}: ${lastReason}; retrying`);
       await this.sleep(RETRY_MS);
