@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { MaxUint256, Wallet, id, parseEther, recoverAddress, type HDNodeWallet } from 'ethers';
-import { deployL1, type LockingPoolContract, type MetisTokenContract } from '../../node/l1/deploy.ts';
+import { DEFAULT_MIN_EXIT_DELAY, DEFAULT_OWNER_DELAY, deployContract, deployL1, type LockingPoolContract, type MetisTokenContract } from '../../node/l1/deploy.ts';
+import { executeOwnerCall, scheduleOwnerCall, type OwnerTimelockContract } from '../../node/l1/owner-timelock.ts';
 import { SET_REWARD_PER_BLOCK_TYPES, SUBMIT_REWARDS_TYPES, lockingPoolDomain, rewardRateDigest, type RewardRateMessage } from '../../node/l1/typed-data.ts';
-import { expectEvent, expectRevert, malleate, send, signerKey, useChain } from './fixture.ts';
+import { expectEvent, expectRevert, increaseTime, latestTimestamp, malleate, send, signerKey, useChain, viaTimelock } from './fixture.ts';
 
-/** Parameters voted on the consensus layer reach LockingPool only as MPC-signed, numbered updates. */
+/**
+ * Parameters voted on the consensus layer reach LockingPool only as MPC-signed, numbered updates; the owner's
+ * calls wait in an OwnerTimelock (TimelockController), and the exit delay has a floor no owner can go under.
+ */
 
 const MIN = parseEther('20000');
 const PER_BLOCK = parseEther('0.000761');
@@ -15,14 +19,18 @@ let poolAddress: string;
 let gov: HDNodeWallet;
 let alice: HDNodeWallet;
 let relayer: HDNodeWallet;
+let stranger: HDNodeWallet;
+let timelock: OwnerTimelockContract;
 const mpc = new Wallet(id('mpc:governance'));
 const impostor = new Wallet(id('impostor'));
 
-useChain(async ({ accounts }) => {
-  [gov, alice, relayer] = accounts as [HDNodeWallet, HDNodeWallet, HDNodeWallet];
+const chain = useChain(async ({ accounts }) => {
+  [gov, alice, relayer, stranger] = accounts as [HDNodeWallet, HDNodeWallet, HDNodeWallet, HDNodeWallet];
+  // The production defaults: a 2-day owner delay and a 7-day floor under the exit delay.
   const deployment = await deployL1({ runner: gov, whitelist: [alice.address], mpc: mpc.address });
   token = deployment.token;
   pool = deployment.lockingPool;
+  timelock = deployment.timelock;
   poolAddress = deployment.addresses.lockingPool;
   await send(token.mint(alice.address, parseEther('1000000')));
   await send(token.connect(alice).approve(poolAddress, MaxUint256));
@@ -69,5 +77,73 @@ describe('setRewardPerBlockWithSig (a reward rate voted on the consensus layer)'
     await expectRevert(setRate(message, await mpc.signTypedData(domain(), SUBMIT_REWARDS_TYPES, rewards)), pool, 'InvalidMpcSignature');
     expect(await pool.rewardPerBlock()).toBe(PER_BLOCK);
     expect(await pool.paramsNonce()).toBe(0n);
+  });
+});
+
+describe('the owner timelock', () => {
+  const call = (method: string, args: unknown[] = []) => ({ target: poolAddress, data: pool.interface.encodeFunctionData(method, args) });
+
+  it('owns the pool with the configured delay; nobody, the deployer included, holds an admin role', async () => {
+    expect(await pool.owner()).toBe(await timelock.getAddress());
+    expect(await timelock.getMinDelay()).toBe(DEFAULT_OWNER_DELAY);
+    const hasRole = timelock.getFunction('hasRole');
+    const adminRole = `0x${'00'.repeat(32)}`;
+    expect(await hasRole(adminRole, gov.address)).toBe(false);
+    expect(await hasRole(id('PROPOSER_ROLE'), gov.address)).toBe(true);
+    expect(await hasRole(id('EXECUTOR_ROLE'), '0x0000000000000000000000000000000000000000')).toBe(true);
+    await expectRevert(pool.setPause(), pool, 'OwnableUnauthorizedAccount', [gov.address]);
+  });
+
+  it('pausing slashing runs only once the delay has passed, executed by anyone', async () => {
+    const scheduled = await scheduleOwnerCall(timelock, call('setPause'));
+    expect(scheduled.readyAt).toBe((await latestTimestamp(chain.provider)) + DEFAULT_OWNER_DELAY);
+    await expectRevert(executeOwnerCall(timelock, scheduled), timelock, 'TimelockUnexpectedOperationState');
+    await increaseTime(chain.provider, DEFAULT_OWNER_DELAY - 10n);
+    await expectRevert(executeOwnerCall(timelock.connect(stranger), scheduled), timelock, 'TimelockUnexpectedOperationState');
+    await increaseTime(chain.provider, 10n);
+    const receipt = await send(executeOwnerCall(timelock.connect(stranger), scheduled));
+    expectEvent(receipt, pool, 'Paused', [await timelock.getAddress()]);
+    expect(await pool.paused()).toBe(true);
+    // Done once: it cannot run again.
+    await expectRevert(executeOwnerCall(timelock, scheduled), timelock, 'TimelockUnexpectedOperationState');
+  });
+
+  it('only governance schedules; it can cancel what it scheduled before it runs', async () => {
+    await expectRevert(scheduleOwnerCall(timelock.connect(stranger), call('setPause')), timelock, 'AccessControlUnauthorizedAccount', [stranger.address, id('PROPOSER_ROLE')]);
+    const scheduled = await scheduleOwnerCall(timelock, call('setGenesisMpc', [impostor.address]));
+    await send(timelock.cancel(scheduled.id));
+    await increaseTime(chain.provider, DEFAULT_OWNER_DELAY);
+    await expectRevert(executeOwnerCall(timelock, scheduled), timelock, 'TimelockUnexpectedOperationState');
+    expect(await pool.mpcAddress()).toBe(mpc.address);
+  });
+
+  it('its own delay changes only through the delay', async () => {
+    await expectRevert(timelock.updateDelay(0n), timelock, 'TimelockUnauthorizedCaller', [gov.address]);
+    await send(viaTimelock(chain.provider, timelock, timelock, 'updateDelay', [3n * 86_400n]));
+    expect(await timelock.getMinDelay()).toBe(3n * 86_400n);
+  });
+
+  it('the exit delay has a floor no owner call can go under', async () => {
+    expect(await pool.minExitDelay()).toBe(DEFAULT_MIN_EXIT_DELAY);
+    await expectRevert(viaTimelock(chain.provider, timelock, pool, 'updateWithdrawDelayTimeValue', [0n]), pool, 'ExitDelayTooShort', [0n, DEFAULT_MIN_EXIT_DELAY]);
+    await expectRevert(viaTimelock(chain.provider, timelock, pool, 'updateWithdrawDelayTimeValue', [DEFAULT_MIN_EXIT_DELAY - 1n]), pool, 'ExitDelayTooShort', [
+      DEFAULT_MIN_EXIT_DELAY - 1n,
+      DEFAULT_MIN_EXIT_DELAY,
+    ]);
+    const receipt = await send(viaTimelock(chain.provider, timelock, pool, 'updateWithdrawDelayTimeValue', [DEFAULT_MIN_EXIT_DELAY]));
+    expectEvent(receipt, pool, 'ExitDelayUpdated', [21n * 86_400n, DEFAULT_MIN_EXIT_DELAY]);
+    // A floor above the default exit delay cannot be deployed.
+    await expectRevert(deployContract('LockingPool', gov, [await token.getAddress(), gov.address, 22n * 86_400n]), pool, 'ExitDelayTooShort', [21n * 86_400n, 22n * 86_400n]);
+  });
+
+  it('sets the genesis MPC of a pool deployed without one only after the delay', async () => {
+    const bare = await deployL1({ runner: gov, token: await token.getAddress() });
+    const genesis = { target: bare.addresses.lockingPool, data: bare.lockingPool.interface.encodeFunctionData('setGenesisMpc', [mpc.address]) };
+    await expectRevert(bare.lockingPool.setGenesisMpc(mpc.address), bare.lockingPool, 'OwnableUnauthorizedAccount', [gov.address]);
+    const scheduled = await scheduleOwnerCall(bare.timelock, genesis);
+    await expectRevert(executeOwnerCall(bare.timelock, scheduled), bare.timelock, 'TimelockUnexpectedOperationState');
+    await increaseTime(chain.provider, DEFAULT_OWNER_DELAY);
+    await send(executeOwnerCall(bare.timelock, scheduled));
+    expect(await bare.lockingPool.mpcAddress()).toBe(mpc.address);
   });
 });

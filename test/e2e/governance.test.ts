@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { JsonRpcProvider, type EventLog } from 'ethers';
+import { JsonRpcProvider, NonceManager, type EventLog } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsensusClient } from '../../node/consensus/client.ts';
 import { AppTxSender } from '../../node/consensus/tx-sender.ts';
-import { sequencerKeys } from '../../node/devnet/accounts.ts';
-import { l1Contracts } from '../../node/devnet/l1-bootstrap.ts';
+import { devAccount, DEVNET_ROLES, sequencerKeys } from '../../node/devnet/accounts.ts';
+import { DEVNET_OWNER_DELAY_SECONDS, l1Contracts } from '../../node/devnet/l1-bootstrap.ts';
+import { executeWhenReady, scheduleOwnerCall } from '../../node/l1/owner-timelock.ts';
 import type { SequencerProcess } from '../../node/devnet/sequencer-process.ts';
 import type { Proposal } from '../../protocol/consensus/types.ts';
 import { rpc, startE2eDevnet, waitFor, type E2eDevnet } from './support.ts';
@@ -111,4 +112,26 @@ describe('end to end: governed parameters take effect', () => {
     const updates = await pool.queryFilter(pool.filters.BlockRewardUpdated!(), devnet.addresses.fromBlock);
     expect([...(updates.at(-1) as EventLog).args]).toEqual([before, rate]);
   }, 180_000);
+
+  it('3. the owner key alone changes nothing at once: a pause of slashing waits the timelock, and the exit delay has a floor', async () => {
+    const governance = l1Contracts(devnet.addresses, new NonceManager(devAccount(DEVNET_ROLES.deployer).connect(l1)));
+    const pool = governance.lockingPool;
+    await expect(pool.setPause.staticCall()).rejects.toMatchObject({ revert: { name: 'OwnableUnauthorizedAccount' } });
+    const pause = { target: devnet.addresses.lockingPool, data: pool.interface.encodeFunctionData('setPause', []) };
+    const scheduled = await scheduleOwnerCall(governance.timelock, pause);
+    const scheduledAt = (await l1.getBlock('latest'))!.timestamp;
+    await expect(governance.timelock.execute.staticCall(pause.target, 0n, pause.data, `0x${'00'.repeat(32)}`, scheduled.salt)).rejects.toMatchObject({ revert: { name: 'TimelockUnexpectedOperationState' } });
+    const hash = await executeWhenReady(governance.timelock, scheduled);
+    const executedAt = (await l1.getBlock((await l1.getTransactionReceipt(hash))!.blockNumber))!.timestamp;
+    expect(await pool.paused()).toBe(true);
+    expect(executedAt - scheduledAt).toBeGreaterThanOrEqual(DEVNET_OWNER_DELAY_SECONDS);
+    // The floor: the exit delay cannot go to 0, even through the timelock.
+    const zeroDelay = await scheduleOwnerCall(governance.timelock, { target: devnet.addresses.lockingPool, data: pool.interface.encodeFunctionData('updateWithdrawDelayTimeValue', [0n]) });
+    const refused = (await executeWhenReady(governance.timelock, zeroDelay).catch((error: unknown) => error)) as { data?: string };
+    expect(pool.interface.parseError(refused.data ?? '0x')?.name).toBe('ExitDelayTooShort');
+    expect(await pool.exitDelay()).toBe(await pool.minExitDelay());
+    const unpause = await scheduleOwnerCall(governance.timelock, { target: devnet.addresses.lockingPool, data: pool.interface.encodeFunctionData('setUnpause', []) });
+    await executeWhenReady(governance.timelock, unpause);
+    expect(await pool.paused()).toBe(false);
+  }, 120_000);
 });

@@ -65,6 +65,8 @@ interface ILockingPool {
     event MinLockUpdated(uint256 oldValue, uint256 newValue);
     event MaxLockUpdated(uint256 oldValue, uint256 newValue);
     event ExitDelayUpdated(uint256 oldValue, uint256 newValue);
+    /// The floor under the exit delay, fixed at deployment.
+    event ExitDelayFloorSet(uint256 minExitDelay);
     event BlockRewardUpdated(uint256 oldValue, uint256 newValue);
     event SignerUpdateThrottleUpdated(uint256 oldValue, uint256 newValue);
     event SlashRecipientUpdated(address indexed oldRecipient, address indexed newRecipient);
@@ -94,6 +96,7 @@ interface ILockingPool {
     error NothingToSlash(uint256 sequencerId);
     error InvalidLockBounds(uint256 minLock, uint256 maxLock);
     error ExitDelayTooLong(uint256 delay, uint256 maxDelay);
+    error ExitDelayTooShort(uint256 delay, uint256 minDelay);
     error MpcNotSet();
     error MpcAlreadySet(address mpc);
     error NotMpc(address caller);
@@ -198,7 +201,7 @@ interface ILockingPool {
     function setMinLock(uint256 minLock) external;
     /// @notice Sets the maximum stake of a sequencer (existing stakes above it stay, but cannot grow).
     function setMaxLock(uint256 maxLock) external;
-    /// @notice Sets the exit delay in seconds between unlock and unlockClaim (at most MAX_EXIT_DELAY).
+    /// @notice Sets the exit delay in seconds between unlock and unlockClaim (from minExitDelay to MAX_EXIT_DELAY).
     function updateWithdrawDelayTimeValue(uint256 delay) external;
     /// @notice Sets the reward per L2 block in METIS wei, applied to rewards submitted from now on.
     function updateBlockReward(uint256 rewardPerBlock) external;

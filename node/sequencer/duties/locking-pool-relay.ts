@@ -1,6 +1,7 @@
-import { JsonRpcProvider, Wallet, type Interface } from 'ethers';
+import { JsonRpcProvider, NonceManager, Wallet, type Interface } from 'ethers';
 import type { Hex } from '../../chain/hex.ts';
 import { contractAt, type LockingPoolContract } from '../../l1/deploy.ts';
+import { executeWhenReady, scheduleOwnerCall, type OwnerTimelockContract } from '../../l1/owner-timelock.ts';
 import { lockingPoolDomain, type RewardRateMessage, type RewardsMessage, type SlashMessage } from '../../l1/typed-data.ts';
 import type { DutyL1 } from './context.ts';
 import { L1RelayError, MpcAlreadySetError } from './errors.ts';
@@ -141,25 +142,25 @@ export class LockingPoolRelay {
 }
 
 /**
- * Registers the MPC address from the first keygen in LockingPool (`setGenesisMpc`, owner-only: governance; on the
- * devnet the deployer). Idempotent: 'already' when it is registered; MpcAlreadySetError for another address.
- * Later changes go through `updateMpcWithSig`, signed by the MPC itself (a reshare keeps the address, so none
- * is needed when the set changes).
+ * Registers the MPC address from the first keygen in LockingPool (`setGenesisMpc`, an owner call: scheduled by
+ * governance — `ownerKey` is a proposer of the pool's owner timelock — and executed once the timelock's delay has
+ * passed). Idempotent: 'already' when it is registered; MpcAlreadySetError for another address. Later changes go
+ * through `updateMpcWithSig`, signed by the MPC itself (a reshare keeps the address, so none is needed when the
+ * set changes).
  */
 export async function registerGenesisMpc(l1: { url: string; lockingPool: string }, ownerKey: string, address: string): Promise<{ status: 'registered' | 'already'; txHash: Hex | null }> {
   const provider = new JsonRpcProvider(l1.url, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 250 });
   try {
-    const pool = contractAt<LockingPoolContract>('LockingPool', l1.lockingPool, new Wallet(ownerKey, provider));
+    const governance = new NonceManager(new Wallet(ownerKey, provider));
+    const pool = contractAt<LockingPoolContract>('LockingPool', l1.lockingPool, governance);
     const current = (await pool.mpcAddress()).toLowerCase();
     if (current === address.toLowerCase()) return { status: 'already', txHash: null };
     if (current !== `0x${'00'.repeat(20)}`) throw new MpcAlreadySetError(current, address);
+    const timelock = contractAt<OwnerTimelockContract>('OwnerTimelock', await pool.owner(), governance);
     try {
-      const tx = await pool.setGenesisMpc(address);
-      const receipt = await tx.wait();
-      if (receipt?.status !== 1) throw new L1RelayError('setGenesisMpc', `transaction ${tx.hash} reverted`);
-      return { status: 'registered', txHash: tx.hash as Hex };
+      const scheduled = await scheduleOwnerCall(timelock, { target: l1.lockingPool, data: pool.interface.encodeFunctionData('setGenesisMpc', [address]) });
+      return { status: 'registered', txHash: (await executeWhenReady(timelock, scheduled)) as Hex };
     } catch (error) {
-      if (error instanceof L1RelayError) throw error;
       throw new L1RelayError('setGenesisMpc', revertReason(error, pool.interface));
     }
   } finally {
