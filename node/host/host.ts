@@ -34,6 +34,7 @@ import { Dispatcher } from '../rpc/dispatch.ts';
 import { NotSequencerError, SequencerPausedError } from '../../protocol/jsonrpc/errors.ts';
 import { rpcMethods } from '../rpc/methods/index.ts';
 import { startRpcServer, type RpcServer } from '../rpc/server.ts';
+import { PublicRpcSwitch } from './public-rpc-switch.ts';
 import { SubscriptionHub } from '../rpc/subscriptions.ts';
 import { hostBackend } from './backend.ts';
 import { BIND_HOST, type HostConfig } from './config.ts';
@@ -279,11 +280,14 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   journalTimer.unref();
 
   let rpc: RpcServer | null = null;
+  let publicRpc: PublicRpcSwitch | null = null;
   let operator: OperatorServer | null = null;
   try {
     await network.start();
     replicator.start();
-    rpc = await startRpcServer(dispatcher, { host: BIND_HOST, port: config.rpc.port, maxBodyBytes: 5 * 1024 * 1024, maxWsBufferedBytes: 16 * 1024 * 1024 });
+    const startPublicRpc = () => startRpcServer(dispatcher, { host: BIND_HOST, port: config.rpc.port, maxBodyBytes: 5 * 1024 * 1024, maxWsBufferedBytes: 16 * 1024 * 1024 });
+    rpc = await startPublicRpc();
+    publicRpc = new PublicRpcSwitch(rpc, startPublicRpc, log);
     registerHostMetrics(metrics, { engine, pool, heads, admission, replicator, network, batcher, producer, subscriptions, isActive, paused: () => paused });
     const control = {
       health: () => {
@@ -315,6 +319,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
         log('resumed by operator');
       },
       peers: () => network.status(),
+      setPublicRpc: (up: boolean) => publicRpc!.set(up),
     };
     operator = await startOperatorServer(operatorApp(control, config.operator.token), BIND_HOST, config.operator.port);
   } catch (error) {
@@ -326,6 +331,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   batcher?.start();
 
   const rpcServer = rpc;
+  const publicRpcSwitch = publicRpc!;
   const operatorServer = operator;
   const host: Host = {
     address: key.address,
@@ -358,7 +364,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
       clearInterval(roleTimer);
       await batcher?.stop();
       await pruner?.stop();
-      await rpcServer.close();
+      await publicRpcSwitch.close();
       await operatorServer.close();
       await network.close();
       await journal.close();
