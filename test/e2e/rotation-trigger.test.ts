@@ -71,6 +71,15 @@ describe('end to end: the edge triggers a rotation of a sequencer users cannot r
     expect(rotation.to).not.toBe(before.activeSequencer);
     // It was producing (and replicating) when it was replaced: the rotation came from the probes, not from silence.
     expect(Number(replicated.number)).toBeLessThan(rotation.l2StartBlock + 1);
+    // Every validator's host probed the public endpoint itself after the trigger; none judged it silent.
+    const target_ = target.address.toLowerCase();
+    for (const sequencer of devnet.sequencers) {
+      const log = await waitFor(`host ${sequencer.index} logged its probe`, () => {
+        const text = readFileSync(sequencer.process!.logFile, 'utf8');
+        return text.includes(`trigger: sequencer ${target_} of epoch ${before.epoch.number}: public RPC ${target.rpcUrl} unreachable`) ? text : undefined;
+      }, 10_000, 200);
+      expect(log).not.toContain(`liveness: sequencer ${target_} of epoch ${before.epoch.number} is dead`);
+    }
     // The chain goes on under the new sequencer.
     await waitFor('L2 progress under the new sequencer', async () => {
       const latest = await block(witness.rpcUrl, 'latest');
