@@ -1,4 +1,4 @@
-import type { RpcServer } from '../rpc/server.ts';
+import type { RpcServer } from './rpc/server.ts';
 
 /**
  * Fault injection for tests and drills (operator API POST /faults/public-rpc): takes the host's public JSON-RPC

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { JsonRpcProvider, NonceManager, type EventLog } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsensusClient } from '../../node/consensus/client.ts';
-import { AppTxSender } from '../../node/consensus/tx-sender.ts';
-import { devAccount, DEVNET_ROLES, sequencerKeys } from '../../node/devnet/accounts.ts';
-import { DEVNET_OWNER_DELAY_SECONDS, l1Contracts } from '../../node/devnet/l1-bootstrap.ts';
+import type { ConsensusClient } from '../../node/consensus/client/client.ts';
+import { AppTxSender } from '../../node/consensus/client/tx-sender.ts';
+import { devAccount, DEVNET_ROLES, sequencerKeys } from '../../node/tools/devnet/accounts.ts';
+import { DEVNET_OWNER_DELAY_SECONDS, l1Contracts } from '../../node/tools/devnet/l1-bootstrap.ts';
 import { executeWhenReady, scheduleOwnerCall } from '../../node/l1/owner-timelock.ts';
-import type { SequencerProcess } from '../../node/devnet/sequencer-process.ts';
+import type { SequencerProcess } from '../../node/tools/devnet/sequencer-process.ts';
 import type { Proposal } from '../../protocol/consensus/types.ts';
 import { rpc, startE2eDevnet, waitFor, type E2eDevnet } from './support.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsensusClient } from '../../node/consensus/client.ts';
-import type { SequencerProcess } from '../../node/devnet/sequencer-process.ts';
+import type { ConsensusClient } from '../../node/consensus/client/client.ts';
+import type { SequencerProcess } from '../../node/tools/devnet/sequencer-process.ts';
 import { block, rpc, startE2eDevnet, waitFor, type E2eDevnet } from './support.ts';
 
 /**

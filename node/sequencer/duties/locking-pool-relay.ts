@@ -1,5 +1,5 @@
 import { JsonRpcProvider, NonceManager, Wallet, type Interface } from 'ethers';
-import type { Hex } from '../../chain/hex.ts';
+import type { Hex } from '../../encoding/hex.ts';
 import { contractAt, type LockingPoolContract } from '../../l1/deploy.ts';
 import { executeWhenReady, scheduleOwnerCall, type OwnerTimelockContract } from '../../l1/owner-timelock.ts';
 import { lockingPoolDomain, type RewardRateMessage, type RewardsMessage, type SlashMessage } from '../../l1/typed-data.ts';
