@@ -13,7 +13,8 @@ import {NonReentrant} from "./utils/NonReentrant.sol";
 
 /// @title LockingPool
 /// @notice Sequencers lock METIS here to join the L2's sequencer set. The owner is governance: it keeps the
-/// whitelist and the economic parameters. Rewards and slashing are EIP-712 messages signed by the MPC address (a
+/// whitelist and the economic parameters. Once deployed, the owner is a TimelockController (node/l1/deploy.ts), so
+/// every owner call (pause, exit delay, genesis MPC...) is announced a full delay before it can run. Rewards and slashing are EIP-712 messages signed by the MPC address (a
 /// threshold key held by more than 2/3 of the staked sequencers) and relayed by anyone.
 /// @dev The token must be a plain ERC-20 (no fee on transfer, no rebasing), as METIS is. Accounting invariant:
 /// token.balanceOf(this) >= totalLocked + totalRewardsOwed + rewardReserve.
@@ -26,6 +27,8 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
         "SubmitRewards(uint256 rewardBatchId,uint256 startEpoch,uint256 endEpoch,uint256[] sequencerIds,uint256[] blockCounts)"
     );
     bytes32 public constant SLASH_TYPEHASH = keccak256("Slash(uint256 sequencerId,bytes32 evidenceHash,uint256 amount)");
+    bytes32 public constant SET_REWARD_PER_BLOCK_TYPEHASH =
+        keccak256("SetRewardPerBlock(uint256 rewardPerBlock,uint256 nonce)");
 
     /// Where slashed stake goes unless governance chooses a recipient: the conventional burn address.
     address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
@@ -34,6 +37,9 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
 
     /// The METIS token staked and paid as rewards.
     IERC20 public immutable token;
+    /// The exit delay can never go below this, whoever owns the pool: evidence against a sequencer must have time
+    /// to be proven and slashed before its stake leaves. Fixed at deployment.
+    uint256 public immutable minExitDelay;
 
     uint256 public minLock = 20_000 ether;
     uint256 public maxLock = 100_000 ether;
@@ -48,6 +54,9 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
     address public mpcAddress;
     /// Counts MPC changes; the UpdateMpc signature must carry the current value, so no signature is replayable.
     uint256 public mpcNonce;
+    /// Counts parameter updates voted on the consensus layer and signed by the MPC; each signature names the
+    /// current value, so none can be replayed or applied out of order.
+    uint256 public paramsNonce;
 
     uint256 public sequencerCount;
     uint256 public totalLocked;
@@ -79,9 +88,15 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
     /// The Active sequencers: the validator set.
     IdSet.Set private _active;
 
-    constructor(IERC20 token_, address initialOwner) Ownable(initialOwner) EIP712("LockingPool", "1") {
+    constructor(IERC20 token_, address initialOwner, uint256 minExitDelay_)
+        Ownable(initialOwner)
+        EIP712("LockingPool", "1")
+    {
         if (address(token_) == address(0)) revert ZeroAddress();
+        if (minExitDelay_ > exitDelay) revert ExitDelayTooShort(exitDelay, minExitDelay_);
         token = token_;
+        minExitDelay = minExitDelay_;
+        emit ExitDelayFloorSet(minExitDelay_);
         // The defaults are logged too, so the full parameter history can be read from events alone.
         emit MinLockUpdated(0, minLock);
         emit MaxLockUpdated(0, maxLock);
@@ -372,6 +387,18 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
         _setMpc(newMpc);
     }
 
+    /// @inheritdoc ILockingPool
+    function setRewardPerBlockWithSig(uint256 newRewardPerBlock, uint256 nonce, bytes calldata signature) external {
+        if (nonce != paramsNonce) revert InvalidParamsNonce(paramsNonce, nonce);
+        _requireMpcSignature(
+            keccak256(abi.encode(SET_REWARD_PER_BLOCK_TYPEHASH, newRewardPerBlock, nonce)), signature
+        );
+        paramsNonce = nonce + 1;
+        emit BlockRewardUpdated(rewardPerBlock, newRewardPerBlock);
+        emit ParamsNonceUsed(nonce);
+        rewardPerBlock = newRewardPerBlock;
+    }
+
     // ================================================================ governance
 
     /// @inheritdoc ILockingPool
@@ -404,6 +431,7 @@ contract LockingPool is ILockingPool, Ownable2Step, Pausable, NonReentrant, EIP7
     /// @inheritdoc ILockingPool
     function updateWithdrawDelayTimeValue(uint256 delay) external onlyOwner {
         if (delay > MAX_EXIT_DELAY) revert ExitDelayTooLong(delay, MAX_EXIT_DELAY);
+        if (delay < minExitDelay) revert ExitDelayTooShort(delay, minExitDelay);
         emit ExitDelayUpdated(exitDelay, delay);
         exitDelay = delay;
     }

@@ -9,7 +9,9 @@ import { signTrigger, type TriggerReason } from './trigger.ts';
 
 // The scheduler watches from outside and proposes; only the consensus layer decides. A rotation is proposed when
 // the epoch's last block has been reached and no next epoch is elected, or when the active sequencer is unhealthy
-// (unreachable, or its height has not moved for longer than the liveness timeout). Each (epoch, reason) is proposed
+// (unreachable, or its height has not moved for longer than the liveness timeout) while other hosts are healthy.
+// A liveness trigger makes every validator probe the active sequencer's public RPC itself; the app rotates only
+// when validators holding more than 2/3 of the stake fail to reach it (node/consensus/app/observations.ts). Each (epoch, reason) is proposed
 // once: the run that wins the D1 lease sends it; overlapping runs see the lease taken and do nothing.
 
 export interface DueRotation {
@@ -28,7 +30,9 @@ const NONCE_CURSOR = 'scheduler:nonce';
 
 export function dueRotation(status: ConsensusStatus, health: HostHealth[]): DueRotation | null {
   const active = health.find((host) => host.address === status.activeSequencer.toLowerCase());
-  if (active && !active.healthy) {
+  // Only while other hosts still answer with blocks: when the edge reaches nobody, the fault is the edge's own link.
+  const peersSeeBlocks = health.some((host) => host.address !== active?.address && host.healthy);
+  if (active && !active.healthy && peersSeeBlocks) {
     return { epoch: status.epoch.number, reason: 'liveness', detail: `active sequencer ${active.address}: ${active.error}`, observedL2Height: active.height ?? status.l2.latest };
   }
   if (status.nextEpoch === null && status.l2.latest >= status.epoch.lastBlock) {

@@ -34,6 +34,7 @@ import { Dispatcher } from './rpc/dispatch.ts';
 import { NotSequencerError, SequencerPausedError } from '../../protocol/jsonrpc/errors.ts';
 import { rpcMethods } from './rpc/methods/index.ts';
 import { startRpcServer, type RpcServer } from './rpc/server.ts';
+import { PublicRpcSwitch } from './public-rpc-switch.ts';
 import { SubscriptionHub } from './rpc/subscriptions.ts';
 import { hostBackend } from './backend.ts';
 import { BIND_HOST, type HostConfig } from './config.ts';
@@ -201,6 +202,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     seals,
     lock,
     config: { ...config.producer, gasLimit: BigInt(config.producer.gasLimit ?? 0), beneficiary: key.address },
+    governedBlockTimeMs: () => schedule.governedBlockTimeMs?.() ?? null,
     // Never on top of a block a failover orphaned (see unsafe-reorg.ts).
     mayProduce: (number) => !paused && reorg.forkedAt === null && schedule.sequencerFor(number) === key.address,
     now: () => Date.now(),
@@ -278,11 +280,14 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   journalTimer.unref();
 
   let rpc: RpcServer | null = null;
+  let publicRpc: PublicRpcSwitch | null = null;
   let operator: OperatorServer | null = null;
   try {
     await network.start();
     replicator.start();
-    rpc = await startRpcServer(dispatcher, { host: BIND_HOST, port: config.rpc.port, maxBodyBytes: 5 * 1024 * 1024, maxWsBufferedBytes: 16 * 1024 * 1024 });
+    const startPublicRpc = () => startRpcServer(dispatcher, { host: BIND_HOST, port: config.rpc.port, maxBodyBytes: 5 * 1024 * 1024, maxWsBufferedBytes: 16 * 1024 * 1024 });
+    rpc = await startPublicRpc();
+    publicRpc = new PublicRpcSwitch(rpc, startPublicRpc, log);
     registerHostMetrics(metrics, { engine, pool, heads, admission, replicator, network, batcher, producer, subscriptions, isActive, paused: () => paused });
     const control = {
       health: () => {
@@ -301,6 +306,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
           peers: { connected: peers.filter((p) => p.connected).length, known: peers.length },
           batcher: batcher ? { lastError } : null,
           schedule: schedule.source,
+          blockTimeMs: producer.blockTimeMs(),
         };
       },
       metrics: () => metrics.render(),
@@ -313,6 +319,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
         log('resumed by operator');
       },
       peers: () => network.status(),
+      setPublicRpc: (up: boolean) => publicRpc!.set(up),
     };
     operator = await startOperatorServer(operatorApp(control, config.operator.token), BIND_HOST, config.operator.port);
   } catch (error) {
@@ -324,6 +331,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   batcher?.start();
 
   const rpcServer = rpc;
+  const publicRpcSwitch = publicRpc!;
   const operatorServer = operator;
   const host: Host = {
     address: key.address,
@@ -356,7 +364,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
       clearInterval(roleTimer);
       await batcher?.stop();
       await pruner?.stop();
-      await rpcServer.close();
+      await publicRpcSwitch.close();
       await operatorServer.close();
       await network.close();
       await journal.close();

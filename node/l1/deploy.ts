@@ -17,6 +17,7 @@ import {
   type Signer,
 } from 'ethers';
 import { loadArtifact } from '../../contracts/artifacts.ts';
+import { installOwnerTimelock, type OwnerTimelockContract } from './owner-timelock.ts';
 import type { BatchHeader } from './typed-data.ts';
 
 type Tx<A extends unknown[]> = BaseContractMethod<A, void, ContractTransactionResponse>;
@@ -75,6 +76,8 @@ export type LockingPoolContract = Typed<{
   slash: Tx<[sequencerId: BigNumberish, evidenceHash: BytesLike, amount: BigNumberish, signature: BytesLike]>;
   updateMpc: Tx<[newMpc: AddressLike]>;
   updateMpcWithSig: Tx<[newMpc: AddressLike, signature: BytesLike]>;
+  setRewardPerBlockWithSig: Tx<[rewardPerBlock: BigNumberish, nonce: BigNumberish, signature: BytesLike]>;
+  paramsNonce: View<[], bigint>;
   setGenesisMpc: Tx<[mpc: AddressLike]>;
   setWhitelist: Tx<[account: AddressLike, allowed: boolean]>;
   setMinLock: Tx<[minLock: BigNumberish]>;
@@ -106,6 +109,7 @@ export type LockingPoolContract = Typed<{
   minLock: View<[], bigint>;
   maxLock: View<[], bigint>;
   exitDelay: View<[], bigint>;
+  minExitDelay: View<[], bigint>;
   rewardPerBlock: View<[], bigint>;
   signerUpdateThrottle: View<[], bigint>;
   slashRecipient: View<[], string>;
@@ -159,9 +163,20 @@ export async function deployContract<T>(name: string, runner: Signer, args: unkn
   return contract as unknown as T;
 }
 
+/** Production defaults of the owner timelock and of the exit-delay floor. */
+export const DEFAULT_OWNER_DELAY = 2n * 86_400n;
+export const DEFAULT_MIN_EXIT_DELAY = 7n * 86_400n;
+
 export type DeployL1Options = {
-  /** Deployer; becomes the owner (governance) of the LockingPool and of a freshly deployed MetisToken. */
+  /**
+   * Deployer: applies the options below at once (before any stake exists), then hands the LockingPool to an
+   * OwnerTimelock whose only proposer it is (governance). It stays the owner of a freshly deployed MetisToken.
+   */
   runner: Signer;
+  /** Seconds every later owner call waits in the timelock (default 2 days). */
+  ownerDelay?: bigint;
+  /** The floor under the exit delay, fixed for good (default 7 days; at most the exit delay). */
+  minExitDelay?: bigint;
   /** An existing METIS token; by default a MetisToken is deployed. */
   token?: string;
   /** The genesis MPC address, set with setGenesisMpc; without it the MPC is set later (e.g. after the DKG). */
@@ -182,13 +197,18 @@ export type L1Deployment = {
   token: MetisTokenContract;
   lockingPool: LockingPoolContract;
   batchChain: BatchChainContract;
-  addresses: { token: string; lockingPool: string; batchChain: string };
+  /** The LockingPool's owner: owner calls go through it (node/l1/owner-timelock.ts). */
+  timelock: OwnerTimelockContract;
+  addresses: { token: string; lockingPool: string; batchChain: string; timelock: string };
   chainId: bigint;
   /** The block of the first deployment transaction: where log scans of these contracts start. */
   fromBlock: number;
 };
 
-/** Deploys MetisToken (unless given), LockingPool and BatchChain, then applies the options as governance. */
+/**
+ * Deploys MetisToken (unless given), LockingPool and BatchChain, applies the options as governance, then puts the
+ * LockingPool behind an OwnerTimelock.
+ */
 export async function deployL1(options: DeployL1Options): Promise<L1Deployment> {
   const { runner } = options;
   const provider = runner.provider;
@@ -206,7 +226,8 @@ export async function deployL1(options: DeployL1Options): Promise<L1Deployment> 
     ? contractAt<MetisTokenContract>('MetisToken', options.token, runner)
     : await deployContract<MetisTokenContract>('MetisToken', runner, [owner], next());
   const tokenAddress = await token.getAddress();
-  const lockingPool = await deployContract<LockingPoolContract>('LockingPool', runner, [tokenAddress, owner], next());
+  const minExitDelay = options.minExitDelay ?? DEFAULT_MIN_EXIT_DELAY;
+  const lockingPool = await deployContract<LockingPoolContract>('LockingPool', runner, [tokenAddress, owner, minExitDelay], next());
   const lockingPoolAddress = await lockingPool.getAddress();
   const batchChain = await deployContract<BatchChainContract>(
     'BatchChain',
@@ -233,12 +254,14 @@ export async function deployL1(options: DeployL1Options): Promise<L1Deployment> 
   }
   for (const account of options.whitelist ?? []) await mined(lockingPool.setWhitelist(account, true, next()));
   if (options.mpc) await mined(lockingPool.setGenesisMpc(options.mpc, next()));
+  const timelock = await installOwnerTimelock(runner, [lockingPool], options.ownerDelay ?? DEFAULT_OWNER_DELAY, next);
 
   return {
     token,
     lockingPool,
     batchChain,
-    addresses: { token: tokenAddress, lockingPool: lockingPoolAddress, batchChain: await batchChain.getAddress() },
+    timelock,
+    addresses: { token: tokenAddress, lockingPool: lockingPoolAddress, batchChain: await batchChain.getAddress(), timelock: await timelock.getAddress() },
     chainId,
     fromBlock,
   };

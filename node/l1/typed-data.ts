@@ -44,6 +44,14 @@ export const UPDATE_MPC_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
+/** `SetRewardPerBlock(uint256 rewardPerBlock,uint256 nonce)`; nonce is the pool's current `paramsNonce()`. */
+export const SET_REWARD_PER_BLOCK_TYPES: Record<string, TypedDataField[]> = {
+  SetRewardPerBlock: [
+    { name: 'rewardPerBlock', type: 'uint256' },
+    { name: 'nonce', type: 'uint256' },
+  ],
+};
+
 /** A BatchChain batch header, as `appendBatch` takes it and the MPC signs it. */
 export type BatchHeader = {
   index: bigint;
@@ -73,6 +81,12 @@ export type UpdateMpcMessage = {
   nonce: bigint;
 };
 
+/** A reward rate voted on the consensus layer, numbered by the app in the order the votes activated. */
+export type RewardRateMessage = {
+  rewardPerBlock: bigint;
+  nonce: bigint;
+};
+
 /** Domain {name: "BatchChain", version: "1", chainId, verifyingContract}. */
 export function batchChainDomain(chainId: bigint, batchChain: string): TypedDataDomain {
   return { name: 'BatchChain', version: '1', chainId, verifyingContract: batchChain };
@@ -98,4 +112,8 @@ export function slashDigest(domain: TypedDataDomain, message: SlashMessage): str
 
 export function updateMpcDigest(domain: TypedDataDomain, message: UpdateMpcMessage): string {
   return TypedDataEncoder.hash(domain, UPDATE_MPC_TYPES, message);
+}
+
+export function rewardRateDigest(domain: TypedDataDomain, message: RewardRateMessage): string {
+  return TypedDataEncoder.hash(domain, SET_REWARD_PER_BLOCK_TYPES, message);
 }

@@ -34,7 +34,8 @@ export function followConsensus(options: {
     if (state.pendingElection?.replacing === host.address) holds.hold('being-replaced');
     else if (holds.has('being-replaced')) holds.release('being-replaced');
     const last = state.epochs[state.epochs.length - 1];
-    const key = `${state.epochs.length}:${last?.number}:${last?.firstBlock}:${last?.lastBlock}:${state.nextEpoch?.number ?? '-'}`;
+    // The governed block time is part of the key: the producer reads it from the schedule's cache, refreshed here at once.
+    const key = `${state.epochs.length}:${last?.number}:${last?.firstBlock}:${last?.lastBlock}:${state.nextEpoch?.number ?? '-'}:${state.params.blockTimeMs}`;
     if (key !== scheduleKey) {
       if (scheduleKey && last && last.number !== lastEpoch) {
         log(`epoch ${last.number} (${last.reason}): ${last.sequencer} from L2 block ${last.firstBlock}${last.sequencer === host.address ? ' — this host' : ''}`);

@@ -4,6 +4,7 @@ import type { Epoch, Hex } from '../../protocol/consensus/types.ts';
 import type { ValidatorObserver } from '../consensus/abci/observer.ts';
 import type { Host } from '../host/host.ts';
 import { LivenessMonitor } from './liveness.ts';
+import { PublicRpcProber } from './public-probe.ts';
 
 /** What the observer reads besides the host: the L1 watcher, and which double-signs the app already punished. */
 export interface HostObserverSources {
@@ -11,6 +12,7 @@ export interface HostObserverSources {
   /** Keys `${sequencer}:${l2Block}` the committed consensus state has already acted on. */
   punished(): ReadonlySet<string>;
   liveness?: LivenessMonitor;
+  prober?: PublicRpcProber;
   log?: (message: string) => void;
 }
 
@@ -24,12 +26,15 @@ export class HostObserver implements ValidatorObserver {
   private host: Host | null = null;
   private readonly sources: HostObserverSources;
   readonly liveness: LivenessMonitor;
+  readonly prober: PublicRpcProber;
+  private lastProbe = '';
   private detach: (() => void) | null = null;
   private lastVerdict = '';
 
   constructor(sources: HostObserverSources) {
     this.sources = sources;
     this.liveness = sources.liveness ?? new LivenessMonitor();
+    this.prober = sources.prober ?? new PublicRpcProber();
   }
 
   attach(host: Host): void {
@@ -77,6 +82,17 @@ export class HostObserver implements ValidatorObserver {
       if (verdict === 'dead') this.sources.log?.(`liveness: sequencer ${sequencer} of epoch ${epoch.number} is dead to this host (latest ${host.heads.latest}, peer link ${linkUp === null ? 'self' : linkUp ? 'up' : 'down'})`);
     }
     return verdict;
+  }
+
+  publicRpcProbe(epoch: Epoch, rpcUrl: string): boolean | null {
+    if (!this.host) return null;
+    const reachable = this.prober.result(epoch.number, rpcUrl);
+    const key = `${epoch.number}:${reachable}`;
+    if (reachable !== null && key !== this.lastProbe) {
+      this.lastProbe = key;
+      this.sources.log?.(`trigger: sequencer ${epoch.sequencer} of epoch ${epoch.number}: public RPC ${rpcUrl} ${reachable ? 'reachable' : `unreachable (${this.prober.lastError()})`}`);
+    }
+    return reachable;
   }
 
   misbehaviour(): Evidence[] {

@@ -237,4 +237,6 @@ export interface ConsensusState {
   archived?: { epochs: number; rotations: number };
   /** The L2 SequencerSet record (app/sequencer-set.ts): null until the MPC key exists and the deploy is requested. */
   sequencerSet?: { nextNonce: number } | null;
+  /** MPC-signed L1 parameter updates requested so far (LockingPool.paramsNonce of the next one); absent = 0. */
+  l1ParamsNonce?: number;
 }

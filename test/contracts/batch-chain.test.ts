@@ -5,7 +5,7 @@ import { TypedDataEncoder, Wallet, ZeroAddress, ZeroHash, id, keccak256, parseEt
 import { deployContract, deployL1, type BatchChainContract, type LockingPoolContract } from '../../node/l1/deploy.ts';
 import { BATCH_TYPES, batchChainDomain, batchDigest, type BatchHeader } from '../../node/l1/typed-data.ts';
 import { VECTORS_PATH, renderMerkleVectors, type MerkleVectors } from '../vectors/merkle-vectors.ts';
-import { expectEvent, expectRevert, malleate, send, useChain } from './fixture.ts';
+import { expectEvent, expectRevert, malleate, send, useChain, viaTimelock } from './fixture.ts';
 
 let pool: LockingPoolContract;
 let chainContract: BatchChainContract;
@@ -196,7 +196,7 @@ describe('appendBatch', () => {
     const onBare = batchChainDomain(31337n, bare.addresses.batchChain);
     const batch = header(0n, 100n, 120n);
     await expectRevert(batchChain.appendBatch(batch, await sign(batch, mpc, onBare), posted(batch)), batchChain, 'MpcNotSet', []);
-    await send(bare.lockingPool.setGenesisMpc(mpc.address));
+    await send(viaTimelock(chain.provider, bare.timelock, bare.lockingPool, 'setGenesisMpc', [mpc.address]));
     const early = header(0n, 1n, 120n);
     await expectRevert(batchChain.appendBatch(early, await sign(early, mpc, onBare), posted(early)), batchChain, 'BlockRangeOverlap', [100n, 1n]);
     await send(batchChain.appendBatch(batch, await sign(batch, mpc, onBare), posted(batch)));

@@ -16,6 +16,7 @@ import {
   type TransactionReceipt,
 } from 'ethers';
 import type { L1Node } from '../../node/tools/devnet/edr-node.ts';
+import { runOwnerCall, type OwnerTimelockContract } from '../../node/l1/owner-timelock.ts';
 import { DEV_MNEMONIC, startTestL1 } from '../support/l1.ts';
 
 export type Chain = {
@@ -153,4 +154,14 @@ export function malleate(signature: string): string {
   const highS = n - BigInt(sig.s);
   const v = sig.v === 27 ? 28 : 27;
   return `${sig.r}${highS.toString(16).padStart(64, '0')}${v.toString(16)}`;
+}
+
+/**
+ * An owner call as governance makes it: scheduled in the pool's OwnerTimelock, the L1 clock moved past the delay,
+ * then executed. Resolves to the execute transaction (its receipt holds the owned contract's events); rejects with
+ * the owned contract's own error when the call reverts.
+ */
+export function viaTimelock(provider: JsonRpcProvider, timelock: OwnerTimelockContract, contract: BaseContract, method: string, args: unknown[] = []): Promise<ContractTransactionResponse> {
+  const call = { target: contract.target as string, data: contract.interface.encodeFunctionData(method, args) };
+  return runOwnerCall(timelock, call, async () => increaseTime(provider, await timelock.getMinDelay()));
 }

@@ -37,7 +37,9 @@ import {
   send,
   signerKey,
   useChain,
+  viaTimelock,
 } from './fixture.ts';
+import type { OwnerTimelockContract } from '../../node/l1/owner-timelock.ts';
 
 const DAY = 86_400n;
 const MIN = parseEther('20000');
@@ -47,6 +49,7 @@ const BURN = '0x000000000000000000000000000000000000dEaD';
 let token: MetisTokenContract;
 let pool: LockingPoolContract;
 let poolAddress: string;
+let timelock: OwnerTimelockContract;
 let gov: HDNodeWallet;
 let alice: HDNodeWallet;
 let bob: HDNodeWallet;
@@ -59,9 +62,11 @@ const chain = useChain(async ({ accounts }) => {
   [gov, alice, bob, relayer] = accounts as [HDNodeWallet, HDNodeWallet, HDNodeWallet, HDNodeWallet];
   mpc = new Wallet(id('mpc:genesis'), chain.provider);
   await (await gov.sendTransaction({ to: mpc.address, value: parseEther('10') })).wait();
-  const deployment = await deployL1({ runner: gov, whitelist: [alice.address, bob.address] });
+  // A one-second owner delay: owner calls here set the stage, the timelock is tested in locking-pool-governance.test.ts.
+  const deployment = await deployL1({ runner: gov, whitelist: [alice.address, bob.address], ownerDelay: 1n });
   token = deployment.token;
   pool = deployment.lockingPool;
+  timelock = deployment.timelock;
   poolAddress = deployment.addresses.lockingPool;
   for (const account of [alice, bob, relayer]) {
     await send(token.mint(account.address, parseEther('1000000')));
@@ -76,9 +81,11 @@ const chain = useChain(async ({ accounts }) => {
 
 const domain = () => lockingPoolDomain(31337n, poolAddress);
 const asRelayer = () => pool.connect(relayer);
+/** An owner call through the pool's timelock (scheduled, delay passed, executed). */
+const owner = (method: string, ...args: unknown[]) => viaTimelock(chain.provider, timelock, pool, method, args);
 
 async function setMpc(): Promise<void> {
-  await send(pool.setGenesisMpc(mpc.address));
+  await send(owner('setGenesisMpc', mpc.address));
 }
 
 function rewards(overrides: Partial<RewardsMessage> = {}): RewardsMessage {
@@ -110,12 +117,12 @@ async function expectSolvent(): Promise<void> {
 describe('MPC address', () => {
   it('is set once at genesis by governance', async () => {
     await expectRevert(pool.connect(alice).setGenesisMpc(mpc.address), pool, 'OwnableUnauthorizedAccount', [alice.address]);
-    await expectRevert(pool.setGenesisMpc(ZeroAddress), pool, 'ZeroAddress', []);
-    const receipt = await send(pool.setGenesisMpc(mpc.address));
+    await expectRevert(owner('setGenesisMpc', ZeroAddress), pool, 'ZeroAddress', []);
+    const receipt = await send(owner('setGenesisMpc', mpc.address));
     expectEvent(receipt, pool, 'MpcUpdated', [ZeroAddress, mpc.address, 0n]);
     expect(await pool.mpcAddress()).toBe(mpc.address);
     expect(await pool.mpcNonce()).toBe(1n);
-    await expectRevert(pool.setGenesisMpc(nextMpc.address), pool, 'MpcAlreadySet', [mpc.address]);
+    await expectRevert(owner('setGenesisMpc', nextMpc.address), pool, 'MpcAlreadySet', [mpc.address]);
   });
 
   it('is changed directly only by the current MPC address', async () => {
@@ -205,7 +212,7 @@ describe('rewards', () => {
     await expectSolvent();
 
     // The next batch continues at id 2 and epoch 2, at the reward per block of the moment.
-    await send(pool.updateBlockReward(1n));
+    await send(owner('updateBlockReward', 1n));
     const next = rewards({ rewardBatchId: 2n, startEpoch: 2n, endEpoch: 2n, sequencerIds: [2n], blockCounts: [5n] });
     expectEvent(await send(submit(next, await signRewards(next))), pool, 'RewardsSubmitted', [2n, 2n, 2n, 5n, 5n]);
     expect((await pool.getSequencer(2n)).reward).toBe(400n * PER_BLOCK + 5n);
@@ -262,7 +269,7 @@ describe('rewards', () => {
     const tampered = rewards({ blockCounts: [600n, 401n] });
     await expectRevert(submit(tampered, await signRewards(rewards())), pool, 'InvalidMpcSignature');
     await expectRevert(submit(rewards(), malleate(await signRewards(rewards()))), pool, 'ECDSAInvalidSignatureS');
-    await send(pool.setPause());
+    await send(owner('setPause'));
     await expectRevert(submit(rewards(), await signRewards(rewards())), pool, 'EnforcedPause', []);
   });
 
@@ -314,7 +321,7 @@ describe('rewards', () => {
     it('rejects strangers and the pause', async () => {
       await accrue();
       await expectRevert(pool.connect(bob).withdrawRewards(1n), pool, 'NotSequencerOwner', [1n, bob.address]);
-      await send(pool.setPause());
+      await send(owner('setPause'));
       await expectRevert(pool.connect(alice).withdrawRewards(1n), pool, 'EnforcedPause', []);
     });
 
@@ -433,7 +440,7 @@ describe('slashing', () => {
 
   it('sends the stake to the configured recipient', async () => {
     await setMpc();
-    await send(pool.setSlashRecipient(relayer.address));
+    await send(owner('setSlashRecipient', relayer.address));
     const before = await token.balanceOf(relayer.address);
     expectEvent(await send(slash(report(), await signSlash(report()))), pool, 'Slashed', [
       1n,
@@ -457,7 +464,7 @@ describe('slashing', () => {
     await expectRevert(slash(report({ amount: MIN }), signedSmall), pool, 'InvalidMpcSignature');
     await expectRevert(slash(report({ sequencerId: 2n }), signedSmall), pool, 'InvalidMpcSignature');
     await expectRevert(slash(report(), malleate(signedSmall)), pool, 'ECDSAInvalidSignatureS');
-    await send(pool.setPause());
+    await send(owner('setPause'));
     await expectRevert(slash(report(), signedSmall), pool, 'EnforcedPause', []);
   });
 });
@@ -466,7 +473,7 @@ describe('reentrancy guard', () => {
   it('stops a token that calls back into the pool while being paid out', async () => {
     type ReentrantToken = MetisTokenContract & { arm: BaseContractMethod<[string, string], void, ContractTransactionResponse> };
     const evil = await deployContract<ReentrantToken>('ReentrantToken', gov);
-    const guarded = await deployContract<LockingPoolContract>('LockingPool', gov, [await evil.getAddress(), gov.address]);
+    const guarded = await deployContract<LockingPoolContract>('LockingPool', gov, [await evil.getAddress(), gov.address, 0n]);
     const guardedAddress = await guarded.getAddress();
     await send(guarded.setWhitelist(alice.address, true));
     await send(guarded.updateWithdrawDelayTimeValue(0n));

@@ -7,7 +7,8 @@ import {
   type LockingPoolContract,
   type MetisTokenContract,
 } from '../../node/l1/deploy.ts';
-import { eventsOf, expectEvent, expectRevert, increaseTime, latestTimestamp, send, signerKey, useChain } from './fixture.ts';
+import type { OwnerTimelockContract } from '../../node/l1/owner-timelock.ts';
+import { eventsOf, expectEvent, expectRevert, increaseTime, latestTimestamp, send, signerKey, useChain, viaTimelock } from './fixture.ts';
 
 const DAY = 86_400n;
 const MIN = parseEther('20000');
@@ -21,12 +22,17 @@ let bob: HDNodeWallet;
 let carol: HDNodeWallet;
 let outsider: HDNodeWallet;
 let poolAddress: string;
+let timelock: OwnerTimelockContract;
+/** The floor under the exit delay these tests deploy with. */
+const FLOOR = 60n;
 
 const chain = useChain(async ({ accounts }) => {
   [gov, alice, bob, carol, outsider] = accounts as [HDNodeWallet, HDNodeWallet, HDNodeWallet, HDNodeWallet, HDNodeWallet];
-  const deployment = await deployL1({ runner: gov, whitelist: [alice.address, bob.address, carol.address] });
+  // A one-second owner delay: owner calls here test the pool, not the timelock (locking-pool-governance.test.ts).
+  const deployment = await deployL1({ runner: gov, whitelist: [alice.address, bob.address, carol.address], ownerDelay: 1n, minExitDelay: FLOOR });
   token = deployment.token;
   pool = deployment.lockingPool;
+  timelock = deployment.timelock;
   poolAddress = deployment.addresses.lockingPool;
   for (const account of [alice, bob, carol, outsider]) {
     await send(token.mint(account.address, parseEther('1000000')));
@@ -35,6 +41,8 @@ const chain = useChain(async ({ accounts }) => {
 });
 
 const asAlice = () => pool.connect(alice);
+/** An owner call through the pool's timelock (scheduled, delay passed, executed). */
+const owner = (method: string, ...args: unknown[]) => viaTimelock(chain.provider, timelock, pool, method, args);
 
 /** Locks `amount` for `owner` with the signer named `label`; returns the new sequencer id. */
 async function lock(owner: HDNodeWallet, label: string, amount = MIN): Promise<bigint> {
@@ -51,7 +59,8 @@ describe('LockingPool deployment', () => {
     expect(await pool.rewardPerBlock()).toBe(parseEther('0.000761'));
     expect(await pool.signerUpdateThrottle()).toBe(DAY);
     expect(await pool.slashRecipient()).toBe('0x000000000000000000000000000000000000dEaD');
-    expect(await pool.owner()).toBe(gov.address);
+    expect(await pool.owner()).toBe(await timelock.getAddress());
+    expect(await pool.minExitDelay()).toBe(FLOOR);
     expect(await pool.token()).toBe(await token.getAddress());
     expect(await pool.mpcAddress()).toBe(ZeroAddress);
     expect(await pool.activeSequencers()).toEqual([]);
@@ -64,6 +73,7 @@ describe('LockingPool deployment', () => {
     expectEvent(receipt, pool, 'BlockRewardUpdated', [0n, parseEther('0.000761')]);
     expectEvent(receipt, pool, 'SignerUpdateThrottleUpdated', [0n, DAY]);
     expectEvent(receipt, pool, 'SlashRecipientUpdated', [ZeroAddress, '0x000000000000000000000000000000000000dEaD']);
+    expectEvent(receipt, pool, 'ExitDelayFloorSet', [FLOOR]);
   });
 
   it('deployL1 applies its options, including a minLock above the default maxLock', async () => {
@@ -77,6 +87,7 @@ describe('LockingPool deployment', () => {
       minLock: parseEther('200000'),
       maxLock: parseEther('500000'),
       exitDelay: 60n,
+      minExitDelay: 60n,
       rewardPerBlock: 5n,
       signerUpdateThrottle: 0n,
     });
@@ -98,7 +109,7 @@ describe('LockingPool deployment', () => {
   });
 
   it('rejects a zero token address', async () => {
-    await expectRevert(deployContract('LockingPool', gov, [ZeroAddress, gov.address]), pool, 'ZeroAddress', []);
+    await expectRevert(deployContract('LockingPool', gov, [ZeroAddress, gov.address, 0n]), pool, 'ZeroAddress', []);
   });
 });
 
@@ -160,7 +171,7 @@ describe('lockFor', () => {
   it('rejects an owner that is not whitelisted, or was removed from the whitelist', async () => {
     const key = signerKey('o1');
     await expectRevert(pool.connect(outsider).lockFor(key.address, MIN, key.pubkey), pool, 'NotWhitelisted', [outsider.address]);
-    await send(pool.setWhitelist(alice.address, false));
+    await send(owner('setWhitelist', alice.address, false));
     await expectRevert(asAlice().lockFor(key.address, MIN, key.pubkey), pool, 'NotWhitelisted', [alice.address]);
   });
 
@@ -191,7 +202,7 @@ describe('lockFor', () => {
   });
 
   it('is stopped by the pause', async () => {
-    await send(pool.setPause());
+    await send(owner('setPause'));
     const key = signerKey('a1');
     await expectRevert(asAlice().lockFor(key.address, MIN, key.pubkey), pool, 'EnforcedPause', []);
   });
@@ -212,7 +223,7 @@ describe('relock', () => {
   it('never goes above maxLock, also after maxLock was lowered', async () => {
     const id = await lock(alice, 'a1', parseEther('50000'));
     await expectRevert(asAlice().relock(id, parseEther('50001'), false), pool, 'AboveMaxLock', [parseEther('100001'), MAX]);
-    await send(pool.setMaxLock(parseEther('40000')));
+    await send(owner('setMaxLock', parseEther('40000')));
     await expectRevert(asAlice().relock(id, 1n, false), pool, 'AboveMaxLock', [parseEther('50000') + 1n, parseEther('40000')]);
   });
 
@@ -223,7 +234,7 @@ describe('relock', () => {
     await expectRevert(asAlice().relock(99n, 1n, false), pool, 'UnknownSequencer', [99n]);
     await send(asAlice().unlock(id));
     await expectRevert(asAlice().relock(id, 1n, false), pool, 'InvalidStatus', [id, SequencerStatus.Unlocking]);
-    await send(pool.setPause());
+    await send(owner('setPause'));
     await expectRevert(asAlice().relock(id, 1n, false), pool, 'EnforcedPause', []);
   });
 });
@@ -260,9 +271,9 @@ describe('withdraw and withdrawClaim (part of the stake)', () => {
     await expectRevert(asAlice().withdraw(id, parseEther('30000')), pool, 'BelowMinLock', [0n, MIN]);
     await expectRevert(asAlice().withdraw(id, 0n), pool, 'ZeroAmount', []);
     await expectRevert(pool.connect(bob).withdraw(id, 1n), pool, 'NotSequencerOwner', [id, bob.address]);
-    await send(pool.setPause());
+    await send(owner('setPause'));
     await expectRevert(asAlice().withdraw(id, 1n), pool, 'EnforcedPause', []);
-    await send(pool.setUnpause());
+    await send(owner('setUnpause'));
     expect((await pool.getSequencer(id)).amount).toBe(parseEther('25000'));
     expect((await pool.pendingWithdrawals(id)).amount).toBe(0n);
     await send(asAlice().unlock(id));
@@ -326,22 +337,22 @@ describe('unlock and unlockClaim', () => {
 
   it('lets unlock run during the pause but holds the claim until it is lifted', async () => {
     const id = await lock(alice, 'a1');
-    await send(pool.setPause());
+    await send(owner('setPause'));
     await send(asAlice().unlock(id));
     await increaseTime(chain.provider, 21n * DAY);
     await expectRevert(asAlice().unlockClaim(id), pool, 'EnforcedPause', []);
-    await send(pool.setUnpause());
+    await send(owner('setUnpause'));
     await send(asAlice().unlockClaim(id));
   });
 
   it('forceUnlock is governance-only and marks the exit as forced', async () => {
     const id = await lock(alice, 'a1');
     await expectRevert(pool.connect(alice).forceUnlock(id), pool, 'OwnableUnauthorizedAccount', [alice.address]);
-    await expectRevert(pool.forceUnlock(42n), pool, 'UnknownSequencer', [42n]);
-    const receipt = await send(pool.forceUnlock(id));
+    await expectRevert(owner('forceUnlock', 42n), pool, 'UnknownSequencer', [42n]);
+    const receipt = await send(owner('forceUnlock', id));
     const claimTime = (await latestTimestamp(chain.provider)) + 21n * DAY;
     expectEvent(receipt, pool, 'UnlockInit', [id, alice.address, MIN, claimTime, true]);
-    await expectRevert(pool.forceUnlock(id), pool, 'InvalidStatus', [id, SequencerStatus.Unlocking]);
+    await expectRevert(owner('forceUnlock', id), pool, 'InvalidStatus', [id, SequencerStatus.Unlocking]);
   });
 
   it('keeps the active set consistent when members leave out of order', async () => {
@@ -358,7 +369,7 @@ describe('unlock and unlockClaim', () => {
 
   it('applies a changed exit delay to later unlocks', async () => {
     const id = await lock(alice, 'a1');
-    await send(pool.updateWithdrawDelayTimeValue(60n));
+    await send(owner('updateWithdrawDelayTimeValue', 60n));
     await send(asAlice().unlock(id));
     await increaseTime(chain.provider, 60n);
     await send(asAlice().unlockClaim(id));
@@ -382,19 +393,19 @@ describe('updateSigner', () => {
     await expectRevert(pool.getSequencerBySigner(old.address), pool, 'NoSequencerForSigner', [old.address]);
     expect((await pool.activeSequencers())[0]?.signer).toBe(next.address);
 
-    await send(pool.setSignerUpdateThrottle(0n));
+    await send(owner('setSignerUpdateThrottle', 0n));
     await expectRevert(asAlice().updateSigner(id, old.pubkey), pool, 'SignerAlreadyUsed', [old.address]);
     await expectRevert(asAlice().updateSigner(id, '0x1234'), pool, 'InvalidPubkeyLength', [2n]);
   });
 
   it('rejects strangers, inactive sequencers and the pause', async () => {
     const id = await lock(alice, 'a1');
-    await send(pool.setSignerUpdateThrottle(0n));
+    await send(owner('setSignerUpdateThrottle', 0n));
     const next = signerKey('a1-next');
     await expectRevert(pool.connect(bob).updateSigner(id, next.pubkey), pool, 'NotSequencerOwner', [id, bob.address]);
-    await send(pool.setPause());
+    await send(owner('setPause'));
     await expectRevert(asAlice().updateSigner(id, next.pubkey), pool, 'EnforcedPause', []);
-    await send(pool.setUnpause());
+    await send(owner('setUnpause'));
     await send(asAlice().unlock(id));
     await expectRevert(asAlice().updateSigner(id, next.pubkey), pool, 'InvalidStatus', [id, SequencerStatus.Unlocking]);
   });
@@ -431,66 +442,70 @@ describe('sequencer owner and reward recipient', () => {
 
 describe('governance', () => {
   it('manages the whitelist with events', async () => {
-    const receipt = await send(pool.setWhitelist(outsider.address, true));
+    const receipt = await send(owner('setWhitelist', outsider.address, true));
     expectEvent(receipt, pool, 'WhitelistChanged', [outsider.address, true]);
     expect(await pool.whitelist(outsider.address)).toBe(true);
-    expectEvent(await send(pool.setWhitelist(outsider.address, false)), pool, 'WhitelistChanged', [outsider.address, false]);
+    expectEvent(await send(owner('setWhitelist', outsider.address, false)), pool, 'WhitelistChanged', [outsider.address, false]);
     expect(await pool.whitelist(outsider.address)).toBe(false);
-    await expectRevert(pool.setWhitelist(ZeroAddress, true), pool, 'ZeroAddress', []);
+    await expectRevert(owner('setWhitelist', ZeroAddress, true), pool, 'ZeroAddress', []);
   });
 
   it('keeps 0 < minLock <= maxLock', async () => {
-    expectEvent(await send(pool.setMinLock(parseEther('30000'))), pool, 'MinLockUpdated', [MIN, parseEther('30000')]);
-    expectEvent(await send(pool.setMaxLock(parseEther('30000'))), pool, 'MaxLockUpdated', [MAX, parseEther('30000')]);
-    await expectRevert(pool.setMinLock(0n), pool, 'InvalidLockBounds', [0n, parseEther('30000')]);
-    await expectRevert(pool.setMinLock(parseEther('30001')), pool, 'InvalidLockBounds', [parseEther('30001'), parseEther('30000')]);
-    await expectRevert(pool.setMaxLock(parseEther('29999')), pool, 'InvalidLockBounds', [parseEther('30000'), parseEther('29999')]);
+    expectEvent(await send(owner('setMinLock', parseEther('30000'))), pool, 'MinLockUpdated', [MIN, parseEther('30000')]);
+    expectEvent(await send(owner('setMaxLock', parseEther('30000'))), pool, 'MaxLockUpdated', [MAX, parseEther('30000')]);
+    await expectRevert(owner('setMinLock', 0n), pool, 'InvalidLockBounds', [0n, parseEther('30000')]);
+    await expectRevert(owner('setMinLock', parseEther('30001')), pool, 'InvalidLockBounds', [parseEther('30001'), parseEther('30000')]);
+    await expectRevert(owner('setMaxLock', parseEther('29999')), pool, 'InvalidLockBounds', [parseEther('30000'), parseEther('29999')]);
   });
 
   it('bounds the exit delay and logs every parameter change', async () => {
-    await expectRevert(pool.updateWithdrawDelayTimeValue(366n * DAY), pool, 'ExitDelayTooLong', [366n * DAY, 365n * DAY]);
-    expectEvent(await send(pool.updateWithdrawDelayTimeValue(7n * DAY)), pool, 'ExitDelayUpdated', [21n * DAY, 7n * DAY]);
-    expectEvent(await send(pool.updateBlockReward(1n)), pool, 'BlockRewardUpdated', [parseEther('0.000761'), 1n]);
-    expectEvent(await send(pool.setSignerUpdateThrottle(5n)), pool, 'SignerUpdateThrottleUpdated', [DAY, 5n]);
-    expectEvent(await send(pool.setSlashRecipient(carol.address)), pool, 'SlashRecipientUpdated', [
+    await expectRevert(owner('updateWithdrawDelayTimeValue', 366n * DAY), pool, 'ExitDelayTooLong', [366n * DAY, 365n * DAY]);
+    await expectRevert(owner('updateWithdrawDelayTimeValue', FLOOR - 1n), pool, 'ExitDelayTooShort', [FLOOR - 1n, FLOOR]);
+    expectEvent(await send(owner('updateWithdrawDelayTimeValue', 7n * DAY)), pool, 'ExitDelayUpdated', [21n * DAY, 7n * DAY]);
+    expectEvent(await send(owner('updateBlockReward', 1n)), pool, 'BlockRewardUpdated', [parseEther('0.000761'), 1n]);
+    expectEvent(await send(owner('setSignerUpdateThrottle', 5n)), pool, 'SignerUpdateThrottleUpdated', [DAY, 5n]);
+    expectEvent(await send(owner('setSlashRecipient', carol.address)), pool, 'SlashRecipientUpdated', [
       '0x000000000000000000000000000000000000dEaD',
       carol.address,
     ]);
-    await expectRevert(pool.setSlashRecipient(ZeroAddress), pool, 'ZeroAddress', []);
+    await expectRevert(owner('setSlashRecipient', ZeroAddress), pool, 'ZeroAddress', []);
   });
 
   it('pauses and unpauses with events', async () => {
-    expectEvent(await send(pool.setPause()), pool, 'Paused', [gov.address]);
+    expectEvent(await send(owner('setPause')), pool, 'Paused', [await timelock.getAddress()]);
     expect(await pool.paused()).toBe(true);
-    await expectRevert(pool.setPause(), pool, 'EnforcedPause', []);
-    expectEvent(await send(pool.setUnpause()), pool, 'Unpaused', [gov.address]);
-    await expectRevert(pool.setUnpause(), pool, 'ExpectedPause', []);
+    await expectRevert(owner('setPause'), pool, 'EnforcedPause', []);
+    expectEvent(await send(owner('setUnpause')), pool, 'Unpaused', [await timelock.getAddress()]);
+    await expectRevert(owner('setUnpause'), pool, 'ExpectedPause', []);
   });
 
-  it('rejects every governance call from anyone but the owner', async () => {
-    const p = pool.connect(alice);
-    const calls = [
-      () => p.setGenesisMpc(alice.address),
-      () => p.setWhitelist(alice.address, true),
-      () => p.setMinLock(1n),
-      () => p.setMaxLock(MAX),
-      () => p.updateWithdrawDelayTimeValue(1n),
-      () => p.updateBlockReward(1n),
-      () => p.setSignerUpdateThrottle(1n),
-      () => p.setSlashRecipient(alice.address),
-      () => p.forceUnlock(1n),
-      () => p.setPause(),
-      () => p.setUnpause(),
-    ];
-    for (const call of calls) await expectRevert(call(), pool, 'OwnableUnauthorizedAccount', [alice.address]);
+  it('rejects every governance call from anyone but the owner timelock, the deployer included', async () => {
+    for (const caller of [alice, gov]) {
+      const p = pool.connect(caller);
+      const calls = [
+        () => p.setGenesisMpc(alice.address),
+        () => p.setWhitelist(alice.address, true),
+        () => p.setMinLock(1n),
+        () => p.setMaxLock(MAX),
+        () => p.updateWithdrawDelayTimeValue(1n),
+        () => p.updateBlockReward(1n),
+        () => p.setSignerUpdateThrottle(1n),
+        () => p.setSlashRecipient(alice.address),
+        () => p.forceUnlock(1n),
+        () => p.setPause(),
+        () => p.setUnpause(),
+      ];
+      for (const call of calls) await expectRevert(call(), pool, 'OwnableUnauthorizedAccount', [caller.address]);
+    }
   });
 
-  it('transfers ownership in two steps', async () => {
-    await send(pool.transferOwnership(carol.address));
-    expect(await pool.owner()).toBe(gov.address);
+  it('transfers ownership in two steps, and only through the timelock', async () => {
+    await expectRevert(pool.transferOwnership(carol.address), pool, 'OwnableUnauthorizedAccount', [gov.address]);
+    await send(owner('transferOwnership', carol.address));
+    expect(await pool.owner()).toBe(await timelock.getAddress());
     await expectRevert(pool.connect(bob).acceptOwnership(), pool, 'OwnableUnauthorizedAccount', [bob.address]);
     await send(pool.connect(carol).acceptOwnership());
     expect(await pool.owner()).toBe(carol.address);
-    await expectRevert(pool.setPause(), pool, 'OwnableUnauthorizedAccount', [gov.address]);
+    await expectRevert(owner('setPause'), pool, 'OwnableUnauthorizedAccount', [await timelock.getAddress()]);
   });
 });

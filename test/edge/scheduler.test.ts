@@ -157,6 +157,15 @@ describe('rotation trigger', () => {
     expect(row).toMatchObject({ key: '1:liveness', status: 'sent', attempts: 1, txHash: 'ABCD' });
   });
 
+  it('proposes no liveness rotation when no host answers: peers see no blocks either, so the fault is the edge’s own link', async () => {
+    a.mode = 'down';
+    b.mode = 'down';
+    const report = await runScheduled(withKey(), 1_000_000);
+    expect(report.due).toBeNull();
+    expect(report.trigger).toEqual({ sent: false, why: 'not-due' });
+    expect(consensus.posted).toHaveLength(0);
+  });
+
   it('proposes an epoch rotation when the epoch has ended without a next one', async () => {
     consensus.set('/v1/consensus/status', status({ l2: { latest: 1000, safe: 990, finalized: 900 } }));
     const report = await runScheduled(withKey(), 1_000_000);

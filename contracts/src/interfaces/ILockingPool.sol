@@ -65,9 +65,13 @@ interface ILockingPool {
     event MinLockUpdated(uint256 oldValue, uint256 newValue);
     event MaxLockUpdated(uint256 oldValue, uint256 newValue);
     event ExitDelayUpdated(uint256 oldValue, uint256 newValue);
+    /// The floor under the exit delay, fixed at deployment.
+    event ExitDelayFloorSet(uint256 minExitDelay);
     event BlockRewardUpdated(uint256 oldValue, uint256 newValue);
     event SignerUpdateThrottleUpdated(uint256 oldValue, uint256 newValue);
     event SlashRecipientUpdated(address indexed oldRecipient, address indexed newRecipient);
+    /// An MPC-signed parameter update (a value voted on the consensus layer) consumed this nonce.
+    event ParamsNonceUsed(uint256 nonce);
 
     // ---------------------------------------------------------------- errors
     error ZeroAddress();
@@ -92,6 +96,7 @@ interface ILockingPool {
     error NothingToSlash(uint256 sequencerId);
     error InvalidLockBounds(uint256 minLock, uint256 maxLock);
     error ExitDelayTooLong(uint256 delay, uint256 maxDelay);
+    error ExitDelayTooShort(uint256 delay, uint256 minDelay);
     error MpcNotSet();
     error MpcAlreadySet(address mpc);
     error NotMpc(address caller);
@@ -102,6 +107,7 @@ interface ILockingPool {
     error LengthMismatch(uint256 sequencerIds, uint256 blockCounts);
     error InsufficientRewardReserve(uint256 needed, uint256 available);
     error EvidenceAlreadyUsed(bytes32 evidenceHash);
+    error InvalidParamsNonce(uint256 expected, uint256 nonce);
 
     // ---------------------------------------------------------------- operator calls
 
@@ -180,6 +186,11 @@ interface ILockingPool {
     /// Signed type: UpdateMpc(address newMpc,uint256 nonce), with nonce = mpcNonce().
     function updateMpcWithSig(address newMpc, bytes calldata signature) external;
 
+    /// @notice Sets the reward per L2 block to a value voted on the consensus layer, with an EIP-712 signature of
+    /// the MPC; anyone may relay. Signed type: SetRewardPerBlock(uint256 rewardPerBlock,uint256 nonce), with
+    /// nonce = paramsNonce(), so each update lands once and in the order the votes activated.
+    function setRewardPerBlockWithSig(uint256 rewardPerBlock, uint256 nonce, bytes calldata signature) external;
+
     // ---------------------------------------------------------------- governance (owner)
 
     /// @notice Sets the first MPC address, once; afterwards only the MPC itself can change it.
@@ -190,7 +201,7 @@ interface ILockingPool {
     function setMinLock(uint256 minLock) external;
     /// @notice Sets the maximum stake of a sequencer (existing stakes above it stay, but cannot grow).
     function setMaxLock(uint256 maxLock) external;
-    /// @notice Sets the exit delay in seconds between unlock and unlockClaim (at most MAX_EXIT_DELAY).
+    /// @notice Sets the exit delay in seconds between unlock and unlockClaim (from minExitDelay to MAX_EXIT_DELAY).
     function updateWithdrawDelayTimeValue(uint256 delay) external;
     /// @notice Sets the reward per L2 block in METIS wei, applied to rewards submitted from now on.
     function updateBlockReward(uint256 rewardPerBlock) external;

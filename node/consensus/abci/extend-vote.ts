@@ -4,7 +4,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { currentEpoch } from '../app/epochs.ts';
 import { emptyVoteExtension, MAX_EVIDENCE_PER_EXTENSION, MAX_L1_EVENTS_PER_EXTENSION, type VoteExtension } from '../app/extension.ts';
 import type { ConsensusState, Hex } from '../../../protocol/consensus/types.ts';
-import { validatorByCometAddress } from '../app/validators.ts';
+import { validatorByAddress, validatorByCometAddress } from '../app/validators.ts';
 import type { ValidatorObserver } from './observer.ts';
 
 /** The local validator: its CometBFT address, its private randomness key and its host's observer. */
@@ -51,6 +51,9 @@ export function buildVoteExtension(state: ConsensusState, local: LocalValidator)
     const triggered = state.triggers.some((trigger) => trigger.epoch === epoch.number);
     const verdict = attempt(() => observer.livenessVerdict(epoch, { livenessTimeoutMs: state.params.livenessTimeoutMs, triggered }), 'unknown' as const);
     extension.liveness = { epoch: epoch.number, verdict };
+    const rpcUrl = triggered ? validatorByAddress(state, epoch.sequencer)?.rpcUrl : undefined;
+    const reachable = rpcUrl && observer.publicRpcProbe ? attempt(() => observer.publicRpcProbe!(epoch, rpcUrl), null) : null;
+    if (reachable !== null) extension.probe = { epoch: epoch.number, reachable };
     extension.evidence = attempt(() => observer.misbehaviour(), []).slice(0, MAX_EVIDENCE_PER_EXTENSION);
     extension.l1 = attempt(() => observer.l1Events(state.l1.processedBlock, state.params.l1Confirmations, MAX_L1_EVENTS_PER_EXTENSION), null);
   }

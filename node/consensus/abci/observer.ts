@@ -20,6 +20,12 @@ export interface ValidatorObserver {
    * epoch). `triggered` is true after the edge scheduler asked validators to check (rotation-trigger).
    */
   livenessVerdict(epoch: Epoch, context: { livenessTimeoutMs: number; triggered: boolean }): 'alive' | 'dead' | 'unknown';
+  /**
+   * Asked only after a rotation trigger for `epoch`: whether this host's own latest probe of the sequencer's public
+   * JSON-RPC (`rpcUrl`, from the committed validator set) got an answer. Answers from a cache and starts the next
+   * probe in the background; null while no probe for this epoch has finished.
+   */
+  publicRpcProbe?(epoch: Epoch, rpcUrl: string): boolean | null;
   /** Misbehaviour the host has evidence of; repeated in every extension until the app acts on it. */
   misbehaviour(): Evidence[];
   /**
@@ -45,6 +51,10 @@ export class MemoryObserver implements ValidatorObserver {
   /** When set (e.g. an L1Watcher), L1 observations come from it instead of `l1`. */
   l1Source: Pick<ValidatorObserver, 'l1Events'> | null = null;
   lastTriggered = false;
+  /** What this host's probe of the active sequencer's public RPC found (null: no probe finished). */
+  publicRpcReachable: boolean | null = null;
+  /** The URLs publicRpcProbe was asked about, newest last. */
+  readonly probedUrls: string[] = [];
 
   setHead(number: number, hash: Hex): void {
     this.head = { number, hash };
@@ -66,6 +76,12 @@ export class MemoryObserver implements ValidatorObserver {
   livenessVerdict(epoch: Epoch, context: { livenessTimeoutMs: number; triggered: boolean }): 'alive' | 'dead' | 'unknown' {
     this.lastTriggered = context.triggered;
     return this.deadEpochs.has(epoch.number) ? 'dead' : 'alive';
+  }
+
+  publicRpcProbe(_epoch: Epoch, rpcUrl: string): boolean | null {
+    this.probedUrls.push(rpcUrl);
+    if (this.probedUrls.length > 16) this.probedUrls.shift();
+    return this.publicRpcReachable;
   }
 
   misbehaviour(): Evidence[] {

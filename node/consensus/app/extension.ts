@@ -31,6 +31,8 @@ export const voteExtensionSchema = z
     liveness: z.object({ epoch: uint, verdict: z.enum(['alive', 'dead', 'unknown']) }).strict().nullable(),
     evidence: z.array(evidenceSchema).max(MAX_EVIDENCE_PER_EXTENSION),
     l1: z.object({ head: uint, events: z.array(l1EventSchema).max(MAX_L1_EVENTS_PER_EXTENSION) }).strict().nullable(),
+    /** After a rotation trigger: whether this validator reached the epoch's sequencer's public RPC itself. */
+    probe: z.object({ epoch: uint, reachable: z.boolean() }).strict().nullable().optional(),
     randao: z
       .object({
         commit: z.object({ round: uint, hash: hex32 }).strict().nullable(),

@@ -1,7 +1,9 @@
 import { event, type AppEvent } from './events.ts';
 import { TxCode, TxRejectedError } from '../../../protocol/consensus/errors.ts';
 import { replaceIneligibleSequencer } from './faults.ts';
+import { requestSignature } from './mpc.ts';
 import type { Address, ConsensusState, ParamChange, Proposal, ProposalKind, Tally, VoteOption, WhitelistChange } from '../../../protocol/consensus/types.ts';
+import { isSupermajority } from './tally.ts';
 import { powerOf, refreshValidators, totalPower } from './validators.ts';
 
 /**
@@ -75,7 +77,13 @@ export function tallyVotes(state: ConsensusState, proposal: Proposal): Tally {
   return tally;
 }
 
-export function hasPassed(state: ConsensusState, tally: Tally): boolean {
+/**
+ * A params change needs the quorum and the yes share of yes+no. A whitelist change decides who may validate at
+ * all, so a quorum of one half could eject every validator outside it: it needs yes from more than 2/3 of the
+ * total power, the same bar as a CometBFT commit, so no coalition that cannot already halt the chain can pass it.
+ */
+export function hasPassed(state: ConsensusState, tally: Tally, kind: ProposalKind): boolean {
+  if (kind === 'whitelist') return isSupermajority(tally.yes, tally.totalPower);
   const turnout = tally.yes + tally.no + tally.abstain;
   const quorumMet = turnout * 10_000 >= state.params.govQuorumBps * tally.totalPower && tally.totalPower > 0;
   const thresholdMet = tally.yes * 10_000 > state.params.govThresholdBps * (tally.yes + tally.no);
@@ -87,7 +95,7 @@ export function processProposals(state: ConsensusState, events: AppEvent[]): voi
   for (const proposal of state.proposals) {
     if (proposal.status === 'voting' && state.height >= proposal.votingEndHeight) {
       proposal.tally = tallyVotes(state, proposal);
-      proposal.status = hasPassed(state, proposal.tally) ? 'passed' : 'rejected';
+      proposal.status = hasPassed(state, proposal.tally, proposal.kind) ? 'passed' : 'rejected';
       events.push(event('proposal', { id: proposal.id, status: proposal.status, yes: proposal.tally.yes, no: proposal.tally.no, abstain: proposal.tally.abstain }));
     }
     if (proposal.status === 'passed' && state.height >= proposal.effectiveHeight) {
@@ -101,12 +109,25 @@ export function processProposals(state: ConsensusState, events: AppEvent[]): voi
 
 function execute(state: ConsensusState, proposal: Proposal): void {
   if (proposal.kind === 'params') {
-    const params = { ...state.params, ...(proposal.change as ParamChange) };
+    const change = proposal.change as ParamChange;
+    const params = { ...state.params, ...change };
     // Re-checked at execution: another proposal may have moved the other bound since this one was submitted.
-    if (BigInt(params.minLock) <= BigInt(params.maxLock)) state.params = params;
+    if (BigInt(params.minLock) > BigInt(params.maxLock)) return refreshValidators(state);
+    state.params = params;
+    if (change.rewardPerBlock !== undefined) requestRewardRateOnL1(state, change.rewardPerBlock);
   } else {
     const { add, remove } = proposal.change as WhitelistChange;
     state.params.whitelist = [...new Set([...state.params.whitelist.filter((address) => !remove.includes(address)), ...add])].sort();
   }
   refreshValidators(state);
+}
+
+/**
+ * L1 pays rewards at its own rate (LockingPool.rewardPerBlock): a voted rate reaches it as an MPC-signed
+ * setRewardPerBlockWithSig, numbered here in activation order (the pool's paramsNonce), so it lands once and in order.
+ */
+function requestRewardRateOnL1(state: ConsensusState, rewardPerBlock: string): void {
+  const nonce = state.l1ParamsNonce ?? 0;
+  state.l1ParamsNonce = nonce + 1;
+  requestSignature(state, 'reward-rate', { rewardPerBlock, nonce });
 }

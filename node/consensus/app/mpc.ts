@@ -207,13 +207,14 @@ function settleSession(state: ConsensusState, session: MpcSession): void {
 
 /**
  * Requests the app itself made must complete: a rewards report that never lands blocks every later report id on
- * L1, a lost L2 SequencerSet write blocks every later nonce, an unsigned slash lets misbehaviour go unpunished.
+ * L1, a lost L2 SequencerSet write blocks every later nonce (as a lost reward-rate update blocks every later
+ * paramsNonce), an unsigned slash lets misbehaviour go unpunished.
  * A failed one (a timeout, a party down: transient) is opened again for the current key holders after a backoff
  * that doubles with each attempt, up to 256 consensus blocks (~1 min), so a failure that lasts costs a session a
  * minute, not one a block. A refused one is not: the parties found the request itself wrong. (Batch requests come
  * from the batcher, which asks again itself.)
  */
-const MUST_COMPLETE = new Set(['rewards', 'slash', 'sequencer-set']);
+const MUST_COMPLETE = new Set(['rewards', 'slash', 'sequencer-set', 'reward-rate']);
 const MAX_RETRY_DELAY_BLOCKS = 256;
 
 function reopenIfRequired(state: ConsensusState, session: MpcSession): void {

@@ -1,6 +1,6 @@
 import { digestOf } from '../../../protocol/consensus/canonical.ts';
 import { currentEpoch } from './epochs.ts';
-import type { AppEvent } from './events.ts';
+import { event, type AppEvent } from './events.ts';
 import type { VoteExtension } from './extension.ts';
 import { applyBadHeader } from './bad-header.ts';
 import { applyDoubleSign, declareLivenessFault, recordAccusation } from './faults.ts';
@@ -26,6 +26,7 @@ export function applyObservations(state: ConsensusState, votes: readonly Observe
   const weighted = votes.map((vote) => ({ ...vote, power: powerOf(state, vote.validator) })).filter((vote) => vote.power > 0);
   applyL2(state, weighted, total);
   applyLiveness(state, weighted, total, events);
+  applyPublicRpcProbes(state, weighted, total, events);
   for (const vote of weighted) {
     for (const evidence of vote.extension.evidence) {
       if (evidence.kind === 'double-sign') applyDoubleSign(state, evidence, events);
@@ -69,6 +70,21 @@ function applyLiveness(state: ConsensusState, votes: WeightedVote[], total: numb
   const epoch = currentEpoch(state);
   const dead = votes.filter((vote) => vote.extension.liveness?.epoch === epoch.number && vote.extension.liveness.verdict === 'dead').reduce((sum, vote) => sum + vote.power, 0);
   if (isSupermajority(dead, total)) declareLivenessFault(state, epoch.sequencer, events);
+}
+
+/**
+ * The edge's rotation trigger: once one names the current epoch, each validator probes the active sequencer's
+ * public RPC itself and reports it in its extension. The sequencer is replaced (as a liveness fault) only when
+ * validators holding more than 2/3 of the stake could not reach it: the edge alone cannot rotate anyone, and a
+ * sequencer that still produces and replicates but that users cannot reach is replaced all the same.
+ */
+function applyPublicRpcProbes(state: ConsensusState, votes: WeightedVote[], total: number, events: AppEvent[]): void {
+  const epoch = currentEpoch(state);
+  if (!state.triggers.some((trigger) => trigger.epoch === epoch.number) || state.pendingElection?.replacing === epoch.sequencer) return;
+  const unreachable = votes.filter((vote) => vote.extension.probe?.epoch === epoch.number && !vote.extension.probe.reachable).reduce((sum, vote) => sum + vote.power, 0);
+  if (!isSupermajority(unreachable, total)) return;
+  events.push(event('public_rpc_unreachable', { sequencer: epoch.sequencer, epoch: epoch.number, power: unreachable, total }));
+  declareLivenessFault(state, epoch.sequencer, events);
 }
 
 /**

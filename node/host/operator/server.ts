@@ -11,11 +11,14 @@ export interface OperatorControl {
   pause(): void;
   resume(): void;
   peers(): unknown[];
+  /** Fault injection: takes the public JSON-RPC listener down or back up (node/host/public-rpc-switch.ts). */
+  setPublicRpc?(up: boolean): Promise<boolean>;
 }
 
 /**
  * The operator API on its own port: every route needs `Authorization: Bearer <token>` (401 otherwise).
- * GET /health (200 ok / 503 degraded), GET /metrics (Prometheus text), POST /pause, POST /resume, GET /peers.
+ * GET /health (200 ok / 503 degraded), GET /metrics (Prometheus text), POST /pause, POST /resume, GET /peers,
+ * POST /faults/public-rpc {"up": boolean} (fault injection: the public JSON-RPC refuses connections while down).
  */
 export function operatorApp(control: OperatorControl, token: string): Hono {
   if (token.length < 16) throw new Error('operator token must be at least 16 characters');
@@ -43,6 +46,12 @@ export function operatorApp(control: OperatorControl, token: string): Hono {
     return c.json({ paused: false });
   });
   app.get('/peers', (c) => c.json({ items: control.peers() }));
+  app.post('/faults/public-rpc', async (c) => {
+    if (!control.setPublicRpc) return c.json({ error: { code: 404, message: 'this host has no public RPC switch' } }, 404);
+    const body = (await c.req.json().catch(() => null)) as { up?: unknown } | null;
+    if (typeof body?.up !== 'boolean') return c.json({ error: { code: 400, message: 'body must be {"up": true|false}' } }, 400);
+    return c.json({ up: await control.setPublicRpc(body.up) });
+  });
   app.notFound((c) => c.json({ error: { code: 404, message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => c.json({ error: { code: 500, message: error.message } }, 500));
   return app;

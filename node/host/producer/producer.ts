@@ -49,6 +49,12 @@ export interface ProducerDeps {
   key: NodeKey;
   seals: SealStore;
   config: ProducerConfig;
+  /**
+   * The block time governance has put in force (the consensus app's params in the committed state), or null when
+   * there is none (a host without a consensus layer): then config.blockTimeMs applies. Read at every tick, so a
+   * change takes effect on the first block after the host has seen the commit that activated it.
+   */
+  governedBlockTimeMs?: () => number | null;
   /** Whether this host may produce block `number` now (it is the elected sequencer and not paused). */
   mayProduce(number: bigint): boolean;
   now(): number;
@@ -80,7 +86,12 @@ export class BlockProducer {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.schedule(this.deps.config.blockTimeMs);
+    this.schedule(this.blockTimeMs());
+  }
+
+  /** The block time in force: the governed one when the consensus layer has one, else the configured one. */
+  blockTimeMs(): number {
+    return this.deps.governedBlockTimeMs?.() ?? this.deps.config.blockTimeMs;
   }
 
   /** Stops cutting blocks; resolves once a block in flight is stored. */
@@ -180,7 +191,7 @@ export class BlockProducer {
     // Catch up at once while the size target is still met; otherwise wait out the rest of the block time.
     const elapsed = this.deps.now() - started;
     this.poke();
-    this.schedule(Math.max(0, this.deps.config.blockTimeMs - elapsed));
+    this.schedule(Math.max(0, this.blockTimeMs() - elapsed));
   }
 
   private schedule(delay: number): void {

@@ -19,6 +19,7 @@ export class ConsensusSchedule implements SequencerSchedule {
   private readonly client: ConsensusClient;
   private epochs: EpochView[] = [];
   private safe: bigint | null = null;
+  private blockTimeMs: number | null = null;
   private refreshing: Promise<void> | null = null;
   lastError: string | null = null;
 
@@ -36,6 +37,10 @@ export class ConsensusSchedule implements SequencerSchedule {
 
   agreedSafe(): bigint | null {
     return this.safe;
+  }
+
+  governedBlockTimeMs(): number | null {
+    return this.blockTimeMs;
   }
 
   /**
@@ -70,6 +75,8 @@ export class ConsensusSchedule implements SequencerSchedule {
     epochs.sort((a, b) => a.firstBlock - b.firstBlock);
     this.epochs = epochs;
     this.safe = BigInt(status.l2.safe);
+    const governed = status.params?.blockTimeMs;
+    this.blockTimeMs = Number.isSafeInteger(governed) && governed > 0 ? governed : null;
   }
 
   private find(number: bigint): EpochView | undefined {

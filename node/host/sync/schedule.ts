@@ -15,6 +15,8 @@ export interface SequencerSchedule {
    * there, so the host never calls a block safe above it.
    */
   agreedSafe?(): bigint | null;
+  /** The block time (ms) in force in the committed consensus state, when the source is the consensus layer. */
+  governedBlockTimeMs?(): number | null;
   refresh(): Promise<void>;
 }
 

@@ -1,7 +1,8 @@
-import { JsonRpcProvider, Wallet, type Interface } from 'ethers';
+import { JsonRpcProvider, NonceManager, Wallet, type Interface } from 'ethers';
 import type { Hex } from '../../encoding/hex.ts';
 import { contractAt, type LockingPoolContract } from '../../l1/deploy.ts';
-import { lockingPoolDomain, type RewardsMessage, type SlashMessage } from '../../l1/typed-data.ts';
+import { executeWhenReady, scheduleOwnerCall, type OwnerTimelockContract } from '../../l1/owner-timelock.ts';
+import { lockingPoolDomain, type RewardRateMessage, type RewardsMessage, type SlashMessage } from '../../l1/typed-data.ts';
 import type { DutyL1 } from './context.ts';
 import { L1RelayError, MpcAlreadySetError } from './errors.ts';
 
@@ -20,7 +21,7 @@ export function revertReason(error: unknown, iface?: Interface): string {
 }
 
 /**
- * Relays MPC-signed LockingPool calls (submitRewards, slash) from the host's relayer key. Every call is
+ * Relays MPC-signed LockingPool calls (submitRewards, slash, setRewardPerBlockWithSig) from the host's relayer key. Every call is
  * idempotent on L1 (rewards batch ids are sequential, evidence hashes single-use), and the state is read before
  * sending, so a duplicate relay costs at most one reverted transaction. One transaction at a time per key.
  */
@@ -71,6 +72,16 @@ export class LockingPoolRelay {
     });
   }
 
+  /** Sends setRewardPerBlockWithSig once the pool's paramsNonce reaches this update's (earlier ones land first). */
+  async setRewardPerBlock(message: RewardRateMessage, signature: Hex, delayMs: number): Promise<'sent' | 'already'> {
+    return this.relay(`setRewardPerBlock #${message.nonce}`, delayMs, async () => {
+      const next = await this.pool.paramsNonce();
+      if (next > message.nonce) return 'already';
+      if (next < message.nonce) return 'wait';
+      return this.pool.setRewardPerBlockWithSig(message.rewardPerBlock, message.nonce, signature);
+    });
+  }
+
   close(): void {
     this.aborted.abort();
     this.provider.destroy();
@@ -101,7 +112,7 @@ export class LockingPoolRelay {
         return 'retry';
       });
       if (outcome === 'sent' || outcome === 'already') return outcome;
-      if (outcome === 'wait') lastReason = 'waiting for the previous batch on L1';
+      if (outcome === 'wait') lastReason = 'waiting for the previous numbered update on L1';
       if (Date.now() >= deadline) throw new L1RelayError(action, lastReason);
       if (outcome === 'retry') this.log(`duties: ${action}: ${lastReason}; retrying`);
       await this.sleep(RETRY_MS);
@@ -131,25 +142,25 @@ export class LockingPoolRelay {
 }
 
 /**
- * Registers the MPC address from the first keygen in LockingPool (`setGenesisMpc`, owner-only: governance; on the
- * devnet the deployer). Idempotent: 'already' when it is registered; MpcAlreadySetError for another address.
- * Later changes go through `updateMpcWithSig`, signed by the MPC itself (a reshare keeps the address, so none
- * is needed when the set changes).
+ * Registers the MPC address from the first keygen in LockingPool (`setGenesisMpc`, an owner call: scheduled by
+ * governance — `ownerKey` is a proposer of the pool's owner timelock — and executed once the timelock's delay has
+ * passed). Idempotent: 'already' when it is registered; MpcAlreadySetError for another address. Later changes go
+ * through `updateMpcWithSig`, signed by the MPC itself (a reshare keeps the address, so none is needed when the
+ * set changes).
  */
 export async function registerGenesisMpc(l1: { url: string; lockingPool: string }, ownerKey: string, address: string): Promise<{ status: 'registered' | 'already'; txHash: Hex | null }> {
   const provider = new JsonRpcProvider(l1.url, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 250 });
   try {
-    const pool = contractAt<LockingPoolContract>('LockingPool', l1.lockingPool, new Wallet(ownerKey, provider));
+    const governance = new NonceManager(new Wallet(ownerKey, provider));
+    const pool = contractAt<LockingPoolContract>('LockingPool', l1.lockingPool, governance);
     const current = (await pool.mpcAddress()).toLowerCase();
     if (current === address.toLowerCase()) return { status: 'already', txHash: null };
     if (current !== `0x${'00'.repeat(20)}`) throw new MpcAlreadySetError(current, address);
+    const timelock = contractAt<OwnerTimelockContract>('OwnerTimelock', await pool.owner(), governance);
     try {
-      const tx = await pool.setGenesisMpc(address);
-      const receipt = await tx.wait();
-      if (receipt?.status !== 1) throw new L1RelayError('setGenesisMpc', `transaction ${tx.hash} reverted`);
-      return { status: 'registered', txHash: tx.hash as Hex };
+      const scheduled = await scheduleOwnerCall(timelock, { target: l1.lockingPool, data: pool.interface.encodeFunctionData('setGenesisMpc', [address]) });
+      return { status: 'registered', txHash: (await executeWhenReady(timelock, scheduled)) as Hex };
     } catch (error) {
-      if (error instanceof L1RelayError) throw error;
       throw new L1RelayError('setGenesisMpc', revertReason(error, pool.interface));
     }
   } finally {

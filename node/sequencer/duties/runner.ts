@@ -10,7 +10,7 @@ import { FaultLog } from './fault-log.ts';
 import { KeyLock } from './key-lock.ts';
 import type { LockingPoolRelay } from './locking-pool-relay.ts';
 import type { MpcSnapshot } from './session-feed.ts';
-import { rewardsRequest, slashRequest } from './sign-requests.ts';
+import { rewardRateRequest, rewardsRequest, slashRequest } from './sign-requests.ts';
 import { stakeOf, stakeQuorum } from './stake-quorum.ts';
 
 export type ReportStatus = 'completed' | 'failed' | 'refused';
@@ -55,7 +55,7 @@ const PRESIGN_BACKOFF_MS = 10_000;
  * counting late refusals as evidence against the requester, so every honest signer checks and says so).
  */
 const isOpen = (session: MpcSessionView) => session.status === 'pending' || (session.status === 'refused' && session.purpose === 'batch');
-const SIGNED_PURPOSES = new Set(['batch', 'rewards', 'slash', 'sequencer-set']);
+const SIGNED_PURPOSES = new Set(['batch', 'rewards', 'slash', 'sequencer-set', 'reward-rate']);
 const clip = (text: string, max = 256) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -279,6 +279,12 @@ export class DutyRunner {
       const parsed = rewardsRequest(request, domain);
       if (!parsed.ok) return { ok: false, status: 'refused', reason: parsed.reason };
       return { digest: parsed.digest, purpose: 'rewards', relay: (signature, delay) => this.deps.relay.submitRewards(parsed.message, signature, delay) };
+    }
+    if (session.purpose === 'reward-rate') {
+      const parsed = rewardRateRequest(request, domain);
+      if (!parsed.ok) return { ok: false, status: 'refused', reason: parsed.reason };
+      // Signed under the MPC's 'rewards' purpose: the reward rate is part of what rewards pay.
+      return { digest: parsed.digest, purpose: 'rewards', relay: (signature, delay) => this.deps.relay.setRewardPerBlock(parsed.message, signature, delay) };
     }
     const parsed = slashRequest(request, domain);
     if (!parsed.ok) return { ok: false, status: 'refused', reason: parsed.reason };

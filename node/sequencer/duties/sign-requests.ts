@@ -1,6 +1,6 @@
 import type { TypedDataDomain } from 'ethers';
 import type { Hex } from '../../encoding/hex.ts';
-import { rewardsDigest, slashDigest, type RewardsMessage, type SlashMessage } from '../../l1/typed-data.ts';
+import { rewardRateDigest, rewardsDigest, slashDigest, type RewardRateMessage, type RewardsMessage, type SlashMessage } from '../../l1/typed-data.ts';
 
 /**
  * The LockingPool messages the app asks the MPC to sign, read strictly from a session's request (the app
@@ -40,4 +40,13 @@ export function slashRequest(request: Record<string, unknown>, domain: TypedData
   if (!isDecimal(amount) || amount === '0') return { ok: false, reason: 'slash request: nothing to slash (amount 0)' };
   const message: SlashMessage = { sequencerId: BigInt(sequencerId), evidenceHash: evidenceHash.toLowerCase(), amount: BigInt(amount) };
   return { ok: true, message, digest: slashDigest(domain, message).toLowerCase() as Hex };
+}
+
+/** A reward rate that a vote activated (app/governance.ts), with the app's count of such updates as the nonce. */
+export function rewardRateRequest(request: Record<string, unknown>, domain: TypedDataDomain): Parsed<RewardRateMessage> {
+  const { rewardPerBlock, nonce } = request;
+  if (!isDecimal(rewardPerBlock)) return { ok: false, reason: 'reward-rate request: rewardPerBlock must be a decimal wei amount' };
+  if (!isUint(nonce)) return { ok: false, reason: 'reward-rate request: nonce must be a non-negative integer' };
+  const message: RewardRateMessage = { rewardPerBlock: BigInt(rewardPerBlock), nonce: BigInt(nonce) };
+  return { ok: true, message, digest: rewardRateDigest(domain, message).toLowerCase() as Hex };
 }

@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonRpcProvider, NonceManager, ZeroAddress, parseEther } from 'ethers';
+import { JsonRpcProvider, NonceManager, parseEther } from 'ethers';
 import { migrateLocalD1, startLocalEdge, type LocalEdge } from '../edge/local-edge.ts';
 import type { ConsensusStatus } from '../../../protocol/consensus/query.ts';
 import { ConsensusClient } from '../../../protocol/consensus/client.ts';
 import type { ConsensusTimeouts } from '../localnet/localnet.ts';
 import { rpcCall } from '../../net/rpc-call.ts';
+import { registerGenesisMpc as registerGenesisMpcOnL1 } from '../../sequencer/duties/locking-pool-relay.ts';
 import { devAccount, DEVNET_ROLES } from './accounts.ts';
 import { prepareHosts, type BatcherSettings, type DevnetConsensusParams, type PreparedSequencer } from './hosts.ts';
 import { l1Contracts, type L1Addresses } from './l1-bootstrap.ts';
@@ -235,18 +236,9 @@ async function fundMpcOnL2(consensus: ConsensusClient, sequencers: readonly Sequ
   );
 }
 
-/** LockingPool.setGenesisMpc from the governance key (devAccount 0), once; a resumed devnet already has it. */
+/** LockingPool.setGenesisMpc from the governance key (devAccount 0) through the owner timelock, once. */
 async function registerGenesisMpc(l1Url: string, addresses: L1Addresses, mpc: string): Promise<void> {
-  const provider = new JsonRpcProvider(l1Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
-  try {
-    const { lockingPool } = l1Contracts(addresses, new NonceManager(devAccount(DEVNET_ROLES.deployer).connect(provider)));
-    const current = (await lockingPool.mpcAddress()).toLowerCase();
-    if (current === mpc.toLowerCase()) return;
-    if (current !== ZeroAddress) throw new Error(`LockingPool already has MPC address ${current}, not ${mpc}`);
-    await (await lockingPool.setGenesisMpc(mpc)).wait();
-  } finally {
-    provider.destroy();
-  }
+  await registerGenesisMpcOnL1({ url: l1Url, lockingPool: addresses.lockingPool }, devAccount(DEVNET_ROLES.deployer).privateKey, mpc);
 }
 
 /** Mints METIS to the deployer and funds LockingPool's reward reserve, so rewards for produced blocks can be paid. */

@@ -11,6 +11,7 @@ import { ConsensusClient } from '../../../protocol/consensus/client.ts';
 import { AppTxSender, type AppTxVerdict } from '../../consensus/client/tx-sender.ts';
 import { devAccount, DEVNET_ROLES, sequencerKeys, signerPubkey } from './accounts.ts';
 import { devnetShareKey, sequencerConfig, sequencerDir, type BatcherSettings, type PreparedSequencer } from './hosts.ts';
+import { ownerCallOnLiveL1 } from '../../l1/owner-timelock.ts';
 import { l1Contracts, type L1Addresses } from './l1-bootstrap.ts';
 import type { HostPorts } from './ports.ts';
 
@@ -33,14 +34,14 @@ export interface JoinOptions {
   blockTimeMs?: number;
 }
 
-/** Governance whitelists the owner; the owner gets METIS and locks it for the signer (LockingPool.lockFor). */
+/** Governance whitelists the owner (through the owner timelock: one owner delay); the owner gets METIS and locks it for the signer (LockingPool.lockFor). */
 export async function lockStake(options: { l1Url: string; addresses: L1Addresses; index: number; stake: number }): Promise<bigint> {
   const provider = new JsonRpcProvider(options.l1Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
   try {
     const keys = sequencerKeys(options.index);
     const governance = l1Contracts(options.addresses, new NonceManager(devAccount(DEVNET_ROLES.deployer).connect(provider)));
     const amount = parseEther(String(options.stake));
-    await (await governance.lockingPool.setWhitelist(keys.owner.address, true)).wait();
+    await ownerCallOnLiveL1(governance.timelock, { target: options.addresses.lockingPool, data: governance.lockingPool.interface.encodeFunctionData('setWhitelist', [keys.owner.address, true]) });
     await (await governance.token.mint(keys.owner.address, amount)).wait();
     const owner = l1Contracts(options.addresses, new NonceManager(keys.owner.connect(provider)));
     await (await owner.token.approve(options.addresses.lockingPool, amount)).wait();

@@ -1,5 +1,6 @@
 import { JsonRpcProvider, NonceManager, parseEther, type Signer } from 'ethers';
 import { contractAt, deployL1, type LockingPoolContract, type MetisTokenContract } from '../../l1/deploy.ts';
+import type { OwnerTimelockContract } from '../../l1/owner-timelock.ts';
 import { devAccount, DEVNET_ROLES, sequencerKeys, signerPubkey } from './accounts.ts';
 
 /** Where the devnet's L1 contracts live; written to `.devnet/l1.json`. */
@@ -8,6 +9,8 @@ export type L1Addresses = {
   token: string;
   lockingPool: string;
   batchChain: string;
+  /** LockingPool's owner: owner calls are scheduled here and run a delay later (node/l1/owner-timelock.ts). */
+  timelock: string;
   fromBlock: number;
 };
 
@@ -15,13 +18,18 @@ export type BootstrapL1Options = {
   url: string;
   /** METIS each sequencer locks, in whole tokens; differing stakes make the stake-weighted election visible. */
   stakes: readonly number[];
-  /** Exit delay in seconds (the contract's default is 21 days; a devnet wants minutes). */
+  /** Exit delay in seconds (the contract's default is 21 days; a devnet wants minutes); also its floor. */
   exitDelaySeconds: number;
+  /** Seconds every owner call waits in the timelock (production: days; a devnet: seconds). Default 3. */
+  ownerDelaySeconds?: number;
 };
+
+export const DEVNET_OWNER_DELAY_SECONDS = 3;
 
 /**
  * Deploys MetisToken, LockingPool and BatchChain, whitelists the sequencers' owners, and has each owner lock its
- * stake for its signer. The MPC address is left unset: the sequencers' distributed key generation sets it.
+ * stake for its signer; the pool then belongs to the owner timelock. The MPC address is left unset: the sequencers'
+ * distributed key generation sets it (through the timelock, so a devnet start waits one owner delay for it).
  */
 export async function bootstrapL1(options: BootstrapL1Options): Promise<L1Addresses> {
   const provider = new JsonRpcProvider(options.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
@@ -31,6 +39,8 @@ export async function bootstrapL1(options: BootstrapL1Options): Promise<L1Addres
     const deployment = await deployL1({
       runner: deployer,
       exitDelay: BigInt(options.exitDelaySeconds),
+      minExitDelay: BigInt(options.exitDelaySeconds),
+      ownerDelay: BigInt(options.ownerDelaySeconds ?? DEVNET_OWNER_DELAY_SECONDS),
       whitelist: sequencers.map((keys) => keys.owner.address),
     });
     for (const [index, stake] of options.stakes.entries()) {
@@ -60,6 +70,7 @@ export function l1Contracts(addresses: L1Addresses, runner: Signer | JsonRpcProv
   return {
     token: contractAt<MetisTokenContract>('MetisToken', addresses.token, runner),
     lockingPool: contractAt<LockingPoolContract>('LockingPool', addresses.lockingPool, runner),
+    timelock: contractAt<OwnerTimelockContract>('OwnerTimelock', addresses.timelock, runner),
   };
 }
 

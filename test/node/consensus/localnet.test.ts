@@ -88,6 +88,21 @@ describe('4-validator CometBFT localnet', () => {
     for (const epoch of before) expect(epoch.lastBlock - epoch.firstBlock + 1).toBe(20);
   });
 
+  it('a whitelist change backed by 55 % of the power (quorum met, no "no" votes) is rejected: it needs > 2/3 of the total', async () => {
+    const keepTwo = [0, 1].map((index) => new Wallet(signerKey(index)).address.toLowerCase());
+    expect((await send(0, 'propose', { kind: 'whitelist', change: { add: keepTwo, remove: [] } })).code).toBe(0);
+    const proposal = await waitFor('whitelist proposal on chain', async () => (await clients[0]!.proposals()).items.find((item) => item.kind === 'whitelist'));
+    await caughtUp((await status()).height);
+    for (const index of [0, 1]) expect((await send(index, 'vote', { proposalId: proposal.id, option: 'yes' }, index)).code).toBe(0);
+    for (const index of [2, 3]) expect((await send(index, 'vote', { proposalId: proposal.id, option: 'abstain' }, index)).code).toBe(0);
+    const closed = await waitFor('whitelist proposal closed', async () => {
+      const current = await clients[2]!.proposal(proposal.id);
+      return current.status === 'voting' ? undefined : current;
+    });
+    expect(closed).toMatchObject({ status: 'rejected', tally: { yes: 55_000, abstain: 45_000, no: 0 } });
+    expect((await clients[2]!.validators()).filter((validator) => validator.power > 0)).toHaveLength(4);
+  });
+
   it('replaces the active sequencer when the others report its host dead', async () => {
     const before = await status();
     const dead = before.epoch.sequencer;

@@ -6,7 +6,7 @@ import { SimNet } from '../sim.ts';
 const STAKES = [30_000, 25_000, 25_000, 20_000];
 const CHAIN = 'sim-chain';
 const signers = new AppTxSigners(CHAIN);
-const tx = (index: number, type: 'propose' | 'vote', payload: unknown): Uint8Array => signers.tx(index, type, payload);
+const tx = (index: number, type: 'propose' | 'vote' | 'mpc-session-result', payload: unknown): Uint8Array => signers.tx(index, type, payload);
 const vote = (index: number, proposalId: number, option: 'yes' | 'no' | 'abstain') => tx(index, 'vote', { proposalId, option });
 
 describe('governance (stake-weighted)', () => {
@@ -77,4 +77,63 @@ describe('governance (stake-weighted)', () => {
     expect(currentEpoch(net.state).sequencer).not.toBe(active);
     expect(net.state.validators.find((validator) => validator.address === active)).toMatchObject({ power: 0, status: 'pending' });
   });
+
+  it('a whitelist change needs yes from more than 2/3 of the total power, not the params quorum and threshold', () => {
+    signers.reset();
+    const net = new SimNet(STAKES);
+    const everyone = STAKES.map((_, index) => signer(index).address.toLowerCase());
+    const ejectTwo = { add: everyone.slice(0, 2), remove: [] };
+    const ejectOne = { add: everyone.slice(0, 3), remove: [] };
+    net.block([tx(0, 'propose', { kind: 'whitelist', change: ejectTwo }), tx(1, 'propose', { kind: 'whitelist', change: ejectOne })]);
+    // Proposal 1: 55 % yes, 45 % abstain: quorum and the yes share of yes+no are met, but 55 % is not > 2/3 of all power.
+    // Proposal 2: 80 % yes and 20 % no: more than 2/3 of the total.
+    net.block([vote(0, 1, 'yes'), vote(1, 1, 'yes'), vote(2, 1, 'abstain'), vote(3, 1, 'abstain'), vote(0, 2, 'yes'), vote(1, 2, 'yes'), vote(2, 2, 'yes'), vote(3, 2, 'no')]);
+    net.until((state) => state.height === 9);
+    expect(net.state.proposals.map((proposal) => proposal.status)).toEqual(['rejected', 'executed']);
+    expect(net.state.params.whitelist).toEqual([...ejectOne.add].sort());
+    expect(net.state.validators.filter((validator) => validator.power > 0)).toHaveLength(3);
+  });
+
+  it.each([
+    { stakes: [40_000, 40_000, 20_000, 20_000], outcome: 'rejected' },
+    { stakes: [40_001, 40_000, 20_000, 20_000], outcome: 'executed' },
+  ])('a whitelist change with yes from validators 0 and 1 of $stakes is $outcome (exactly 2/3 is not enough)', ({ stakes, outcome }) => {
+    signers.reset();
+    const net = new SimNet(stakes);
+    const keep = [0, 1, 2].map((index) => signer(index).address.toLowerCase());
+    net.block([tx(0, 'propose', { kind: 'whitelist', change: { add: keep, remove: [] } })]);
+    net.block([vote(0, 1, 'yes'), vote(1, 1, 'yes')]);
+    net.until((state) => state.height === 9);
+    expect(net.state.proposals[0]!.status).toBe(outcome);
+  });
+
+  it('an activated rewardPerBlock becomes a numbered MPC signing request for L1 (queued until the key exists)', () => {
+    signers.reset();
+    const net = new SimNet(STAKES);
+    enact(net, { rewardPerBlock: '5' });
+    // No MPC key yet: the request waits in the queue with its nonce.
+    expect(net.state.mpc.retries).toEqual([expect.objectContaining({ purpose: 'reward-rate', request: { rewardPerBlock: '5', nonce: 0 } })]);
+    const keygen = net.state.mpc.sessions.find((session) => session.kind === 'keygen')!;
+    const mpcAddress = '0x00000000000000000000000000000000000a11ce';
+    net.block([0, 1, 2].map((index) => tx(index, 'mpc-session-result', { sessionId: keygen.id, status: 'completed', result: { address: mpcAddress } })));
+    net.block();
+    enact(net, { rewardPerBlock: '7' });
+    const requests = net.state.mpc.sessions.filter((session) => session.purpose === 'reward-rate').map((session) => session.request);
+    expect(requests).toEqual([
+      { mpcAddress, rewardPerBlock: '5', nonce: 0 },
+      { mpcAddress, rewardPerBlock: '7', nonce: 1 },
+    ]);
+    expect(net.state.l1ParamsNonce).toBe(2);
+    // A change that leaves rewardPerBlock alone asks L1 for nothing.
+    enact(net, { livenessTimeoutMs: 4000 });
+    expect(net.state.mpc.sessions.filter((session) => session.purpose === 'reward-rate')).toHaveLength(2);
+  });
 });
+
+/** Proposes `change` and has every validator vote yes; returns once it is executed. */
+function enact(net: SimNet, change: Record<string, unknown>): void {
+  net.block([tx(0, 'propose', { kind: 'params', change })]);
+  const id = net.state.proposals.at(-1)!.id;
+  net.block([0, 1, 2, 3].map((index) => vote(index, id, 'yes')));
+  net.until((state) => state.proposals.at(-1)!.status === 'executed', 20);
+}

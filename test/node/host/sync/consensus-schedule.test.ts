@@ -11,6 +11,7 @@ const epoch = (number: number, firstBlock: number, lastBlock: number, sequencer:
 let epochs = [epoch(0, 1, 100, A), epoch(1, 101, 200, B)];
 let next: ReturnType<typeof epoch> | null = epoch(2, 201, 300, C);
 let failing = false;
+let params: { blockTimeMs?: unknown } | undefined = { blockTimeMs: 1000 };
 /** The `from` of every epochs request. */
 const reads: number[] = [];
 let server: Server;
@@ -30,7 +31,7 @@ beforeAll(async () => {
       const items = epochs.slice(from, from + Math.min(limit, 1));
       res.end(JSON.stringify({ items, next: from + items.length < epochs.length ? from + items.length : null }));
     } else if (u.pathname === '/v1/consensus/status') {
-      res.end(JSON.stringify({ epoch: epochs[epochs.length - 1], nextEpoch: next, l2: { latest: 120, safe: 117, finalized: 90 } }));
+      res.end(JSON.stringify({ epoch: epochs[epochs.length - 1], nextEpoch: next, l2: { latest: 120, safe: 117, finalized: 90 }, params }));
     } else {
       res.statusCode = 404;
       res.end(JSON.stringify({ error: { code: 'not_found', message: 'no' } }));
@@ -52,6 +53,22 @@ describe('consensus-backed schedule', () => {
     expect(schedule.epochFor(250n)).toBe(2);
     expect(schedule.sequencerFor(301n)).toBeNull();
     expect(schedule.agreedSafe()).toBe(117n);
+  });
+
+  it('caches the governed block time of the committed state; a missing or malformed one is null (the host config applies)', async () => {
+    const schedule = new ConsensusSchedule(url);
+    expect(schedule.governedBlockTimeMs()).toBeNull();
+    await schedule.refresh();
+    expect(schedule.governedBlockTimeMs()).toBe(1000);
+    params = { blockTimeMs: 250 };
+    await schedule.refresh();
+    expect(schedule.governedBlockTimeMs()).toBe(250);
+    for (const hostile of [{ blockTimeMs: -5 }, { blockTimeMs: '250' }, { blockTimeMs: 1.5 }, undefined]) {
+      params = hostile;
+      await schedule.refresh();
+      expect(schedule.governedBlockTimeMs()).toBeNull();
+    }
+    params = { blockTimeMs: 1000 };
   });
 
   it('a failover that cuts an epoch short wins for the blocks it covers', async () => {

@@ -18,7 +18,7 @@ import { FaultLog } from '../../../../node/sequencer/duties/fault-log.ts';
 import { KeyLock } from '../../../../node/sequencer/duties/key-lock.ts';
 import { MpcBatchSigner } from '../../../../node/sequencer/duties/mpc-batch-signer.ts';
 import { SessionFeed } from '../../../../node/sequencer/duties/session-feed.ts';
-import { rewardsRequest, slashRequest } from '../../../../node/sequencer/duties/sign-requests.ts';
+import { rewardRateRequest, rewardsRequest, slashRequest } from '../../../../node/sequencer/duties/sign-requests.ts';
 import { devWallet, testGenesis } from '../../host/harness.ts';
 
 const L1_CHAIN = 31337n;
@@ -173,6 +173,14 @@ describe('LockingPool messages read from the app\'s requests', () => {
     expect(slashRequest({ ...request, sequencerId: null }, domain)).toMatchObject({ ok: false, reason: expect.stringContaining('unknown to the app') });
     expect(slashRequest({ ...request, amount: '0' }, domain)).toMatchObject({ ok: false, reason: expect.stringContaining('nothing to slash') });
     expect(slashRequest({ ...request, evidenceHash: '0x12' }, domain).ok).toBe(false);
+  });
+
+  it('reward-rate: the fields of SetRewardPerBlock, strictly', () => {
+    const request = { mpcAddress: '0x…', rewardPerBlock: '761000000000000', nonce: 2 };
+    expect(rewardRateRequest(request, domain)).toMatchObject({ ok: true, message: { rewardPerBlock: 761_000_000_000_000n, nonce: 2n } });
+    for (const bad of [{ rewardPerBlock: 5 }, { rewardPerBlock: '-1' }, { rewardPerBlock: '0x10' }, { nonce: -1 }, { nonce: '2' }, { nonce: 1.5 }]) {
+      expect(rewardRateRequest({ ...request, ...bad }, domain).ok, JSON.stringify(bad)).toBe(false);
+    }
   });
 });
 

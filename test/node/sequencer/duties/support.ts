@@ -5,6 +5,7 @@
  * and a real native chain per sequencer as its replica: sequencer 0's chain produces the blocks, the others
  * verify and apply them. The L2 head every validator reports comes from its own chain.
  */
+import { ownerCallOnLiveL1 } from '../../../../node/l1/owner-timelock.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,7 +120,7 @@ export async function startDutyNet(): Promise<DutyNet> {
     await (await governance.token.approve(addresses.lockingPool, reserve)).wait();
     await (await governance.lockingPool.fundRewards(reserve)).wait();
     const joiner = sequencerKeys(4);
-    await (await governance.lockingPool.setWhitelist(joiner.owner.address, true)).wait();
+    await ownerCallOnLiveL1(governance.timelock, { target: addresses.lockingPool, data: governance.lockingPool.interface.encodeFunctionData('setWhitelist', [joiner.owner.address, true]) });
     await (await governance.token.mint(joiner.owner.address, parseEther(String(JOINER_STAKE)))).wait();
 
     const pool = { url: l1.url, addresses };

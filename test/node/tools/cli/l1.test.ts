@@ -44,7 +44,7 @@ beforeAll(async () => {
   l1 = await startTestL1();
   provider = new JsonRpcProvider(l1.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
   const deployer = new NonceManager(devAccount(DEVNET_ROLES.deployer).connect(provider));
-  deployment = await deployL1({ runner: deployer, exitDelay: EXIT_DELAY, signerUpdateThrottle: 0n, whitelist: [alice.address, bob.address, sequencerKeys(0).owner.address], mpc: mpc.address });
+  deployment = await deployL1({ runner: deployer, exitDelay: EXIT_DELAY, minExitDelay: EXIT_DELAY, signerUpdateThrottle: 0n, whitelist: [alice.address, bob.address, sequencerKeys(0).owner.address], mpc: mpc.address });
   for (const owner of [alice, bob, mallory, sequencerKeys(0).owner]) await (await deployment.token.mint(owner.address, FUNDS)).wait();
   devnetDir = mkdtempSync(join(tmpdir(), 'cli-devnet-'));
   const addresses = { chainId: Number(deployment.chainId), ...deployment.addresses, fromBlock: deployment.fromBlock };
