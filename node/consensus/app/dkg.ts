@@ -79,7 +79,7 @@ function dealingProblem(dkg: DkgRound, deal: Deal): string | undefined {
 
 export function recordDealing(state: ConsensusState, dealer: Address, deal: Deal): void {
   const dkg = state.beacon.dkg;
-  if (!dkg || dkg.phase !== 'deal' || deal.round !== dkg.round || !dkg.members.includes(dealer) || dkg.dealings[dealer]) return;
+  if (dkg?.phase !== 'deal' || deal.round !== dkg.round || !dkg.members.includes(dealer) || dkg.dealings[dealer]) return;
   if (dealingProblem(dkg, deal)) {
     state.beacon.dropped.dealings++;
     return;
@@ -89,7 +89,7 @@ export function recordDealing(state: ConsensusState, dealer: Address, deal: Deal
 
 export function recordVerdict(state: ConsensusState, member: Address, verdict: Verdict): void {
   const dkg = state.beacon.dkg;
-  if (!dkg || dkg.phase !== 'complain' || verdict.round !== dkg.round || !dkg.members.includes(member) || dkg.verdicts[member]) return;
+  if (dkg?.phase !== 'complain' || verdict.round !== dkg.round || !dkg.members.includes(member) || dkg.verdicts[member]) return;
   const complaints = [...new Set(verdict.complaints)].filter((dealer) => dkg.dealings[dealer]);
   if (complaints.length !== verdict.complaints.length) state.beacon.dropped.verdicts++;
   dkg.verdicts[member] = complaints.sort();
@@ -106,7 +106,7 @@ function accusedIndices(dkg: DkgRound, dealer: Address): number[] {
 /** A reveal must answer every complaint at once, each share matching the commitments; a false one disqualifies. */
 export function recordReveal(state: ConsensusState, dealer: Address, reveal: Reveal): void {
   const dkg = state.beacon.dkg;
-  if (!dkg || dkg.phase !== 'justify' || reveal.round !== dkg.round || dkg.revealed[dealer] || dkg.disqualified.includes(dealer)) return;
+  if (dkg?.phase !== 'justify' || reveal.round !== dkg.round || dkg.revealed[dealer] || dkg.disqualified.includes(dealer)) return;
   const wanted = accusedIndices(dkg, dealer);
   const given = new Map(reveal.shares.map((share) => [share.index, share.value]));
   if (wanted.length === 0 || wanted.some((index) => !given.has(index))) {
