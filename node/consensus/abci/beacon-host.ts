@@ -2,6 +2,7 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { digestOf } from '../../../protocol/consensus/canonical.ts';
 import type { Address, BeaconGroup, ConsensusState, DkgRound, Hex } from '../../../protocol/consensus/types.ts';
 import { electionMessage } from '../app/beacon.ts';
 import { indicesOf } from '../app/dkg.ts';
@@ -23,7 +24,7 @@ function derive(secretKey: Uint8Array, info: string, length = 32): Uint8Array {
   return hkdf(sha256, secretKey, undefined, utf8ToBytes(info), length);
 }
 
-/** Results that cost curve operations, per host key, chain and round; bounded. */
+/** Results that cost curve operations, per host key and the exact inputs they came from (a chain id can be reused); bounded. */
 const cache = new Map<string, unknown>();
 function cached<T>(secretKey: Uint8Array, key: string, compute: () => T): T {
   const full = `${bytesToHex(sha256(secretKey)).slice(0, 16)}:${key}`;
@@ -56,7 +57,7 @@ function holders(dkg: DkgRound): Address[] {
 }
 
 export function buildDealing(secretKey: Uint8Array, chainId: string, dealer: Address, dkg: DkgRound): Deal {
-  return cached(secretKey, `deal:${chainId}:${dkg.round}`, () => {
+  return cached(secretKey, `deal:${chainId}:${dkg.round}:${digestOf([dkg.members, dkg.weights, dkg.keys])}`, () => {
     const coefficients = coefficientsOf(secretKey, chainId, dkg);
     const ephemeral = derive(secretKey, `beacon-ephemeral:${chainId}:${dkg.round}`);
     const shares = holders(dkg).map((holder, position) => {
@@ -84,7 +85,7 @@ function openShare(secretKey: Uint8Array, chainId: string, round: number, dealer
 
 /** Dealers whose shares to `me` do not match their commitments. */
 export function complaintsOf(secretKey: Uint8Array, chainId: string, me: Address, dkg: DkgRound): Address[] {
-  return cached(secretKey, `verdict:${chainId}:${dkg.round}`, () => {
+  return cached(secretKey, `verdict:${chainId}:${dkg.round}:${digestOf(dkg.dealings)}`, () => {
     const mine = indicesOf(dkg, me);
     return Object.entries(dkg.dealings)
       .filter(([dealer, dealing]) => {
@@ -110,7 +111,7 @@ export function revealFor(secretKey: Uint8Array, chainId: string, dealer: Addres
 
 /** This member's group secret shares by index: the sum of every qualified dealer's share, checked against the public share. */
 export function groupShares(secretKey: Uint8Array, chainId: string, me: Address, group: BeaconGroup): Map<number, bigint> {
-  return cached(secretKey, `group:${chainId}:${group.round}`, () => {
+  return cached(secretKey, `group:${chainId}:${group.round}:${group.publicKey}`, () => {
     const shares = new Map<number, bigint>();
     for (const index of indicesOf(group, me)) {
       let sum = 0n;
