@@ -28,11 +28,12 @@ function derive(secretKey: Uint8Array, info: string, length = 32): Uint8Array {
 const cache = new Map<string, unknown>();
 function cached<T>(secretKey: Uint8Array, key: string, compute: () => T): T {
   const full = `${bytesToHex(sha256(secretKey)).slice(0, 16)}:${key}`;
-  if (cache.has(full)) return cache.get(full) as T;
-  const value = compute();
-  if (cache.size >= 64) cache.delete(cache.keys().next().value!);
-  cache.set(full, value);
-  return value;
+  if (!cache.has(full)) {
+    if (cache.size >= 64) cache.delete(cache.keys().next().value!);
+    cache.set(full, compute());
+  }
+  // A copy: the caller puts it into an extension, which must not be able to change what is cached.
+  return structuredClone(cache.get(full)) as T;
 }
 
 export function beaconKeyPair(secretKey: Uint8Array, chainId: string): { secret: Uint8Array; publicKey: Hex } {
