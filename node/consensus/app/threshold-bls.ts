@@ -56,11 +56,18 @@ export function commitTo(coefficients: readonly bigint[]): Hex[] {
   return coefficients.map((coefficient) => pointHex(G2.BASE.multiplyUnsafe(coefficient)));
 }
 
+/** Valid G2 points already decoded (public shares and commitments recur every election); bounded. */
+const decodedG2 = new Map<string, G2Point>();
+
 /** Decodes compressed points; undefined for anything not a valid subgroup point. Never throws. */
 export function decodeG2(hex: Hex): G2Point | undefined {
+  const known = decodedG2.get(hex);
+  if (known) return known;
   try {
     const point = G2.fromHex(hex.slice(2));
     point.assertValidity();
+    if (decodedG2.size >= 4096) decodedG2.clear();
+    decodedG2.set(hex, point);
     return point;
   } catch {
     return undefined;
