@@ -201,8 +201,8 @@ export interface BeaconState {
   group: BeaconGroup | null;
   dkg: DkgRound | null;
   nextDkgRound: number;
-  /** Verified partial signatures for the pending election, by share index. */
-  partials: { round: number; group: number; byIndex: Record<string, Hex> } | null;
+  /** Partial signatures gathered for the pending election, by share index, and the group signature once recovered. */
+  partials: { round: number; group: number; byIndex: Record<string, Hex>; signature?: Hex } | null;
   /** Peer contributions dropped because they failed verification, by kind. */
   dropped: { partials: number; dealings: number; verdicts: number; reveals: number };
   /** The newest group signatures (the seed is sha256 of one), newest last. */

@@ -2,7 +2,7 @@ import type { Address, BeaconGroup, BeaconState, ConsensusState, Hex, PendingEle
 import { indicesOf, maybeOpenDkg, progressDkg, recordBeaconKey, recordDealing, recordReveal, recordVerdict } from './dkg.ts';
 import { event, type AppEvent } from './events.ts';
 import type { BeaconContribution } from './extension.ts';
-import { partialsVerify, recoverSignature, seedMessage, seedOf } from './threshold-bls.ts';
+import { partialsVerify, recoverSignature, seedMessage, seedOf, signatureVerifies } from './threshold-bls.ts';
 
 /**
  * The rotation seed: each election is signed by the beacon group (threshold BLS over the chain, the epoch being
@@ -52,8 +52,9 @@ export function partialsProblem(group: BeaconGroup, member: Address, message: Ui
 type Partial = NonNullable<BeaconContribution['partial']>;
 
 /**
- * Collects valid partials for the pending election until the threshold: the block's candidates are checked in one
- * pairing check, and only when that fails member by member (to drop and count the bad ones).
+ * Gathers partials for the pending election in block order until they cover the threshold, then checks the
+ * interpolated signature against the group key: an honest election costs one pairing check. Only when that fails
+ * are members checked one by one, the bad ones dropped and counted, and gathering goes on.
  */
 function recordPartials(state: ConsensusState, contributions: readonly { member: Address; partial: Partial }[], events: AppEvent[]): void {
   const { group } = state.beacon;
@@ -67,45 +68,56 @@ function recordPartials(state: ConsensusState, contributions: readonly { member:
   }
   const collected = state.beacon.partials.byIndex;
   const message = electionMessage(state, election);
-  const drop = (member: Address, reason: string) => {
-    state.beacon.dropped.partials++;
-    events.push(event('beacon_partial_dropped', { validator: member, round: election.round, reason }));
-  };
-  let candidates: { member: Address; items: ReturnType<typeof partialItems> }[] = [];
-  const flush = () => {
-    const batchValid = candidates.length > 0 && partialsVerify(message, candidates.flatMap((candidate) => candidate.items));
-    for (const candidate of candidates) {
-      if (!batchValid && !partialsVerify(message, candidate.items)) {
-        drop(candidate.member, 'a partial signature does not verify against its public share');
-        continue;
-      }
-      for (const item of candidate.items) collected[String(item.index)] = item.signature;
-    }
-    candidates = [];
-  };
   for (const { member, partial } of current) {
-    // Enough already: more shares cannot change the signature, so they are not even verified.
-    if (Object.keys(collected).length >= group.threshold) break;
+    if (state.beacon.partials.signature) return;
     const indices = indicesOf(group, member);
     if (indices.length === 0 || partial.signatures.length !== indices.length) {
-      drop(member, indices.length === 0 ? 'not a member of the beacon group' : 'wrong number of partial signatures');
+      dropPartials(state, events, member, indices.length === 0 ? 'not a member of the beacon group' : 'wrong number of partial signatures');
       continue;
     }
-    candidates.push({ member, items: partialItems(group, member, partial.signatures).filter((item) => !collected[String(item.index)]) });
-    const pendingShares = new Set(candidates.flatMap((candidate) => candidate.items.map((item) => item.index))).size;
-    if (Object.keys(collected).length + pendingShares >= group.threshold) flush();
+    for (const item of partialItems(group, member, partial.signatures)) collected[String(item.index)] ??= item.signature;
+    if (Object.keys(collected).length < group.threshold) continue;
+    const signature = recoverFrom(collected, group.threshold);
+    if (signature && signatureVerifies(signature, message, group.publicKey)) {
+      state.beacon.partials.signature = signature;
+      return;
+    }
+    // Someone's partials are bad: drop theirs (checked member by member) and go on with the block's other votes.
+    dropInvalidPartials(state, group, message, events);
   }
-  flush();
 }
 
-/** The seed of the pending election, once the group signature can be recovered; undefined while waiting. */
+function dropPartials(state: ConsensusState, events: AppEvent[], member: Address, reason: string): void {
+  state.beacon.dropped.partials++;
+  events.push(event('beacon_partial_dropped', { validator: member, round: state.pendingElection?.round ?? 0, reason }));
+}
+
+/** Removes the gathered partials of every member whose partials fail against its public shares (dropped and counted). */
+function dropInvalidPartials(state: ConsensusState, group: BeaconGroup, message: Uint8Array, events: AppEvent[]): void {
+  const collected = state.beacon.partials!.byIndex;
+  for (const member of group.members) {
+    const items = indicesOf(group, member).flatMap((index) => (collected[String(index)] ? [{ index, signature: collected[String(index)]!, publicShare: group.publicShares[index - 1]! }] : []));
+    if (items.length === 0 || partialsVerify(message, items)) continue;
+    for (const item of items) delete collected[String(item.index)];
+    dropPartials(state, events, member, 'a partial signature does not verify against its public share');
+  }
+}
+
+/** The interpolation of the lowest `threshold` partials; undefined when one of them is not even a curve point. */
+function recoverFrom(byIndex: Record<string, Hex>, threshold: number): Hex | undefined {
+  try {
+    return recoverSignature(new Map(Object.entries(byIndex).map(([index, value]) => [Number(index), value])), threshold);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The seed of the pending election, once its group signature was recovered; undefined while waiting. */
 export function electionSeed(state: ConsensusState, events: AppEvent[]): Hex | undefined {
   const { group, partials } = state.beacon;
   const election = state.pendingElection;
-  if (!group || !election || !partials || partials.round !== election.round || partials.group !== group.round) return undefined;
-  if (Object.keys(partials.byIndex).length < group.threshold) return undefined;
-  // Every partial was verified against its public share, so the interpolation is the group signature itself.
-  const signature = recoverSignature(new Map(Object.entries(partials.byIndex).map(([index, value]) => [Number(index), value])), group.threshold);
+  const signature = partials?.signature;
+  if (!group || !election || !signature || partials.round !== election.round || partials.group !== group.round) return undefined;
   state.beacon.signatures.push({ round: election.round, epoch: election.epochNumber, group: group.round, signature });
   if (state.beacon.signatures.length > KEPT_SIGNATURES) state.beacon.signatures.shift();
   events.push(event('beacon_signature', { round: election.round, epoch: election.epochNumber, group: group.round, signature }));
