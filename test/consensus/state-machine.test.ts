@@ -20,7 +20,8 @@ describe('consensus state machine (pure, no CometBFT)', () => {
     const first = run();
     expect(run()).toEqual(first);
     expect(new Set(first).size).toBe(first.length);
-  });
+    // Two nets with threshold-BLS elections: minutes on a loaded shared machine.
+  }, 300_000);
 
   it('rotates at every epoch boundary, by stake, with a seed signed only after the election became due', () => {
     const net = new SimNet(STAKES);
