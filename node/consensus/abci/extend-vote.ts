@@ -2,7 +2,7 @@ import { currentEpoch } from '../app/epochs.ts';
 import { emptyBeaconContribution, emptyVoteExtension, MAX_EVIDENCE_PER_EXTENSION, MAX_L1_EVENTS_PER_EXTENSION, type VoteExtension } from '../app/extension.ts';
 import type { ConsensusState } from '../../../protocol/consensus/types.ts';
 import { validatorByCometAddress } from '../app/validators.ts';
-import type { ValidatorObserver } from '../observer.ts';
+import type { ValidatorObserver } from './observer.ts';
 import { beaconContribution } from './beacon-host.ts';
 
 /** The local validator: its CometBFT address, its private beacon secret (file randao.key) and its host's observer. */
