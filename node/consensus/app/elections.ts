@@ -2,7 +2,7 @@ import { currentEpoch } from './epochs.ts';
 import { event, type AppEvent } from './events.ts';
 import { requestSignature } from './mpc.ts';
 import { deploySequencerSetIfDue, recordElection } from './sequencer-set.ts';
-import { advanceRound, maybeOpenReveals, seedIfComplete } from './randao.ts';
+import { advanceBeaconRound, electionSeed } from './beacon.ts';
 import { selectWeighted, type Candidate } from './selection.ts';
 import type { Address, ConsensusState, ElectionReason, Epoch } from '../../../protocol/consensus/types.ts';
 import { activeValidators, validatorByAddress } from './validators.ts';
@@ -10,7 +10,7 @@ import { activeValidators, validatorByAddress } from './validators.ts';
 /**
  * Epoch progression. The next epoch's sequencer is elected when the agreed L2 head reaches the current epoch's
  * end (minus params.electionLeadBlocks); a fault elects a replacement at once and cuts the current epoch at the
- * last safe block. Either way the seed comes from the commit-reveal beacon (randao.ts).
+ * last safe block. Either way the seed is the beacon group's threshold signature over the election (beacon.ts).
  */
 
 /** Opens an election (replacing a regular one still pending: a fault takes precedence). */
@@ -18,17 +18,14 @@ export function openElection(state: ConsensusState, reason: ElectionReason, excl
   const current = currentEpoch(state);
   const previous = state.pendingElection;
   state.pendingElection = {
-    round: previous?.round ?? state.randao.round,
+    round: previous?.round ?? state.beacon.round,
     reason,
-    revealOpen: previous?.revealOpen ?? false,
     epochNumber: current.number + 1,
     firstBlock: replacing ? state.l2.safe + 1 : current.lastBlock + 1,
     excluded: [...new Set([...(previous?.excluded ?? []), ...excluded])].sort(),
-    reveals: previous?.reveals ?? {},
     openedAtHeight: state.height,
     replacing,
   };
-  maybeOpenReveals(state);
 }
 
 function candidatesFor(state: ConsensusState, epochNumber: number, excluded: readonly Address[]): Candidate[] {
@@ -80,7 +77,7 @@ function finalizeElection(state: ConsensusState, seed: `0x${string}`, events: Ap
     state.rotations.push({ epoch: number, from: election.replacing, to: sequencer, reason: election.reason, l2StartBlock: cut + 1, height: state.height });
     announce(state, events, 'recommitEpoch', epoch, current);
   }
-  advanceRound(state, seed);
+  advanceBeaconRound(state);
   state.pendingElection = null;
 }
 
@@ -105,8 +102,7 @@ function announce(state: ConsensusState, events: AppEvent[], action: 'commitEpoc
 /** Runs once per block after observations and txs: finalize a due election, start the next epoch, open the next election. */
 export function progressEpochs(state: ConsensusState, events: AppEvent[]): void {
   deploySequencerSetIfDue(state);
-  maybeOpenReveals(state);
-  const seed = seedIfComplete(state);
+  const seed = state.pendingElection ? electionSeed(state, events) : undefined;
   if (seed) finalizeElection(state, seed, events);
   const current = currentEpoch(state);
   if (state.nextEpoch && state.l2.latest >= current.lastBlock) {
