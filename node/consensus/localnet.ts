@@ -1,6 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostPort, LOOPBACK } from '../net/listen-address.ts';
 import { COMETBFT_BIN } from '../setup/paths.ts';
 import { startConsensusNode, type ConsensusNode } from './node.ts';
 import type { ValidatorObserver } from './observer.ts';
@@ -16,6 +17,22 @@ export interface NodePorts {
   rpc: number;
   abci: number;
   query: number;
+  /** Where all of this node's listeners bind (default 127.0.0.1). */
+  host?: string;
+  /** The P2P address other validators are told (external_address, their persistent_peers; default `host`). */
+  advertise?: string;
+}
+
+/** The CometBFT listeners a sequencer's config sets in its home's config.toml at every start. */
+export interface CometListeners {
+  abci: { host: string; port: number };
+  rpc: { host: string; port: number };
+  p2p?: { host: string; port: number; advertise: string };
+}
+
+/** `ports`' P2P address as other validators dial it. */
+export function advertisedP2p(ports: NodePorts): string {
+  return hostPort(ports.advertise ?? ports.host ?? LOOPBACK, ports.p2p);
 }
 
 /** Devnet layout (README "Processes and ports"): host i uses base + 10·i + {3 abci, 4 query, 5 p2p, 6 rpc}. */
@@ -92,12 +109,10 @@ function configure(home: string, ports: NodePorts, peers: string, timeouts: Cons
   const file = join(home, 'config', 'config.toml');
   let text = readFileSync(file, 'utf8');
   const quoted = (value: string) => JSON.stringify(value);
+  const host = ports.host ?? LOOPBACK;
   const edits: [string | null, string, string][] = [
-    [null, 'proxy_app', quoted(`tcp://127.0.0.1:${ports.abci}`)],
+    ...listenerEdits({ abci: { host, port: ports.abci }, rpc: { host, port: ports.rpc }, p2p: { host, port: ports.p2p, advertise: ports.advertise ?? host } }),
     [null, 'log_level', quoted(logLevel)],
-    ['rpc', 'laddr', quoted(`tcp://127.0.0.1:${ports.rpc}`)],
-    ['p2p', 'laddr', quoted(`tcp://127.0.0.1:${ports.p2p}`)],
-    ['p2p', 'external_address', quoted(`127.0.0.1:${ports.p2p}`)],
     ['p2p', 'persistent_peers', quoted(peers)],
     ['p2p', 'addr_book_strict', 'false'],
     ['p2p', 'allow_duplicate_ip', 'true'],
@@ -117,6 +132,25 @@ function configure(home: string, ports: NodePorts, peers: string, timeouts: Cons
     ['instrumentation', 'prometheus', 'false'],
   ];
   for (const [section, key, value] of edits) text = setToml(text, section, key, value);
+  writeFileSync(file, text);
+}
+
+function listenerEdits(listeners: CometListeners): [string | null, string, string][] {
+  const quoted = (value: string) => JSON.stringify(value);
+  const edits: [string | null, string, string][] = [
+    [null, 'proxy_app', quoted(`tcp://${hostPort(listeners.abci.host, listeners.abci.port)}`)],
+    ['rpc', 'laddr', quoted(`tcp://${hostPort(listeners.rpc.host, listeners.rpc.port)}`)],
+  ];
+  const p2p = listeners.p2p;
+  if (p2p) edits.push(['p2p', 'laddr', quoted(`tcp://${hostPort(p2p.host, p2p.port)}`)], ['p2p', 'external_address', quoted(hostPort(p2p.advertise, p2p.port))]);
+  return edits;
+}
+
+/** Rewrites the listen and advertised addresses in an existing CometBFT home (the sequencer's config is the truth). */
+export function applyCometListeners(home: string, listeners: CometListeners): void {
+  const file = join(home, 'config', 'config.toml');
+  let text = readFileSync(file, 'utf8');
+  for (const [section, key, value] of listenerEdits(listeners)) text = setToml(text, section, key, value);
   writeFileSync(file, text);
 }
 
@@ -158,7 +192,7 @@ export function initLocalnet(options: InitLocalnetOptions): Localnet {
     writeFileSync(join(home, 'config', 'genesis.json'), genesisText);
     const peers = keys
       .filter((key) => key.index !== index)
-      .map((key) => `${key.nodeId}@127.0.0.1:${options.ports[key.index]!.p2p}`)
+      .map((key) => `${key.nodeId}@${advertisedP2p(options.ports[key.index]!)}`)
       .join(',');
     configure(home, options.ports[index]!, peers, timeouts, logLevel);
   });
@@ -199,11 +233,13 @@ export class Localnet {
   }
 
   rpcUrl(index: number): string {
-    return `http://127.0.0.1:${this.node(index).ports.rpc}`;
+    const ports = this.node(index).ports;
+    return `http://${hostPort(ports.host ?? LOOPBACK, ports.rpc)}`;
   }
 
   queryUrl(index: number): string {
-    return `http://127.0.0.1:${this.node(index).ports.query}`;
+    const ports = this.node(index).ports;
+    return `http://${hostPort(ports.host ?? LOOPBACK, ports.query)}`;
   }
 
   app(index: number): ConsensusNode | undefined {
@@ -218,6 +254,8 @@ export class Localnet {
       dataDir: node.dataDir,
       abciPort: node.ports.abci,
       queryPort: node.ports.query,
+      abciHost: node.ports.host,
+      queryHost: node.ports.host,
       cometRpcUrl: this.rpcUrl(index),
       observer,
       onError,

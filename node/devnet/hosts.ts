@@ -10,6 +10,7 @@ import type { SequencerConfigInput } from '../sequencer/config.ts';
 import { devAccount, DEVNET_ROLES, sequencerKeys } from './accounts.ts';
 import type { L1Addresses } from './l1-bootstrap.ts';
 import type { HostPorts } from './ports.ts';
+import { hostPort, LOOPBACK } from '../net/listen-address.ts';
 
 /**
  * The sequencer hosts' side of the devnet: the L2 genesis, the consensus network (one CometBFT home per sequencer,
@@ -84,6 +85,8 @@ export interface PrepareHostsOptions {
   /** Sequencers 0..count-1 (sequencerKeys(i)); every one must have locked stake on L1 already. */
   count: number;
   ports: (index: number) => HostPorts;
+  /** Sequencer i's address: every listener of it binds there and peers are told it (default 127.0.0.1). */
+  address?: (index: number) => string;
   params?: Partial<DevnetConsensusParams>;
   batcher?: Partial<BatcherSettings>;
   blockTimeMs?: number;
@@ -96,6 +99,8 @@ export interface PreparedSequencer {
   dir: string;
   configFile: string;
   ports: HostPorts;
+  /** The address all its listeners bind and peers know it by. */
+  host: string;
   env: Record<string, string>;
 }
 
@@ -124,7 +129,7 @@ export async function prepareHosts(options: PrepareHostsOptions): Promise<Prepar
       nodeDir: (index) => sequencerDir(dataDir, index),
       ports: signers.map((_, index) => {
         const ports = options.ports(index);
-        return { p2p: ports.cometP2p, rpc: ports.cometRpc, abci: ports.abci, query: ports.query };
+        return { p2p: ports.cometP2p, rpc: ports.cometRpc, abci: ports.abci, query: ports.query, host: addressOf(options, index) };
       }),
       timeouts: options.timeouts,
       appState: (keys) => ({
@@ -135,7 +140,8 @@ export async function prepareHosts(options: PrepareHostsOptions): Promise<Prepar
           const index = signers.indexOf(validator.address);
           if (index < 0) return [];
           const ports = options.ports(index);
-          return [{ ...validator, cometPubKey: keys[index]!.cometPubKey, rpcUrl: `http://127.0.0.1:${ports.rpc}`, peerUrl: `ws://127.0.0.1:${ports.peer}` }];
+          const at = addressOf(options, index);
+          return [{ ...validator, cometPubKey: keys[index]!.cometPubKey, rpcUrl: `http://${hostPort(at, ports.rpc)}`, peerUrl: `ws://${hostPort(at, ports.peer)}` }];
         }),
       }),
     });
@@ -157,21 +163,22 @@ export async function prepareHosts(options: PrepareHostsOptions): Promise<Prepar
       abci: stored.consensus.abciPort,
       query: stored.consensus.queryPort,
       cometRpc: stored.consensus.cometRpcPort,
-      cometP2p: options.ports(index).cometP2p,
+      cometP2p: stored.consensus.p2p?.port ?? options.ports(index).cometP2p,
     };
-    return { index, address, dir, configFile, ports, env: { MPC_SHARE_KEY: devnetShareKey(index) } };
+    return { index, address, dir, configFile, ports, host: stored.host.rpc?.host ?? LOOPBACK, env: { MPC_SHARE_KEY: devnetShareKey(index) } };
   });
 }
 
 /** Sequencer i's config (paths relative to its folder, so the devnet folder can move). */
 export function sequencerConfig(
-  options: Pick<PrepareHostsOptions, 'l1Url' | 'addresses' | 'ports' | 'batcher' | 'blockTimeMs'>,
+  options: Pick<PrepareHostsOptions, 'l1Url' | 'addresses' | 'ports' | 'address' | 'batcher' | 'blockTimeMs'>,
   index: number,
   signers: readonly Address[],
   stakes: ReadonlyMap<string, string>,
   blockTimeMs = 1000,
 ): SequencerConfigFile {
   const ports = options.ports(index);
+  const host = addressOf(options, index);
   const keys = sequencerKeys(index);
   const relayers = l1RelayerKeys(index);
   const batcher = { ...DEVNET_BATCHER, ...options.batcher };
@@ -186,11 +193,12 @@ export function sequencerConfig(
     host: {
       genesisFile: '../l2-genesis.json',
       // Partial sections: resolveConfig fills the rest with the host's defaults.
-      rpc: { port: ports.rpc } as never,
-      operator: { port: ports.operator, token: `devnet-operator-token-${index}-${bytesToHex(sha256(utf8ToBytes(`operator ${index}`))).slice(0, 16)}` },
+      rpc: { port: ports.rpc, host } as never,
+      operator: { port: ports.operator, host, token: `devnet-operator-token-${index}-${bytesToHex(sha256(utf8ToBytes(`operator ${index}`))).slice(0, 16)}` },
       peer: {
         port: ports.peer,
-        peers: signers.flatMap((address, peer) => (peer === index ? [] : [{ address: address as `0x${string}`, url: `ws://127.0.0.1:${options.ports(peer).peer}` }])),
+        host,
+        peers: signers.flatMap((address, peer) => (peer === index ? [] : [{ address: address as `0x${string}`, url: `ws://${hostPort(addressOf(options, peer), options.ports(peer).peer)}` }])),
       },
       weights,
       producer: { blockTimeMs } as never,
@@ -203,7 +211,17 @@ export function sequencerConfig(
         signer: { kind: 'mpc' as const },
       },
     },
-    consensus: { home: 'cometbft', appDir: 'consensus', abciPort: ports.abci, queryPort: ports.query, cometRpcPort: ports.cometRpc },
+    consensus: {
+      home: 'cometbft',
+      appDir: 'consensus',
+      abciPort: ports.abci,
+      queryPort: ports.query,
+      cometRpcPort: ports.cometRpc,
+      abciHost: host,
+      queryHost: host,
+      cometRpcHost: host,
+      p2p: { port: ports.cometP2p, host },
+    },
     l1: {
       url: options.l1Url,
       lockingPool: options.addresses.lockingPool as `0x${string}`,
@@ -212,6 +230,10 @@ export function sequencerConfig(
       relayerKey: relayers.duties as `0x${string}`,
     },
   };
+}
+
+function addressOf(options: Pick<PrepareHostsOptions, 'address'>, index: number): string {
+  return options.address?.(index) ?? LOOPBACK;
 }
 
 /** sequencer.json as written: the L2 genesis by file name (relative to the config's folder), not inline. */

@@ -36,7 +36,8 @@ import { rpcMethods } from '../rpc/methods/index.ts';
 import { startRpcServer, type RpcServer } from '../rpc/server.ts';
 import { SubscriptionHub } from '../rpc/subscriptions.ts';
 import { hostBackend } from './backend.ts';
-import { BIND_HOST, type HostConfig } from './config.ts';
+import type { HostConfig } from './config.ts';
+import { hostPort, LOOPBACK } from '../net/listen-address.ts';
 import { registerHostMetrics } from './metrics.ts';
 
 export interface HostDeps {
@@ -133,7 +134,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
 
   const peerDrops = metrics.counter('l2_peer_dropped_total', 'Peer-port messages dropped and connections refused, by reason');
   const network = new PeerNetwork({
-    host: BIND_HOST,
+    host: config.peer.host ?? LOOPBACK,
     port: config.peer.port,
     signer: new EnvelopeSigner(key, engine.chainId.toString()),
     network: engine.chainId.toString(),
@@ -279,7 +280,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   try {
     await network.start();
     replicator.start();
-    rpc = await startRpcServer(dispatcher, { host: BIND_HOST, port: config.rpc.port, maxBodyBytes: 5 * 1024 * 1024, maxWsBufferedBytes: 16 * 1024 * 1024 });
+    rpc = await startRpcServer(dispatcher, { host: config.rpc.host ?? LOOPBACK, port: config.rpc.port, maxBodyBytes: 5 * 1024 * 1024, maxWsBufferedBytes: 16 * 1024 * 1024 });
     registerHostMetrics(metrics, { engine, pool, heads, admission, replicator, network, batcher, producer, subscriptions, isActive, paused: () => paused });
     const control = {
       health: () => {
@@ -311,7 +312,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
       },
       peers: () => network.status(),
     };
-    operator = await startOperatorServer(operatorApp(control, config.operator.token), BIND_HOST, config.operator.port);
+    operator = await startOperatorServer(operatorApp(control, config.operator.token), config.operator.host ?? LOOPBACK, config.operator.port);
   } catch (error) {
     await rpc?.close();
     await network.close();
@@ -327,7 +328,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     rpcUrl: rpcServer.url,
     wsUrl: rpcServer.wsUrl,
     operatorUrl: operatorServer.url,
-    peerUrl: `ws://${BIND_HOST}:${network.port}`,
+    peerUrl: `ws://${hostPort(config.peer.advertise ?? config.peer.host ?? LOOPBACK, network.port)}`,
     engine,
     pool,
     heads,

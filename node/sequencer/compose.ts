@@ -12,7 +12,9 @@ import type { MpcTransport } from '../mpc/transport.ts';
 import { mpcTransportOverPeers } from '../replication/mpc-channel.ts';
 import { RpcCallError, rpcCall } from '../rpc/call.ts';
 import { startCometProcess, type CometProcess } from './comet-process.ts';
-import { cometRpcUrlOf, hostConfigOf, queryUrlOf, type SequencerConfig } from './config.ts';
+import { applyCometListeners } from '../consensus/localnet.ts';
+import { reachableAddress } from '../net/listen-address.ts';
+import { cometListenersOf, cometRpcUrlOf, hostConfigOf, queryUrlOf, type SequencerConfig } from './config.ts';
 import { DeferredBatchSigner } from './deferred-signer.ts';
 import { replicaOf, startDuties, type Duties } from './duties/index.ts';
 import { followConsensus } from './follow-consensus.ts';
@@ -79,6 +81,8 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
       dataDir: config.consensus.appDir,
       abciPort: config.consensus.abciPort,
       queryPort: config.consensus.queryPort,
+      abciHost: config.consensus.abciHost,
+      queryHost: config.consensus.queryHost,
       cometRpcUrl: cometRpcUrlOf(config),
       observer,
       onError: (error) => log(`[consensus] ${error.message}`),
@@ -101,7 +105,8 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
       log: (message) => log(`[sequencer] ${message}`),
     });
     cleanup.push(() => gate.cancel());
-    const comet = await startCometProcess({ home: config.consensus.home, rpcPort: config.consensus.cometRpcPort });
+    applyCometListeners(config.consensus.home, cometListenersOf(config));
+    const comet = await startCometProcess({ home: config.consensus.home, rpcPort: config.consensus.cometRpcPort, rpcHost: reachableAddress(config.consensus.cometRpcHost) });
     let stopping = false;
     void comet.exited.then((code) => {
       if (stopping) return;
