@@ -1,9 +1,10 @@
+import { InternalError, } from '../protocol/jsonrpc/errors.ts';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ConfigError, type Env } from './env.ts';
 import { governance } from './governance/routes.ts';
 import { gateway } from './rpc/gateway.ts';
-import { ErrorCode, RpcError, errorResponse } from './rpc/jsonrpc.ts';
+import { errorResponse } from '../protocol/jsonrpc/envelope.ts';
 import { runScheduled } from './scheduler/index.ts';
 import { status } from './status/routes.tsx';
 
@@ -33,7 +34,7 @@ app.onError((error, c) => {
   console.error(error);
   const message = error instanceof ConfigError ? error.message : 'internal error';
   if (c.req.method === 'POST' && (c.req.path === '/' || c.req.path === '/rpc')) {
-    return c.json(errorResponse(null, new RpcError(ErrorCode.internalError, message)), 500);
+    return c.json(errorResponse(null, new InternalError(message)), 500);
   }
   return c.json({ error: { code: 'internal', message } }, 500);
 });

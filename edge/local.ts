@@ -23,6 +23,14 @@ export interface LocalEdgeOptions {
   /** wrangler's own log level; 'info' logs every request, which costs throughput. */
   logLevel?: 'debug' | 'info' | 'log' | 'warn' | 'error' | 'none';
   log?: (line: string) => void;
+  /** Another Worker entry than wrangler.toml's `main` (the soak's A/B runs against a bare handler; never shipped). */
+  main?: string;
+  /**
+   * wrangler's local observability (X_LOCAL_OBSERVABILITY, on by default in wrangler): every request's spans and
+   * logs go to a trace-store Durable Object that is never evicted and never pruned. Off unless asked for: under a
+   * sustained load it was most of workerd's memory growth and of the persist dir's (docs/soak.md).
+   */
+  localObservability?: boolean;
 }
 
 export interface LocalEdge {
@@ -55,10 +63,11 @@ export async function executeLocalD1(persistTo: string, sql: string): Promise<vo
 
 /** Starts `wrangler dev --local` on 127.0.0.1:`port` and resolves once it serves requests. */
 export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEdge> {
-  const args = ['dev', '--local', '--ip', '127.0.0.1', '--port', String(options.port), '--persist-to', options.persistTo, '--test-scheduled', '--show-interactive-dev-session=false', '--log-level', options.logLevel ?? 'warn'];
+  const args = ['dev', ...(options.main ? [options.main] : []), '--local', '--ip', '127.0.0.1', '--port', String(options.port), '--persist-to', options.persistTo, '--test-scheduled', '--show-interactive-dev-session=false', '--log-level', options.logLevel ?? 'warn'];
   if (options.inspectorPort !== undefined) args.push('--inspector-port', String(options.inspectorPort));
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`);
-  const child: ChildProcess = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: { ...process.env, ...QUIET }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...QUIET, X_LOCAL_OBSERVABILITY: options.localObservability ? 'true' : 'false' };
+  const child: ChildProcess = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = `http://127.0.0.1:${options.port}`;
   let output = '';
   const onData = (chunk: Buffer) => {

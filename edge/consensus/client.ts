@@ -1,6 +1,6 @@
 // The answers' types are the consensus layer's own (type-only imports: nothing of node/ is bundled into the worker).
-import type { Epoch, Rotation } from '../../node/consensus/app/types.ts';
-import type { AccountView, ConsensusStatus, Page, ProposalDetail, PublicProposal, TxResult, ValidatorView } from '../../node/consensus/client.ts';
+import type { Epoch, Rotation } from '../../protocol/consensus/types.ts';
+import type { AccountView, ConsensusStatus, Page, ProposalDetail, PublicProposal, TxResult, ValidatorView } from '../../protocol/consensus/query.ts';
 
 /** No consensus query API in the list answered; `failures` says why each one did not. */
 export class ConsensusUnavailableError extends Error {

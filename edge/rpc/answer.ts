@@ -1,8 +1,9 @@
+import { LimitExceededError, RpcError } from '../../protocol/jsonrpc/errors.ts';
 import { database } from '../db/client.ts';
 import type { EdgeConfig, Env } from '../env.ts';
 import { RPC_CACHE_NAME, RpcCache, isCacheable, isImmutableAnswer } from './cache.ts';
 import { FilterStore, answerFilterCalls, type FilterCall, type ReadHosts } from './filters/index.ts';
-import { ErrorCode, RpcError, errorResponse, resultResponse, type RpcId, type RpcResponse } from './jsonrpc.ts';
+import { errorResponse, resultResponse, type RpcId, type RpcResponse } from '../../protocol/jsonrpc/envelope.ts';
 import { limitTransactions } from './limit.ts';
 import { forwardReads, forwardWrites, type ForwardOptions, type Outbound, type RoutingTable } from './route.ts';
 import type { SubscriptionCall } from './socket/subscription.ts';
@@ -68,7 +69,7 @@ export async function answerEnvelope(envelope: Envelope, context: CallContext): 
   if (writes.length > 0) {
     const verdict = await limitTransactions(env.TX_LIMITER, client, writes.length, config.txLimitPerMinute);
     if (!verdict.ok) {
-      const refusal = new RpcError(ErrorCode.limitExceeded, `transaction rate limit exceeded for ${client} (${config.txLimitPerMinute}/min): retry in ${verdict.retryAfter} s`);
+      const refusal = new LimitExceededError(`transaction rate limit exceeded for ${client} (${config.txLimitPerMinute}/min): retry in ${verdict.retryAfter} s`);
       return { refusal, retryAfter: verdict.retryAfter };
     }
   }

@@ -1,4 +1,4 @@
-import { blockNumberOf, type RpcRequest, type RpcResponse } from './jsonrpc.ts';
+import { blockNumberOf, type RpcRequest, type RpcResponse } from '../../protocol/jsonrpc/envelope.ts';
 
 // Answers that can never change, kept in the Workers Cache API (a named cache), not in D1: they are a pure
 // optimisation (a miss just asks a host), so a per-location cache that evicts on its own is the right store; it

@@ -1,8 +1,9 @@
+import { ErrorCode, LimitExceededError, RpcError } from '../../protocol/jsonrpc/errors.ts';
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { readConfig, type Env } from '../env.ts';
 import { answerEnvelope } from './answer.ts';
-import { ErrorCode, RpcError, errorResponse } from './jsonrpc.ts';
+import { errorResponse } from '../../protocol/jsonrpc/envelope.ts';
 import { clientKey } from './client-key.ts';
 import { limitRequest, requestLimitError } from './limit.ts';
 import { acceptSocket } from './socket/index.ts';
@@ -37,7 +38,7 @@ async function serve(c: GatewayContext): Promise<Response> {
   ]);
   if (!budget.ok) return refuse(c, 429, requestLimitError(client, budget.retryAfter), budget.retryAfter);
   if ('error' in parsed) {
-    if (parsed.error instanceof BodyTooLargeError) return refuse(c, 413, new RpcError(ErrorCode.limitExceeded, parsed.error.message));
+    if (parsed.error instanceof BodyTooLargeError) return refuse(c, 413, new LimitExceededError(parsed.error.message));
     if (parsed.error instanceof UnsupportedMediaTypeError) return refuse(c, 415, new RpcError(ErrorCode.invalidRequest, parsed.error.message));
     if (parsed.error instanceof RpcError) return refuse(c, 400, parsed.error);
     throw parsed.error;

@@ -1,5 +1,5 @@
+import { LimitExceededError, type RpcError } from '../../protocol/jsonrpc/errors.ts';
 import { DurableObject } from 'cloudflare:workers';
-import { ErrorCode, RpcError } from './jsonrpc.ts';
 
 // Two budgets per client (CF-Connecting-IP, keyed by client-key.ts: IPv6 by /64):
 //  - every JSON-RPC request: the Workers rate limiting binding (RPC_LIMITER). Cheap and local to each Cloudflare
@@ -27,7 +27,7 @@ export async function limitRequest(limiter: RateLimit, key: string, now = Date.n
 
 /** The refusal for a request over the per-IP budget (HTTP body or WebSocket message alike). */
 export function requestLimitError(key: string, retryAfter: number): RpcError {
-  return new RpcError(ErrorCode.limitExceeded, `rate limit exceeded for ${key}: retry in ${retryAfter} s`);
+  return new LimitExceededError(`rate limit exceeded for ${key}: retry in ${retryAfter} s`);
 }
 
 interface Bucket {
@@ -35,7 +35,12 @@ interface Bucket {
   updatedAt: number;
 }
 
-/** A token bucket per key: `perMinute` transactions a minute, bursting up to `perMinute`. */
+/**
+ * A token bucket per key: `perMinute` transactions a minute, bursting up to `perMinute`. One object (and its
+ * storage) per client key that ever sent a transaction, so its storage is released once the bucket is full again
+ * (at most a minute after the last take: an absent bucket reads as full): the objects left holding storage are only
+ * the clients of the last minute, however many keys come and go.
+ */
 export class TxRateLimiter extends DurableObject {
   /** Takes `cost` tokens if there are enough; otherwise takes none and says how long until there will be. */
   async take(cost: number, perMinute: number): Promise<LimitVerdict> {
@@ -47,8 +52,15 @@ export class TxRateLimiter extends DurableObject {
     if (tokens < cost) {
       return { ok: false, retryAfter: Math.max(1, Math.ceil((cost - tokens) / refillPerMs / 1000)) };
     }
-    await this.ctx.storage.put<Bucket>('bucket', { tokens: tokens - cost, updatedAt: now });
+    const left = tokens - cost;
+    await this.ctx.storage.put<Bucket>('bucket', { tokens: left, updatedAt: now });
+    await this.ctx.storage.setAlarm(now + Math.ceil((perMinute - left) / refillPerMs));
     return { ok: true, retryAfter: 0 };
+  }
+
+  /** The bucket has refilled: forget it (and the alarm), so this object keeps no storage. */
+  override async alarm(): Promise<void> {
+    await this.ctx.storage.deleteAll();
   }
 }
 

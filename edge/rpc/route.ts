@@ -1,4 +1,5 @@
-import { ErrorCode, RpcError, errorResponse, resultResponse, type RpcRequest, type RpcResponse } from './jsonrpc.ts';
+import { ResourceUnavailableError, RpcError } from '../../protocol/jsonrpc/errors.ts';
+import { errorResponse, resultResponse, type RpcRequest, type RpcResponse } from '../../protocol/jsonrpc/envelope.ts';
 import { UpstreamError, callHost } from './upstream.ts';
 
 // Where each call goes: transactions to the active sequencer, reads to a healthy follower. A read that fails on
@@ -57,7 +58,7 @@ function wantsPending(request: RpcRequest): boolean {
 }
 
 function noHost(id: number, what: string): RpcResponse {
-  return errorResponse(id, new RpcError(ErrorCode.resourceUnavailable, `no healthy sequencer host is available for ${what}; retry shortly`));
+  return errorResponse(id, new ResourceUnavailableError(`no healthy sequencer host is available for ${what}; retry shortly`));
 }
 
 /**
@@ -120,12 +121,12 @@ async function readFrom(calls: Outbound[], host: Route, table: RoutingTable, opt
   }
 }
 
-/** geth's words (and ours, node/rpc/errors.ts) for a transaction the pool already holds. */
+/** geth's words (and ours, protocol/jsonrpc/errors.ts) for a transaction the pool already holds. */
 function isAlreadyKnown(answer: RpcResponse): boolean {
   return 'error' in answer && /already known|known transaction|already imported/i.test(answer.error.message);
 }
 
-/** A host that is up but no longer sequences refuses writes with this (node/rpc/errors.ts NotSequencerError). */
+/** A host that is up but no longer sequences refuses writes with this (protocol/jsonrpc/errors.ts NotSequencerError). */
 function isNotSequencer(answer: RpcResponse): boolean {
   return 'error' in answer && /not the active sequencer/i.test(answer.error.message);
 }
@@ -139,7 +140,7 @@ export async function forwardWrites(calls: Outbound[], table: RoutingTable, forw
   const requests = calls.map((call) => call.request);
   // A sync send is answered only once its block exists: give the host its longest wait on top of the usual budget.
   const options = calls.some(isSync) ? { ...forwarding, timeoutMs: forwarding.timeoutMs + SYNC_MAX_WAIT_MS } : forwarding;
-  let host = table.active;
+  const host = table.active;
   let failure = host ? null : 'no active sequencer in the routing table';
   if (host) {
     try {
@@ -180,7 +181,7 @@ function pooledAnswer(call: Outbound): RpcResponse {
 
 function unavailable(call: Outbound, reason: string): RpcResponse {
   // The first host may have taken the transaction before failing: resending the same bytes is always safe.
-  return errorResponse(call.request.id, new RpcError(ErrorCode.resourceUnavailable, `${reason}; resubmitting the same transaction is safe`));
+  return errorResponse(call.request.id, new ResourceUnavailableError(`${reason}; resubmitting the same transaction is safe`));
 }
 
 /** After a retry, an error may only mean the first host had already taken the transaction: ask the new host. */

@@ -7,6 +7,7 @@ import type { Route, RouteEvents, RoutingTable } from './route.ts';
 // The routing table lives in D1 (the scheduler keeps it fresh). Each isolate keeps its last read for a moment so a
 // busy gateway does not read D1 on every request; a host failure seen by this isolate drops it at once.
 
+/** The only module-level state of the gateway: one entry, replaced after `ttlMs` (bounded by construction). */
 let memo: { at: number; table: Promise<RoutingTable> } | null = null;
 
 export function forgetRoutingTable(): void {

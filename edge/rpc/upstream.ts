@@ -1,4 +1,4 @@
-import type { RpcRequest, RpcResponse } from './jsonrpc.ts';
+import type { RpcRequest, RpcResponse } from '../../protocol/jsonrpc/envelope.ts';
 
 /** A host did not answer usably: connection refused, timeout, HTTP error, or not JSON-RPC. */
 export class UpstreamError extends Error {

@@ -1,6 +1,7 @@
+import { InvalidInputError, InvalidParamsError, InvalidRawTransactionError, InvalidRequestError, LimitExceededError, MethodNotAllowedError, ParseError, ResourceUnavailableError, } from '../../protocol/jsonrpc/errors.ts';
 import { Transaction } from 'ethers';
 import { FILTER_METHODS, parseFilterCall, type FilterCall, type FilterMethod } from './filters/criteria.ts';
-import { ErrorCode, RpcError, type RpcId, type RpcRequest } from './jsonrpc.ts';
+import type { RpcId, RpcRequest } from '../../protocol/jsonrpc/envelope.ts';
 import { SUBSCRIPTION_METHODS, SUBSCRIPTION_OVER_HTTP, parseSubscriptionCall, type SubscriptionCall, type SubscriptionMethod } from './socket/subscription.ts';
 
 // Everything the gateway refuses before a host sees it: oversized bodies and batches, malformed JSON, bad
@@ -154,17 +155,17 @@ export function jsonDepth(text: string): number {
 /** Parses the body into one call or a batch; errors here answer the whole request. */
 export function parseEnvelope(text: string, maxBatch: number): Envelope {
   const depth = jsonDepth(text);
-  if (depth > MAX_JSON_DEPTH) throw new RpcError(ErrorCode.invalidRequest, `invalid request: JSON nested ${depth} levels deep, the limit is ${MAX_JSON_DEPTH}`);
+  if (depth > MAX_JSON_DEPTH) throw new InvalidRequestError(`JSON nested ${depth} levels deep, the limit is ${MAX_JSON_DEPTH}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new RpcError(ErrorCode.parseError, `parse error: ${(error as Error).message}`);
+    throw new ParseError(`${(error as Error).message}`);
   }
   if (!Array.isArray(parsed)) return { batch: false, items: [parsed] };
-  if (parsed.length === 0) throw new RpcError(ErrorCode.invalidRequest, 'invalid request: empty batch');
+  if (parsed.length === 0) throw new InvalidRequestError('empty batch');
   if (parsed.length > maxBatch) {
-    throw new RpcError(ErrorCode.limitExceeded, `batch of ${parsed.length} calls exceeds the limit of ${maxBatch}`);
+    throw new LimitExceededError(`batch of ${parsed.length} calls exceeds the limit of ${maxBatch}`);
   }
   return { batch: true, items: parsed };
 }
@@ -203,11 +204,11 @@ export function salvageId(raw: unknown): RpcId {
 export function validateCall(raw: unknown, chainId: number | null, transport: Transport = 'http'): ValidCall {
   const request = checkShape(raw);
   const kind = METHODS.get(request.method);
-  if (request.method === 'eth_newPendingTransactionFilter') throw new RpcError(ErrorCode.methodNotFound, PENDING_FILTER_REFUSAL);
-  if (!kind) throw new RpcError(ErrorCode.methodNotFound, `method not found or not allowed at the edge: ${request.method}`);
-  if (kind === 'subscription' && transport === 'http') throw new RpcError(ErrorCode.methodNotFound, SUBSCRIPTION_OVER_HTTP(request.method));
+  if (request.method === 'eth_newPendingTransactionFilter') throw new MethodNotAllowedError(PENDING_FILTER_REFUSAL);
+  if (!kind) throw new MethodNotAllowedError(`method not found or not allowed at the edge: ${request.method}`);
+  if (kind === 'subscription' && transport === 'http') throw new MethodNotAllowedError(SUBSCRIPTION_OVER_HTTP(request.method));
   if (request.params !== undefined && !Array.isArray(request.params)) {
-    throw new RpcError(ErrorCode.invalidParams, `invalid params: ${request.method} takes positional (array) params`);
+    throw new InvalidParamsError(`${request.method} takes positional (array) params`);
   }
   if (kind === 'filter') return { request, kind, filter: parseFilterCall(request.method as FilterMethod, request.params) };
   if (kind === 'subscription') return { request, kind, subscription: parseSubscriptionCall(request.method as SubscriptionMethod, request.params) };
@@ -215,24 +216,24 @@ export function validateCall(raw: unknown, chainId: number | null, transport: Tr
   const params = request.params ?? [];
   if (request.method === 'eth_sendRawTransaction') return { request, kind, tx: checkRawTransaction(params, chainId) };
   // EIP-7966: the raw transaction, then an optional wait that the host checks (before it admits anything).
-  if (params.length > 2) throw new RpcError(ErrorCode.invalidParams, 'invalid params: eth_sendRawTransactionSync takes a raw transaction and an optional timeout');
+  if (params.length > 2) throw new InvalidParamsError('eth_sendRawTransactionSync takes a raw transaction and an optional timeout');
   return { request, kind, tx: checkRawTransaction(params.slice(0, 1), chainId, request.method) };
 }
 
 function checkShape(raw: unknown): RpcRequest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new RpcError(ErrorCode.invalidRequest, 'invalid request: a call must be a JSON object');
+    throw new InvalidRequestError('a call must be a JSON object');
   }
   const call = raw as Record<string, unknown>;
-  if (call.jsonrpc !== '2.0') throw new RpcError(ErrorCode.invalidRequest, 'invalid request: "jsonrpc" must be "2.0"');
+  if (call.jsonrpc !== '2.0') throw new InvalidRequestError('"jsonrpc" must be "2.0"');
   if (typeof call.method !== 'string' || call.method.length === 0) {
-    throw new RpcError(ErrorCode.invalidRequest, 'invalid request: "method" must be a non-empty string');
+    throw new InvalidRequestError('"method" must be a non-empty string');
   }
   if ('id' in call && !(call.id === null || typeof call.id === 'string' || (typeof call.id === 'number' && Number.isFinite(call.id)))) {
-    throw new RpcError(ErrorCode.invalidRequest, 'invalid request: "id" must be a string, a number or null');
+    throw new InvalidRequestError('"id" must be a string, a number or null');
   }
   if (call.params !== undefined && (typeof call.params !== 'object' || call.params === null)) {
-    throw new RpcError(ErrorCode.invalidRequest, 'invalid request: "params" must be an array or an object');
+    throw new InvalidRequestError('"params" must be an array or an object');
   }
   return call as unknown as RpcRequest;
 }
@@ -240,29 +241,29 @@ function checkShape(raw: unknown): RpcRequest {
 function checkRawTransaction(params: unknown[], chainId: number | null, method = 'eth_sendRawTransaction'): NonNullable<ValidCall['tx']> {
   const [raw] = params;
   if (params.length !== 1 || typeof raw !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(raw)) {
-    throw new RpcError(ErrorCode.invalidParams, `invalid params: ${method} takes one 0x-prefixed hex string`);
+    throw new InvalidParamsError(`${method} takes one 0x-prefixed hex string`);
   }
   let tx: Transaction;
   try {
     tx = Transaction.from(raw);
   } catch (error) {
-    throw new RpcError(ErrorCode.invalidParams, `invalid raw transaction: ${shortMessage(error)}`);
+    throw new InvalidRawTransactionError(`${shortMessage(error)}`);
   }
-  if (!tx.signature) throw new RpcError(ErrorCode.invalidParams, 'invalid raw transaction: it is not signed');
+  if (!tx.signature) throw new InvalidRawTransactionError('it is not signed');
   let from: string | null;
   try {
     from = tx.from;
   } catch (error) {
-    throw new RpcError(ErrorCode.invalidParams, `invalid raw transaction: bad signature (${shortMessage(error)})`);
+    throw new InvalidRawTransactionError(`bad signature (${shortMessage(error)})`);
   }
   if (tx.chainId === 0n) {
-    throw new RpcError(ErrorCode.invalidInput, 'transaction has no chain id (pre-EIP-155): only replay-protected transactions are accepted');
+    throw new InvalidInputError('transaction has no chain id (pre-EIP-155): only replay-protected transactions are accepted');
   }
   if (chainId === null) {
-    throw new RpcError(ErrorCode.resourceUnavailable, 'the edge has not learned the L2 chain id from the consensus layer yet; retry shortly');
+    throw new ResourceUnavailableError('the edge has not learned the L2 chain id from the consensus layer yet; retry shortly');
   }
   if (tx.chainId !== BigInt(chainId)) {
-    throw new RpcError(ErrorCode.invalidInput, `wrong chain id: the transaction is for chain ${tx.chainId}, this network is chain ${chainId}`);
+    throw new InvalidInputError(`wrong chain id: the transaction is for chain ${tx.chainId}, this network is chain ${chainId}`);
   }
   return { hash: tx.hash as string, from: (from as string).toLowerCase(), nonce: tx.nonce };
 }

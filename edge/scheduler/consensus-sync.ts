@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ConsensusClient } from '../consensus/client.ts';
-import type { ConsensusStatus, Page, ProposalDetail, PublicProposal } from '../../node/consensus/client.ts';
+import type { ConsensusStatus, Page, ProposalDetail, PublicProposal } from '../../protocol/consensus/query.ts';
 import type { Database } from '../db/client.ts';
 import { epochs, hosts, network, proposals, rotations, syncCursors, votes } from '../db/schema.ts';
 

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Database } from '../db/client.ts';
 import { hosts } from '../db/schema.ts';
-import { blockNumberOf } from '../rpc/jsonrpc.ts';
+import { blockNumberOf } from '../../protocol/jsonrpc/envelope.ts';
 import { UpstreamError, callHost } from '../rpc/upstream.ts';
 
 // Probes every host's JSON-RPC (eth_blockNumber) and records what it saw: whether the host answered, its L2 height,

@@ -1,7 +1,7 @@
 import { and, eq, inArray, lt, lte, sql } from 'drizzle-orm';
-import { TxCode } from '../../node/consensus/app/errors.ts';
+import { TxCode } from '../../protocol/consensus/errors.ts';
 import type { ConsensusClient } from '../consensus/client.ts';
-import type { ConsensusStatus } from '../../node/consensus/client.ts';
+import type { ConsensusStatus } from '../../protocol/consensus/query.ts';
 import type { Database } from '../db/client.ts';
 import { rotationTriggers, syncCursors } from '../db/schema.ts';
 import type { HostHealth } from './health.ts';

@@ -1,5 +1,5 @@
 import { Wallet, hexlify, toUtf8Bytes } from 'ethers';
-import { canonicalJson } from '../../node/consensus/app/canonical.ts';
+import { canonicalJson } from '../../protocol/consensus/canonical.ts';
 
 // The app tx the scheduler sends to start a rotation, in the consensus layer's format (node/consensus/txs.ts):
 // UTF-8 JSON {"body": {chainId, type, from, nonce, payload}, "signature"} where the signature is EIP-191

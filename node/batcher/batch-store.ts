@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Hex } from '../chain/hex.ts';
 
@@ -38,11 +38,14 @@ export class BatchStore {
   readonly dir: string;
   private readonly path: string;
   private batches: BatchRecord[];
+  /** Batches below this index have no data file left (pruneData); lets each prune step start where the last ended. */
+  private dataKeptFrom: number;
 
-  private constructor(dir: string, batches: BatchRecord[]) {
+  private constructor(dir: string, batches: BatchRecord[], dataKeptFrom: number) {
     this.dir = dir;
     this.path = join(dir, 'batches.json');
     this.batches = batches;
+    this.dataKeptFrom = dataKeptFrom;
   }
 
   static async open(dir: string): Promise<BatchStore> {
@@ -53,7 +56,7 @@ export class BatchStore {
     });
     const file = text ? (JSON.parse(text) as StoreFile) : { version: 1, batches: [] };
     if (file.version !== 1) throw new Error(`batch store: unknown version ${file.version}`);
-    return new BatchStore(dir, file.batches);
+    return new BatchStore(dir, file.batches, await lowestDataIndex(join(dir, 'data')));
   }
 
   all(): readonly BatchRecord[] {
@@ -95,6 +98,7 @@ export class BatchStore {
     const next = this.batches.slice(0, index);
     await this.write(next);
     this.batches = next;
+    this.dataKeptFrom = Math.min(this.dataKeptFrom, index);
   }
 
   async putData(index: number, compressed: Uint8Array): Promise<void> {
@@ -105,10 +109,38 @@ export class BatchStore {
     return readFile(join(this.dir, 'data', `${index}.br`)).then((b) => new Uint8Array(b), () => null);
   }
 
+  /**
+   * Deletes the data files of finalized batches appended to L1 at least `afterL1Blocks` blocks before `l1Head`,
+   * oldest first; their records (headers, roots, L1 position) stay. Stops at the first batch not yet old enough, so
+   * data is only ever deleted as a prefix. Returns how many files went.
+   */
+  async pruneData(l1Head: number, afterL1Blocks: number): Promise<number> {
+    let deleted = 0;
+    for (let index = this.dataKeptFrom; index < this.batches.length; index++) {
+      const batch = this.batches[index] as BatchRecord;
+      if (batch.status !== 'finalized' || batch.l1BlockNumber === null || l1Head - batch.l1BlockNumber < afterL1Blocks) break;
+      await unlink(join(this.dir, 'data', `${index}.br`)).then(
+        () => deleted++,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        },
+      );
+      this.dataKeptFrom = index + 1;
+    }
+    return deleted;
+  }
+
   private async write(batches: BatchRecord[]): Promise<void> {
     const file: StoreFile = { version: 1, batches };
     await writeDurably(this.path, Buffer.from(JSON.stringify(file)));
   }
+}
+
+/** The lowest batch index with a data file (0 when there is none: pruneData then walks from the start once). */
+async function lowestDataIndex(dataDir: string): Promise<number> {
+  const names = await readdir(dataDir);
+  const indices = names.map((name) => /^(\d+)\.br$/.exec(name)?.[1]).filter((index) => index !== undefined).map(Number);
+  return indices.length ? Math.min(...indices) : 0;
 }
 
 async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {

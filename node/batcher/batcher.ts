@@ -20,9 +20,11 @@ export interface BatcherConfig {
   /** L1 confirmations after which a batch (and every block in it) is final. */
   l1Confirmations: number;
   pollMs: number;
+  /** Delete a finalized batch's compressed data this many L1 blocks after its append (docs/pruning.md); null keeps it. */
+  pruneDataAfterL1Blocks?: number | null;
 }
 
-export const DEFAULT_BATCHER_CONFIG: BatcherConfig = { maxBatchTxs: 20_000, maxBatchBlocks: 600, maxBatchAgeMs: 30_000, l1Confirmations: 2, pollMs: 1000 };
+export const DEFAULT_BATCHER_CONFIG: BatcherConfig = { maxBatchTxs: 20_000, maxBatchBlocks: 600, maxBatchAgeMs: 30_000, l1Confirmations: 2, pollMs: 1000, pruneDataAfterL1Blocks: null };
 
 export interface BatcherDeps {
   engine: ExecutionEngine;
@@ -57,6 +59,10 @@ export class Batcher {
   lastError: string | null = null;
 
   constructor(deps: BatcherDeps) {
+    const pruneAfter = deps.config.pruneDataAfterL1Blocks ?? null;
+    if (pruneAfter !== null && (!Number.isSafeInteger(pruneAfter) || pruneAfter < 0)) {
+      throw new Error(`config.batcher.pruneDataAfterL1Blocks: a whole number of L1 blocks or null, got ${pruneAfter}`);
+    }
     this.deps = deps;
     this.relay = new L1Relay(deps.l1, deps.store, deps.log);
   }
@@ -99,6 +105,8 @@ export class Batcher {
     }
     const finalized = [...store.all()].reverse().find((b) => b.status === 'finalized');
     if (finalized) heads.setFinalized(BigInt(finalized.lastBlock));
+    const pruneAfter = this.deps.config.pruneDataAfterL1Blocks ?? null;
+    if (pruneAfter !== null) await store.pruneData(l1Head, pruneAfter);
     this.lastError = null;
     if (!this.deps.shouldSubmit()) return;
 

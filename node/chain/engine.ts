@@ -1,3 +1,4 @@
+import type { CallArgs } from '../../protocol/jsonrpc/params.ts';
 import type { Hex } from './hex.ts';
 import type { RpcBlock, RpcLog, RpcPendingBlock, RpcPendingReceipt, RpcReceipt, RpcTransaction } from './records.ts';
 
@@ -91,18 +92,8 @@ export interface CallLimits {
 export const DEFAULT_CALL_LIMITS: CallLimits = { threads: 1, queue: 8, gasCap: 50_000_000n, timeoutMs: 5_000 };
 
 /** eth_call / eth_estimateGas input, already validated. */
-export interface CallRequest {
-  from?: Hex;
-  to?: Hex;
-  gas?: bigint;
-  gasPrice?: bigint;
-  maxFeePerGas?: bigint;
-  maxPriorityFeePerGas?: bigint;
-  value?: bigint;
-  data?: Hex;
-  nonce?: bigint;
-  accessList?: { address: Hex; storageKeys: Hex[] }[];
-}
+/** What eth_call / eth_estimateGas take, as parsed from JSON-RPC. */
+export type CallRequest = CallArgs;
 
 export type CallOutcome =
   | { ok: true; output: Hex; gasUsed: bigint }
@@ -143,6 +134,24 @@ export interface PendingBlockView {
   estimateGas(request: CallRequest): Promise<CallOutcome>;
 }
 
+/** A read of state older than the engine's history window; the request cannot be served, it is not malformed. */
+export class StateUnavailableError extends Error {
+  override name = 'StateUnavailableError';
+  constructor(detail: string) {
+    super(`historical state unavailable: ${detail}`);
+  }
+}
+
+/** A call refused to protect the host (call queue full, gas above the cap): the client may retry later or with less gas. */
+export class CallRefusedError extends Error {
+  override name = 'CallRefusedError';
+}
+
+/** A call that ran and failed other than by reverting (out of gas, execution timeout, invalid opcode, ...). */
+export class CallFailedError extends Error {
+  override name = 'CallFailedError';
+}
+
 /** A pending block's parent was rewound away (or left the history window): build a new one. */
 export class PendingStaleError extends Error {
   override name = 'PendingStaleError';
@@ -179,15 +188,22 @@ export interface ExecutionEngine {
   verifyAndApply(block: SealedBlock, nowMs?: number): Promise<VerifyOutcome>;
   /** The block as replication sends it (raw transactions included), for catch-up requests. */
   sealedBlock(number: bigint): SealedBlock | null;
+  /**
+   * Non-archive hosts (node/host/pruning.ts): deletes bodies, receipts and tx lookups of at most `maxBlocks` blocks
+   * below `below` (never the head), off the event loop; headers stay. Resolves to the new oldest kept block.
+   */
+  pruneBelow?(below: bigint, maxBlocks: number): Promise<bigint>;
+  /** The lowest block whose body and receipts are kept (0 when nothing was pruned). */
+  oldestKeptBlock?(): bigint;
 
   getAccount(address: Hex, block: bigint): { nonce: bigint; balance: bigint };
   getCode(address: Hex, block: bigint): Hex;
   getStorageAt(address: Hex, slot: Hex, block: bigint): Hex;
   /**
    * eth_call / eth_estimateGas on the engine's own call threads (never the event loop, never the pool blocks are
-   * built on), each within the call limits (node/host/config.ts `rpc.calls`). Rejects with LimitExceededError
-   * (-32005) when the call queue is full or the gas field is above the cap, ExecutionFailedError "execution timeout
-   * ..." when the wall-time budget runs out.
+   * built on), each within the call limits (node/host/config.ts `rpc.calls`). Rejects with CallRefusedError when
+   * the call queue is full or the gas field is above the cap, CallFailedError "execution timeout ..." when the
+   * wall-time budget runs out, StateUnavailableError below the history window.
    */
   call(request: CallRequest, block: bigint): Promise<CallOutcome>;
   estimateGas(request: CallRequest, block: bigint): Promise<CallOutcome>;

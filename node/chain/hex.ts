@@ -1,5 +1,7 @@
 /** Hex helpers shared by the host. Buffer's hex codec is native and the fastest available in Node. */
-export type Hex = `0x${string}`;
+import type { Hex } from '../../protocol/hex.ts';
+
+export type { Hex };
 
 export function toHex(bytes: Uint8Array): Hex {
   return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;

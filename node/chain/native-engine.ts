@@ -1,15 +1,7 @@
 import { Chain, type BlockEnvInput, type CallInput, type CallResult, type ExecutedBlock as NativeExecuted, type PendingBlock, type SealedBlockInput } from '@l2-sequencer/native';
-import { ExecutionFailedError, LimitExceededError, RpcError } from '../rpc/errors.ts';
-import { PendingStaleError, type BlockEnv, type CallLimits, type CallOutcome, type CallRequest, type ExecutedBlock, type ExecutionEngine, type PendingBlockView, type SealedBlock, type VerifyOutcome } from './engine.ts';
+import { CallFailedError, CallRefusedError, PendingStaleError, StateUnavailableError, type BlockEnv, type CallLimits, type CallOutcome, type CallRequest, type ExecutedBlock, type ExecutionEngine, type PendingBlockView, type SealedBlock, type VerifyOutcome } from './engine.ts';
 import type { Hex } from './hex.ts';
 import type { RpcBlock, RpcLog, RpcPendingBlock, RpcPendingReceipt, RpcReceipt, RpcTransaction } from './records.ts';
-
-/** Reads of state older than the native history window; geth answers the same situation with -32000. */
-export class StateUnavailableError extends RpcError {
-  constructor(detail: string) {
-    super(-32000, `historical state unavailable: ${detail}`);
-  }
-}
 
 /**
  * The ExecutionEngine over the native `Chain` (revm, Merkle-Patricia state, redb). Every block is one native call
@@ -70,6 +62,14 @@ export class NativeEngine implements ExecutionEngine {
     } catch (error) {
       return { ok: false, reason: (error as Error).message };
     }
+  }
+
+  async pruneBelow(below: bigint, maxBlocks: number): Promise<bigint> {
+    return BigInt(await this.chain.pruneBelow(below, maxBlocks));
+  }
+
+  oldestKeptBlock(): bigint {
+    return BigInt(this.chain.oldestKeptBlock());
   }
 
   sealedBlock(number: bigint): SealedBlock | null {
@@ -188,13 +188,13 @@ function callError(error: unknown): unknown {
   if (code === 'StateUnavailable') return new StateUnavailableError(detail);
   if (code === 'PendingStale') return new PendingStaleError(detail);
   // Refused to protect the host: the client may retry later or with less gas.
-  if (code === 'CallQueueFull') return new LimitExceededError(`call queue full: ${detail}; retry later`);
-  if (code === 'GasAboveCap') return new LimitExceededError(detail);
+  if (code === 'CallQueueFull') return new CallRefusedError(`call queue full: ${detail}; retry later`);
+  if (code === 'GasAboveCap') return new CallRefusedError(detail);
   // geth's words: "execution timeout" is what clients match on.
-  if (code === 'ExecutionTimeout') return new ExecutionFailedError(detail);
+  if (code === 'ExecutionTimeout') return new CallFailedError(detail);
   const words = CALL_REJECTIONS[code];
-  if (words) return new ExecutionFailedError(`${words}: ${detail}`);
-  if (CALL_FAILURES.has(code)) return new ExecutionFailedError(detail);
+  if (words) return new CallFailedError(`${words}: ${detail}`);
+  if (CALL_FAILURES.has(code)) return new CallFailedError(detail);
   return error;
 }
 

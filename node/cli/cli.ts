@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { VoteOption } from '../consensus/app/types.ts';
+import type { VoteOption } from '../../protocol/consensus/types.ts';
 import { parseAddress, parseIndex, parseMetis, parseUrl, requireKey, resolveConfig, type CliConfig, type GlobalFlags } from './config.ts';
 import { consensusStatus, paramChange, propose, proposals, registerCometKey, vote, whitelistChange, type ParamFlags } from './consensus-commands.ts';
 import { exitCodeOf, isExpected, NetworkError, RefusedError, UsageError } from './errors.ts';

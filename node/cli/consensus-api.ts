@@ -1,5 +1,6 @@
-import { TxCode } from '../consensus/app/errors.ts';
-import { ConsensusApiError, ConsensusClient, type ConsensusStatus, type ProposalDetail, type PublicProposal, type ValidatorView } from '../consensus/client.ts';
+import { TxCode } from '../../protocol/consensus/errors.ts';
+import { ConsensusApiError, ConsensusClient } from '../consensus/client.ts';
+import type { ConsensusStatus, ProposalDetail, PublicProposal, ValidatorView } from '../../protocol/consensus/query.ts';
 import { AppTxSender } from '../consensus/tx-sender.ts';
 import type { TxPayload, TxType } from '../consensus/txs.ts';
 import type { AnyWallet } from './config.ts';

@@ -1,9 +1,9 @@
 import { paramChangeSchema, whitelistChangeSchema } from '../consensus/txs.ts';
 import { describeIssues } from '../consensus/app/schemas.ts';
-import type { ParamChange, VoteOption, WhitelistChange } from '../consensus/app/types.ts';
+import type { ParamChange, VoteOption, WhitelistChange } from '../../protocol/consensus/types.ts';
 import { requireKey, type AnyWallet, type CliConfig } from './config.ts';
 import { cometKeyProof, readCometKey } from './comet-key.ts';
-import type { ProposalDetail, PublicProposal, ValidatorView } from '../consensus/client.ts';
+import type { ProposalDetail, PublicProposal, ValidatorView } from '../../protocol/consensus/query.ts';
 import { CliConsensus, sendAppTx, waitFor } from './consensus-api.ts';
 import { RefusedError, UsageError } from './errors.ts';
 import { metis, table, type Report } from './output.ts';

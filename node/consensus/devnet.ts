@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Address } from './app/types.ts';
+import type { Address } from '../../protocol/consensus/types.ts';
 import { genesisFromLockingPool } from './l1/genesis.ts';
 import { devnetPorts, initLocalnet, openLocalnet, type Localnet } from './localnet.ts';
 

@@ -1,7 +1,7 @@
 import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Archived } from './app/history.ts';
-import type { Epoch, Rotation } from './app/types.ts';
+import type { Epoch, Rotation } from '../../protocol/consensus/types.ts';
 
 /** The archived part of the schedule, oldest first; with the state's own lists it is the whole history. */
 export interface HistoryView {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConsensusApplication } from './abci/application.ts';
+import { checkedRetainBlocks, evidenceMaxAgeOf } from './abci/retain.ts';
 import { startAbciServer, type AbciServer } from './abci/server.ts';
 import type { ValidatorObserver } from './observer.ts';
 import { startQueryServer, type QueryServer } from './query/server.ts';
@@ -18,6 +19,8 @@ export interface ConsensusNodeOptions {
   queryHost?: string;
   cometRpcUrl: string;
   observer: ValidatorObserver | null;
+  /** Consensus heights to keep (null or absent: every block); at least the genesis evidence max age. */
+  retainBlocks?: number | null;
   onError?: (error: Error) => void;
 }
 
@@ -37,7 +40,9 @@ export function cometAddressFromHome(cometHome: string): string {
 
 export async function startConsensusNode(options: ConsensusNodeOptions): Promise<ConsensusNode> {
   const cometAddress = cometAddressFromHome(options.cometHome);
+  const retainBlocks = checkedRetainBlocks(options.retainBlocks ?? null, evidenceMaxAgeOf(options.cometHome));
   const app = new ConsensusApplication({
+    retainBlocks,
     store: new StateStore(options.dataDir),
     local: { cometAddress, randaoKey: loadOrCreateRandaoKey(options.dataDir), observer: options.observer },
   });

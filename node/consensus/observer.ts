@@ -1,6 +1,6 @@
 import type { Evidence } from './app/extension.ts';
 import type { L1Event } from './app/l1-events.ts';
-import type { Epoch, Hex } from './app/types.ts';
+import type { Epoch, Hex } from '../../protocol/consensus/types.ts';
 
 /**
  * What a sequencer host feeds into its validator's vote extensions. Every method is synchronous and cheap: it is

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { ConsensusState, Hex } from './app/types.ts';
+import type { ConsensusState, Hex } from '../../protocol/consensus/types.ts';
 
 /**
  * The app's committed state on disk: one JSON file replaced atomically (write, fsync, rename) at every Commit,

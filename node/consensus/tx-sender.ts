@@ -1,6 +1,6 @@
 import { Wallet } from 'ethers';
-import { TxCode } from './app/errors.ts';
-import type { Address } from './app/types.ts';
+import { TxCode } from '../../protocol/consensus/errors.ts';
+import type { Address } from '../../protocol/consensus/types.ts';
 import type { ConsensusClient } from './client.ts';
 import { signTx, type TxPayload, type TxType } from './txs.ts';
 

@@ -2,11 +2,11 @@ import { Wallet, verifyMessage } from 'ethers';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { z } from 'zod';
-import { canonicalJson } from './app/canonical.ts';
-import { TxCode, TxRejectedError } from './app/errors.ts';
+import { canonicalJson } from '../../protocol/consensus/canonical.ts';
+import { TxCode, TxRejectedError } from '../../protocol/consensus/errors.ts';
 import { evidenceSchema } from './app/extension.ts';
 import { address, describeIssues, hex32, hexBytes, uint, weiAmount } from './app/schemas.ts';
-import type { Address, Hex } from './app/types.ts';
+import type { Address, Hex } from '../../protocol/consensus/types.ts';
 
 /**
  * App transactions: UTF-8 JSON `{"body": {chainId, type, from, nonce, payload}, "signature": "0x…"}` where the

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { parseEther } from 'ethers';
-import type { Address } from '../consensus/app/types.ts';
+import type { Address, Params } from '../../protocol/consensus/types.ts';
 import { genesisFromLockingPool } from '../consensus/l1/genesis.ts';
 import { initLocalnet, type ConsensusTimeouts } from '../consensus/localnet.ts';
 import type { SequencerConfigInput } from '../sequencer/config.ts';
@@ -46,17 +46,10 @@ export function l2Genesis(chainId = DEVNET_L2_CHAIN_ID): Record<string, unknown>
 }
 
 /** Consensus parameters of the devnet (the app's defaults are for production; see node/consensus/app/genesis.ts). */
-export interface DevnetConsensusParams {
-  epochLength: number;
-  blockTimeMs: number;
-  livenessTimeoutMs: number;
-  l1Confirmations: number;
-  electionLeadBlocks: number;
-  coolDownEpochs: number;
-  govVotingPeriod: number;
-  govExecutionDelay: number;
-  [key: string]: unknown;
-}
+export type DevnetConsensusParams = Pick<
+  Params,
+  'epochLength' | 'blockTimeMs' | 'livenessTimeoutMs' | 'l1Confirmations' | 'electionLeadBlocks' | 'coolDownEpochs' | 'govVotingPeriod' | 'govExecutionDelay'
+> & { [key: string]: unknown };
 
 export const DEVNET_CONSENSUS_PARAMS: DevnetConsensusParams = {
   epochLength: 60,

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonRpcProvider, NonceManager, parseEther } from 'ethers';
-import type { Address } from '../consensus/app/types.ts';
+import type { Address } from '../../protocol/consensus/types.ts';
 import { genesisFromLockingPool } from '../consensus/l1/genesis.ts';
 import { advertisedP2p, configureCometHome, openLocalnet, type ConsensusTimeouts } from '../consensus/localnet.ts';
 import { cometKeyProof, readCometKey } from '../cli/comet-key.ts';

@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_CALL_LIMITS, type CallLimits } from '../chain/engine.ts';
 import type { Hex } from '../chain/hex.ts';
 import { DEFAULT_BATCHER_CONFIG, type BatcherConfig } from '../batcher/batcher.ts';
+import { parsePruneConfig, type PruneConfig } from './pruning.ts';
 import { DEFAULT_PRODUCER_CONFIG } from '../chain/producer.ts';
 import { DEFAULT_POOL_CONFIG, type PoolConfig } from '../mempool/pool.ts';
 import { DEFAULT_RPC_LIMITS, type RpcLimits } from '../rpc/backend.ts';
@@ -52,6 +53,8 @@ export interface HostConfig {
     signer: { kind: 'local-key'; key: Hex } | { kind: 'mpc' };
   });
   clientVersion: string;
+  /** Archive (default) or pruned block history (node/host/pruning.ts, docs/pruning.md). */
+  prune: PruneConfig;
 }
 
 
@@ -79,6 +82,7 @@ export function resolveConfig(input: Partial<HostConfig> & Pick<HostConfig, 'dat
     pool: { ...DEFAULT_POOL_CONFIG, ...input.pool, priceBumpPercent: BigInt(input.pool?.priceBumpPercent ?? DEFAULT_POOL_CONFIG.priceBumpPercent) },
     batcher: input.batcher ? { ...DEFAULT_BATCHER_CONFIG, ...input.batcher } : null,
     clientVersion: input.clientVersion ?? 'l2-sequencer/0.1.0',
+    prune: parsePruneConfig(input.prune),
   };
   if (input.weights) config.weights = input.weights;
   if (config.operator.token.length < 16) throw new Error('config.operator.token: at least 16 characters');

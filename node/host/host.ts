@@ -31,7 +31,7 @@ import { UnsafeReorg } from '../replication/unsafe-reorg.ts';
 import { WriteLock } from '../chain/write-lock.ts';
 import { StaticSchedule, type SequencerSchedule } from '../replication/schedule.ts';
 import { Dispatcher } from '../rpc/dispatch.ts';
-import { NotSequencerError, SequencerPausedError } from '../rpc/errors.ts';
+import { NotSequencerError, SequencerPausedError } from '../../protocol/jsonrpc/errors.ts';
 import { rpcMethods } from '../rpc/methods/index.ts';
 import { startRpcServer, type RpcServer } from '../rpc/server.ts';
 import { SubscriptionHub } from '../rpc/subscriptions.ts';
@@ -39,6 +39,7 @@ import { hostBackend } from './backend.ts';
 import type { HostConfig } from './config.ts';
 import { hostPort, LOOPBACK } from '../net/listen-address.ts';
 import { registerHostMetrics } from './metrics.ts';
+import { BlockPruner } from './pruning.ts';
 
 export interface HostDeps {
   /** Opens the native chain in `dir` from `genesis` (node/chain/native-engine.ts). */
@@ -262,6 +263,8 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     });
   }
 
+  const pruner = config.prune.mode === 'pruned' ? new BlockPruner(engine, heads, config.prune, log) : null;
+
   // "pending" reads: the pool's next block as this host's producer would cut it, executed but never stored.
   const pending = new PendingBlocks({ engine, pool, config: { ...config.producer, gasLimit: BigInt(config.producer.gasLimit ?? 0), beneficiary: key.address }, now: () => Date.now() });
   const backend = hostBackend({ config, engine, pool, admission, heads, pending, subscriptions, replicator, batcher, schedule, key });
@@ -353,6 +356,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
       clearInterval(journalTimer);
       clearInterval(roleTimer);
       await batcher?.stop();
+      await pruner?.stop();
       await rpcServer.close();
       await operatorServer.close();
       await network.close();

@@ -4,13 +4,15 @@ import {
   ExceedsBlockGasLimitError,
   FeeCapTooLowError,
   IntrinsicGasTooLowError,
+  InvalidSenderError,
   InvalidTransactionError,
   NonceTooHighError,
   OversizedDataError,
-  RpcError,
+  PoolRejectionError,
   TipAboveFeeCapError,
-  TxPoolError,
-} from '../rpc/errors.ts';
+  UnprotectedTransactionError,
+  UnsupportedTxTypeError,
+} from './errors.ts';
 import type { RecordLog } from '../chain/record-log.ts';
 import type { Mempool } from './pool.ts';
 import type { PoolTx } from './pool-tx.ts';
@@ -127,7 +129,7 @@ export class Admission {
         this.admitted++;
       } catch (error) {
         this.refused++;
-        waiting.reject(error instanceof RpcError ? error : new InvalidTransactionError(String(error)));
+        waiting.reject(error instanceof PoolRejectionError ? error : new InvalidTransactionError(String(error)));
       }
     });
     if (acks.length === 0) return;
@@ -174,18 +176,18 @@ export class Admission {
 }
 
 /** Native decode failures, in the words geth uses for them. */
-function decodeError(failure: DecodeFailure, maxTxSize: number): TxPoolError {
+function decodeError(failure: DecodeFailure, maxTxSize: number): PoolRejectionError {
   switch (failure.error) {
     case 'Oversize':
       return new OversizedDataError(failure.size ?? maxTxSize + 1, maxTxSize);
     case 'WrongChainId':
       return new InvalidTransactionError(`invalid chain id for signer (${failure.message})`);
     case 'UnprotectedLegacy':
-      return new TxPoolError('only replay-protected (EIP-155) transactions allowed over RPC');
+      return new UnprotectedTransactionError();
     case 'BadSignature':
-      return new TxPoolError(`invalid sender: ${failure.message}`);
+      return new InvalidSenderError(failure.message);
     case 'UnsupportedType':
-      return new TxPoolError(`transaction type not supported: ${failure.message}`);
+      return new UnsupportedTxTypeError(failure.message);
     default:
       return new InvalidTransactionError(failure.message);
   }

@@ -6,8 +6,8 @@ import {
   NonceTooHighError,
   NonceTooLowError,
   ReplacementUnderpricedError,
-  TxPoolFullError,
-} from '../rpc/errors.ts';
+  PoolFullError,
+} from './errors.ts';
 import { Heap } from './heap.ts';
 import { effectiveTip, isSufficientBump, maxCost, type PoolTx } from './pool-tx.ts';
 import { SenderQueue, type AccountState } from './sender-queue.ts';
@@ -114,7 +114,7 @@ export class Mempool {
   }
 
   /**
-   * Admits `tx` or throws the TxPoolError wallets expect. `account` is asked for the sender's chain state only when
+   * Admits `tx` or throws the PoolRejectionError wallets expect. `account` is asked for the sender's chain state only when
    * the pool holds nothing from that sender yet. Nothing changes when it throws.
    */
   add(tx: PoolTx, account: (sender: Hex) => AccountState): AddOutcome {
@@ -258,7 +258,7 @@ export class Mempool {
       this.drop(entry.tx.hash);
       return [entry.tx];
     }
-    throw new TxPoolFullError();
+    throw new PoolFullError();
   }
 
   private tailHeap(): Heap<TailEntry> {

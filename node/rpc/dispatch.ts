@@ -1,4 +1,6 @@
-import { InvalidRequestError, LimitExceededError, MethodNotFoundError, ParseError, RpcError, toRpcError } from './errors.ts';
+import { InternalError, InvalidRequestError, LimitExceededError, MethodNotFoundError, ParseError, type RpcError } from '../../protocol/jsonrpc/errors.ts';
+import { errorResponse, type RpcId, type RpcResponse } from '../../protocol/jsonrpc/envelope.ts';
+import { rpcErrorOf } from './domain-errors.ts';
 
 /** Per-call context: the WebSocket connection for subscriptions, absent over HTTP. */
 export interface CallContext {
@@ -21,13 +23,6 @@ export interface DispatchOptions {
   onError?: (method: string, error: RpcError) => void;
 }
 
-type Id = string | number | null;
-interface Response {
-  jsonrpc: '2.0';
-  id: Id;
-  result?: unknown;
-  error?: ReturnType<RpcError['toJSON']>;
-}
 
 /**
  * JSON-RPC 2.0 over any transport: parses a body, runs single or batch calls (bounded batch size, calls of a batch
@@ -56,14 +51,14 @@ export class Dispatcher {
         return JSON.stringify(errorResponse(null, new LimitExceededError(`batch of ${message.length} requests exceeds the limit of ${this.options.maxBatchSize}`)));
       }
       const replies = await Promise.all(message.map((m) => this.call(m, ctx)));
-      const present = replies.filter((r): r is Response => r !== null);
+      const present = replies.filter((r): r is RpcResponse => r !== null);
       return present.length ? JSON.stringify(present) : null;
     }
     const reply = await this.call(message, ctx);
     return reply ? JSON.stringify(reply) : null;
   }
 
-  private async call(message: unknown, ctx: CallContext): Promise<Response | null> {
+  private async call(message: unknown, ctx: CallContext): Promise<RpcResponse | null> {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
       return errorResponse(null, new InvalidRequestError('expected a request object'));
     }
@@ -73,7 +68,7 @@ export class Dispatcher {
     if (hasId && !(typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) || id === null)) {
       return errorResponse(null, new InvalidRequestError('id must be a string, number or null'));
     }
-    const replyId = (hasId ? id : null) as Id;
+    const replyId = (hasId ? id : null) as RpcId;
     if (request.jsonrpc !== '2.0') return errorResponse(replyId, new InvalidRequestError('jsonrpc must be "2.0"'));
     if (typeof request.method !== 'string') return errorResponse(replyId, new InvalidRequestError('method must be a string'));
     const method = request.method;
@@ -83,14 +78,11 @@ export class Dispatcher {
       const result = await handler(request.params, ctx);
       return hasId ? { jsonrpc: '2.0', id: replyId, result: result === undefined ? null : result } : null;
     } catch (thrown) {
-      const error = toRpcError(thrown);
-      if (!(thrown instanceof RpcError)) console.error(`[rpc] ${method} failed:`, thrown);
+      const answerable = rpcErrorOf(thrown);
+      if (!answerable) console.error(`[rpc] ${method} failed:`, thrown);
+      const error = answerable ?? new InternalError();
       this.options.onError?.(method, error);
       return hasId ? errorResponse(replyId, error) : null;
     }
   }
-}
-
-function errorResponse(id: Id, error: RpcError): Response {
-  return { jsonrpc: '2.0', id, error: error.toJSON() };
 }

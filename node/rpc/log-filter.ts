@@ -1,7 +1,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import type { RpcLog } from '../chain/records.ts';
 import { fromHex, type Hex } from '../chain/hex.ts';
-import type { LogFilter } from './params.ts';
+import type { LogFilter } from '../../protocol/jsonrpc/params.ts';
 
 /** Filter matching per the Ethereum log filter rules: any listed address; per topic position, any listed value. */
 export function matchesLog(log: RpcLog, filter: Pick<LogFilter, 'addresses' | 'topics'>): boolean {

@@ -1,7 +1,7 @@
 import type { ExecutionEngine } from '../chain/engine.ts';
 import type { Heads } from '../chain/heads.ts';
-import { ResourceNotFoundError } from './errors.ts';
-import type { BlockRef, BlockTag } from './params.ts';
+import { ResourceNotFoundError } from '../../protocol/jsonrpc/errors.ts';
+import type { BlockRef, BlockTag } from '../../protocol/jsonrpc/params.ts';
 
 /** "pending" state is the pending block (node/chain/pending.ts), read through RpcBackend.pending, not a stored block. */
 export function isPending(ref: BlockRef): boolean {

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Hex } from '../chain/hex.ts';
 import type { RpcBlock, RpcLog } from '../chain/records.ts';
 import type { SubscriberConnection } from './dispatch.ts';
-import { LimitExceededError } from './errors.ts';
+import { LimitExceededError } from '../../protocol/jsonrpc/errors.ts';
 import { matchesLog } from './log-filter.ts';
-import type { LogFilter } from './params.ts';
+import type { LogFilter } from '../../protocol/jsonrpc/params.ts';
 
 type Subscription =
   | { kind: 'newHeads'; id: Hex; connection: SubscriberConnection }

@@ -85,6 +85,7 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
       queryHost: config.consensus.queryHost,
       cometRpcUrl: cometRpcUrlOf(config),
       observer,
+      retainBlocks: config.consensus.retainBlocks,
       onError: (error) => log(`[consensus] ${error.message}`),
     });
     const consensusNode = consensus;

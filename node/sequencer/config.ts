@@ -37,6 +37,8 @@ export interface SequencerConfig {
     exposeCometRpc: boolean;
     /** CometBFT P2P: listen address and port, and the address other validators dial (external_address). */
     p2p?: { port: number; host: string; advertise: string };
+    /** Consensus heights CometBFT keeps (docs/pruning.md); null (default) keeps every block. */
+    retainBlocks: number | null;
   };
   l1: {
     url: string;
@@ -85,6 +87,7 @@ export function resolveSequencerConfig(input: SequencerConfigInput, env: NodeJS.
       queryPort: input.consensus.queryPort,
       cometRpcPort: input.consensus.cometRpcPort,
       ...consensusListeners(input.consensus),
+      retainBlocks: input.consensus.retainBlocks ?? null,
     },
     l1: { ...input.l1, relayerKey, pollMs: input.l1.pollMs ?? 300 },
     mpc: { dir: input.mpc?.dir ?? join(dataDir, 'mpc') },

@@ -1,4 +1,4 @@
-import type { ConsensusState } from '../consensus/app/types.ts';
+import type { ConsensusState } from '../../protocol/consensus/types.ts';
 import type { ConsensusNode } from '../consensus/node.ts';
 import type { Hex } from '../chain/hex.ts';
 import type { Host } from '../host/host.ts';

@@ -1,4 +1,4 @@
-import type { Epoch } from '../consensus/app/types.ts';
+import type { Epoch } from '../../protocol/consensus/types.ts';
 
 export type LivenessVerdict = 'alive' | 'dead' | 'unknown';
 

@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { DEVNET_L2_CHAIN_ID } from '../../node/devnet/hosts.ts';
 import { rpc, sleep, startE2eDevnet } from '../e2e/support.ts';
-import { machine } from './measure.ts';
+import { machine, percentile } from './measure.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '8' } } });
 const DURATION_MS = Number(values.duration) * 1000;
@@ -27,7 +27,6 @@ interface Phase {
   calls: Record<string, number>;
 }
 
-const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 async function comet<T>(url: string, path: string): Promise<T> {
   const response = await fetch(`${url}${path}`);

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { currentEpoch } from '../../node/consensus/app/epochs.ts';
-import type { ConsensusState } from '../../node/consensus/app/types.ts';
+import type { ConsensusState } from '../../protocol/consensus/types.ts';
 import { initLocalnet, LOOPBACK_TIMEOUTS, type ConsensusTimeouts } from '../../node/consensus/localnet.ts';
 import { MemoryObserver } from '../../node/consensus/observer.ts';
 import { L2Driver } from '../consensus/l2-driver.ts';

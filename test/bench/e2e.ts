@@ -21,6 +21,7 @@ import type { SequencerProcess } from '../../node/devnet/sequencer-process.ts';
 import { BlockWatch } from '../e2e/block-watch.ts';
 import { TransferLoad } from '../e2e/load.ts';
 import { block, rpc, startE2eDevnet, waitFor, type E2eDevnet } from '../e2e/support.ts';
+import { percentile } from './measure.ts';
 
 const { values } = parseArgs({
   options: {
@@ -53,7 +54,6 @@ interface FailoverResult {
   lost: number;
 }
 
-const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Records when each transaction hash first appears in a block on `url`. */

@@ -33,3 +33,8 @@ export function machine(): string {
   const load = loadavg()[0]!.toFixed(1);
   return `${availableParallelism()} cores, load average ${load} at start, Node ${process.versions.node}`;
 }
+
+/** The q-quantile (0..1) of an ascending list, nearest rank below; NaN when empty. */
+export function percentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}

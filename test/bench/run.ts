@@ -29,6 +29,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'edge-gateway', file: 'edge-gateway.ts', args: [], peer: 'the JSON-RPC upstream called directly' },
   { name: 'e2e', file: 'e2e.ts', args: [], peer: 'the active sequencer host called directly' },
   { name: 'soak', file: 'soak.ts', args: [], peer: 'its own first window after warm-up' },
+  { name: 'soak-edge', file: 'soak-edge.ts', args: [], peer: 'a constant-answer Worker under the same load' },
 ];
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));

@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 
 /**
  * What the soak benchmark samples: resident memory of every process under this one (read from /proc, so the
@@ -106,4 +107,88 @@ export function slope(points: readonly { x: number; y: number }[]): number {
     den += (p.x - mx) ** 2;
   }
   return den === 0 ? Number.NaN : num / den;
+}
+
+/** The Worker's V8 heap as its isolate reports it through wrangler dev's inspector (Chrome DevTools protocol). */
+export interface WorkerHeap {
+  usedBytes: number;
+  totalBytes: number;
+}
+
+/**
+ * Asks the Worker's isolate for its heap usage over the inspector on `inspectorPort`; with `collect`, after a full
+ * garbage collection, so what is left is what the Worker's code still holds. Null when no inspector answers.
+ */
+export async function workerHeap(inspectorPort: number, collect = true): Promise<WorkerHeap | null> {
+  const { default: WebSocket } = await import('ws');
+  try {
+    const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`, { signal: AbortSignal.timeout(5_000) })).json()) as { webSocketDebuggerUrl?: string }[];
+    const url = targets.find((target) => target.webSocketDebuggerUrl)?.webSocketDebuggerUrl;
+    if (!url) return null;
+    const socket = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve).once('error', reject);
+      setTimeout(() => reject(new Error('inspector: no connection')), 10_000);
+    });
+    let nextId = 1;
+    const call = (method: string) =>
+      new Promise<Record<string, number>>((resolve, reject) => {
+        const id = nextId++;
+        const timer = setTimeout(() => reject(new Error(`${method}: no answer`)), 10_000);
+        const onMessage = (data: Buffer) => {
+          const message = JSON.parse(data.toString()) as { id?: number; result?: Record<string, number> };
+          if (message.id !== id) return;
+          clearTimeout(timer);
+          socket.off('message', onMessage);
+          resolve(message.result ?? {});
+        };
+        socket.on('message', onMessage);
+        socket.send(JSON.stringify({ id, method }));
+      });
+    try {
+      if (collect) await call('HeapProfiler.collectGarbage');
+      const usage = await call('Runtime.getHeapUsage');
+      return { usedBytes: usage.usedSize ?? 0, totalBytes: usage.totalSize ?? 0 };
+    } finally {
+      socket.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** The inspector port of the wrangler dev under this process (from its command line), if one was given. */
+export function edgeInspectorPort(): number | null {
+  const wrangler = descendants(process.pid).find((info) => /wrangler/.test(info.cmdline) && /--inspector-port \d+/.test(info.cmdline));
+  const port = wrangler ? /--inspector-port (\d+)/.exec(wrangler.cmdline)?.[1] : undefined;
+  return port ? Number(port) : null;
+}
+
+function tableRows(file: string): string {
+  try {
+    const db = new DatabaseSync(file, { readOnly: true });
+    try {
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+      return tables.map(({ name }) => `${name} ${(db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n}`).join(', ');
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    return `unreadable: ${(error as Error).message}`;
+  }
+}
+
+/** The `count` largest files under `dir`, each "path size MB", with the row count of every table in SQLite files. */
+export function largestFiles(dir: string, count: number): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((path) => ({ path, stat: statSync(join(dir, path), { throwIfNoEntry: false }) }))
+    .filter(({ stat }) => stat?.isFile())
+    .sort((a, b) => b.stat!.size - a.stat!.size)
+    .slice(0, count)
+    .map(({ path, stat }) => `${path} ${(stat!.size / (1024 * 1024)).toFixed(2)} MB${path.endsWith('.sqlite') ? ` (${tableRows(join(dir, path))})` : ''}`);
+}
+
+/** A distinct IPv4 client address for client number n (the edge keys its budgets by client IP). */
+export function ipOf(n: number): string {
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 }

@@ -8,7 +8,9 @@
  * - `--subs` WebSocket clients subscribed to newHeads and the token's logs, `--filters` HTTP filters polled every 4 s.
  * Every `--sample` seconds it samples the resident memory of every process (/proc) and the bytes under each data
  * directory; after the warm-up it reports each one's slope (MB per minute; bytes per 1,000 L2 blocks for disk), with
- * throughput and p99 submit-to-receipt in the first and last sample windows. At the end every receipted transaction
+ * throughput and p99 submit-to-receipt in the first and last sample windows. The edge Worker's own V8 heap (after a
+ * full GC, over wrangler's inspector) is sampled beside workerd's RSS, which also holds the local runtime's
+ * simulators; the edge's persist dir is listed by file (and SQLite table) at the end. At the end every receipted transaction
  * is looked up on every host: a lost one fails the run (exit code 1).
  * Run: PATH=$PWD/node_modules/.bin:$PATH node test/bench/soak.ts [--minutes 10] [--sample 30] [--warmup 2]
  */
@@ -21,8 +23,8 @@ import { devAccount } from '../../node/devnet/accounts.ts';
 import { DEVNET_L2_CHAIN_ID } from '../../node/devnet/hosts.ts';
 import { TransferLoad, type Receipted } from '../e2e/load.ts';
 import { rpc, sleep, startE2eDevnet, type E2eDevnet } from '../e2e/support.ts';
-import { machine } from './measure.ts';
-import { diskBytes, sampleProcesses, slope } from './soak-probe.ts';
+import { machine, percentile } from './measure.ts';
+import { diskBytes, edgeInspectorPort, largestFiles, sampleProcesses, slope, workerHeap, ipOf } from './soak-probe.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,8 +45,9 @@ const filters = Number(values.filters);
 
 const MB = 1024 * 1024;
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
-const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-const ipOf = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+
+/** Not a process: the edge Worker's V8 heap after a full GC, reported beside the processes. */
+const WORKER_HEAP = 'edge Worker heap (V8, after GC)';
 
 interface Sample {
   atMin: number;
@@ -148,6 +151,9 @@ function dataDirs(devnet: E2eDevnet): Map<string, string> {
 async function takeSample(devnet: E2eDevnet, startedAt: number, dirs: Map<string, string>): Promise<Sample> {
   const block = Number(await rpc<string>(devnet.edge!.url, 'eth_blockNumber', [], 5_000, { 'cf-connecting-ip': '10.250.0.1' }).catch(() => '0x0'));
   const rss = new Map(sampleProcesses().map((p) => [p.name, p.rssBytes]));
+  const inspector = edgeInspectorPort();
+  const heap = inspector === null ? null : await workerHeap(inspector);
+  if (heap) rss.set(WORKER_HEAP, heap.usedBytes);
   const disk = new Map([...dirs].map(([name, path]) => [name, diskBytes(path)]));
   return { atMin: (Date.now() - startedAt) / 60_000, block, rss, disk };
 }
@@ -232,6 +238,7 @@ async function main(): Promise<void> {
     const all = [...transfers.stats.receipted, ...receipted];
     const lost = await lostTransactions(devnet, all);
     report(samples, all, startedAt, counts, lost);
+    console.log(`\nLargest files under the edge's persist dir (local D1, Durable Objects, cache):\n${largestFiles(dirs.get('edge (local D1)')!, 10).map((line) => `- ${line}`).join('\n')}`);
     if (lost > 0) process.exitCode = 1;
   } finally {
     running = false;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsensusStatus as ConsensusStatusView, ProposalDetail, ValidatorView } from '../../node/consensus/client.ts';
+import type { ConsensusStatus as ConsensusStatusView, ProposalDetail, ValidatorView } from '../../protocol/consensus/query.ts';
 import { getJson, signer, signerKey, startTestNet, waitFor, type TestNet } from '../consensus/support.ts';
 import { freePort } from '../support/ports.ts';
 import { runCli } from './support.ts';

@@ -134,6 +134,18 @@ describe('ABCI application: vote extensions into blocks', () => {
     });
     expect(results[0]).toBe(results[1]);
   });
+
+  it('Commit returns the retain height of the configured consensus history (0: keep every block)', () => {
+    const commitHeight2 = (app: ConsensusApplication) => {
+      const commit = extendedCommit();
+      const { txs } = app.prepareProposal({ maxTxBytes: 1_000_000n, txs: [], localLastCommit: commit, misbehavior: [], height: 2n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() });
+      app.finalizeBlock({ txs, decidedLastCommit: lastCommitOf(commit), misbehavior: [], hash: new Uint8Array(), height: 2n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() });
+      return app.handle(Request.fromPartial({ commit: {} })).commit!.retainHeight;
+    };
+    expect(commitHeight2(application())).toBe(0n);
+    expect(commitHeight2(initializedApplication(CHAIN, STAKES, null, 1))).toBe(2n);
+    expect(commitHeight2(initializedApplication(CHAIN, STAKES, null, 2))).toBe(0n);
+  });
 });
 
 describe('ABCI socket server', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appHashOf } from '../../node/consensus/app/block.ts';
 import { HISTORY_IN_STATE } from '../../node/consensus/app/history.ts';
-import type { Epoch, Rotation } from '../../node/consensus/app/types.ts';
+import type { Epoch, Rotation } from '../../protocol/consensus/types.ts';
 import { History, type HistoryView } from '../../node/consensus/history.ts';
 import { answerQuery } from '../../node/consensus/query/routes.ts';
 import { SimNet } from './sim.ts';

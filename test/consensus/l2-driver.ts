@@ -1,5 +1,5 @@
 import { epochForBlock } from '../../node/consensus/app/epochs.ts';
-import type { ConsensusState } from '../../node/consensus/app/types.ts';
+import type { ConsensusState } from '../../protocol/consensus/types.ts';
 import type { MemoryObserver } from '../../node/consensus/observer.ts';
 import { blockHash } from './support.ts';
 

@@ -1,6 +1,7 @@
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsensusClient, type ConsensusStatus } from '../../node/consensus/client.ts';
+import { ConsensusClient } from '../../node/consensus/client.ts';
+import type { ConsensusStatus } from '../../protocol/consensus/query.ts';
 import { openLocalnet } from '../../node/consensus/localnet.ts';
 import { MemoryObserver } from '../../node/consensus/observer.ts';
 import { signTx } from '../../node/consensus/txs.ts';

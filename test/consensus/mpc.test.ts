@@ -1,9 +1,9 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { currentEpoch } from '../../node/consensus/app/epochs.ts';
-import { TxCode } from '../../node/consensus/app/errors.ts';
+import { TxCode } from '../../protocol/consensus/errors.ts';
 import { openSession, signersFor } from '../../node/consensus/app/mpc.ts';
-import type { Address } from '../../node/consensus/app/types.ts';
+import type { Address } from '../../protocol/consensus/types.ts';
 import { registerCometKeyMessage } from '../../node/consensus/app/transactions.ts';
 import { AppTxSigners, blockHash, METIS, signer } from './support.ts';
 import { SimNet } from './sim.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../node/consensus/app/canonical.ts';
+import { sha256Hex } from '../../protocol/consensus/canonical.ts';
 import { EmptyCandidateSetError, selectWeighted, type Candidate } from '../../node/consensus/app/selection.ts';
-import type { Address } from '../../node/consensus/app/types.ts';
+import type { Address } from '../../protocol/consensus/types.ts';
 
 const address = (index: number): Address => `0x${index.toString(16).padStart(40, '0')}`;
 

@@ -2,7 +2,7 @@ import { Contract, Wallet, id, parseEther, type InterfaceAbi } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../contracts/artifacts.ts';
 import { currentEpoch } from '../../node/consensus/app/epochs.ts';
-import type { MpcSession } from '../../node/consensus/app/types.ts';
+import type { MpcSession } from '../../protocol/consensus/types.ts';
 import { parseSequencerSetCall, SequencerSetRequestError, sequencerSetAddress, sequencerSetTx, signedSequencerSetTx } from '../../node/consensus/sequencer-set-tx.ts';
 import { useChain } from '../contracts/fixture.ts';
 import { AppTxSigners, signerKey } from './support.ts';

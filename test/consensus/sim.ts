@@ -5,7 +5,7 @@ import { ConsensusApplication } from '../../node/consensus/abci/application.ts';
 import { buildVoteExtension } from '../../node/consensus/abci/extend-vote.ts';
 import { applyBlock, appHashOf, type BlockResult } from '../../node/consensus/app/block.ts';
 import { createGenesisState } from '../../node/consensus/app/genesis.ts';
-import type { ConsensusState } from '../../node/consensus/app/types.ts';
+import type { ConsensusState } from '../../protocol/consensus/types.ts';
 import { cometAddressOf } from '../../node/consensus/app/validators.ts';
 import { MemoryObserver } from '../../node/consensus/observer.ts';
 import type { StateStore } from '../../node/consensus/store.ts';
@@ -38,8 +38,8 @@ export function genesisAppState(stakes: number[], params: Record<string, unknown
 }
 
 /** The ABCI application after InitChain with `genesisAppState(stakes)`, vote extensions from height 1. */
-export function initializedApplication(chainId: string, stakes: number[], store: StateStore | null = null): ConsensusApplication {
-  const application = new ConsensusApplication({ store });
+export function initializedApplication(chainId: string, stakes: number[], store: StateStore | null = null, retainBlocks: number | null = null): ConsensusApplication {
+  const application = new ConsensusApplication({ store, retainBlocks });
   application.initChain({
     time: { seconds: 0n, nanos: 0 },
     chainId,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConsensusApplication } from '../../node/consensus/abci/application.ts';
 import { encodeInjectedCommit } from '../../node/consensus/abci/injected-commit.ts';
 import { appHashOf } from '../../node/consensus/app/block.ts';
-import { TxCode } from '../../node/consensus/app/errors.ts';
+import { TxCode } from '../../protocol/consensus/errors.ts';
 import { registerCometKeyMessage } from '../../node/consensus/app/transactions.ts';
 import { decodeTx, signTx } from '../../node/consensus/txs.ts';
 import { blockHash, METIS, signer, signerKey } from './support.ts';

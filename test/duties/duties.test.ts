@@ -4,7 +4,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { keccak256, NonceManager, parseEther, recoverAddress, toUtf8Bytes } from 'ethers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerCometKeyMessage } from '../../node/consensus/app/transactions.ts';
-import type { MpcSessionView } from '../../node/consensus/client.ts';
+import type { MpcSessionView } from '../../protocol/consensus/query.ts';
 import type { Hex } from '../../node/chain/hex.ts';
 import { openNativeEngine } from '../../node/chain/native-engine.ts';
 import { devAccount, DEVNET_ROLES, sequencerKeys, signerPubkey } from '../../node/devnet/accounts.ts';

@@ -1,7 +1,7 @@
 import { Transaction, Wallet, id } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import type { Hex } from '../../node/chain/hex.ts';
-import type { MpcSessionView } from '../../node/consensus/client.ts';
+import type { MpcSessionView } from '../../protocol/consensus/query.ts';
 import { parseSequencerSetCall, sequencerSetTx } from '../../node/consensus/sequencer-set-tx.ts';
 import type { MpcSnapshot } from '../../node/sequencer/duties/session-feed.ts';
 import { SequencerSetWriter } from '../../node/sequencer/duties/sequencer-set-writer.ts';

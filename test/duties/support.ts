@@ -17,7 +17,7 @@ import type { ExecutionEngine, SealedBlock } from '../../node/chain/engine.ts';
 import { Heads } from '../../node/chain/heads.ts';
 import type { Hex } from '../../node/chain/hex.ts';
 import { openNativeEngine } from '../../node/chain/native-engine.ts';
-import type { Address } from '../../node/consensus/app/types.ts';
+import type { Address } from '../../protocol/consensus/types.ts';
 import { ConsensusClient } from '../../node/consensus/client.ts';
 import type { L1Watcher } from '../../node/consensus/l1/watcher.ts';
 import type { Localnet } from '../../node/consensus/localnet.ts';

@@ -62,18 +62,22 @@ describe('end to end: a Byzantine sequencer', () => {
 
   it('1. elected, it stops producing and instead forges heads, pushes warped blocks and floods presign invitations: the honest hosts replace it and go on', async () => {
     expect(byzantine.address).toBe(culprit.address);
+    // Elected, with a block of its own in this epoch on an honest host, and far enough from the epoch's end that
+    // the replacement is the attack's doing, not the regular rotation.
     const status = await waitFor(
-      'the Byzantine sequencer elected and two blocks into its epoch',
+      'the Byzantine sequencer elected and producing',
       async () => {
         const current = await consensus.status();
+        if (current.activeSequencer !== culprit.address) return null;
         const latest = Number(await rpc<string>(honest[0]!.rpcUrl, 'eth_blockNumber'));
-        return current.activeSequencer === culprit.address && latest >= current.epoch.firstBlock + 1 && latest <= current.epoch.lastBlock - 6 ? { current, latest } : null;
+        if (latest < current.epoch.firstBlock || latest > current.epoch.lastBlock - 6) return null;
+        const head = await block(honest[0]!.rpcUrl, latest);
+        return head?.miner.toLowerCase() === culprit.address ? { current, latest } : null;
       },
-      180_000,
+      240_000,
       100,
     );
     producedHeight = status.latest;
-    expect((await block(honest[0]!.rpcUrl, producedHeight))!.miner.toLowerCase()).toBe(culprit.address);
 
     await culprit.kill();
     await byzantine.connect(peers());
@@ -107,12 +111,13 @@ describe('end to end: a Byzantine sequencer', () => {
       expect(warped).not.toContain(stored!.hash);
       expect(stored!.miner.toLowerCase()).not.toBe(culprit.address);
     }
-  }, 300_000);
+  }, 360_000);
 
   it('2. an oversize frame closes only its own link', async () => {
     await byzantine.connect(peers());
     const code = await byzantine.sendOversizeFrame(40 * 1024 * 1024);
-    expect(code).toBe(1009);
+    // 1009 (message too big) when the host's close frame arrives first, 1006 when it drops the socket first.
+    expect([1006, 1009]).toContain(code);
     await expectHonestHostsAdvance('after the oversize frame');
   }, 120_000);
 

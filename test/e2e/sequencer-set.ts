@@ -1,6 +1,6 @@
 import { Contract, JsonRpcProvider, type InterfaceAbi } from 'ethers';
 import { loadArtifact } from '../../contracts/artifacts.ts';
-import type { Epoch } from '../../node/consensus/app/types.ts';
+import type { Epoch } from '../../protocol/consensus/types.ts';
 import type { ConsensusClient } from '../../node/consensus/client.ts';
 
 /**

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { Wallet, getBytes, toUtf8String, verifyMessage } from 'ethers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { canonicalJson } from '../../node/consensus/app/canonical.ts';
+import { canonicalJson } from '../../protocol/consensus/canonical.ts';
 import { epochs, hosts, network, proposals, rotationTriggers, rotations, syncCursors, votes } from '../../edge/db/schema.ts';
 import worker from '../../edge/index.ts';
 import { runScheduled } from '../../edge/scheduler/index.ts';

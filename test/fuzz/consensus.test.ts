@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeInjectedCommit, INJECTED_PREFIX } from '../../node/consensus/abci/injected-commit.ts';
-import { TxCode, TxRejectedError } from '../../node/consensus/app/errors.ts';
+import { TxCode, TxRejectedError } from '../../protocol/consensus/errors.ts';
 import { decodeVoteExtension, emptyVoteExtension, encodeVoteExtension, InvalidVoteExtensionError, type VoteExtension } from '../../node/consensus/app/extension.ts';
 import { answerQuery, QueryError, routeQuery } from '../../node/consensus/query/routes.ts';
 import { startQueryServer } from '../../node/consensus/query/server.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hex } from '../../node/chain/hex.ts';
 import { NodeKey } from '../../node/chain/node-key.ts';
-import type { Epoch } from '../../node/consensus/app/types.ts';
+import type { Epoch } from '../../protocol/consensus/types.ts';
 import { EnvelopeSigner } from '../../node/replication/envelope.ts';
 import { LivenessMonitor } from '../../node/sequencer/liveness.ts';
 import { HostObserver } from '../../node/sequencer/observer.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Epoch } from '../../node/consensus/app/types.ts';
+import type { Epoch } from '../../protocol/consensus/types.ts';
 import { LivenessMonitor } from '../../node/sequencer/liveness.ts';
 
 const epoch = (number: number, reason: Epoch['reason'] = 'epoch', firstBlock = 1): Epoch => ({

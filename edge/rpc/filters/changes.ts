@@ -1,4 +1,5 @@
-import { ErrorCode, RpcError, blockNumberOf, type RpcResponse } from '../jsonrpc.ts';
+import { ErrorCode, ResourceUnavailableError, RpcError } from '../../../protocol/jsonrpc/errors.ts';
+import { blockNumberOf, type RpcResponse } from '../../../protocol/jsonrpc/envelope.ts';
 import { pollBounds, type LogCriteria } from './criteria.ts';
 
 // What one eth_getFilterChanges hands out: the logs or block hashes of the blocks after the filter's cursor, up
@@ -103,5 +104,5 @@ function quantityResult(answer: RpcResponse): number | RpcError {
 }
 
 function badAnswer(what: string): RpcError {
-  return new RpcError(ErrorCode.resourceUnavailable, `a sequencer host answered unusably (${what}); retry shortly`);
+  return new ResourceUnavailableError(`a sequencer host answered unusably (${what}); retry shortly`);
 }

@@ -1,9 +1,8 @@
-import { RpcError as HostRpcError } from '../../../node/rpc/errors.ts';
-import { logFilter, positional, type BlockRef, type LogFilter } from '../../../node/rpc/params.ts';
-import { ErrorCode, RpcError } from '../jsonrpc.ts';
+import { InvalidParamsError, type RpcError } from '../../../protocol/jsonrpc/errors.ts';
+import { logFilter, positional, type BlockRef, type LogFilter } from '../../../protocol/jsonrpc/params.ts';
 
 // The parameters of the filter methods, checked before any host or D1 sees them. Log filter criteria go through
-// the host's own eth_getLogs parser (node/rpc/params.ts), so a filter accepts exactly what eth_getLogs accepts
+// the host's own eth_getLogs parser (protocol/jsonrpc/params.ts), so a filter accepts exactly what eth_getLogs accepts
 // (address one or many, topics with null and OR-arrays, fromBlock/toBlock as tag or number, the same -32602
 // reasons), plus what a filter that follows new blocks cannot take: a blockHash, "pending" (geth refuses both),
 // and a toBlock of "safe" or "finalized" (polls bound their range by a host's latest block only).
@@ -37,16 +36,16 @@ export type FilterMethod = (typeof FILTER_METHODS)[number];
 export function parseFilterCall(method: FilterMethod, params: unknown): FilterCall {
   switch (method) {
     case 'eth_newFilter': {
-      const [raw] = hostChecked(() => positional(params, 1, 1));
+      const [raw] = positional(params, 1, 1);
       return { method, criteria: parseCriteria(raw) };
     }
     case 'eth_newBlockFilter':
-      hostChecked(() => positional(params, 0, 0));
+      positional(params, 0, 0);
       return { method };
     default: {
-      const [id] = hostChecked(() => positional(params, 1, 1));
+      const [id] = positional(params, 1, 1);
       if (typeof id !== 'string' || !/^0x[0-9a-f]{1,64}$/i.test(id)) {
-        throw new RpcError(ErrorCode.invalidParams, 'invalid params: filter id: expected a hex string (the id eth_newFilter or eth_newBlockFilter returned)');
+        throw new InvalidParamsError('filter id: expected a hex string (the id eth_newFilter or eth_newBlockFilter returned)');
       }
       return { method, id: id.toLowerCase() };
     }
@@ -57,7 +56,7 @@ export function parseCriteria(raw: unknown): LogCriteria {
   if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && (raw as Record<string, unknown>).blockHash != null) {
     throw invalid('filter.blockHash is not allowed in a filter, which follows new blocks: use eth_getLogs for one block');
   }
-  const checked = hostChecked(() => logFilter(raw));
+  const checked = logFilter(raw);
   const criteria: LogCriteria = matchCriteria(checked);
   if (checked.fromBlock) criteria.fromBlock = blockBound(checked.fromBlock, 'fromBlock');
   if (checked.toBlock) criteria.toBlock = blockBound(checked.toBlock, 'toBlock');
@@ -71,7 +70,7 @@ export function parseCriteria(raw: unknown): LogCriteria {
  * eth_getLogs (a subscription follows new blocks from now on, so the host refuses any block range, and so do we).
  */
 export function parseSubscriptionCriteria(raw: unknown): Pick<LogCriteria, 'address' | 'topics'> {
-  return matchCriteria(hostChecked(() => logFilter(raw, 'filter', false)));
+  return matchCriteria(logFilter(raw, 'filter', false));
 }
 
 /** The address and topics of checked criteria in eth_getLogs form (empty ones left out, as clients send them). */
@@ -107,15 +106,6 @@ function boundNumber(value: string | undefined): number | null {
 }
 
 function invalid(detail: string): RpcError {
-  return new RpcError(ErrorCode.invalidParams, `invalid params: ${detail}`);
+  return new InvalidParamsError(detail);
 }
 
-/** Runs one of the host's parsers, answering its refusal (same code and words) as the gateway's own error. */
-export function hostChecked<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof HostRpcError) throw new RpcError(error.code, error.message, error.data);
-    throw error;
-  }
-}

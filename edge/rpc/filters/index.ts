@@ -1,4 +1,5 @@
-import { ErrorCode, RpcError, errorResponse, resultResponse, type RpcId, type RpcResponse } from '../jsonrpc.ts';
+import { ErrorCode, InvalidParamsError, RpcError } from '../../../protocol/jsonrpc/errors.ts';
+import { errorResponse, resultResponse, type RpcId, type RpcResponse } from '../../../protocol/jsonrpc/envelope.ts';
 import { blockChanges, logChanges, readHead, type ReadHosts } from './changes.ts';
 import type { FilterCall } from './criteria.ts';
 import { FILTER_TTL_MS, type FilterStore } from './store.ts';
@@ -72,7 +73,7 @@ async function answer(call: FilterCall, context: FilterContext): Promise<unknown
     case 'eth_getFilterLogs': {
       const filter = await store.get(call.id, now());
       if (!filter) throw new FilterNotFoundError();
-      if (filter.kind !== 'logs') throw new RpcError(ErrorCode.invalidParams, `invalid params: ${call.id} is a block filter; eth_getFilterLogs takes a log filter`);
+      if (filter.kind !== 'logs') throw new InvalidParamsError(`${call.id} is a block filter; eth_getFilterLogs takes a log filter`);
       const [logs] = (await read([{ method: 'eth_getLogs', params: [filter.criteria ?? {}] }])) as [RpcResponse];
       if ('error' in logs) throw new RpcError(logs.error.code, logs.error.message, logs.error.data);
       return logs.result;

@@ -1,4 +1,4 @@
-import type { RpcResponse } from '../jsonrpc.ts';
+import type { RpcResponse } from '../../../protocol/jsonrpc/envelope.ts';
 import type { Route } from '../route.ts';
 import { UpstreamError } from '../upstream.ts';
 
@@ -18,6 +18,7 @@ export class HostSocket {
   readonly #ws: WebSocket;
   readonly #timeoutMs: number;
   readonly #handlers: HostSocketHandlers;
+  /** Calls awaiting the host's answer: each leaves on its answer, its timeout (which closes the socket) or the close. */
   readonly #calls = new Map<number, { resolve(answer: RpcResponse): void; reject(error: UpstreamError): void }>();
   #nextId = 1;
   #closed: string | null = null;

@@ -1,6 +1,7 @@
+import { InvalidRequestError, } from '../../../protocol/jsonrpc/errors.ts';
 import type { Context } from 'hono';
 import { readConfig, type Env } from '../../env.ts';
-import { ErrorCode, RpcError, errorResponse } from '../jsonrpc.ts';
+import { errorResponse } from '../../../protocol/jsonrpc/envelope.ts';
 import { clientKey } from '../client-key.ts';
 import { routeEvents } from '../table.ts';
 import { ClientSession } from './session.ts';
@@ -16,7 +17,7 @@ import { ClientSession } from './session.ts';
 
 export function acceptSocket(c: Context<{ Bindings: Env }>): Response {
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
-    return c.json(errorResponse(null, new RpcError(ErrorCode.invalidRequest, 'invalid request: POST a JSON-RPC body, or open a WebSocket (Upgrade: websocket)')), 426, {
+    return c.json(errorResponse(null, new InvalidRequestError('POST a JSON-RPC body, or open a WebSocket (Upgrade: websocket)')), 426, {
       Upgrade: 'websocket',
     });
   }

@@ -1,4 +1,4 @@
-import { ErrorCode, RpcError } from '../jsonrpc.ts';
+import { ResourceUnavailableError, RpcError } from '../../../protocol/jsonrpc/errors.ts';
 import type { Route, RouteEvents } from '../route.ts';
 import { UpstreamError } from '../upstream.ts';
 import { HostSocket } from './host-socket.ts';
@@ -43,6 +43,7 @@ interface Live {
 
 export class SubscriptionRelay {
   readonly #options: RelayOptions;
+  /** At most MAX_SUBSCRIPTIONS_PER_CONNECTION (the session counts before subscribing); gone with the connection. */
   readonly #live = new Map<string, Live>();
   readonly #byUpstream = new Map<string, string>();
   #socket: Promise<HostSocket | null> | null = null;
@@ -66,16 +67,16 @@ export class SubscriptionRelay {
   /** Subscribes on the host under the client's id `id`; throws RpcError with the host's refusal or -32002. */
   async subscribe(id: string, call: SubscribeCall): Promise<void> {
     const socket = await this.#connected();
-    if (!socket) throw new RpcError(ErrorCode.resourceUnavailable, 'no sequencer host is reachable for subscriptions; retry shortly');
+    if (!socket) throw new ResourceUnavailableError('no sequencer host is reachable for subscriptions; retry shortly');
     let answer;
     try {
       answer = await socket.call('eth_subscribe', subscribeParams(call));
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
-      throw new RpcError(ErrorCode.resourceUnavailable, `the sequencer host failed while subscribing (${error.message}); retry`);
+      throw new ResourceUnavailableError(`the sequencer host failed while subscribing (${error.message}); retry`);
     }
     if ('error' in answer) throw new RpcError(answer.error.code, answer.error.message, answer.error.data);
-    if (typeof answer.result !== 'string') throw new RpcError(ErrorCode.resourceUnavailable, 'a sequencer host answered eth_subscribe without an id; retry');
+    if (typeof answer.result !== 'string') throw new ResourceUnavailableError('a sequencer host answered eth_subscribe without an id; retry');
     if (this.#closed) return;
     this.#live.set(id, { call, upstreamId: answer.result });
     this.#byUpstream.set(answer.result, id);

@@ -1,7 +1,8 @@
+import { InternalError, LimitExceededError, RpcError } from '../../../protocol/jsonrpc/errors.ts';
 import type { EdgeConfig, Env } from '../../env.ts';
 import { answerEnvelope, type CallContext } from '../answer.ts';
 import { newFilterId } from '../filters/store.ts';
-import { ErrorCode, RpcError, errorResponse, resultResponse, type RpcId, type RpcResponse } from '../jsonrpc.ts';
+import { errorResponse, resultResponse, type RpcId, type RpcResponse } from '../../../protocol/jsonrpc/envelope.ts';
 import { limitRequest, requestLimitError } from '../limit.ts';
 import { pickReadHost, type RouteEvents } from '../route.ts';
 import { loadRoutingTable } from '../table.ts';
@@ -98,7 +99,7 @@ export class ClientSession {
     const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
     const limit = this.#context.config.maxBodyBytes;
     if (text.length > limit || new TextEncoder().encode(text).byteLength > limit) {
-      this.#send(errorResponse(null, new RpcError(ErrorCode.limitExceeded, `message exceeds the limit of ${limit} bytes`)));
+      this.#send(errorResponse(null, new LimitExceededError(`message exceeds the limit of ${limit} bytes`)));
       return;
     }
     this.#answer(text).then(
@@ -107,7 +108,7 @@ export class ClientSession {
       },
       (error: unknown) => {
         console.error(error);
-        this.#send(errorResponse(null, new RpcError(ErrorCode.internalError, 'internal error')));
+        this.#send(errorResponse(null, new InternalError('internal error')));
       },
     );
   }
@@ -145,7 +146,7 @@ export class ClientSession {
 
   async #subscribe(call: SubscribeCall): Promise<string> {
     if (this.#subscriptions >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
-      throw new RpcError(ErrorCode.limitExceeded, `at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`);
+      throw new LimitExceededError(`at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`);
     }
     this.#subscriptions += 1;
     const id = newFilterId();

@@ -1,6 +1,6 @@
-import { positional } from '../../../node/rpc/params.ts';
-import { hostChecked, parseSubscriptionCriteria, type LogCriteria } from '../filters/criteria.ts';
-import { ErrorCode, RpcError } from '../jsonrpc.ts';
+import { InvalidParamsError, type RpcError } from '../../../protocol/jsonrpc/errors.ts';
+import { positional } from '../../../protocol/jsonrpc/params.ts';
+import { parseSubscriptionCriteria, type LogCriteria } from '../filters/criteria.ts';
 
 // eth_subscribe / eth_unsubscribe as the edge's WebSocket takes them, checked before any host sees them. The
 // kinds and rules are the host's (node/rpc/methods/subscribe.ts); log criteria go through the same parser as
@@ -31,13 +31,13 @@ export const SUBSCRIPTION_OVER_HTTP = (method: string) =>
 /** Checks eth_subscribe / eth_unsubscribe params; throws RpcError (-32602 with the reason) on anything else. */
 export function parseSubscriptionCall(method: SubscriptionMethod, params: unknown): SubscriptionCall {
   if (method === 'eth_unsubscribe') {
-    const [id] = hostChecked(() => positional(params, 1, 1));
+    const [id] = positional(params, 1, 1);
     if (typeof id !== 'string' || !/^0x[0-9a-f]{1,64}$/i.test(id)) {
       throw invalid('subscription id: expected a hex string (the id eth_subscribe returned)');
     }
     return { method, id: id.toLowerCase() };
   }
-  const [kind, options] = hostChecked(() => positional(params, 1, 2));
+  const [kind, options] = positional(params, 1, 2);
   switch (kind) {
     case 'newHeads':
     case 'newPendingTransactions':
@@ -52,5 +52,5 @@ export function parseSubscriptionCall(method: SubscriptionMethod, params: unknow
 }
 
 function invalid(detail: string): RpcError {
-  return new RpcError(ErrorCode.invalidParams, `invalid params: ${detail}`);
+  return new InvalidParamsError(detail);
 }

@@ -217,6 +217,19 @@ impl Chain {
         self.chain()?.rewind_to(inputs::u64_of(&number, "number")?).map_err(to_napi)
     }
 
+    /// Deletes bodies, receipts and transaction lookups of at most `maxBlocks` blocks below `below` (and below the
+    /// head), oldest first, on the libuv pool; headers stay. Resolves to the new oldest kept block.
+    #[napi(ts_return_type = "Promise<bigint>")]
+    pub fn prune_below(&self, below: BigInt, max_blocks: u32) -> napi::Result<AsyncTask<PruneTask>> {
+        Ok(AsyncTask::new(PruneTask { chain: self.chain()?, below: inputs::u64_of(&below, "below")?, max_blocks: max_blocks as u64 }))
+    }
+
+    /// The lowest block whose body and receipts are kept (0 when nothing was pruned).
+    #[napi]
+    pub fn oldest_kept_block(&self) -> napi::Result<BigInt> {
+        Ok(self.chain()?.oldest_kept_block().map_err(to_napi)?.into())
+    }
+
     /// The block as followers receive it (for replication and catch-up), or null.
     #[napi(ts_return_type = "SealedBlockInput | null")]
     pub fn sealed_block(&self, number: BigInt) -> napi::Result<Nullable<SealedBlockInput>> {
@@ -393,5 +406,24 @@ impl Task for VerifyTask {
 
     fn resolve(&mut self, _env: Env, output: AppliedBlock) -> napi::Result<ExecutedBlock> {
         executed_view(&output)
+    }
+}
+
+pub struct PruneTask {
+    chain: Arc<seq_chain::Chain>,
+    below: u64,
+    max_blocks: u64,
+}
+
+impl Task for PruneTask {
+    type Output = u64;
+    type JsValue = BigInt;
+
+    fn compute(&mut self) -> napi::Result<u64> {
+        self.chain.prune_below(self.below, self.max_blocks).map_err(to_napi)
+    }
+
+    fn resolve(&mut self, _env: Env, output: u64) -> napi::Result<BigInt> {
+        Ok(output.into())
     }
 }

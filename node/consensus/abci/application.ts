@@ -1,17 +1,18 @@
 import { MisbehaviorType, type Request, Response, type Misbehavior, ResponseProcessProposal_ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus, CheckTxType, type Event } from 'cosmjs-types/tendermint/abci/types';
 import { applyBlock, appHashOf, type BlockResult } from '../app/block.ts';
-import { TxRejectedError } from '../app/errors.ts';
+import { TxRejectedError } from '../../../protocol/consensus/errors.ts';
 import type { AppEvent } from '../app/events.ts';
 import { decodeVoteExtension, encodeVoteExtension } from '../app/extension.ts';
 import { createGenesisState } from '../app/genesis.ts';
 import { checkTx } from '../app/transactions.ts';
-import type { ConsensusState, Hex } from '../app/types.ts';
+import type { ConsensusState, Hex } from '../../../protocol/consensus/types.ts';
 import { cometValidatorSet } from '../app/validators.ts';
 import { answerQueryTarget, type CommittedView } from '../query/routes.ts';
 import { History } from '../history.ts';
 import type { StateStore } from '../store.ts';
 import { decodeTx } from '../txs.ts';
 import { buildVoteExtension, type LocalValidator } from './extend-vote.ts';
+import { retainHeightOf } from './retain.ts';
 import { carriesExtensions, cometAddressHex, decodeInjectedCommit, encodeInjectedCommit, extensionsOf, injectedCommitProblem, isInjectedTx } from './injected-commit.ts';
 
 export const APP_VERSION = 1n;
@@ -45,9 +46,12 @@ export class ConsensusApplication {
   private readonly history: History;
   private readonly local: LocalValidator | null;
   private readonly commitListeners = new Set<(view: CommittedView) => void>();
+  /** Consensus heights CometBFT keeps (retain_height in Commit); null keeps every block. */
+  private readonly retainBlocks: number | null;
 
-  constructor(options: { store?: StateStore | null; local?: LocalValidator | null }) {
+  constructor(options: { store?: StateStore | null; local?: LocalValidator | null; retainBlocks?: number | null }) {
     this.store = options.store ?? null;
+    this.retainBlocks = options.retainBlocks ?? null;
     this.local = options.local ?? null;
     const stored = this.store?.load();
     this.history = new History(this.store?.dir ?? null);
@@ -260,6 +264,6 @@ export class ConsensusApplication {
     this.store?.save(this.committed.state, this.committed.appHash);
     this.checkNonces = new Map();
     for (const listener of this.commitListeners) listener(this.committed);
-    return { retainHeight: 0n };
+    return { retainHeight: retainHeightOf(this.committed.state.height, this.retainBlocks) };
   }
 }

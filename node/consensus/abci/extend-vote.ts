@@ -3,7 +3,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { currentEpoch } from '../app/epochs.ts';
 import { emptyVoteExtension, MAX_EVIDENCE_PER_EXTENSION, MAX_L1_EVENTS_PER_EXTENSION, type VoteExtension } from '../app/extension.ts';
-import type { ConsensusState, Hex } from '../app/types.ts';
+import type { ConsensusState, Hex } from '../../../protocol/consensus/types.ts';
 import { validatorByCometAddress } from '../app/validators.ts';
 import type { ValidatorObserver } from '../observer.ts';
 

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { headerHash } from '../../chain/header.ts';
 import { objectiveViolation } from '../../chain/header-rules.ts';
-import { digestOf } from './canonical.ts';
+import { digestOf } from '../../../protocol/consensus/canonical.ts';
 import { epochForBlock } from './epochs.ts';
 import type { AppEvent } from './events.ts';
 import type { Evidence } from './extension.ts';
 import { declareMisbehaviour } from './faults.ts';
 import { recoverL2BlockSigner } from './l2-block-signature.ts';
 import { address, hex32, hexBytes } from './schemas.ts';
-import type { ConsensusState } from './types.ts';
+import type { ConsensusState } from '../../../protocol/consensus/types.ts';
 
 /**
  * Bad-header evidence: a block sealed by the sequencer elected for its height whose header breaks an objective

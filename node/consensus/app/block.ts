@@ -1,7 +1,7 @@
 import { decodeTx } from '../txs.ts';
-import { digestOf } from './canonical.ts';
+import { digestOf } from '../../../protocol/consensus/canonical.ts';
 import { progressEpochs } from './elections.ts';
-import { TxRejectedError } from './errors.ts';
+import { TxRejectedError } from '../../../protocol/consensus/errors.ts';
 import type { AppEvent } from './events.ts';
 import type { VoteExtension } from './extension.ts';
 import { declareMisbehaviour, replaceIneligibleSequencer, settleAccusations } from './faults.ts';
@@ -10,7 +10,7 @@ import { pruneHistory, type Archived } from './history.ts';
 import { openDueRetries, syncMpcParties } from './mpc.ts';
 import { applyObservations, type ObservedVote } from './observations.ts';
 import { applyTx } from './transactions.ts';
-import type { ConsensusState, Hex } from './types.ts';
+import type { ConsensusState, Hex } from '../../../protocol/consensus/types.ts';
 import { cometValidatorSet, validatorByCometAddress, validatorSetDiff } from './validators.ts';
 
 /** What FinalizeBlock hands the state machine: the block's height, authenticated extensions and app txs. */

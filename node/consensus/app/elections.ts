@@ -4,7 +4,7 @@ import { requestSignature } from './mpc.ts';
 import { deploySequencerSetIfDue, recordElection } from './sequencer-set.ts';
 import { advanceRound, maybeOpenReveals, seedIfComplete } from './randao.ts';
 import { selectWeighted, type Candidate } from './selection.ts';
-import type { Address, ConsensusState, ElectionReason, Epoch } from './types.ts';
+import type { Address, ConsensusState, ElectionReason, Epoch } from '../../../protocol/consensus/types.ts';
 import { activeValidators, validatorByAddress } from './validators.ts';
 
 /**

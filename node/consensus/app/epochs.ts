@@ -1,4 +1,4 @@
-import type { Address, ConsensusState, Epoch } from './types.ts';
+import type { Address, ConsensusState, Epoch } from '../../../protocol/consensus/types.ts';
 
 /** The current epoch: the newest one started (elections append; a failover cuts the previous one short). */
 export function currentEpoch(state: ConsensusState): Epoch {

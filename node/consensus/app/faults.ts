@@ -1,4 +1,4 @@
-import { digestOf } from './canonical.ts';
+import { digestOf } from '../../../protocol/consensus/canonical.ts';
 import { openElection } from './elections.ts';
 import { currentEpoch, epochForBlock } from './epochs.ts';
 import { event, type AppEvent } from './events.ts';
@@ -6,7 +6,7 @@ import type { Evidence } from './extension.ts';
 import { recoverL2BlockSigner } from './l2-block-signature.ts';
 import { requestSignature } from './mpc.ts';
 import { isSupermajority } from './tally.ts';
-import type { Address, ConsensusState, MisbehaviourReason } from './types.ts';
+import type { Address, ConsensusState, MisbehaviourReason } from '../../../protocol/consensus/types.ts';
 import { powerOf, totalPower, validatorByAddress } from './validators.ts';
 
 /**

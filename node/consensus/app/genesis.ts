@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { canonicalJson, sha256Hex } from './canonical.ts';
+import { canonicalJson, sha256Hex } from '../../../protocol/consensus/canonical.ts';
 import { address, describeIssues, uint, weiAmount } from './schemas.ts';
 import { selectWeighted } from './selection.ts';
-import type { ConsensusState, Params } from './types.ts';
+import type { ConsensusState, Params } from '../../../protocol/consensus/types.ts';
 import { activeValidators, cometAddressOf, refreshValidators } from './validators.ts';
 import { openKeygenIfNeeded, thresholdFor } from './mpc.ts';
 

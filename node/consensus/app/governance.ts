@@ -1,7 +1,7 @@
 import { event, type AppEvent } from './events.ts';
-import { TxCode, TxRejectedError } from './errors.ts';
+import { TxCode, TxRejectedError } from '../../../protocol/consensus/errors.ts';
 import { replaceIneligibleSequencer } from './faults.ts';
-import type { Address, ConsensusState, ParamChange, Proposal, ProposalKind, Tally, VoteOption, WhitelistChange } from './types.ts';
+import type { Address, ConsensusState, ParamChange, Proposal, ProposalKind, Tally, VoteOption, WhitelistChange } from '../../../protocol/consensus/types.ts';
 import { powerOf, refreshValidators, totalPower } from './validators.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { ConsensusState, Epoch, Rotation } from './types.ts';
+import type { ConsensusState, Epoch, Rotation } from '../../../protocol/consensus/types.ts';
 
 /**
  * The hashed state keeps only recent history: it is cloned, hashed and stored at every consensus block, so an

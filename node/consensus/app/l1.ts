@@ -1,6 +1,6 @@
 import { event, type AppEvent } from './events.ts';
 import type { L1Event } from './l1-events.ts';
-import type { ConsensusState } from './types.ts';
+import type { ConsensusState } from '../../../protocol/consensus/types.ts';
 import { refreshValidators } from './validators.ts';
 
 /** Applies LockingPool events that validators holding more than 2/3 of stake reported identically. */

@@ -1,6 +1,6 @@
 import { Wallet, verifyMessage } from 'ethers';
 import { blockSealMessage } from '../../../protocol/block-seal.ts';
-import type { Address, Hex } from './types.ts';
+import type { Address, Hex } from '../../../protocol/consensus/types.ts';
 
 // The consensus app's side of the seal defined in protocol/block-seal.ts (ethers: deterministic, no native code).
 

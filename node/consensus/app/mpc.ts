@@ -1,6 +1,6 @@
-import { digestOf } from './canonical.ts';
-import { TxCode, TxRejectedError } from './errors.ts';
-import type { Address, ConsensusState, MpcSession, MpcSessionStatus } from './types.ts';
+import { digestOf } from '../../../protocol/consensus/canonical.ts';
+import { TxCode, TxRejectedError } from '../../../protocol/consensus/errors.ts';
+import type { Address, ConsensusState, MpcSession, MpcSessionStatus } from '../../../protocol/consensus/types.ts';
 import { isBlockingMinority, isSupermajority } from './tally.ts';
 import { activeValidators, powerOf, totalPower } from './validators.ts';
 import { recordAccusation } from './faults.ts';

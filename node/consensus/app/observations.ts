@@ -1,4 +1,4 @@
-import { digestOf } from './canonical.ts';
+import { digestOf } from '../../../protocol/consensus/canonical.ts';
 import { currentEpoch } from './epochs.ts';
 import type { AppEvent } from './events.ts';
 import type { VoteExtension } from './extension.ts';
@@ -8,7 +8,7 @@ import { applyL1Events } from './l1.ts';
 import { compareL1Events, type L1Event } from './l1-events.ts';
 import { recordCommitment, recordReveal } from './randao.ts';
 import { isSupermajority, supermajorityFloor, supermajorityKey } from './tally.ts';
-import type { Address, ConsensusState } from './types.ts';
+import type { Address, ConsensusState } from '../../../protocol/consensus/types.ts';
 import { powerOf, totalPower } from './validators.ts';
 
 /** One validator's vote extension from the previous height, already authenticated (abci/injected-commit.ts). */

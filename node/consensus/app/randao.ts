@@ -1,6 +1,6 @@
-import { canonicalJson, sha256Hex } from './canonical.ts';
+import { canonicalJson, sha256Hex } from '../../../protocol/consensus/canonical.ts';
 import { isSupermajority } from './tally.ts';
-import type { Address, ConsensusState, Hex } from './types.ts';
+import type { Address, ConsensusState, Hex } from '../../../protocol/consensus/types.ts';
 import { activeValidators, powerOf, totalPower } from './validators.ts';
 
 /**

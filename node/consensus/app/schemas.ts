@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Address, Hex } from './types.ts';
+import type { Address, Hex } from '../../../protocol/consensus/types.ts';
 
 /** Shared building blocks for validating everything that enters the app from outside (txs, vote extensions). */
 export const address = z

@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import type { Address, Hex } from './types.ts';
+import type { Address, Hex } from '../../../protocol/consensus/types.ts';
 
 export interface Candidate {
   address: Address;

@@ -1,6 +1,6 @@
 import { currentEpoch } from './epochs.ts';
 import { openSignSession } from './mpc.ts';
-import type { ConsensusState, Epoch } from './types.ts';
+import type { ConsensusState, Epoch } from '../../../protocol/consensus/types.ts';
 
 /**
  * The L2 record of the schedule (contracts/src/SequencerSet.sol). The app decides; the MPC address writes each

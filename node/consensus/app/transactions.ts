@@ -2,12 +2,12 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import type { AnyTxBody, SignedTx } from '../txs.ts';
 import { currentEpoch, epochForBlock } from './epochs.ts';
 import { event, type AppEvent } from './events.ts';
-import { TxCode, TxRejectedError } from './errors.ts';
+import { TxCode, TxRejectedError } from '../../../protocol/consensus/errors.ts';
 import { applyBadHeader, isValidBadHeader } from './bad-header.ts';
 import { applyDoubleSign, isValidDoubleSign, recordAccusation } from './faults.ts';
 import { castVote, checkProposal, checkVote, requireStake, submitProposal } from './governance.ts';
 import { applySessionReport, checkSessionReport, openSignSession } from './mpc.ts';
-import type { Address, ConsensusState } from './types.ts';
+import type { Address, ConsensusState } from '../../../protocol/consensus/types.ts';
 import { cometAddressOf, isKnownScheduler, powerOf, refreshValidators, validatorByAddress } from './validators.ts';
 
 /**

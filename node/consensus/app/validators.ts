@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { Address, ConsensusState, Params, Validator } from './types.ts';
+import type { Address, ConsensusState, Params, Validator } from '../../../protocol/consensus/types.ts';
 
 const WEI_PER_POWER = 10n ** 18n;
 

@@ -1,6 +1,6 @@
 import { Contract, JsonRpcProvider, type InterfaceAbi } from 'ethers';
 import { loadArtifact } from '../../../contracts/artifacts.ts';
-import type { Address } from '../app/types.ts';
+import type { Address } from '../../../protocol/consensus/types.ts';
 
 export interface GenesisValidator {
   address: Address;

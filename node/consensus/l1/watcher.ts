@@ -1,7 +1,7 @@
 import { Interface, JsonRpcProvider, type Log } from 'ethers';
 import { loadArtifact } from '../../../contracts/artifacts.ts';
 import type { L1Event } from '../app/l1-events.ts';
-import type { Address, Hex } from '../app/types.ts';
+import type { Address, Hex } from '../../../protocol/consensus/types.ts';
 
 /**
  * A validator's view of LockingPool on L1: polls its logs, normalises them into the app's L1Event format and

@@ -1,7 +1,7 @@
 import { sequencerSetAddress } from '../sequencer-set-tx.ts';
 import { currentEpoch, epochForBlock } from '../app/epochs.ts';
 import { activeValidators } from '../app/validators.ts';
-import type { ConsensusState, Epoch, Hex, Proposal } from '../app/types.ts';
+import type { ConsensusState, Epoch, Hex, Proposal } from '../../../protocol/consensus/types.ts';
 import { EMPTY_HISTORY, type HistoryView } from '../history.ts';
 
 /**

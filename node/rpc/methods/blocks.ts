@@ -3,7 +3,7 @@ import { quantity, type Hex } from '../../chain/hex.ts';
 import type { RpcBlock } from '../../chain/records.ts';
 import type { RpcBackend } from '../backend.ts';
 import type { MethodTable } from '../dispatch.ts';
-import { blockRef, bool, hash32, positional, uint64 } from '../params.ts';
+import { blockRef, bool, hash32, positional, uint64 } from '../../../protocol/jsonrpc/params.ts';
 import { isPending, resolveBlockNumber } from '../resolve.ts';
 
 /**

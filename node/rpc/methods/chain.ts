@@ -2,8 +2,8 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { fromHex, quantity, toHex, type Hex } from '../../chain/hex.ts';
 import type { RpcBackend } from '../backend.ts';
 import type { MethodTable } from '../dispatch.ts';
-import { InvalidParamsError } from '../errors.ts';
-import { blockRef, count, data, positional } from '../params.ts';
+import { InvalidParamsError } from '../../../protocol/jsonrpc/errors.ts';
+import { blockRef, count, data, positional } from '../../../protocol/jsonrpc/params.ts';
 import { resolveBlockNumber } from '../resolve.ts';
 
 /** Identity, sync status and fee suggestions. */

@@ -1,10 +1,17 @@
 import type { RpcLog } from '../../chain/records.ts';
 import type { RpcBackend } from '../backend.ts';
 import type { MethodTable } from '../dispatch.ts';
-import { InvalidParamsError, LimitExceededError, ResourceNotFoundError } from '../errors.ts';
+import { InvalidParamsError, LimitExceededError, ResourceNotFoundError, RpcError } from '../../../protocol/jsonrpc/errors.ts';
 import { bloomMayMatch, matchesLog } from '../log-filter.ts';
-import { logFilter, positional, type BlockRef } from '../params.ts';
+import { logFilter, positional, type BlockRef } from '../../../protocol/jsonrpc/params.ts';
 import { tagNumber } from '../resolve.ts';
+
+/** A range reaching below what a pruned host keeps (docs/pruning.md); -32000 as geth's missing-history errors. */
+export class PrunedHistoryError extends RpcError {
+  constructor(block: bigint, oldestKept: bigint) {
+    super(-32000, `pruned: block ${block} is below the oldest kept block ${oldestKept}`);
+  }
+}
 
 /** eth_getLogs over a bounded block range; blocks whose bloom rules the filter out are never read. */
 export function logMethods(backend: RpcBackend): MethodTable {
@@ -36,6 +43,8 @@ export function logMethods(backend: RpcBackend): MethodTable {
         }
         if (to > heads.latest) to = heads.latest;
       }
+      const oldestKept = engine.oldestKeptBlock?.() ?? 0n;
+      if (from < oldestKept) throw new PrunedHistoryError(from, oldestKept);
       const out: RpcLog[] = [];
       for (let n = from; n <= to; n++) {
         const block = engine.getBlockByNumber(n);

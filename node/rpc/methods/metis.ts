@@ -1,7 +1,7 @@
 import type { RpcBackend } from '../backend.ts';
 import type { MethodTable } from '../dispatch.ts';
-import { InvalidParamsError } from '../errors.ts';
-import { count, hash32, positional } from '../params.ts';
+import { InvalidParamsError } from '../../../protocol/jsonrpc/errors.ts';
+import { count, hash32, positional } from '../../../protocol/jsonrpc/params.ts';
 
 /** The project's own methods: inclusion proofs against L1 batch roots, the active sequencer, the batch list. */
 export function metisMethods(backend: RpcBackend): MethodTable {

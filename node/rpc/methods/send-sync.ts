@@ -3,8 +3,9 @@ import type { Hex } from '../../chain/hex.ts';
 import type { RpcReceipt } from '../../chain/records.ts';
 import type { RpcBackend } from '../backend.ts';
 import type { MethodTable } from '../dispatch.ts';
-import { InvalidParamsError, RpcError } from '../errors.ts';
-import { bytes, positional, uint64 } from '../params.ts';
+import { InvalidParamsError, RpcError } from '../../../protocol/jsonrpc/errors.ts';
+import { positional, uint64 } from '../../../protocol/jsonrpc/params.ts';
+import { bytes } from '../raw-bytes.ts';
 
 /**
  * EIP-7966 `eth_sendRawTransactionSync(raw, timeoutMs?)`: admits the transaction exactly as eth_sendRawTransaction

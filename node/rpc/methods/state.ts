@@ -2,8 +2,8 @@ import { quantity } from '../../chain/hex.ts';
 import type { CallOutcome, PendingBlockView } from '../../chain/engine.ts';
 import type { RpcBackend } from '../backend.ts';
 import type { MethodTable } from '../dispatch.ts';
-import { ExecutionFailedError, ExecutionRevertedError, InvalidParamsError } from '../errors.ts';
-import { address, blockRef, callArgs, hash32, positional, quantity as parseQuantity, type BlockRef } from '../params.ts';
+import { ExecutionFailedError, ExecutionRevertedError, InvalidParamsError } from '../../../protocol/jsonrpc/errors.ts';
+import { address, blockRef, callArgs, hash32, positional, quantity as parseQuantity, type BlockRef } from '../../../protocol/jsonrpc/params.ts';
 import { isPending, resolveStateBlock } from '../resolve.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { RpcBackend } from '../backend.ts';
 import type { MethodTable } from '../dispatch.ts';
-import { InvalidParamsError, MethodNotSupportedError } from '../errors.ts';
-import { hash32, logFilter, positional } from '../params.ts';
+import { InvalidParamsError, MethodNotSupportedError } from '../../../protocol/jsonrpc/errors.ts';
+import { hash32, logFilter, positional } from '../../../protocol/jsonrpc/params.ts';
 
 /** eth_subscribe / eth_unsubscribe; WebSocket only, since notifications need a connection to travel on. */
 export function subscribeMethods(backend: RpcBackend): MethodTable {

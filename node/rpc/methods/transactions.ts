@@ -4,7 +4,8 @@ import type { RpcTransaction } from '../../chain/records.ts';
 import type { PoolTx } from '../../mempool/pool-tx.ts';
 import type { RpcBackend } from '../backend.ts';
 import type { MethodTable } from '../dispatch.ts';
-import { bytes, hash32, positional } from '../params.ts';
+import { hash32, positional } from '../../../protocol/jsonrpc/params.ts';
+import { bytes } from '../raw-bytes.ts';
 
 /** Sending raw transactions and looking them up (the pool first answers for ones not yet in a block). */
 export function transactionMethods(backend: RpcBackend): MethodTable {

@@ -1,6 +1,7 @@
 import type { SealedBlock } from '../../chain/engine.ts';
 import type { Hex } from '../../chain/hex.ts';
-import type { ConsensusClient, TxResult } from '../../consensus/client.ts';
+import type { ConsensusClient } from '../../consensus/client.ts';
+import type { TxResult } from '../../../protocol/consensus/query.ts';
 import type { TxType } from '../../consensus/txs.ts';
 import type { MpcParty } from '../../mpc/party.ts';
 import type { L2Writes } from './sequencer-set-writer.ts';

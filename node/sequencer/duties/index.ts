@@ -18,7 +18,7 @@
  */
 import type { BatchSigner } from '../../batcher/batch-signer.ts';
 import { batchChainDomain } from '../../l1/typed-data.ts';
-import type { Address } from '../../consensus/app/types.ts';
+import type { Address } from '../../../protocol/consensus/types.ts';
 import type { ConsensusClient } from '../../consensus/client.ts';
 import { DEFAULT_TIMING, type DutyContext } from './context.ts';
 import { LockingPoolRelay } from './locking-pool-relay.ts';

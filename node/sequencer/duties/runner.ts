@@ -1,7 +1,7 @@
 import { recoverAddress, type TypedDataDomain } from 'ethers';
 import type { Hex } from '../../chain/hex.ts';
-import type { Address } from '../../consensus/app/types.ts';
-import type { MpcSessionView } from '../../consensus/client.ts';
+import type { Address } from '../../../protocol/consensus/types.ts';
+import type { MpcSessionView } from '../../../protocol/consensus/query.ts';
 import type { MpcParty, SignPurpose } from '../../mpc/party.ts';
 import { parseSequencerSetCall, SequencerSetRequestError, sequencerSetTx } from '../../consensus/sequencer-set-tx.ts';
 import { checkBatch, type BatchSignRequestFields } from './batch-check.ts';

@@ -1,4 +1,5 @@
-import type { ConsensusClient, MpcStateView } from '../../consensus/client.ts';
+import type { ConsensusClient } from '../../consensus/client.ts';
+import type { MpcStateView } from '../../../protocol/consensus/query.ts';
 
 /** The consensus layer's committed MPC state, as GET /v1/consensus/mpc returns it. */
 export type MpcSnapshot = MpcStateView;

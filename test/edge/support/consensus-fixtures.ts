@@ -1,5 +1,5 @@
-import type { Address, Epoch } from '../../../node/consensus/app/types.ts';
-import type { ConsensusStatus, ValidatorView } from '../../../node/consensus/client.ts';
+import type { Address, Epoch } from '../../../protocol/consensus/types.ts';
+import type { ConsensusStatus, ValidatorView } from '../../../protocol/consensus/query.ts';
 import { L2_CHAIN_ID } from './seed.ts';
 
 // Answers of the consensus query API in the shapes of the README's contract.

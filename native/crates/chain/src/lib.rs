@@ -8,6 +8,7 @@ mod flat;
 mod genesis;
 pub mod header_rules;
 mod pending;
+mod prune;
 mod query;
 mod rewind;
 mod startup;
@@ -22,4 +23,4 @@ pub use query::{BlockRecord, ReceiptRecord, TxRecord};
 
 pub use alloy_consensus::{Header, TxEnvelope};
 pub use seq_evm::{AccountState, CallLimits, CallOutcome, CallRequest};
-pub use seq_store::AccountRecord;
+pub use seq_store::{AccountRecord, BlockEntryCounts};

@@ -10,5 +10,5 @@ mod store;
 
 pub use codec::{AccountRecord, ChangeSet};
 pub use error::StoreError;
-pub use reader::StoreReader;
-pub use store::{BlockWrite, RewindWrite, StagedBlock, Store};
+pub use reader::{BlockEntryCounts, StoreReader};
+pub use store::{BlockWrite, PruneWrite, RewindWrite, StagedBlock, Store};

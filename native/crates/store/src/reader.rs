@@ -2,8 +2,17 @@ use alloy_primitives::{Address, B256, U256};
 use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata};
 
 use crate::codec::storage_key;
-use crate::store::{ACCOUNTS, BLOCK_NUMBERS, BODIES, CHANGESETS, CODE, HEADERS, HEAD_KEY, META, RECEIPTS, STORAGE, TX_INDEX};
+use crate::store::{ACCOUNTS, BLOCK_NUMBERS, BODIES, CHANGESETS, CODE, HEADERS, HEAD_KEY, META, OLDEST_BODY_KEY, RECEIPTS, STORAGE, TX_INDEX};
 use crate::{AccountRecord, ChangeSet, StoreError};
+
+/// Entry counts of the block tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockEntryCounts {
+    pub headers: u64,
+    pub bodies: u64,
+    pub receipts: u64,
+    pub tx_index: u64,
+}
 
 /// A consistent, read-only snapshot of the store (a redb read transaction).
 pub struct StoreReader {
@@ -17,6 +26,21 @@ impl StoreReader {
 
     pub fn head(&self) -> Result<Option<u64>, StoreError> {
         Ok(self.meta(HEAD_KEY)?.map(|v| u64::from_be_bytes(v.try_into().unwrap_or_default())))
+    }
+
+    /// The lowest block whose body and receipts are stored (0 until something is pruned).
+    pub fn oldest_body(&self) -> Result<u64, StoreError> {
+        Ok(self.meta(OLDEST_BODY_KEY)?.map_or(0, |v| u64::from_be_bytes(v.try_into().unwrap_or_default())))
+    }
+
+    /// Entries of the block tables (bodies, receipts, tx index), to measure what pruning keeps.
+    pub fn block_entry_counts(&self) -> Result<BlockEntryCounts, StoreError> {
+        Ok(BlockEntryCounts {
+            headers: self.txn.open_table(HEADERS)?.len()?,
+            bodies: self.txn.open_table(BODIES)?.len()?,
+            receipts: self.txn.open_table(RECEIPTS)?.len()?,
+            tx_index: self.txn.open_table(TX_INDEX)?.len()?,
+        })
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {

@@ -224,3 +224,47 @@ fn write_state(
     }
     Ok(())
 }
+
+/// Meta key: the lowest block number whose body and receipts are still stored (absent: 0, nothing pruned).
+pub(crate) const OLDEST_BODY_KEY: &str = "oldest_body";
+
+/// One bounded pruning step: bodies, receipts and transaction index entries of `blocks` go; headers and hashes stay.
+#[derive(Debug)]
+pub struct PruneWrite<'a> {
+    /// (number, transaction hashes) of consecutive blocks starting at the current oldest kept body.
+    pub blocks: &'a [(u64, Vec<B256>)],
+}
+
+impl Store {
+    /// Stages one pruning step; the oldest kept body moves to just above the last pruned block. Blocks must start at
+    /// the current oldest kept body, be consecutive, and stay below the head (the head's body is never pruned).
+    pub fn stage_prune(&self, prune: &PruneWrite<'_>) -> Result<StagedBlock, StoreError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            let head = meta.get(HEAD_KEY)?.map(|v| u64::from_be_bytes(v.value().try_into().unwrap_or_default()));
+            let oldest = meta.get(OLDEST_BODY_KEY)?.map_or(0, |v| u64::from_be_bytes(v.value().try_into().unwrap_or_default()));
+            let mut next = oldest;
+            for (number, _) in prune.blocks {
+                if *number != next || head.is_none_or(|h| *number >= h) {
+                    return Err(StoreError::NotNext { head, got: *number });
+                }
+                next += 1;
+            }
+            meta.insert(OLDEST_BODY_KEY, next.to_be_bytes().as_slice())?;
+        }
+        {
+            let mut bodies = txn.open_table(BODIES)?;
+            let mut receipts = txn.open_table(RECEIPTS)?;
+            let mut index = txn.open_table(TX_INDEX)?;
+            for (number, tx_hashes) in prune.blocks {
+                bodies.remove(*number)?;
+                receipts.remove(*number)?;
+                for tx in tx_hashes {
+                    index.remove(&tx.0)?;
+                }
+            }
+        }
+        Ok(StagedBlock { txn })
+    }
+}

@@ -2,9 +2,10 @@
  * The consensus app's state: plain JSON (numbers are safe integers, wei amounts are decimal strings) so the
  * canonical encoding, the app hash and the on-disk snapshot are one and the same thing.
  */
+import type { Hex } from '../hex.ts';
 
+export type { Hex };
 export type Address = `0x${string}`;
-export type Hex = `0x${string}`;
 
 export type ElectionReason = 'genesis' | 'epoch' | 'liveness' | 'misbehaviour' | 'governance';
 

@@ -1,5 +1,4 @@
-import type { CallRequest } from '../chain/engine.ts';
-import type { Hex } from '../chain/hex.ts';
+import type { Hex } from '../hex.ts';
 import { InvalidParamsError } from './errors.ts';
 
 /** Parsers for JSON-RPC parameters. Each either returns a typed value or throws InvalidParamsError naming the field. */
@@ -54,17 +53,6 @@ export function data(value: unknown, field: string, length?: number): Hex {
   return value.toLowerCase() as Hex;
 }
 
-/** DATA decoded straight to bytes (the hot path of eth_sendRawTransaction: one pass, no regex). */
-export function bytes(value: unknown, field: string): Uint8Array {
-  if (typeof value !== 'string' || value.length % 2 !== 0 || (value[0] !== '0' || (value[1] !== 'x' && value[1] !== 'X'))) {
-    throw new InvalidParamsError(`${field}: expected 0x-prefixed hex bytes`);
-  }
-  const decoded = Buffer.from(value.slice(2), 'hex');
-  // Buffer.from stops at the first non-hex pair: a short result means the input was not all hex.
-  if (decoded.length * 2 !== value.length - 2) throw new InvalidParamsError(`${field}: expected 0x-prefixed hex bytes`);
-  return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length);
-}
-
 export function address(value: unknown, field: string): Hex {
   if (typeof value !== 'string' || !/^0x[0-9a-f]{40}$/i.test(value)) throw new InvalidParamsError(`${field}: expected a 20-byte hex address`);
   return value.toLowerCase() as Hex;
@@ -100,7 +88,18 @@ export function blockRef(value: unknown, field = 'block'): BlockRef {
 }
 
 /** Arguments of eth_call / eth_estimateGas (geth's TransactionArgs), parsed into what the engine takes. */
-export type CallArgs = CallRequest;
+export interface CallArgs {
+  from?: Hex;
+  to?: Hex;
+  gas?: bigint;
+  gasPrice?: bigint;
+  maxFeePerGas?: bigint;
+  maxPriorityFeePerGas?: bigint;
+  value?: bigint;
+  data?: Hex;
+  nonce?: bigint;
+  accessList?: { address: Hex; storageKeys: Hex[] }[];
+}
 
 const CALL_FIELDS = new Set(['from', 'to', 'gas', 'gasPrice', 'maxFeePerGas', 'maxPriorityFeePerGas', 'value', 'data', 'input', 'nonce', 'accessList', 'chainId', 'type', 'blobVersionedHashes', 'maxFeePerBlobGas', 'authorizationList']);
 
