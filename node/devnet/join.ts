@@ -38,8 +38,13 @@ export interface JoinOptions {
 
 /** Governance whitelists the owner; the owner gets METIS and locks it for the signer (LockingPool.lockFor). */
 export async function lockStake(options: { l1Url: string; addresses: L1Addresses; index: number; stake: number }): Promise<bigint> {
-  const provider = new JsonRpcProvider(options.l1Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
-  try {
+  await approveStake(options);
+  return await lockFor(options);
+}
+
+/** What comes before lockFor: governance whitelists the owner, mints it `stake` METIS, the owner approves LockingPool. */
+export async function approveStake(options: { l1Url: string; addresses: L1Addresses; index: number; stake: number }): Promise<void> {
+  await withL1(options.l1Url, async (provider) => {
     const keys = sequencerKeys(options.index);
     const governance = l1Contracts(options.addresses, new NonceManager(devAccount(DEVNET_ROLES.deployer).connect(provider)));
     const amount = parseEther(String(options.stake));
@@ -47,8 +52,23 @@ export async function lockStake(options: { l1Url: string; addresses: L1Addresses
     await (await governance.token.mint(keys.owner.address, amount)).wait();
     const owner = l1Contracts(options.addresses, new NonceManager(keys.owner.connect(provider)));
     await (await owner.token.approve(options.addresses.lockingPool, amount)).wait();
-    await (await owner.lockingPool.lockFor(keys.signer.address, amount, signerPubkey(keys.signer))).wait();
+  });
+}
+
+/** The owner's LockingPool.lockFor for its signer (stake approved before); waits for it to be mined, returns the sequencer id. */
+export async function lockFor(options: { l1Url: string; addresses: L1Addresses; index: number; stake: number }): Promise<bigint> {
+  return await withL1(options.l1Url, async (provider) => {
+    const keys = sequencerKeys(options.index);
+    const owner = l1Contracts(options.addresses, new NonceManager(keys.owner.connect(provider)));
+    await (await owner.lockingPool.lockFor(keys.signer.address, parseEther(String(options.stake)), signerPubkey(keys.signer))).wait();
     return await owner.lockingPool.sequencerIdBySigner(keys.signer.address);
+  });
+}
+
+async function withL1<T>(url: string, work: (provider: JsonRpcProvider) => Promise<T>): Promise<T> {
+  const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  try {
+    return await work(provider);
   } finally {
     provider.destroy();
   }
