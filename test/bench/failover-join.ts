@@ -48,6 +48,8 @@ interface Kill {
 interface SetResult {
   sequencers: number;
   kills: Kill[];
+  /** Kills after which no other sequencer produced within the wait (or the killed one did not come back). */
+  failed: number;
   join: { step: string; atMs: number }[] | null;
 }
 
@@ -154,29 +156,38 @@ async function runSet(sequencers: number, kills: number, withJoin: boolean): Pro
   log(`${sequencers} sequencers up in ${((performance.now() - startedAt) / 1000).toFixed(0)} s`);
   try {
     const results: Kill[] = [];
+    let failed = 0;
     for (let round = 0; round < kills; round++) {
-      const kill = await killOnce(devnet);
-      log(`${sequencers} sequencers, kill ${round + 1}/${kills}: ${kill.killed} → ${fmt(kill.failoverMs)} ms after the kill (${fmt(kill.lastToFirstMs)} ms after its last block; ${kill.reason})`);
-      results.push(kill);
+      try {
+        const kill = await killOnce(devnet);
+        log(`${sequencers} sequencers, kill ${round + 1}/${kills}: ${kill.killed} → ${fmt(kill.failoverMs)} ms after the kill (${fmt(kill.lastToFirstMs)} ms after its last block; ${kill.reason})`);
+        results.push(kill);
+      } catch (error) {
+        // Counted and shown, never dropped silently; the set is made whole again before the next kill.
+        failed++;
+        log(`${sequencers} sequencers, kill ${round + 1}/${kills} FAILED: ${(error as Error).message}`);
+        for (const sequencer of devnet.sequencers) if (!sequencer.running) await sequencer.start();
+      }
     }
-    return { sequencers, kills: results, join: withJoin ? await joinOnce(devnet) : null };
+    return { sequencers, kills: results, failed, join: withJoin ? await joinOnce(devnet) : null };
   } finally {
     await devnet.cleanup();
   }
 }
 
-function failoverRow(label: string, kills: Kill[]): string {
+function failoverRow(label: string, result: SetResult): string {
+  const kills = result.kills;
   const after = kills.map((kill) => kill.failoverMs).sort((a, b) => a - b);
   const last = kills.map((kill) => kill.lastToFirstMs).sort((a, b) => a - b);
   const reasons = [...new Set(kills.map((kill) => kill.reason))].join(', ');
-  return `| ${label} | ${kills.length} | ${fmt(percentile(after, 0.5))} ms | ${fmt(percentile(after, 0.99))} ms | ${fmt(after.at(-1)!)} ms | ${fmt(percentile(last, 0.5))} ms | ${fmt(percentile(last, 0.99))} ms | ${reasons} |`;
+  return `| ${label} | ${kills.length} (${result.failed} failed) | ${fmt(percentile(after, 0.5))} ms | ${fmt(percentile(after, 0.99))} ms | ${fmt(after.at(-1)!)} ms | ${fmt(percentile(last, 0.5))} ms | ${fmt(percentile(last, 0.99))} ms | ${reasons} |`;
 }
 
 function printTables(main: SetResult, peer: SetResult | null): void {
   console.log('\n| sequencers | kills | kill → next block p50 | p99 | max | last block → next p50 | p99 | rotation reasons |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
-  console.log(failoverRow(String(main.sequencers), main.kills));
-  if (peer) console.log(failoverRow(`${peer.sequencers} (peer, same run)`, peer.kills));
+  console.log(failoverRow(String(main.sequencers), main));
+  if (peer) console.log(failoverRow(`${peer.sequencers} (peer, same run)`, peer));
   console.log(`| Metis (Themis) rule, documented | – | ${fmt(METIS_DOCUMENTED_FAILOVER_MS)} ms | – | – | – | – | – |`);
   const p = (result: SetResult, q: number) => percentile(result.kills.map((kill) => kill.failoverMs).sort((a, b) => a - b), q);
   if (peer && peer.kills.length > 0) console.log(`\n${main.sequencers} / ${peer.sequencers} sequencers: p50 ${(p(main, 0.5) / p(peer, 0.5)).toFixed(2)}x, p99 ${(p(main, 0.99) / p(peer, 0.99)).toFixed(2)}x.`);
@@ -193,5 +204,4 @@ const peerSequencers = Number(values['peer-sequencers']);
 console.log(`failover and joining, ${sequencers} sequencers on separate addresses (${machine()})`);
 const main = await runSet(sequencers, Number(values.kills), true);
 printTables(main, null);
-const peer = peerSequencers > 0 ? await runSet(peerSequencers, Number(values['peer-kills']), false) : null;
-printTables(main, peer);
+if (peerSequencers > 0) printTables(main, await runSet(peerSequencers, Number(values['peer-kills']), false));
