@@ -28,10 +28,23 @@ export const DEVNET_CONSENSUS_CHAIN_ID = 'l2-sequencer-devnet';
 export const FUNDED_ACCOUNTS = 20;
 export const FUNDED_BALANCE = parseEther('10000');
 
-/** L1 keys that pay gas for sequencer i: the batcher's relayer and the MPC duties' relayer (Hardhat funds 0..19). */
+/** Sequencers 0..8: owner i is dev account 1 + i, and account 10 on is the relayers'. */
+export const MAX_DEVNET_SEQUENCERS = 9;
+
+/**
+ * L1 keys that pay gas for sequencer i: the batcher's relayer and the MPC duties' relayer. Sequencers 0..4 use
+ * accounts 10..19, which Hardhat funds; later ones accounts 20 on, which the deployer pays (fundL1Relayers).
+ */
 export function l1RelayerKeys(index: number): { batcher: string; duties: string } {
-  if (index > 4) throw new RangeError('the devnet funds L1 relayers for sequencers 0..4 only');
-  return { batcher: devAccount(10 + index).privateKey, duties: devAccount(15 + index).privateKey };
+  if (!Number.isInteger(index) || index < 0 || index >= MAX_DEVNET_SEQUENCERS) throw new RangeError(`the devnet has L1 relayers for sequencers 0..${MAX_DEVNET_SEQUENCERS - 1} only`);
+  if (index < 5) return { batcher: devAccount(10 + index).privateKey, duties: devAccount(15 + index).privateKey };
+  const first = 20 + 2 * (index - 5);
+  return { batcher: devAccount(first).privateKey, duties: devAccount(first + 1).privateKey };
+}
+
+/** Whether Hardhat's genesis already funds sequencer i's relayers (else fundL1Relayers must). */
+export function relayersPrefunded(index: number): boolean {
+  return index < 5;
 }
 
 /** Sequencer i's share-encryption secret (MPC_SHARE_KEY): a devnet value, derived so a restart reads its share. */

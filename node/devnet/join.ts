@@ -12,7 +12,7 @@ import { ConsensusClient } from '../consensus/client.ts';
 import { AppTxSender, type AppTxVerdict } from '../consensus/tx-sender.ts';
 import { devAccount, DEVNET_ROLES, sequencerKeys, signerPubkey } from './accounts.ts';
 import { devnetShareKey, sequencerConfig, sequencerDir, type BatcherSettings, type PreparedSequencer } from './hosts.ts';
-import { l1Contracts, type L1Addresses } from './l1-bootstrap.ts';
+import { fundL1Relayers, l1Contracts, type L1Addresses } from './l1-bootstrap.ts';
 import type { HostPorts } from './ports.ts';
 
 /**
@@ -42,12 +42,14 @@ export async function lockStake(options: { l1Url: string; addresses: L1Addresses
   return await lockFor(options);
 }
 
-/** What comes before lockFor: governance whitelists the owner, mints it `stake` METIS, the owner approves LockingPool. */
+/** What comes before lockFor: governance whitelists the owner, mints it `stake` METIS (and pays its L1 relayers if Hardhat does not), the owner approves LockingPool. */
 export async function approveStake(options: { l1Url: string; addresses: L1Addresses; index: number; stake: number }): Promise<void> {
   await withL1(options.l1Url, async (provider) => {
     const keys = sequencerKeys(options.index);
-    const governance = l1Contracts(options.addresses, new NonceManager(devAccount(DEVNET_ROLES.deployer).connect(provider)));
+    const deployer = new NonceManager(devAccount(DEVNET_ROLES.deployer).connect(provider));
+    const governance = l1Contracts(options.addresses, deployer);
     const amount = parseEther(String(options.stake));
+    await fundL1Relayers(deployer, [options.index]);
     await (await governance.lockingPool.setWhitelist(keys.owner.address, true)).wait();
     await (await governance.token.mint(keys.owner.address, amount)).wait();
     const owner = l1Contracts(options.addresses, new NonceManager(keys.owner.connect(provider)));
