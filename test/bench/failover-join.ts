@@ -12,7 +12,8 @@
  * Peer in the same run: the same harness on `--peer-sequencers` (default 4; 0 skips it) with `--peer-kills`, printed
  * as the ratio; and Metis's documented failover rule (~190 s of stalled L2 height, docs/benchmarks.md "Consensus").
  *
- *   PATH=$PWD/node_modules/.bin:$PATH node test/bench/failover-join.ts [--sequencers 7] [--kills 20] [--peer-sequencers 4] [--peer-kills 20]
+ *   PATH=$PWD/node_modules/.bin:$PATH node test/bench/failover-join.ts [--sequencers 7] [--kills 20] [--peer-sequencers 4]
+ *     [--peer-kills 20] [--epoch-length 30] [--max-failed 3] [--join-minutes 15]
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,11 +30,17 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '20' },
     'peer-sequencers': { type: 'string', default: '4' },
     'peer-kills': { type: 'string', default: '20' },
+    'epoch-length': { type: 'string', default: '30' },
+    /** Consecutive failed kills after which the set counts as stalled: the kills stop and what was measured is shown. */
+    'max-failed': { type: 'string', default: '3' },
+    /** How long the joining operator may wait for its first block (minutes). */
+    'join-minutes': { type: 'string', default: '15' },
   },
 });
 const METIS_DOCUMENTED_FAILOVER_MS = 190_000;
 /** Short epochs, so a joining operator is drawn within minutes; kills happen early in an epoch (see `killWindow`). */
-const PARAMS = { epochLength: 30, electionLeadBlocks: 5 };
+const PARAMS = { epochLength: Number(values['epoch-length']), electionLeadBlocks: 5 };
+const MAX_FAILED_IN_A_ROW = Number(values['max-failed']);
 const JOINER_STAKE = 30_000;
 
 interface Kill {
@@ -142,8 +149,10 @@ async function joinOnce(devnet: E2eDevnet): Promise<{ step: string; atMs: number
   const watch = new BlockWatch(devnet.sequencers[0]!.rpcUrl);
   watch.start();
   try {
-    await waitFor('its first block', () => watch.lastBy(prepared.address), 1_800_000, 25);
+    await waitFor('its first block', () => watch.lastBy(prepared.address), Number(values['join-minutes']) * 60_000, 25);
     mark('its first block (elected, produced, seen at a peer)');
+  } catch (error) {
+    mark(`no first block: ${(error as Error).message}`);
   } finally {
     watch.stop();
   }
@@ -157,19 +166,23 @@ async function runSet(sequencers: number, kills: number, withJoin: boolean): Pro
   try {
     const results: Kill[] = [];
     let failed = 0;
-    for (let round = 0; round < kills; round++) {
+    let failedInARow = 0;
+    for (let round = 0; round < kills && failedInARow < MAX_FAILED_IN_A_ROW; round++) {
       try {
         const kill = await killOnce(devnet);
         log(`${sequencers} sequencers, kill ${round + 1}/${kills}: ${kill.killed} → ${fmt(kill.failoverMs)} ms after the kill (${fmt(kill.lastToFirstMs)} ms after its last block; ${kill.reason})`);
         results.push(kill);
+        failedInARow = 0;
       } catch (error) {
+        failedInARow++;
         // Counted and shown, never dropped silently; the set is made whole again before the next kill.
         failed++;
         log(`${sequencers} sequencers, kill ${round + 1}/${kills} FAILED: ${(error as Error).message}`);
         for (const sequencer of devnet.sequencers) if (!sequencer.running) await sequencer.start();
       }
     }
-    return { sequencers, kills: results, failed, join: withJoin ? await joinOnce(devnet) : null };
+    if (failedInARow >= MAX_FAILED_IN_A_ROW) log(`${sequencers} sequencers: ${failedInARow} kills in a row without a failover; the set is stalled, kills stopped`);
+    return { sequencers, kills: results, failed, join: withJoin ? await joinOnce(devnet).catch((error: Error) => [{ step: `join did not finish: ${error.message}`, atMs: Number.NaN }]) : null };
   } finally {
     await devnet.cleanup();
   }
