@@ -50,12 +50,14 @@ interface Kill {
   /** The killed sequencer's last block to that block. */
   lastToFirstMs: number;
   reason: ElectionReason | 'unknown';
+  /** Whether the killed sequencer, restarted, reached the survivors' height within 180 s. */
+  caughtUp: boolean;
 }
 
 interface SetResult {
   sequencers: number;
   kills: Kill[];
-  /** Kills after which no other sequencer produced within the wait (or the killed one did not come back). */
+  /** Kills after which no other sequencer produced within the wait. */
   failed: number;
   join: { step: string; atMs: number }[] | null;
 }
@@ -109,13 +111,17 @@ async function killOnce(devnet: E2eDevnet): Promise<Kill> {
     await victim.kill();
     const { last, first } = await waitFor('a block from another sequencer', () => watch.handover(victim.address), 120_000, 25);
     const rotation = (await allRotations(devnet)).find((candidate) => candidate.from === victim.address && candidate.l2StartBlock === first.number);
-    kill = { killed: victim.address, failoverMs: first.seenAt - killedAt, lastToFirstMs: first.seenAt - last.seenAt, reason: rotation?.reason ?? 'unknown' };
+    kill = { killed: victim.address, failoverMs: first.seenAt - killedAt, lastToFirstMs: first.seenAt - last.seenAt, reason: rotation?.reason ?? 'unknown', caughtUp: false };
   } finally {
     watch.stop();
   }
   await victim.start();
   const target = Number(await rpc<string>(witness.rpcUrl, 'eth_blockNumber'));
-  await waitFor('the restarted sequencer to catch up', async () => Number(await rpc<string>(victim.rpcUrl, 'eth_blockNumber').catch(() => '0x0')) >= target, 180_000, 250);
+  // A restarted host that never catches up (e.g. left on a block the network replaced) is shown, not hidden.
+  kill.caughtUp = await waitFor('the restarted sequencer to catch up', async () => Number(await rpc<string>(victim.rpcUrl, 'eth_blockNumber').catch(() => '0x0')) >= target, 180_000, 250).then(
+    () => true,
+    () => false,
+  );
   return kill;
 }
 
@@ -130,6 +136,17 @@ async function joinOnce(devnet: E2eDevnet): Promise<{ step: string; atMs: number
     steps.push({ step, atMs: Date.now() - started });
     log(`join: ${step} at ${fmt(Date.now() - started)} ms`);
   };
+  try {
+    await joinSteps(devnet, stake, index, mark);
+  } catch (error) {
+    // The steps reached so far stay in the table.
+    mark(`did not finish: ${(error as Error).message}`);
+  }
+  return steps;
+}
+
+/** lockFor, then each step of joining until the new operator's first block; `mark` times each. */
+async function joinSteps(devnet: E2eDevnet, stake: Parameters<typeof lockFor>[0], index: number, mark: (step: string) => void): Promise<void> {
   const id = await lockFor(stake);
   mark('lockFor mined on L1');
   const prepared = await prepareJoiningSequencer({ dataDir: devnet.dataDir, l1Url: devnet.l1.url, addresses: devnet.addresses, index, ports: devnet.hostPorts, address: devnet.hostAddress });
@@ -151,12 +168,9 @@ async function joinOnce(devnet: E2eDevnet): Promise<{ step: string; atMs: number
   try {
     await waitFor('its first block', () => watch.lastBy(prepared.address), Number(values['join-minutes']) * 60_000, 25);
     mark('its first block (elected, produced, seen at a peer)');
-  } catch (error) {
-    mark(`no first block: ${(error as Error).message}`);
   } finally {
     watch.stop();
   }
-  return steps;
 }
 
 async function runSet(sequencers: number, kills: number, withJoin: boolean): Promise<SetResult> {
@@ -170,7 +184,7 @@ async function runSet(sequencers: number, kills: number, withJoin: boolean): Pro
     for (let round = 0; round < kills && failedInARow < MAX_FAILED_IN_A_ROW; round++) {
       try {
         const kill = await killOnce(devnet);
-        log(`${sequencers} sequencers, kill ${round + 1}/${kills}: ${kill.killed} → ${fmt(kill.failoverMs)} ms after the kill (${fmt(kill.lastToFirstMs)} ms after its last block; ${kill.reason})`);
+        log(`${sequencers} sequencers, kill ${round + 1}/${kills}: ${kill.killed} → ${fmt(kill.failoverMs)} ms after the kill (${fmt(kill.lastToFirstMs)} ms after its last block; ${kill.reason})${kill.caughtUp ? '' : '; restarted, NOT caught up in 180 s'}`);
         results.push(kill);
         failedInARow = 0;
       } catch (error) {
@@ -193,15 +207,16 @@ function failoverRow(label: string, result: SetResult): string {
   const after = kills.map((kill) => kill.failoverMs).sort((a, b) => a - b);
   const last = kills.map((kill) => kill.lastToFirstMs).sort((a, b) => a - b);
   const reasons = [...new Set(kills.map((kill) => kill.reason))].join(', ');
-  return `| ${label} | ${kills.length} (${result.failed} failed) | ${fmt(percentile(after, 0.5))} ms | ${fmt(percentile(after, 0.99))} ms | ${fmt(after.at(-1)!)} ms | ${fmt(percentile(last, 0.5))} ms | ${fmt(percentile(last, 0.99))} ms | ${reasons} |`;
+  const behind = kills.filter((kill) => !kill.caughtUp).length;
+  return `| ${label} | ${kills.length} (${result.failed} failed) | ${fmt(percentile(after, 0.5))} ms | ${fmt(percentile(after, 0.99))} ms | ${fmt(after.at(-1)!)} ms | ${fmt(percentile(last, 0.5))} ms | ${fmt(percentile(last, 0.99))} ms | ${reasons} | ${behind} |`;
 }
 
 function printTables(main: SetResult, peer: SetResult | null): void {
-  console.log('\n| sequencers | kills | kill → next block p50 | p99 | max | last block → next p50 | p99 | rotation reasons |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  console.log('\n| sequencers | kills | kill → next block p50 | p99 | max | last block → next p50 | p99 | rotation reasons | restarted, not caught up |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
   console.log(failoverRow(String(main.sequencers), main));
   if (peer) console.log(failoverRow(`${peer.sequencers} (peer, same run)`, peer));
-  console.log(`| Metis (Themis) rule, documented | – | ${fmt(METIS_DOCUMENTED_FAILOVER_MS)} ms | – | – | – | – | – |`);
+  console.log(`| Metis (Themis) rule, documented | – | ${fmt(METIS_DOCUMENTED_FAILOVER_MS)} ms | – | – | – | – | – | – |`);
   const p = (result: SetResult, q: number) => percentile(result.kills.map((kill) => kill.failoverMs).sort((a, b) => a - b), q);
   if (peer && peer.kills.length > 0) console.log(`\n${main.sequencers} / ${peer.sequencers} sequencers: p50 ${(p(main, 0.5) / p(peer, 0.5)).toFixed(2)}x, p99 ${(p(main, 0.99) / p(peer, 0.99)).toFixed(2)}x.`);
   console.log(`Metis's documented rule / ${main.sequencers} sequencers' p50: ${(METIS_DOCUMENTED_FAILOVER_MS / p(main, 0.5)).toFixed(0)}x.`);
