@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { LOOPBACK } from '../net/listen-address.ts';
-import { COMETBFT_BIN } from '../setup/paths.ts';
+import { COMETBFT_BIN } from '../install/paths.ts';
 
 /**
  * The sequencer's CometBFT node as a child that cannot outlive this process. CometBFT runs under a tiny `sh`

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { Hex } from '../chain/hex.ts';
-import type { CometListeners } from '../consensus/localnet.ts';
+import type { Hex } from '../encoding/hex.ts';
+import type { CometListeners } from '../tools/localnet/localnet.ts';
 import { resolveConfig, type HostConfig } from '../host/config.ts';
 import { addressOf, checkPrivateListener, hostPort, reachableAddress } from '../net/listen-address.ts';
 
@@ -130,7 +130,7 @@ export function queryUrlOf(config: SequencerConfig): string {
   return `http://${hostPort(reachableAddress(config.consensus.queryHost), config.consensus.queryPort)}`;
 }
 
-/** The CometBFT listeners this config sets in config.toml at start (node/consensus/localnet.ts). */
+/** The CometBFT listeners this config sets in config.toml at start (node/tools/localnet/localnet.ts). */
 export function cometListenersOf(config: SequencerConfig): CometListeners {
   const consensus = config.consensus;
   return { abci: { host: consensus.abciHost, port: consensus.abciPort }, rpc: { host: consensus.cometRpcHost, port: consensus.cometRpcPort }, ...(consensus.p2p ? { p2p: consensus.p2p } : {}) };

@@ -18,8 +18,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ElectionReason, Rotation } from '../../protocol/consensus/types.ts';
-import { approveStake, lockFor, prepareJoiningSequencer, registerCometKey } from '../../node/devnet/join.ts';
-import type { SequencerProcess } from '../../node/devnet/sequencer-process.ts';
+import { approveStake, lockFor, prepareJoiningSequencer, registerCometKey } from '../../node/tools/devnet/join.ts';
+import type { SequencerProcess } from '../../node/tools/devnet/sequencer-process.ts';
 import { BlockWatch } from '../e2e/block-watch.ts';
 import { rpc, startE2eDevnet, waitFor, type E2eDevnet } from '../e2e/support.ts';
 import { machine, percentile } from './measure.ts';

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDevnet, type Devnet, type DevnetOptions, type DevnetPorts } from '../../node/devnet/devnet.ts';
-import { MAX_DEVNET_SEQUENCERS } from '../../node/devnet/hosts.ts';
+import { startDevnet, type Devnet, type DevnetOptions, type DevnetPorts } from '../../node/tools/devnet/devnet.ts';
+import { MAX_DEVNET_SEQUENCERS } from '../../node/tools/devnet/hosts.ts';
 import { isFree } from '../support/ports.ts';
 
 /**

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyCometListeners } from '../../node/consensus/localnet.ts';
+import { applyCometListeners } from '../../node/tools/localnet/localnet.ts';
 import { resolveConfig } from '../../node/host/config.ts';
 import { BadAddressError, isLoopback, UnsafeListenerError } from '../../node/net/listen-address.ts';
 import { cometListenersOf, cometRpcUrlOf, queryUrlOf, resolveSequencerConfig, type SequencerConfigInput } from '../../node/sequencer/config.ts';
-import { ROOT } from '../../node/setup/paths.ts';
+import { ROOT } from '../../node/install/paths.ts';
 
 type HostInput = Parameters<typeof resolveConfig>[0];
 const TOKEN = 'operator-token-0123456789';
