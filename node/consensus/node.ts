@@ -14,6 +14,9 @@ export interface ConsensusNodeOptions {
   dataDir: string;
   abciPort: number;
   queryPort: number;
+  /** Listen addresses (default 127.0.0.1); the sequencer config checks them (docs/addresses.md). */
+  abciHost?: string;
+  queryHost?: string;
   cometRpcUrl: string;
   observer: ValidatorObserver | null;
   /** Consensus heights to keep (null or absent: every block); at least the genesis evidence max age. */
@@ -43,8 +46,8 @@ export async function startConsensusNode(options: ConsensusNodeOptions): Promise
     store: new StateStore(options.dataDir),
     local: { cometAddress, randaoKey: loadOrCreateRandaoKey(options.dataDir), observer: options.observer },
   });
-  const abci = await startAbciServer({ port: options.abciPort, handler: app.handle, onError: options.onError });
-  const query = await startQueryServer({ port: options.queryPort, view: () => app.view, cometRpcUrl: options.cometRpcUrl });
+  const abci = await startAbciServer({ port: options.abciPort, host: options.abciHost, handler: app.handle, onError: options.onError });
+  const query = await startQueryServer({ port: options.queryPort, host: options.queryHost, view: () => app.view, cometRpcUrl: options.cometRpcUrl });
   return {
     app,
     abci,

@@ -7,11 +7,13 @@ import { parsePruneConfig, type PruneConfig } from './pruning.ts';
 import { DEFAULT_PRODUCER_CONFIG } from './producer/producer.ts';
 import { DEFAULT_POOL_CONFIG, type PoolConfig } from './txpool/pool.ts';
 import { DEFAULT_RPC_LIMITS, type RpcLimits } from './rpc/backend.ts';
+import { addressOf, BadAddressError, checkPrivateListener } from '../net/listen-address.ts';
 import type { PeerEndpoint, PeerLimits } from '../p2p/peer-network.ts';
 
 /**
  * A host's configuration (JSON file; `node node/host/main.ts <config.json>`). Ports follow the README: JSON-RPC
- * 9000 + 10i, operator 9001 + 10i, peer 9002 + 10i; everything binds 127.0.0.1. Port 0 picks a free port.
+ * 9000 + 10i, operator 9001 + 10i, peer 9002 + 10i. Port 0 picks a free port. Every listener binds `host` (default
+ * 127.0.0.1); the operator API binds a non-loopback address only with `operator.exposed: true` (docs/addresses.md).
  */
 export interface HostConfig {
   /** Where the chain store, journal, seals and batcher state live. */
@@ -21,13 +23,16 @@ export interface HostConfig {
   /** This host's node key: seals blocks and signs peer messages. Its address is the sequencer identity. */
   nodeKey: Hex;
   /** `calls`: how eth_call / eth_estimateGas run (threads, queue, gasCap, timeoutMs; node/host/engine/engine.ts). */
-  rpc: { port: number; limits: RpcLimits; maxTxSize: number; suggestedPriorityFee: bigint; calls: CallLimits };
-  operator: { port: number; token: string };
+  /** `host`: the JSON-RPC (HTTP + WebSocket) listen address, public by design. */
+  rpc: { port: number; host?: string; limits: RpcLimits; maxTxSize: number; suggestedPriorityFee: bigint; calls: CallLimits };
+  /** The bearer-token operator API; private: a non-loopback `host` needs `exposed: true`. */
+  operator: { port: number; token: string; host?: string; exposed?: boolean };
   /**
    * The peer port. `limits` overrides the per-connection and per-peer bounds (peer-network.ts DEFAULT_PEER_LIMITS);
-   * `serveBlocksPerSecond` bounds the blocks this host serves each peer's `get` requests.
+   * `serveBlocksPerSecond` bounds the blocks this host serves each peer's `get` requests. `host` is the listen
+   * address, `advertise` the address peers are told (the peer URL; default `host`).
    */
-  peer: { port: number; peers: PeerEndpoint[]; limits?: Partial<PeerLimits>; serveBlocksPerSecond?: number };
+  peer: { port: number; host?: string; advertise?: string; peers: PeerEndpoint[]; limits?: Partial<PeerLimits>; serveBlocksPerSecond?: number };
   /**
    * Who may produce each block: `static` names one sequencer (until the consensus layer serves elections);
    * `consensus` reads the consensus query API at `url`.
@@ -52,8 +57,6 @@ export interface HostConfig {
   prune: PruneConfig;
 }
 
-const HOST = '127.0.0.1';
-export const BIND_HOST = HOST;
 
 /** Fills defaults and checks a partial config (from JSON or a test). */
 export function resolveConfig(input: Partial<HostConfig> & Pick<HostConfig, 'dataDir' | 'genesis' | 'nodeKey'>): HostConfig {
@@ -66,13 +69,14 @@ export function resolveConfig(input: Partial<HostConfig> & Pick<HostConfig, 'dat
     nodeKey: input.nodeKey,
     rpc: {
       port: rpc.port ?? 9000,
+      host: addressOf(rpc.host, 'config.rpc.host'),
       limits: { ...DEFAULT_RPC_LIMITS, ...rpc.limits },
       maxTxSize: rpc.maxTxSize ?? 128 * 1024,
       suggestedPriorityFee: BigInt(rpc.suggestedPriorityFee ?? 1_000_000n),
       calls: callLimits(rpc.calls),
     },
-    operator: input.operator ?? { port: 9001, token: '' },
-    peer: input.peer ?? { port: 9002, peers: [] },
+    operator: operatorOf(input.operator),
+    peer: peerOf(input.peer),
     sequencer: input.sequencer ?? { mode: 'static', address: '0x' as Hex },
     producer: { ...DEFAULT_PRODUCER_CONFIG, ...producer },
     pool: { ...DEFAULT_POOL_CONFIG, ...input.pool, priceBumpPercent: BigInt(input.pool?.priceBumpPercent ?? DEFAULT_POOL_CONFIG.priceBumpPercent) },
@@ -82,12 +86,26 @@ export function resolveConfig(input: Partial<HostConfig> & Pick<HostConfig, 'dat
   };
   if (input.weights) config.weights = input.weights;
   if (config.operator.token.length < 16) throw new Error('config.operator.token: at least 16 characters');
+  checkPrivateListener('config.operator.host', config.operator.host!, { exposed: config.operator.exposed === true, consentKey: 'config.operator.exposed', authenticated: config.operator.token.length >= 16 });
   if (config.sequencer.mode === 'static' && !/^0x[0-9a-fA-F]{40}$/.test(config.sequencer.address)) {
     throw new Error('config.sequencer.address: expected the static sequencer address');
   }
   if (config.producer.blockTimeMs < 10) throw new Error('config.producer.blockTimeMs: at least 10 ms');
   return config;
 }
+
+function operatorOf(input: Partial<HostConfig['operator']> | undefined): HostConfig['operator'] {
+  return { port: input?.port ?? 9001, token: input?.token ?? '', host: addressOf(input?.host, 'config.operator.host'), exposed: input?.exposed === true };
+}
+
+/** The peer section with its listen and advertised addresses (an unspecified listen address needs `advertise`). */
+function peerOf(input: Partial<HostConfig['peer']> | undefined): HostConfig['peer'] {
+  const host = addressOf(input?.host, 'config.peer.host');
+  if (input?.advertise === undefined && UNSPECIFIED.has(host)) throw new BadAddressError('config.peer.advertise (required when peer.host is unspecified)', input?.advertise);
+  return { ...input, port: input?.port ?? 9002, peers: input?.peers ?? [], host, advertise: addressOf(input?.advertise, 'config.peer.advertise', host) };
+}
+
+const UNSPECIFIED = new Set(['0.0.0.0', '::']);
 
 /** `rpc.calls` from JSON (gasCap as a number or decimal string) over the defaults, checked. */
 function callLimits(input: Partial<CallLimits> | undefined): CallLimits {

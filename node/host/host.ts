@@ -37,7 +37,8 @@ import { startRpcServer, type RpcServer } from './rpc/server.ts';
 import { PublicRpcSwitch } from './public-rpc-switch.ts';
 import { SubscriptionHub } from './rpc/subscriptions.ts';
 import { hostBackend } from './backend.ts';
-import { BIND_HOST, type HostConfig } from './config.ts';
+import type { HostConfig } from './config.ts';
+import { hostPort, LOOPBACK } from '../net/listen-address.ts';
 import { registerHostMetrics } from './metrics.ts';
 import { BlockPruner } from './pruning.ts';
 
@@ -135,7 +136,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
 
   const peerDrops = metrics.counter('l2_peer_dropped_total', 'Peer-port messages dropped and connections refused, by reason');
   const network = new PeerNetwork({
-    host: BIND_HOST,
+    host: config.peer.host ?? LOOPBACK,
     port: config.peer.port,
     signer: new EnvelopeSigner(key, engine.chainId.toString()),
     network: engine.chainId.toString(),
@@ -285,7 +286,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   try {
     await network.start();
     replicator.start();
-    const startPublicRpc = () => startRpcServer(dispatcher, { host: BIND_HOST, port: config.rpc.port, maxBodyBytes: 5 * 1024 * 1024, maxWsBufferedBytes: 16 * 1024 * 1024 });
+    const startPublicRpc = () => startRpcServer(dispatcher, { host: config.rpc.host ?? LOOPBACK, port: config.rpc.port, maxBodyBytes: 5 * 1024 * 1024, maxWsBufferedBytes: 16 * 1024 * 1024 });
     rpc = await startPublicRpc();
     publicRpc = new PublicRpcSwitch(rpc, startPublicRpc, log);
     registerHostMetrics(metrics, { engine, pool, heads, admission, replicator, network, batcher, producer, subscriptions, isActive, paused: () => paused });
@@ -321,7 +322,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
       peers: () => network.status(),
       setPublicRpc: (up: boolean) => publicRpc!.set(up),
     };
-    operator = await startOperatorServer(operatorApp(control, config.operator.token), BIND_HOST, config.operator.port);
+    operator = await startOperatorServer(operatorApp(control, config.operator.token), config.operator.host ?? LOOPBACK, config.operator.port);
   } catch (error) {
     await rpc?.close();
     await network.close();
@@ -338,7 +339,7 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     rpcUrl: rpcServer.url,
     wsUrl: rpcServer.wsUrl,
     operatorUrl: operatorServer.url,
-    peerUrl: `ws://${BIND_HOST}:${network.port}`,
+    peerUrl: `ws://${hostPort(config.peer.advertise ?? config.peer.host ?? LOOPBACK, network.port)}`,
     engine,
     pool,
     heads,

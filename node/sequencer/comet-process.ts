@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { LOOPBACK } from '../net/listen-address.ts';
 import { COMETBFT_BIN } from '../install/paths.ts';
 
 /**
@@ -36,6 +37,8 @@ export interface CometProcessOptions {
   home: string;
   /** CometBFT's RPC port: a previous instance still shutting down is waited for before starting. */
   rpcPort: number;
+  /** The address CometBFT's RPC listens on (default 127.0.0.1). */
+  rpcHost?: string;
   graceSeconds?: number;
   /** CometBFT's own log (appended); default <home>/cometbft.log. */
   logFile?: string;
@@ -43,7 +46,7 @@ export interface CometProcessOptions {
 
 /** Starts `cometbft start --home <home>` under the watchdog. */
 export async function startCometProcess(options: CometProcessOptions): Promise<CometProcess> {
-  await waitUntilPortFree(options.rpcPort, 15_000);
+  await waitUntilPortFree(options.rpcPort, 15_000, options.rpcHost);
   const log = openSync(options.logFile ?? join(options.home, 'cometbft.log'), 'a');
   let child: ChildProcess;
   try {
@@ -81,18 +84,18 @@ export async function startCometProcess(options: CometProcessOptions): Promise<C
   };
 }
 
-/** Resolves once nothing accepts connections on 127.0.0.1:`port` (a previous CometBFT has let go of it). */
-export async function waitUntilPortFree(port: number, timeoutMs: number): Promise<void> {
+/** Resolves once nothing accepts connections on `host`:`port` (a previous CometBFT has let go of it). */
+export async function waitUntilPortFree(port: number, timeoutMs: number, host: string = LOOPBACK): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (await isListening(port)) {
+  while (await isListening(host, port)) {
     if (Date.now() > deadline) throw new Error(`port ${port} is still in use after ${timeoutMs} ms (another CometBFT on this home?)`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-function isListening(port: number): Promise<boolean> {
+function isListening(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
+    const socket = createConnection({ host, port });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);

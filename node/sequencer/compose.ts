@@ -12,7 +12,9 @@ import type { MpcTransport } from '../mpc/transport.ts';
 import { mpcTransportOverPeers } from '../mpc/mpc-channel.ts';
 import { RpcCallError, rpcCall } from '../net/rpc-call.ts';
 import { startCometProcess, type CometProcess } from './comet-process.ts';
-import { cometRpcUrlOf, hostConfigOf, queryUrlOf, type SequencerConfig } from './config.ts';
+import { applyCometListeners } from './comet-config.ts';
+import { reachableAddress } from '../net/listen-address.ts';
+import { cometListenersOf, cometRpcUrlOf, hostConfigOf, queryUrlOf, type SequencerConfig } from './config.ts';
 import { DeferredBatchSigner } from './deferred-signer.ts';
 import { replicaOf, startDuties, type Duties } from './duties/index.ts';
 import { followConsensus } from './follow-consensus.ts';
@@ -79,6 +81,8 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
       dataDir: config.consensus.appDir,
       abciPort: config.consensus.abciPort,
       queryPort: config.consensus.queryPort,
+      abciHost: config.consensus.abciHost,
+      queryHost: config.consensus.queryHost,
       cometRpcUrl: cometRpcUrlOf(config),
       observer,
       retainBlocks: config.consensus.retainBlocks,
@@ -102,7 +106,8 @@ export async function startSequencer(config: SequencerConfig, options: StartSequ
       log: (message) => log(`[sequencer] ${message}`),
     });
     cleanup.push(() => gate.cancel());
-    const comet = await startCometProcess({ home: config.consensus.home, rpcPort: config.consensus.cometRpcPort });
+    applyCometListeners(config.consensus.home, cometListenersOf(config));
+    const comet = await startCometProcess({ home: config.consensus.home, rpcPort: config.consensus.cometRpcPort, rpcHost: reachableAddress(config.consensus.cometRpcHost) });
     let stopping = false;
     void comet.exited.then((code) => {
       if (stopping) return;

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Hex } from '../encoding/hex.ts';
+import type { CometListeners } from './comet-config.ts';
 import { resolveConfig, type HostConfig } from '../host/config.ts';
+import { addressOf, checkPrivateListener, hostPort, reachableAddress } from '../net/listen-address.ts';
 
 /**
  * One sequencer process (`node node/sequencer/main.ts <sequencer.json>`): the host, its consensus node (ABCI app +
@@ -27,6 +29,14 @@ export interface SequencerConfig {
     abciPort: number;
     queryPort: number;
     cometRpcPort: number;
+    /** Listen addresses (default 127.0.0.1). ABCI and CometBFT RPC are private: non-loopback needs expose*: true. */
+    abciHost: string;
+    queryHost: string;
+    cometRpcHost: string;
+    exposeAbci: boolean;
+    exposeCometRpc: boolean;
+    /** CometBFT P2P: listen address and port, and the address other validators dial (external_address). */
+    p2p?: { port: number; host: string; advertise: string };
     /** Consensus heights CometBFT keeps (docs/pruning.md); null (default) keeps every block. */
     retainBlocks: number | null;
   };
@@ -47,7 +57,8 @@ export interface SequencerConfig {
 }
 
 export type SequencerConfigInput = Omit<SequencerConfig, 'consensus' | 'mpc' | 'host' | 'l1'> & {
-  consensus: Partial<SequencerConfig['consensus']> & Pick<SequencerConfig['consensus'], 'abciPort' | 'queryPort' | 'cometRpcPort'>;
+  consensus: Partial<Omit<SequencerConfig['consensus'], 'p2p'>> &
+    Pick<SequencerConfig['consensus'], 'abciPort' | 'queryPort' | 'cometRpcPort'> & { p2p?: { port: number; host?: string; advertise?: string } };
   mpc?: Partial<SequencerConfig['mpc']>;
   host: Partial<SequencerConfig['host']> & Pick<SequencerConfig['host'], 'genesis'>;
   l1: Omit<SequencerConfig['l1'], 'pollMs'> & { pollMs?: number };
@@ -75,6 +86,7 @@ export function resolveSequencerConfig(input: SequencerConfigInput, env: NodeJS.
       abciPort: input.consensus.abciPort,
       queryPort: input.consensus.queryPort,
       cometRpcPort: input.consensus.cometRpcPort,
+      ...consensusListeners(input.consensus),
       retainBlocks: input.consensus.retainBlocks ?? null,
     },
     l1: { ...input.l1, relayerKey, pollMs: input.l1.pollMs ?? 300 },
@@ -83,6 +95,22 @@ export function resolveSequencerConfig(input: SequencerConfigInput, env: NodeJS.
   // Validates the host part now, so a bad file fails before any process starts.
   hostConfigOf(config);
   return config;
+}
+
+function consensusListeners(input: SequencerConfigInput['consensus']): Pick<SequencerConfig['consensus'], 'abciHost' | 'queryHost' | 'cometRpcHost' | 'exposeAbci' | 'exposeCometRpc' | 'p2p'> {
+  const listeners = {
+    abciHost: addressOf(input.abciHost, 'consensus.abciHost'),
+    queryHost: addressOf(input.queryHost, 'consensus.queryHost'),
+    cometRpcHost: addressOf(input.cometRpcHost, 'consensus.cometRpcHost'),
+    exposeAbci: input.exposeAbci === true,
+    exposeCometRpc: input.exposeCometRpc === true,
+  };
+  // The ABCI socket has no authentication at all and CometBFT's RPC can broadcast and read everything.
+  checkPrivateListener('consensus.abciHost', listeners.abciHost, { exposed: listeners.exposeAbci, consentKey: 'consensus.exposeAbci' });
+  checkPrivateListener('consensus.cometRpcHost', listeners.cometRpcHost, { exposed: listeners.exposeCometRpc, consentKey: 'consensus.exposeCometRpc' });
+  if (!input.p2p) return listeners;
+  const host = addressOf(input.p2p.host, 'consensus.p2p.host');
+  return { ...listeners, p2p: { port: input.p2p.port, host, advertise: addressOf(input.p2p.advertise, 'consensus.p2p.advertise', host) } };
 }
 
 /** The host's full config: its data under <dataDir>/host, its schedule from this sequencer's consensus node. */
@@ -99,11 +127,17 @@ export function hostConfigOf(config: SequencerConfig): HostConfig {
 }
 
 export function queryUrlOf(config: SequencerConfig): string {
-  return `http://127.0.0.1:${config.consensus.queryPort}`;
+  return `http://${hostPort(reachableAddress(config.consensus.queryHost), config.consensus.queryPort)}`;
+}
+
+/** The CometBFT listeners this config sets in config.toml at start (node/tools/localnet/localnet.ts). */
+export function cometListenersOf(config: SequencerConfig): CometListeners {
+  const consensus = config.consensus;
+  return { abci: { host: consensus.abciHost, port: consensus.abciPort }, rpc: { host: consensus.cometRpcHost, port: consensus.cometRpcPort }, ...(consensus.p2p ? { p2p: consensus.p2p } : {}) };
 }
 
 export function cometRpcUrlOf(config: SequencerConfig): string {
-  return `http://127.0.0.1:${config.consensus.cometRpcPort}`;
+  return `http://${hostPort(reachableAddress(config.consensus.cometRpcHost), config.consensus.cometRpcPort)}`;
 }
 
 /** Reads a JSON config; relative paths (dataDir, genesisFile) are resolved against the file's folder. */

@@ -20,7 +20,7 @@ let config;
 try {
   config = loadSequencerConfig(path);
 } catch (error) {
-  console.error(`sequencer config ${path}: ${(error as Error).message}`);
+  console.error(`sequencer config ${path}: ${(error as Error).name}: ${(error as Error).message}`);
   process.exit(2);
 }
 

@@ -28,6 +28,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'call-flood', file: 'call-flood.ts', args: ['--duration', '10'], peer: 'the same host unflooded' },
   { name: 'call-flood-devnet', file: 'call-flood-devnet.ts', args: [], peer: 'the same sequencer unflooded' },
   { name: 'edge-gateway', file: 'edge-gateway.ts', args: [], peer: 'the JSON-RPC upstream called directly' },
+  { name: 'failover-join', file: 'failover-join.ts', args: [], peer: "the same harness on 4 sequencers; Metis's documented failover rule" },
   { name: 'e2e', file: 'e2e.ts', args: [], peer: 'the active sequencer host called directly' },
   { name: 'soak', file: 'soak.ts', args: [], peer: 'its own first window after warm-up' },
   { name: 'soak-edge', file: 'soak-edge.ts', args: [], peer: 'a constant-answer Worker under the same load' },

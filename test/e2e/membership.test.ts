@@ -3,6 +3,7 @@ import { Contract, JsonRpcProvider, NonceManager, type InterfaceAbi } from 'ethe
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../contracts/artifacts.ts';
 import type { ConsensusClient } from '../../protocol/consensus/client.ts';
+import type { Address, Rotation } from '../../protocol/consensus/types.ts';
 import { sequencerKeys } from '../../node/tools/devnet/accounts.ts';
 import { DEVNET_L2_CHAIN_ID } from '../../node/tools/devnet/hosts.ts';
 import { lockStake, prepareJoiningSequencer, registerCometKey } from '../../node/tools/devnet/join.ts';
@@ -19,6 +20,15 @@ import { block, rpc, startE2eDevnet, waitFor, type E2eDevnet } from './support.t
  */
 
 const BATCHER = { maxBatchAgeMs: 3_000, l1Confirmations: 1, pollMs: 500 };
+
+/** `replaced.to`, then whoever replaced each of them for liveness in turn (rotations in the order they happened). */
+function livenessChain(replaced: Rotation, rotations: readonly Rotation[]): Address[] {
+  const chain = [replaced.to];
+  for (const rotation of rotations.slice(rotations.findIndex((candidate) => candidate.epoch === replaced.epoch && candidate.to === replaced.to) + 1)) {
+    if (rotation.reason === 'liveness' && rotation.from === chain.at(-1)) chain.push(rotation.to);
+  }
+  return chain;
+}
 
 describe('end to end: sequencers join and leave, rewards, slashing', () => {
   let devnet: E2eDevnet;
@@ -188,25 +198,31 @@ describe('end to end: sequencers join and leave, rewards, slashing', () => {
       200,
     );
     expect(rotation.to).not.toBe(culprit.address);
-    const successor = devnet.sequencers.find((sequencer) => sequencer.address === rotation.to)!;
     // The successor takes over from the cut (the last block >2/3 of stake had attested). A block the culprit sealed
     // above the cut before it stopped is built upon when every host already holds it (the hosts' own safe head),
-    // otherwise rewound by the hosts; either way the successor is producing within seconds.
+    // otherwise rewound by the hosts; either way a successor is producing within seconds. On a loaded machine the
+    // elected successor can itself miss livenessTimeoutMs before its first block and be replaced for liveness (seen
+    // under load 20: "epoch 8 (liveness)" right after the election); its replacement then seals the first blocks
+    // after the cut, which is the failover working, not a gap. Anyone else sealing there is a failure.
     const first = await waitFor(
       'blocks by the successor',
       async () => {
+        const successors = livenessChain(rotation, (await consensus.rotations({ from: 0, limit: 100 })).items);
         const latest = Number(await rpc<string>(witness.rpcUrl, 'eth_blockNumber'));
         for (let height = rotation.l2StartBlock; height <= latest; height++) {
           const header = await block(witness.rpcUrl, height);
-          if (header?.miner.toLowerCase() === successor.address) return height;
-          if (header?.miner.toLowerCase() !== culprit.address) throw new Error(`block ${height} after the cut was sealed by ${header?.miner}`);
+          const miner = header?.miner.toLowerCase();
+          if (miner && successors.includes(miner as `0x${string}`)) return { height, successors };
+          if (miner !== culprit.address) throw new Error(`block ${height} after the cut was sealed by ${miner}, not by the culprit nor by ${successors.join(' or ')}`);
         }
         return null;
       },
       30_000,
       200,
-    );
-    console.log(`[e2e] misbehaviour: cut after block ${rotation.l2StartBlock - 1}; the successor's first block is ${first} (${first - rotation.l2StartBlock} block(s) of the culprit above the cut)`);
+    ).then(({ height, successors }) => {
+      console.log(`[e2e] misbehaviour: cut after block ${rotation.l2StartBlock - 1}; the successor's first block is ${height} (${height - rotation.l2StartBlock} block(s) of the culprit above the cut; successors ${successors.join(' → ')})`);
+      return height;
+    });
 
     // The MPC signs LockingPool.slash and a host relays it: stake cut by slashBps (10%), status Slashed.
     const slash = await waitFor(

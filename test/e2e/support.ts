@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevnet, type Devnet, type DevnetOptions, type DevnetPorts } from '../../node/tools/devnet/devnet.ts';
+import { MAX_DEVNET_SEQUENCERS } from '../../node/tools/devnet/hosts.ts';
 import { isFree } from '../support/ports.ts';
 
 /**
@@ -10,7 +11,7 @@ import { isFree } from '../support/ports.ts';
  */
 
 /**
- * A port base whose whole block (hosts 0..5 at base + 10·i + 0..6, then L1, edge, inspector) is free. Bases stay
+ * A port base whose whole block (hosts 0..8 at base + 10·i + 0..6, then L1, edge, inspector) is free. Bases stay
  * below the kernel's ephemeral range (32768+), where outgoing connections and other tests' port-0 listeners would
  * take ports of the block after this check (a joining sequencer binds its ports minutes later).
  */
@@ -19,7 +20,7 @@ export async function freeDevnetPorts(): Promise<DevnetPorts> {
     const base = 20_000 + 100 * Math.floor(Math.random() * 120);
     const ports = { hostBase: base, l1: base + 90, l1Inner: base + 91, edge: base + 92, edgeInspector: base + 93 };
     const wanted = [ports.l1, ports.l1Inner, ports.edge, ports.edgeInspector];
-    for (let index = 0; index < 6; index++) for (let offset = 0; offset <= 6; offset++) wanted.push(base + 10 * index + offset);
+    for (let index = 0; index < MAX_DEVNET_SEQUENCERS; index++) for (let offset = 0; offset <= 6; offset++) wanted.push(base + 10 * index + offset);
     if ((await Promise.all(wanted.map(isFree))).every(Boolean)) return ports;
   }
   throw new Error('no free block of 100 loopback ports found');

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Request, Response } from 'cosmjs-types/tendermint/abci/types';
+import { LOOPBACK } from '../../net/listen-address.ts';
 import { encodeFrame, FrameDecoder } from './framing.ts';
 
 /** Answers one ABCI request. May be async; answers on one connection are still written in request order. */
@@ -51,7 +52,7 @@ export async function startAbciServer(options: { port: number; host?: string; ha
   server.maxConnections = options.maxConnections ?? ABCI_MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port, options.host ?? LOOPBACK, () => resolve());
   });
   const address = server.address();
   return {

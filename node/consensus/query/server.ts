@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { hostPort, LOOPBACK } from '../../net/listen-address.ts';
 import { DEFAULT_HTTP_BOUNDS, httpServerOptions, type HttpBounds } from '../../net/listener-bounds.ts';
 import { answerQueryTarget, queryUrl, type CommittedView } from './routes.ts';
 
@@ -45,7 +46,7 @@ async function broadcast(cometRpcUrl: string, txHex: string): Promise<{ hash: st
 }
 
 /** The consensus query API over HTTP on loopback, from the app's committed state. */
-export async function startQueryServer(options: { port: number; view: () => CommittedView | null; cometRpcUrl: string | (() => string); bounds?: HttpBounds }): Promise<QueryServer> {
+export async function startQueryServer(options: { port: number; host?: string; view: () => CommittedView | null; cometRpcUrl: string | (() => string); bounds?: HttpBounds }): Promise<QueryServer> {
   const bounds = options.bounds ?? DEFAULT_HTTP_BOUNDS;
   const server: Server = createServer(httpServerOptions(bounds), (request, response) => {
     void (async () => {
@@ -84,12 +85,12 @@ export async function startQueryServer(options: { port: number; view: () => Comm
   server.maxConnections = bounds.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
+    server.listen(options.port, options.host ?? LOOPBACK, () => resolve());
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${hostPort(options.host ?? LOOPBACK, port)}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {

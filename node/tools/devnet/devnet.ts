@@ -11,7 +11,7 @@ import { devAccount, DEVNET_ROLES } from './accounts.ts';
 import { prepareHosts, type BatcherSettings, type DevnetConsensusParams, type PreparedSequencer } from './hosts.ts';
 import { l1Contracts, type L1Addresses } from './l1-bootstrap.ts';
 import { startDevnetL1, type DevnetL1 } from './l1.ts';
-import { DEVNET_PORTS, hostPorts, type HostPorts } from './ports.ts';
+import { DEVNET_PORTS, hostAddress, hostPorts, type DevnetAddressing, type HostPorts } from './ports.ts';
 import { SequencerProcess } from './sequencer-process.ts';
 import { Supervisor, waitUntil } from './supervisor.ts';
 
@@ -39,6 +39,8 @@ export interface DevnetOptions {
   params?: Partial<DevnetConsensusParams>;
   batcher?: Partial<BatcherSettings>;
   timeouts?: Partial<ConsensusTimeouts>;
+  /** `separate`: sequencer i binds and is known only on 127.0.0.(11 + i) (ports.ts); default `loopback`. */
+  addresses?: DevnetAddressing;
   /** Reward reserve funded in LockingPool on the first run (METIS). */
   rewardReserve?: number;
   exitDelaySeconds?: number;
@@ -64,6 +66,8 @@ export interface Devnet {
   adopt(prepared: PreparedSequencer): SequencerProcess;
   /** Host i's ports on this devnet. */
   hostPorts(index: number): HostPorts;
+  /** Host i's listen and advertised address on this devnet. */
+  hostAddress(index: number): string;
   stop(): Promise<void>;
 }
 
@@ -116,6 +120,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       addresses: l1.addresses,
       count: stakes.length,
       ports: (index) => hostPorts(index, ports.hostBase),
+      address: (index) => hostAddress(index, options.addresses),
       params: options.params,
       batcher: options.batcher,
       timeouts: options.timeouts,
@@ -188,6 +193,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         return sequencer;
       },
       hostPorts: (index) => hostPorts(index, ports.hostBase),
+      hostAddress: (index) => hostAddress(index, options.addresses),
       stop,
     };
   } catch (error) {

@@ -10,6 +10,7 @@ import type { SequencerConfigInput } from '../../sequencer/config.ts';
 import { devAccount, DEVNET_ROLES, sequencerKeys } from './accounts.ts';
 import type { L1Addresses } from './l1-bootstrap.ts';
 import type { HostPorts } from './ports.ts';
+import { hostPort, LOOPBACK } from '../../net/listen-address.ts';
 
 /**
  * The sequencer hosts' side of the devnet: the L2 genesis, the consensus network (one CometBFT home per sequencer,
@@ -27,10 +28,23 @@ export const DEVNET_CONSENSUS_CHAIN_ID = 'l2-sequencer-devnet';
 export const FUNDED_ACCOUNTS = 20;
 export const FUNDED_BALANCE = parseEther('10000');
 
-/** L1 keys that pay gas for sequencer i: the batcher's relayer and the MPC duties' relayer (Hardhat funds 0..19). */
+/** Sequencers 0..8: owner i is dev account 1 + i, and account 10 on is the relayers'. */
+export const MAX_DEVNET_SEQUENCERS = 9;
+
+/**
+ * L1 keys that pay gas for sequencer i: the batcher's relayer and the MPC duties' relayer. Sequencers 0..4 use
+ * accounts 10..19, which Hardhat funds; later ones accounts 20 on, which the deployer pays (fundL1Relayers).
+ */
 export function l1RelayerKeys(index: number): { batcher: string; duties: string } {
-  if (index > 4) throw new RangeError('the devnet funds L1 relayers for sequencers 0..4 only');
-  return { batcher: devAccount(10 + index).privateKey, duties: devAccount(15 + index).privateKey };
+  if (!Number.isInteger(index) || index < 0 || index >= MAX_DEVNET_SEQUENCERS) throw new RangeError(`the devnet has L1 relayers for sequencers 0..${MAX_DEVNET_SEQUENCERS - 1} only`);
+  if (index < 5) return { batcher: devAccount(10 + index).privateKey, duties: devAccount(15 + index).privateKey };
+  const first = 20 + 2 * (index - 5);
+  return { batcher: devAccount(first).privateKey, duties: devAccount(first + 1).privateKey };
+}
+
+/** Whether Hardhat's genesis already funds sequencer i's relayers (else fundL1Relayers must). */
+export function relayersPrefunded(index: number): boolean {
+  return index < 5;
 }
 
 /** Sequencer i's share-encryption secret (MPC_SHARE_KEY): a devnet value, derived so a restart reads its share. */
@@ -77,6 +91,8 @@ export interface PrepareHostsOptions {
   /** Sequencers 0..count-1 (sequencerKeys(i)); every one must have locked stake on L1 already. */
   count: number;
   ports: (index: number) => HostPorts;
+  /** Sequencer i's address: every listener of it binds there and peers are told it (default 127.0.0.1). */
+  address?: (index: number) => string;
   params?: Partial<DevnetConsensusParams>;
   batcher?: Partial<BatcherSettings>;
   blockTimeMs?: number;
@@ -89,6 +105,8 @@ export interface PreparedSequencer {
   dir: string;
   configFile: string;
   ports: HostPorts;
+  /** The address all its listeners bind and peers know it by. */
+  host: string;
   env: Record<string, string>;
 }
 
@@ -117,7 +135,7 @@ export async function prepareHosts(options: PrepareHostsOptions): Promise<Prepar
       nodeDir: (index) => sequencerDir(dataDir, index),
       ports: signers.map((_, index) => {
         const ports = options.ports(index);
-        return { p2p: ports.cometP2p, rpc: ports.cometRpc, abci: ports.abci, query: ports.query };
+        return { p2p: ports.cometP2p, rpc: ports.cometRpc, abci: ports.abci, query: ports.query, host: addressOf(options, index) };
       }),
       timeouts: options.timeouts,
       appState: (keys) => ({
@@ -128,7 +146,8 @@ export async function prepareHosts(options: PrepareHostsOptions): Promise<Prepar
           const index = signers.indexOf(validator.address);
           if (index < 0) return [];
           const ports = options.ports(index);
-          return [{ ...validator, cometPubKey: keys[index]!.cometPubKey, rpcUrl: `http://127.0.0.1:${ports.rpc}`, peerUrl: `ws://127.0.0.1:${ports.peer}` }];
+          const at = addressOf(options, index);
+          return [{ ...validator, cometPubKey: keys[index]!.cometPubKey, rpcUrl: `http://${hostPort(at, ports.rpc)}`, peerUrl: `ws://${hostPort(at, ports.peer)}` }];
         }),
       }),
     });
@@ -150,21 +169,22 @@ export async function prepareHosts(options: PrepareHostsOptions): Promise<Prepar
       abci: stored.consensus.abciPort,
       query: stored.consensus.queryPort,
       cometRpc: stored.consensus.cometRpcPort,
-      cometP2p: options.ports(index).cometP2p,
+      cometP2p: stored.consensus.p2p?.port ?? options.ports(index).cometP2p,
     };
-    return { index, address, dir, configFile, ports, env: { MPC_SHARE_KEY: devnetShareKey(index) } };
+    return { index, address, dir, configFile, ports, host: stored.host.rpc?.host ?? LOOPBACK, env: { MPC_SHARE_KEY: devnetShareKey(index) } };
   });
 }
 
 /** Sequencer i's config (paths relative to its folder, so the devnet folder can move). */
 export function sequencerConfig(
-  options: Pick<PrepareHostsOptions, 'l1Url' | 'addresses' | 'ports' | 'batcher' | 'blockTimeMs'>,
+  options: Pick<PrepareHostsOptions, 'l1Url' | 'addresses' | 'ports' | 'address' | 'batcher' | 'blockTimeMs'>,
   index: number,
   signers: readonly Address[],
   stakes: ReadonlyMap<string, string>,
   blockTimeMs = 1000,
 ): SequencerConfigFile {
   const ports = options.ports(index);
+  const host = addressOf(options, index);
   const keys = sequencerKeys(index);
   const relayers = l1RelayerKeys(index);
   const batcher = { ...DEVNET_BATCHER, ...options.batcher };
@@ -179,11 +199,12 @@ export function sequencerConfig(
     host: {
       genesisFile: '../l2-genesis.json',
       // Partial sections: resolveConfig fills the rest with the host's defaults.
-      rpc: { port: ports.rpc } as never,
-      operator: { port: ports.operator, token: `devnet-operator-token-${index}-${bytesToHex(sha256(utf8ToBytes(`operator ${index}`))).slice(0, 16)}` },
+      rpc: { port: ports.rpc, host } as never,
+      operator: { port: ports.operator, host, token: `devnet-operator-token-${index}-${bytesToHex(sha256(utf8ToBytes(`operator ${index}`))).slice(0, 16)}` },
       peer: {
         port: ports.peer,
-        peers: signers.flatMap((address, peer) => (peer === index ? [] : [{ address: address as `0x${string}`, url: `ws://127.0.0.1:${options.ports(peer).peer}` }])),
+        host,
+        peers: signers.flatMap((address, peer) => (peer === index ? [] : [{ address: address as `0x${string}`, url: `ws://${hostPort(addressOf(options, peer), options.ports(peer).peer)}` }])),
       },
       weights,
       producer: { blockTimeMs } as never,
@@ -196,7 +217,17 @@ export function sequencerConfig(
         signer: { kind: 'mpc' as const },
       },
     },
-    consensus: { home: 'cometbft', appDir: 'consensus', abciPort: ports.abci, queryPort: ports.query, cometRpcPort: ports.cometRpc },
+    consensus: {
+      home: 'cometbft',
+      appDir: 'consensus',
+      abciPort: ports.abci,
+      queryPort: ports.query,
+      cometRpcPort: ports.cometRpc,
+      abciHost: host,
+      queryHost: host,
+      cometRpcHost: host,
+      p2p: { port: ports.cometP2p, host },
+    },
     l1: {
       url: options.l1Url,
       lockingPool: options.addresses.lockingPool as `0x${string}`,
@@ -205,6 +236,10 @@ export function sequencerConfig(
       relayerKey: relayers.duties as `0x${string}`,
     },
   };
+}
+
+function addressOf(options: Pick<PrepareHostsOptions, 'address'>, index: number): string {
+  return options.address?.(index) ?? LOOPBACK;
 }
 
 /** sequencer.json as written: the L2 genesis by file name (relative to the config's folder), not inline. */

@@ -1,7 +1,8 @@
-import { JsonRpcProvider, NonceManager, parseEther, type Signer } from 'ethers';
+import { JsonRpcProvider, NonceManager, parseEther, Wallet, type Signer } from 'ethers';
 import { contractAt, deployL1, type LockingPoolContract, type MetisTokenContract } from '../../l1/deploy.ts';
 import type { OwnerTimelockContract } from '../../l1/owner-timelock.ts';
 import { devAccount, DEVNET_ROLES, sequencerKeys, signerPubkey } from './accounts.ts';
+import { l1RelayerKeys, relayersPrefunded } from './hosts.ts';
 
 /** Where the devnet's L1 contracts live; written to `.devnet/l1.json`. */
 export type L1Addresses = {
@@ -43,6 +44,7 @@ export async function bootstrapL1(options: BootstrapL1Options): Promise<L1Addres
       ownerDelay: BigInt(options.ownerDelaySeconds ?? DEVNET_OWNER_DELAY_SECONDS),
       whitelist: sequencers.map((keys) => keys.owner.address),
     });
+    await fundL1Relayers(deployer, options.stakes.map((_, index) => index));
     for (const [index, stake] of options.stakes.entries()) {
       const keys = sequencers[index]!;
       const amount = parseEther(String(stake));
@@ -59,6 +61,17 @@ export async function bootstrapL1(options: BootstrapL1Options): Promise<L1Addres
     provider.destroy();
   }
 }
+
+/** Pays the L1 relayers of the sequencers `indexes` that Hardhat's genesis does not fund (hosts.ts l1RelayerKeys). */
+export async function fundL1Relayers(deployer: Signer, indexes: readonly number[]): Promise<void> {
+  for (const index of indexes.filter((candidate) => !relayersPrefunded(candidate))) {
+    const relayers = l1RelayerKeys(index);
+    for (const key of [relayers.batcher, relayers.duties]) await mined(deployer.sendTransaction({ to: new Wallet(key).address, value: RELAYER_FUNDING }));
+  }
+}
+
+/** Ample for a devnet's batches and MPC-signed L1 calls (a Hardhat account starts with 10,000). */
+const RELAYER_FUNDING = parseEther('100');
 
 async function lock(token: MetisTokenContract, pool: LockingPoolContract, amount: bigint, signer: string, pubkey: string): Promise<void> {
   await mined(token.approve(await pool.getAddress(), amount));

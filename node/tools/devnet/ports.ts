@@ -17,6 +17,20 @@ export type HostPorts = {
   cometRpc: number;
 };
 
+/**
+ * How the devnet places its sequencers: `loopback` binds them all on 127.0.0.1 (ports tell them apart); `separate`
+ * gives sequencer i its own address 127.0.0.(11 + i) (Linux routes all of 127.0.0.0/8 to lo), as if each ran on its
+ * own machine: it binds only there and peers know it only by it.
+ */
+export type DevnetAddressing = 'loopback' | 'separate';
+
+/** Sequencer `index`'s listen and advertised address under `addressing`. */
+export function hostAddress(index: number, addressing: DevnetAddressing = 'loopback'): string {
+  if (addressing === 'loopback') return '127.0.0.1';
+  if (!Number.isInteger(index) || index < 0 || index > 243) throw new RangeError(`no separate loopback address for sequencer ${index}`);
+  return `127.0.0.${11 + index}`;
+}
+
 /** Host `index`'s ports: 9000 + 10·index + offset. */
 export function hostPorts(index: number, base: number = DEVNET_PORTS.hostBase): HostPorts {
   const at = (offset: number) => base + 10 * index + offset;

@@ -1,3 +1,4 @@
+import { hostPort } from '../../net/listen-address.ts';
 import { ROOT } from '../../install/paths.ts';
 import { join } from 'node:path';
 import type { PreparedSequencer } from './hosts.ts';
@@ -41,15 +42,15 @@ export class SequencerProcess {
   }
 
   get rpcUrl(): string {
-    return `http://127.0.0.1:${this.prepared.ports.rpc}`;
+    return `http://${hostPort(this.prepared.host, this.prepared.ports.rpc)}`;
   }
 
   get queryUrl(): string {
-    return `http://127.0.0.1:${this.prepared.ports.query}`;
+    return `http://${hostPort(this.prepared.host, this.prepared.ports.query)}`;
   }
 
   get cometRpcUrl(): string {
-    return `http://127.0.0.1:${this.prepared.ports.cometRpc}`;
+    return `http://${hostPort(this.prepared.host, this.prepared.ports.cometRpc)}`;
   }
 
   get pid(): number | undefined {

@@ -1,6 +1,8 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostPort, LOOPBACK } from '../../net/listen-address.ts';
+import { listenerEdits, setToml } from '../../sequencer/comet-config.ts';
 import { COMETBFT_BIN } from '../../install/paths.ts';
 import { startConsensusNode, type ConsensusNode } from '../../consensus/node.ts';
 import type { ValidatorObserver } from '../../consensus/abci/observer.ts';
@@ -16,6 +18,15 @@ export interface NodePorts {
   rpc: number;
   abci: number;
   query: number;
+  /** Where all of this node's listeners bind (default 127.0.0.1). */
+  host?: string;
+  /** The P2P address other validators are told (external_address, their persistent_peers; default `host`). */
+  advertise?: string;
+}
+
+/** `ports`' P2P address as other validators dial it. */
+export function advertisedP2p(ports: NodePorts): string {
+  return hostPort(ports.advertise ?? ports.host ?? LOOPBACK, ports.p2p);
 }
 
 /** Devnet layout (README "Processes and ports"): host i uses base + 10·i + {3 abci, 4 query, 5 p2p, 6 rpc}. */
@@ -70,34 +81,15 @@ export interface InitLocalnetOptions {
   nodeDir?: (index: number) => string;
 }
 
-function setToml(text: string, section: string | null, key: string, value: string): string {
-  const lines = text.split('\n');
-  let current: string | null = null;
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!;
-    const header = /^\[([^\]]+)\]\s*$/.exec(line);
-    if (header) {
-      current = header[1]!;
-      continue;
-    }
-    if (current === section && new RegExp(`^${key}\\s*=`).test(line)) {
-      lines[index] = `${key} = ${value}`;
-      return lines.join('\n');
-    }
-  }
-  throw new Error(`config.toml has no ${section ? `[${section}] ` : ''}${key}`);
-}
 
 function configure(home: string, ports: NodePorts, peers: string, timeouts: ConsensusTimeouts, logLevel: string): void {
   const file = join(home, 'config', 'config.toml');
   let text = readFileSync(file, 'utf8');
   const quoted = (value: string) => JSON.stringify(value);
+  const host = ports.host ?? LOOPBACK;
   const edits: [string | null, string, string][] = [
-    [null, 'proxy_app', quoted(`tcp://127.0.0.1:${ports.abci}`)],
+    ...listenerEdits({ abci: { host, port: ports.abci }, rpc: { host, port: ports.rpc }, p2p: { host, port: ports.p2p, advertise: ports.advertise ?? host } }),
     [null, 'log_level', quoted(logLevel)],
-    ['rpc', 'laddr', quoted(`tcp://127.0.0.1:${ports.rpc}`)],
-    ['p2p', 'laddr', quoted(`tcp://127.0.0.1:${ports.p2p}`)],
-    ['p2p', 'external_address', quoted(`127.0.0.1:${ports.p2p}`)],
     ['p2p', 'persistent_peers', quoted(peers)],
     ['p2p', 'addr_book_strict', 'false'],
     ['p2p', 'allow_duplicate_ip', 'true'],
@@ -119,6 +111,8 @@ function configure(home: string, ports: NodePorts, peers: string, timeouts: Cons
   for (const [section, key, value] of edits) text = setToml(text, section, key, value);
   writeFileSync(file, text);
 }
+
+
 
 /**
  * Configures a CometBFT home created by `cometbft init` (loopback listeners, peers, timeouts), e.g. for a validator
@@ -158,7 +152,7 @@ export function initLocalnet(options: InitLocalnetOptions): Localnet {
     writeFileSync(join(home, 'config', 'genesis.json'), genesisText);
     const peers = keys
       .filter((key) => key.index !== index)
-      .map((key) => `${key.nodeId}@127.0.0.1:${options.ports[key.index]!.p2p}`)
+      .map((key) => `${key.nodeId}@${advertisedP2p(options.ports[key.index]!)}`)
       .join(',');
     configure(home, options.ports[index]!, peers, timeouts, logLevel);
   });
@@ -199,11 +193,13 @@ export class Localnet {
   }
 
   rpcUrl(index: number): string {
-    return `http://127.0.0.1:${this.node(index).ports.rpc}`;
+    const ports = this.node(index).ports;
+    return `http://${hostPort(ports.host ?? LOOPBACK, ports.rpc)}`;
   }
 
   queryUrl(index: number): string {
-    return `http://127.0.0.1:${this.node(index).ports.query}`;
+    const ports = this.node(index).ports;
+    return `http://${hostPort(ports.host ?? LOOPBACK, ports.query)}`;
   }
 
   app(index: number): ConsensusNode | undefined {
@@ -218,6 +214,8 @@ export class Localnet {
       dataDir: node.dataDir,
       abciPort: node.ports.abci,
       queryPort: node.ports.query,
+      abciHost: node.ports.host,
+      queryHost: node.ports.host,
       cometRpcUrl: this.rpcUrl(index),
       observer,
       onError,
