@@ -93,7 +93,8 @@ export async function waitUntilPortFree(port: number, timeoutMs: number, host: s
   }
 }
 
-function isListening(host: string, port: number): Promise<boolean> {
+/** Whether anything accepts a TCP connection on `host`:`port`. */
+export function isListening(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
     socket.once('connect', () => {

@@ -8,7 +8,7 @@ import { ConsensusClient } from '../../protocol/consensus/client.ts';
 import { BlockWatch } from './block-watch.ts';
 import { l2RecordMatching } from './sequencer-set.ts';
 import { TransferLoad } from './load.ts';
-import { block, rpc, startE2eDevnet, waitFor, type BlockHeader, type E2eDevnet } from './support.ts';
+import { block, rpc, startE2eDevnet, waitFor, type BlockHeader, type E2eDevnet, waitForEpochStart } from './support.ts';
 
 /**
  * The full transaction lifecycle on a real devnet: L1 (EDR), four sequencer processes each with its CometBFT node
@@ -215,18 +215,8 @@ describe('end to end: wallet → edge → sequencers → MPC-signed batch on L1;
   }, 180_000);
 
   it('4. failover: kill -9 of the active sequencer under load; a successor produces within the target, no receipted tx is lost, the edge keeps taking writes', async () => {
-    const consensus = devnet.consensus();
     // Kill early in an epoch, so the successor comes from the failover and not from the regular rotation.
-    const status = await waitFor(
-      'the start of an epoch whose sequencer is not also the next one',
-      async () => {
-        const current = await consensus.status();
-        const latest = Number(await rpc<string>(devnet.sequencers[0]!.rpcUrl, 'eth_blockNumber'));
-        return latest >= current.epoch.firstBlock && latest <= current.epoch.lastBlock - 8 ? current : null;
-      },
-      60_000,
-      100,
-    );
+    const status = await waitForEpochStart(devnet);
     const victim = devnet.sequencers.find((sequencer) => sequencer.address === status.activeSequencer)!;
     const witness = devnet.sequencers.find((sequencer) => sequencer !== victim)!;
     const watch = new BlockWatch(witness.rpcUrl);

@@ -1,26 +1,14 @@
-import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockWatch } from './block-watch.ts';
 import { listenersOf, processTree } from './listeners.ts';
-import { block, rpc, startE2eDevnet, waitFor, type E2eDevnet } from './support.ts';
+import { block, rpc, startE2eDevnet, waitFor, type E2eDevnet, waitForEpochStart } from './support.ts';
+import { isListening } from '../../node/sequencer/comet-process.ts';
 
 /**
  * Four sequencers as if on four machines: sequencer i binds every listener (JSON-RPC, operator API, peer port, ABCI
  * socket, consensus query API, CometBFT P2P and RPC) on its own address 127.0.0.(11 + i) only, and the others know it
  * only by that advertised address (peer URLs, CometBFT persistent_peers and external_address, the validators' URLs).
  */
-
-/** Whether anything accepts a TCP connection on `host`:`port`. */
-function answers(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('a devnet whose sequencers each have their own address', () => {
   let devnet: E2eDevnet;
@@ -46,8 +34,8 @@ describe('a devnet whose sequencers each have their own address', () => {
       // Nothing of it answers on the shared loopback address, nor on another sequencer's.
       const elsewhere = devnet.hostAddress((sequencer.index + 1) % devnet.sequencers.length);
       for (const port of wanted) {
-        expect(await answers('127.0.0.1', port)).toBe(false);
-        expect(await answers(elsewhere, port)).toBe(false);
+        expect(await isListening('127.0.0.1', port)).toBe(false);
+        expect(await isListening(elsewhere, port)).toBe(false);
       }
     }
   });
@@ -71,18 +59,8 @@ describe('a devnet whose sequencers each have their own address', () => {
   }, 90_000);
 
   it('kill -9 of the active sequencer: another one takes over, and the survivors agree on the blocks after it', async () => {
-    const consensus = devnet.consensus();
     // Kill early in an epoch, so the successor comes from the failover and not from the regular rotation.
-    const status = await waitFor(
-      'the start of an epoch',
-      async () => {
-        const current = await consensus.status();
-        const latest = Number(await rpc<string>(devnet.sequencers[0]!.rpcUrl, 'eth_blockNumber'));
-        return latest >= current.epoch.firstBlock && latest <= current.epoch.lastBlock - 8 ? current : null;
-      },
-      60_000,
-      100,
-    );
+    const status = await waitForEpochStart(devnet);
     const victim = devnet.sequencers.find((sequencer) => sequencer.address === status.activeSequencer)!;
     const survivors = devnet.sequencers.filter((sequencer) => sequencer !== victim);
     const watch = new BlockWatch(survivors[0]!.rpcUrl);

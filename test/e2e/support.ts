@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startDevnet, type Devnet, type DevnetOptions, type DevnetPorts } from '../../node/tools/devnet/devnet.ts';
 import { MAX_DEVNET_SEQUENCERS } from '../../node/tools/devnet/hosts.ts';
 import { isFree } from '../support/ports.ts';
+import type { ConsensusStatus } from '../../protocol/consensus/query.ts';
 
 /**
  * One devnet per e2e file: L1, four sequencer processes (host + CometBFT + consensus app + MPC party each), MPC
@@ -81,3 +82,18 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits for the early part of an epoch (at least 8 blocks before its end), so a kill now meets a failover, not the regular rotation. */
+export function waitForEpochStart(devnet: Devnet): Promise<ConsensusStatus> {
+  const consensus = devnet.consensus();
+  return waitFor(
+    'the start of an epoch',
+    async () => {
+      const current = await consensus.status();
+      const latest = Number(await rpc<string>(devnet.sequencers[0]!.rpcUrl, 'eth_blockNumber'));
+      return latest >= current.epoch.firstBlock && latest <= current.epoch.lastBlock - 8 ? current : null;
+    },
+    60_000,
+    100,
+  );
+}
