@@ -1,5 +1,6 @@
 //! Read-only execution (eth_call) and gas estimation (eth_estimateGas, geth's binary search).
 use alloy_eips::eip2930::AccessList;
+use alloy_eips::eip7702::SignedAuthorization;
 use std::time::Duration;
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
@@ -50,6 +51,8 @@ pub struct CallRequest {
     pub max_priority_fee_per_gas: Option<u128>,
     pub nonce: Option<u64>,
     pub access_list: AccessList,
+    /// EIP-7702: a non-empty list makes the call a set-code transaction (authorities recovered as in a block).
+    pub authorization_list: Vec<SignedAuthorization>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,7 +105,8 @@ fn gas_allowance(block: &BlockInput, request: &CallRequest, limits: &CallLimits)
     match request.gas {
         Some(requested) if requested > limits.gas_cap => Err(CallError::GasAboveCap { requested, cap: limits.gas_cap }),
         Some(requested) => Ok(requested),
-        None => Ok(block.gas_limit.min(limits.gas_cap)),
+        // Osaka on, no transaction may carry more than EIP-7825's cap: a call given no gas gets at most that.
+        None => Ok(block.gas_limit.min(limits.gas_cap).min(block.fork.tx_gas_cap())),
     }
 }
 
@@ -172,9 +176,12 @@ fn run<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRe
         None => state.account(from)?.map_or(0, |a| a.nonce),
     };
     let no_fee = request.gas_price.unwrap_or(0) == 0 && request.max_fee_per_gas.unwrap_or(0) == 0;
-    let dynamic = request.max_fee_per_gas.is_some() || request.max_priority_fee_per_gas.is_some();
-    let tx = TxEnv {
-        tx_type: if dynamic {
+    let set_code = !request.authorization_list.is_empty();
+    let dynamic = set_code || request.max_fee_per_gas.is_some() || request.max_priority_fee_per_gas.is_some();
+    let mut tx = TxEnv {
+        tx_type: if set_code {
+            4
+        } else if dynamic {
             2
         } else if request.access_list.is_empty() {
             0
@@ -193,6 +200,7 @@ fn run<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRe
         gas_priority_fee: if dynamic { Some(request.max_priority_fee_per_gas.unwrap_or(0)) } else { None },
         ..Default::default()
     };
+    tx.set_signed_authorization(request.authorization_list.clone());
     let inspector = DeadlineInspector::new(deadline);
     let mut evm = build_evm_inspected(state, block, inspector, |cfg| {
         cfg.disable_nonce_check = true;
@@ -226,7 +234,8 @@ fn halt_message(reason: &revm::context::result::HaltReason) -> String {
     use revm::context::result::HaltReason as H;
     match reason {
         H::OutOfGas(_) => "out of gas".into(),
-        H::OpcodeNotFound | H::InvalidFEOpcode => "invalid opcode".into(),
+        // An opcode of a later fork is, to this block, not defined (as geth words it).
+        H::OpcodeNotFound | H::InvalidFEOpcode | H::NotActivated => "invalid opcode".into(),
         H::StackUnderflow => "stack underflow".into(),
         H::StackOverflow => "stack limit reached".into(),
         H::InvalidJump => "invalid jump destination".into(),
