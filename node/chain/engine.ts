@@ -19,6 +19,8 @@ export interface DecodedTx {
   value: bigint;
   /** Minimum gas the transaction must pay before execution, when the decoder computes it. */
   intrinsicGas?: bigint;
+  /** EIP-7702: recovered authorities of a set-code transaction (lowercase). */
+  authorities?: Hex[];
 }
 
 /** Why one raw transaction could not be decoded; `error` is the native crate's stable code. */

@@ -169,6 +169,7 @@ export class Admission {
       value: decoded.value,
       raw,
       receivedAt: this.deps.now(),
+      ...(decoded.authorities ? { authorities: decoded.authorities } : {}),
     };
     this.deps.pool.add(tx, this.deps.account);
     return tx;
