@@ -108,3 +108,9 @@ export class AuthorityReservedError extends PoolRejectionError {
     super('authority already reserved');
   }
 }
+/** EIP-7825 (Osaka), geth's core.ErrGasLimitTooHigh: the gas limit is above the per-transaction cap. */
+export class GasLimitTooHighError extends PoolRejectionError {
+  constructor(cap: bigint, gas: bigint) {
+    super(`transaction gas limit too high (cap: ${cap}, tx: ${gas})`);
+  }
+}

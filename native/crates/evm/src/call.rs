@@ -123,8 +123,9 @@ pub fn estimate_gas<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, req
         let available = balance.saturating_sub(request.value) / U256::from(fee_cap);
         hi = hi.min(u64::try_from(available).unwrap_or(u64::MAX));
     }
-    // As geth: a plain value transfer to an account without code needs exactly the intrinsic 21,000 gas.
-    if let (Some(to), true) = (request.to, request.data.is_empty()) {
+    // As geth: a plain value transfer to an account without code needs exactly the intrinsic 21,000 gas (a set-code
+    // call is never plain: each authorization costs more up front).
+    if let (Some(to), true) = (request.to, request.data.is_empty() && request.authorization_list.is_empty()) {
         let code_hash = BlockState::new(reader).account(to)?.map_or(revm::primitives::KECCAK_EMPTY, |a| a.code_hash);
         if code_hash == revm::primitives::KECCAK_EMPTY && hi >= TRANSFER_GAS {
             if let CallOutcome::Success { output, .. } = run(TRANSFER_GAS)? {

@@ -6,7 +6,7 @@ use alloy_eips::eip2935::{HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CODE};
 use alloy_eips::eip7702::{Authorization, SignedAuthorization};
 use alloy_primitives::{address, keccak256, Address, Bytes, Signature, B256, U256};
 use k256::ecdsa::SigningKey;
-use seq_evm::{call, execute_block, AccountInfo, BlockInput, Bytecode, CallLimits, CallOutcome, CallRequest, Fork, Mode, StateDiff};
+use seq_evm::{call, estimate_gas, execute_block, AccountInfo, BlockInput, Bytecode, CallLimits, CallOutcome, CallRequest, Fork, Mode, StateDiff};
 use seq_tx::{decode_and_recover, DecodePolicy, RecoveredTx};
 
 mod support;
@@ -233,4 +233,33 @@ fn the_history_contract_holds_each_parent_hash_after_n_blocks() {
     // Before Prague nothing is written.
     let cancun = execute_block(&state, &block(BLOCKS + 1, Fork::Cancun), &[], Mode::Build).unwrap();
     assert!(cancun.diff.accounts.is_empty());
+}
+
+#[test]
+fn a_set_code_call_estimates_the_gas_its_transaction_then_needs() {
+    let (alice_key, alice) = key(1);
+    let (bob_key, bob) = key(2);
+    let mut state = Memory::default();
+    funded(&mut state, alice);
+    funded(&mut state, bob);
+    with_code(&mut state, DELEGATE, &DELEGATE_CODE, 1);
+    let authorization = authorize(&alice_key, CHAIN_ID, DELEGATE, 0);
+    let request = CallRequest { from: Some(bob), to: Some(alice), authorization_list: vec![authorization.clone()], ..Default::default() };
+    let estimate = match estimate_gas(&state, &block(1, Fork::Osaka), &request, &CallLimits::default()).unwrap() {
+        CallOutcome::Success { gas_used, .. } => gas_used,
+        other => panic!("{other:?}"),
+    };
+    assert!(estimate > 21_000 + 25_000, "the authorization is paid for: {estimate}");
+    let mut tx = set_code_tx(&bob_key, 0, alice, vec![authorization]);
+    // Re-sign with exactly the estimate as the gas limit.
+    tx = {
+        let TxEnvelope::Eip7702(signed) = tx.envelope else { unreachable!() };
+        let mut inner = signed.strip_signature();
+        inner.gas_limit = estimate;
+        let (sig, recid) = bob_key.sign_prehash_recoverable(inner.signature_hash().as_slice()).unwrap();
+        let raw = TxEnvelope::from(inner.into_signed(Signature::from((sig, recid)))).encoded_2718();
+        decode_and_recover(&raw, &DecodePolicy::new(CHAIN_ID)).unwrap()
+    };
+    let out = execute_block(&state, &block(1, Fork::Osaka), &[tx], Mode::Verify).unwrap();
+    assert!(out.receipts[0].success);
 }
