@@ -104,8 +104,9 @@ pub fn call<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &C
 fn gas_allowance(block: &BlockInput, request: &CallRequest, limits: &CallLimits) -> Result<u64, CallError> {
     match request.gas {
         Some(requested) if requested > limits.gas_cap => Err(CallError::GasAboveCap { requested, cap: limits.gas_cap }),
-        Some(requested) => Ok(requested),
-        // Osaka on, no transaction may carry more than EIP-7825's cap: a call given no gas gets at most that.
+        // Osaka on, no transaction may carry more than EIP-7825's cap: a call runs with at most that, as geth's RPC
+        // gas cap lowers the gas silently.
+        Some(requested) => Ok(requested.min(block.fork.tx_gas_cap())),
         None => Ok(block.gas_limit.min(limits.gas_cap).min(block.fork.tx_gas_cap())),
     }
 }
