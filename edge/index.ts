@@ -1,14 +1,14 @@
 import { InternalError, } from '../protocol/jsonrpc/errors.ts';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { ConfigError, type Env } from './env.ts';
+import { ConfigError, type Env } from './config/env.ts';
 import { governance } from './governance/routes.ts';
-import { gateway } from './rpc/gateway.ts';
+import { gateway } from './gateway.ts';
 import { errorResponse } from '../protocol/jsonrpc/envelope.ts';
 import { runScheduled } from './scheduler/index.ts';
 import { status } from './status/routes.tsx';
 
-export { TxRateLimiter } from './rpc/limit.ts';
+export { TxRateLimiter } from './limits/limit.ts';
 
 /** The edge: the JSON-RPC gateway, the governance REST API and the status endpoints, plus the cron scheduler. */
 const app = new Hono<{ Bindings: Env }>();

@@ -2,7 +2,7 @@ import { and, asc, eq, gte, inArray, like, or } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { database } from '../db/client.ts';
 import { batches, epochs, hosts, l1Events, proposals, rotations, sequencers, votes } from '../db/schema.ts';
-import type { Env } from '../env.ts';
+import type { Env } from '../config/env.ts';
 import { address, notFound, page, pagination, proposalId } from './params.ts';
 
 // Governance and staking queries, read from the D1 mirrors of L1 (LockingPool, BatchChain) and of the consensus

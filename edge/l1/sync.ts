@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Database } from '../db/client.ts';
 import { syncCursors } from '../db/schema.ts';
-import type { EdgeConfig } from '../env.ts';
+import type { EdgeConfig } from '../config/env.ts';
 import { UpstreamError, callHost } from '../rpc/upstream.ts';
 import { decodeLog, type L1Contract, type RawLog } from './events.ts';
 import { projectEvents } from './project.ts';

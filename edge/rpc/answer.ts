@@ -1,12 +1,12 @@
 import { LimitExceededError, RpcError } from '../../protocol/jsonrpc/errors.ts';
 import { database } from '../db/client.ts';
-import type { EdgeConfig, Env } from '../env.ts';
+import type { EdgeConfig, Env } from '../config/env.ts';
 import { RPC_CACHE_NAME, RpcCache, isCacheable, isImmutableAnswer } from './cache.ts';
 import { FilterStore, answerFilterCalls, type FilterCall, type ReadHosts } from './filters/index.ts';
 import { errorResponse, resultResponse, type RpcId, type RpcResponse } from '../../protocol/jsonrpc/envelope.ts';
-import { limitTransactions } from './limit.ts';
+import { limitTransactions } from '../limits/limit.ts';
 import { forwardReads, forwardWrites, type ForwardOptions, type Outbound, type RoutingTable } from './route.ts';
-import type { SubscriptionCall } from './socket/subscription.ts';
+import type { SubscriptionCall } from './subscription.ts';
 import { routeEvents } from './table.ts';
 import { isNotification, salvageId, validateCall, type Envelope, type MethodKind } from './validate.ts';
 

@@ -46,7 +46,7 @@ function isSync(call: Outbound): boolean {
   return call.request.method === 'eth_sendRawTransactionSync';
 }
 
-/** The longest wait a host grants eth_sendRawTransactionSync (node/rpc/backend.ts, sendSyncMaxTimeoutMs). */
+/** The longest wait a host grants eth_sendRawTransactionSync (node/host/rpc/backend.ts, sendSyncMaxTimeoutMs). */
 export const SYNC_MAX_WAIT_MS = 10_000;
 
 // Reads that see the mempool, or that a follower may not have replicated yet right after a write.

@@ -2,7 +2,7 @@ import { InvalidInputError, InvalidParamsError, InvalidRawTransactionError, Inva
 import { Transaction } from 'ethers';
 import { FILTER_METHODS, parseFilterCall, type FilterCall, type FilterMethod } from './filters/criteria.ts';
 import type { RpcId, RpcRequest } from '../../protocol/jsonrpc/envelope.ts';
-import { SUBSCRIPTION_METHODS, SUBSCRIPTION_OVER_HTTP, parseSubscriptionCall, type SubscriptionCall, type SubscriptionMethod } from './socket/subscription.ts';
+import { SUBSCRIPTION_METHODS, SUBSCRIPTION_OVER_HTTP, parseSubscriptionCall, type SubscriptionCall, type SubscriptionMethod } from './subscription.ts';
 
 // Everything the gateway refuses before a host sees it: oversized bodies and batches, malformed JSON, bad
 // envelopes, methods off the allow list, and raw transactions that do not decode or belong to another chain.

@@ -1,6 +1,6 @@
 import { ConsensusClient } from '../consensus/client.ts';
 import { database } from '../db/client.ts';
-import { readConfig, type Env } from '../env.ts';
+import { readConfig, type Env } from '../config/env.ts';
 import { syncL1, type L1SyncResult } from '../l1/sync.ts';
 import { FilterStore } from '../rpc/filters/store.ts';
 import { forgetRoutingTable } from '../rpc/table.ts';

@@ -1,7 +1,7 @@
 import { Wallet, hexlify, toUtf8Bytes } from 'ethers';
 import { canonicalJson } from '../../protocol/consensus/canonical.ts';
 
-// The app tx the scheduler sends to start a rotation, in the consensus layer's format (node/consensus/txs.ts):
+// The app tx the scheduler sends to start a rotation, in the consensus layer's format (node/consensus/app/txs.ts):
 // UTF-8 JSON {"body": {chainId, type, from, nonce, payload}, "signature"} where the signature is EIP-191
 // personal_sign by `from` over the canonical JSON of body. The payload is {epoch, reason}; what the scheduler saw
 // (the reason, the L2 height, when) goes into `reason` as text, since the app records it and decides by itself.

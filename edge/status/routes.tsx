@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import { html } from 'hono/html';
-import type { Env } from '../env.ts';
+import type { Env } from '../config/env.ts';
 import { loadStatus } from './data.ts';
 import { StatusPage } from './page.tsx';
 

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { ConsensusApplication } from './abci/application.ts';
 import { checkedRetainBlocks, evidenceMaxAgeOf } from './abci/retain.ts';
 import { startAbciServer, type AbciServer } from './abci/server.ts';
-import type { ValidatorObserver } from './observer.ts';
+import type { ValidatorObserver } from './abci/observer.ts';
 import { startQueryServer, type QueryServer } from './query/server.ts';
-import { loadOrCreateRandaoKey, StateStore } from './store.ts';
+import { loadOrCreateRandaoKey, StateStore } from './store/store.ts';
 
 export interface ConsensusNodeOptions {
   /** The CometBFT home of this validator (config/priv_validator_key.json gives its address). */

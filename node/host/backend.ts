@@ -1,13 +1,13 @@
-import type { Batcher } from '../batcher/batcher.ts';
-import type { ExecutionEngine } from '../chain/engine.ts';
-import type { Heads } from '../chain/heads.ts';
-import type { NodeKey } from '../chain/node-key.ts';
-import type { Admission } from '../mempool/admission.ts';
-import type { Mempool } from '../mempool/pool.ts';
-import type { Replicator } from '../replication/replicator.ts';
-import type { SequencerSchedule } from '../replication/schedule.ts';
-import type { PendingState, RpcBackend } from '../rpc/backend.ts';
-import type { SubscriptionHub } from '../rpc/subscriptions.ts';
+import type { Batcher } from './batcher/batcher.ts';
+import type { ExecutionEngine } from './engine/engine.ts';
+import type { Heads } from './engine/heads.ts';
+import type { NodeKey } from '../identity/node-key.ts';
+import type { Admission } from './txpool/admission.ts';
+import type { Mempool } from './txpool/pool.ts';
+import type { Replicator } from './sync/replicator.ts';
+import type { SequencerSchedule } from './sync/schedule.ts';
+import type { PendingState, RpcBackend } from './rpc/backend.ts';
+import type { SubscriptionHub } from './rpc/subscriptions.ts';
 import type { HostConfig } from './config.ts';
 
 export interface BackendParts {

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DEFAULT_CALL_LIMITS, type CallLimits } from '../chain/engine.ts';
-import type { Hex } from '../chain/hex.ts';
-import { DEFAULT_BATCHER_CONFIG, type BatcherConfig } from '../batcher/batcher.ts';
+import { DEFAULT_CALL_LIMITS, type CallLimits } from './engine/engine.ts';
+import type { Hex } from '../encoding/hex.ts';
+import { DEFAULT_BATCHER_CONFIG, type BatcherConfig } from './batcher/batcher.ts';
 import { parsePruneConfig, type PruneConfig } from './pruning.ts';
-import { DEFAULT_PRODUCER_CONFIG } from '../chain/producer.ts';
-import { DEFAULT_POOL_CONFIG, type PoolConfig } from '../mempool/pool.ts';
-import { DEFAULT_RPC_LIMITS, type RpcLimits } from '../rpc/backend.ts';
-import type { PeerEndpoint, PeerLimits } from '../replication/peer-network.ts';
+import { DEFAULT_PRODUCER_CONFIG } from './producer/producer.ts';
+import { DEFAULT_POOL_CONFIG, type PoolConfig } from './txpool/pool.ts';
+import { DEFAULT_RPC_LIMITS, type RpcLimits } from './rpc/backend.ts';
+import type { PeerEndpoint, PeerLimits } from '../p2p/peer-network.ts';
 
 /**
  * A host's configuration (JSON file; `node node/host/main.ts <config.json>`). Ports follow the README: JSON-RPC
@@ -20,7 +20,7 @@ export interface HostConfig {
   genesis: Record<string, unknown>;
   /** This host's node key: seals blocks and signs peer messages. Its address is the sequencer identity. */
   nodeKey: Hex;
-  /** `calls`: how eth_call / eth_estimateGas run (threads, queue, gasCap, timeoutMs; node/chain/engine.ts). */
+  /** `calls`: how eth_call / eth_estimateGas run (threads, queue, gasCap, timeoutMs; node/host/engine/engine.ts). */
   rpc: { port: number; limits: RpcLimits; maxTxSize: number; suggestedPriorityFee: bigint; calls: CallLimits };
   operator: { port: number; token: string };
   /**

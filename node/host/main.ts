@@ -1,6 +1,6 @@
 import { loadConfigFile } from './config.ts';
 import { startHost } from './host.ts';
-import { openNativeEngine } from '../chain/native-engine.ts';
+import { openNativeEngine } from './engine/native-engine.ts';
 
 /**
  * The host process: `node node/host/main.ts <config.json>`. Prints one line `{"ready": {...urls}}` on stdout once

@@ -1,13 +1,13 @@
-import type { Batcher } from '../batcher/batcher.ts';
-import type { ExecutionEngine } from '../chain/engine.ts';
-import type { Heads } from '../chain/heads.ts';
-import type { BlockProducer } from '../chain/producer.ts';
-import type { Admission } from '../mempool/admission.ts';
-import type { Mempool } from '../mempool/pool.ts';
-import type { Metrics } from '../operator/metrics.ts';
-import type { PeerNetwork } from '../replication/peer-network.ts';
-import type { Replicator } from '../replication/replicator.ts';
-import type { SubscriptionHub } from '../rpc/subscriptions.ts';
+import type { Batcher } from './batcher/batcher.ts';
+import type { ExecutionEngine } from './engine/engine.ts';
+import type { Heads } from './engine/heads.ts';
+import type { BlockProducer } from './producer/producer.ts';
+import type { Admission } from './txpool/admission.ts';
+import type { Mempool } from './txpool/pool.ts';
+import type { Metrics } from './operator/metrics.ts';
+import type { PeerNetwork } from '../p2p/peer-network.ts';
+import type { Replicator } from './sync/replicator.ts';
+import type { SubscriptionHub } from './rpc/subscriptions.ts';
 
 export interface MetricSources {
   engine: ExecutionEngine;

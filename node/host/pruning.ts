@@ -1,5 +1,5 @@
-import type { ExecutionEngine } from '../chain/engine.ts';
-import type { Heads } from '../chain/heads.ts';
+import type { ExecutionEngine } from './engine/engine.ts';
+import type { Heads } from './engine/heads.ts';
 
 /**
  * `archive` (default) keeps every block: the RPC answers all history. `pruned` deletes bodies, receipts and tx

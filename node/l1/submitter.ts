@@ -1,6 +1,6 @@
 import { Contract, Interface, Transaction, type InterfaceAbi, type Provider, type Signer } from 'ethers';
 import { loadArtifact } from '../../contracts/artifacts.ts';
-import type { Hex } from '../chain/hex.ts';
+import type { Hex } from '../encoding/hex.ts';
 import type { BatchHeader } from './typed-data.ts';
 
 /** Where a batch landed on L1. */

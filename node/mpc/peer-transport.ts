@@ -1,4 +1,4 @@
-import type { PeerNetwork } from '../replication/peer-network.ts';
+import type { PeerNetwork } from '../p2p/peer-network.ts';
 import type { Address } from './identity.ts';
 import type { MpcTransport } from './transport.ts';
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { COMETBFT_BIN } from '../setup/paths.ts';
+import { COMETBFT_BIN } from '../install/paths.ts';
 
 /**
  * The sequencer's CometBFT node as a child that cannot outlive this process. CometBFT runs under a tiny `sh`

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { Hex } from '../chain/hex.ts';
+import type { Hex } from '../encoding/hex.ts';
 import { resolveConfig, type HostConfig } from '../host/config.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { BatchSigner, BatchSignRequest } from '../batcher/batch-signer.ts';
-import type { Hex } from '../chain/hex.ts';
+import type { BatchSigner, BatchSignRequest } from '../host/batcher/batch-signer.ts';
+import type { Hex } from '../encoding/hex.ts';
 
 export class BatchSignerNotReadyError extends Error {
   override name = 'BatchSignerNotReadyError';

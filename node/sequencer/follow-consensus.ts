@@ -1,8 +1,8 @@
 import type { ConsensusState } from '../../protocol/consensus/types.ts';
 import type { ConsensusNode } from '../consensus/node.ts';
-import type { Hex } from '../chain/hex.ts';
+import type { Hex } from '../encoding/hex.ts';
 import type { Host } from '../host/host.ts';
-import type { PeerEndpoint } from '../replication/peer-network.ts';
+import type { PeerEndpoint } from '../p2p/peer-network.ts';
 import type { ProductionHolds } from './holds.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Evidence } from '../consensus/app/extension.ts';
 import type { L1Event } from '../consensus/app/l1-events.ts';
 import type { Epoch, Hex } from '../../protocol/consensus/types.ts';
-import type { ValidatorObserver } from '../consensus/observer.ts';
+import type { ValidatorObserver } from '../consensus/abci/observer.ts';
 import type { Host } from '../host/host.ts';
 import { LivenessMonitor } from './liveness.ts';
 

@@ -3,7 +3,7 @@ import type { RpcErrorObject } from './envelope.ts';
 /**
  * JSON-RPC errors, one named class per reason (viem style), for the hosts and the edge alike: `code` per EIP-1474,
  * a short `message` in the words wallets match on, and optional `data`. Domain errors (the txpool's, the engine's)
- * are not here: node/rpc/domain-errors.ts maps them onto these codes.
+ * are not here: node/host/rpc/domain-errors.ts maps them onto these codes.
  */
 
 /** The codes themselves: JSON-RPC 2.0 (-326xx) and EIP-1474 server errors (-320xx). */

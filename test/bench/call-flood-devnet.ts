@@ -10,7 +10,7 @@
  *   node test/bench/call-flood-devnet.ts [--duration 20] [--concurrency 8]
  */
 import { parseArgs } from 'node:util';
-import { DEVNET_L2_CHAIN_ID } from '../../node/devnet/hosts.ts';
+import { DEVNET_L2_CHAIN_ID } from '../../node/tools/devnet/hosts.ts';
 import { rpc, sleep, startE2eDevnet } from '../e2e/support.ts';
 import { machine, percentile } from './measure.ts';
 

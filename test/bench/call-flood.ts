@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Wallet } from 'ethers';
 import WebSocket from 'ws';
-import { startChildHost } from '../host/child-host.ts';
+import { startChildHost } from '../node/host/child-host.ts';
 import { freePort } from '../support/ports.ts';
 import { machine } from './measure.ts';
 

@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { currentEpoch } from '../../node/consensus/app/epochs.ts';
 import type { ConsensusState } from '../../protocol/consensus/types.ts';
-import { initLocalnet, LOOPBACK_TIMEOUTS, type ConsensusTimeouts } from '../../node/consensus/localnet.ts';
-import { MemoryObserver } from '../../node/consensus/observer.ts';
-import { L2Driver } from '../consensus/l2-driver.ts';
-import { freeNodePorts, METIS, signer } from '../consensus/support.ts';
+import { initLocalnet, LOOPBACK_TIMEOUTS, type ConsensusTimeouts } from '../../node/tools/localnet/localnet.ts';
+import { MemoryObserver } from '../../node/consensus/abci/observer.ts';
+import { L2Driver } from '../node/consensus/l2-driver.ts';
+import { freeNodePorts, METIS, signer } from '../node/consensus/support.ts';
 
 const KILLS = 6;
 const BLOCKS = 40;

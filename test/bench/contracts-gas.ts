@@ -22,7 +22,7 @@ import {
   parseEther,
   type ContractTransactionResponse,
 } from 'ethers';
-import { startL1Node } from '../../node/l1/edr-node.ts';
+import { startL1Node } from '../../node/tools/devnet/edr-node.ts';
 import { deployL1 } from '../../node/l1/deploy.ts';
 import { BATCH_TYPES, SLASH_TYPES, SUBMIT_REWARDS_TYPES, batchChainDomain, lockingPoolDomain, type BatchHeader } from '../../node/l1/typed-data.ts';
 import { DEV_MNEMONIC } from '../support/l1.ts';

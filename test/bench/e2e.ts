@@ -15,9 +15,9 @@
  */
 import { parseArgs } from 'node:util';
 import { Transaction, Wallet, id, parseEther } from 'ethers';
-import { devAccount } from '../../node/devnet/accounts.ts';
-import { DEVNET_L2_CHAIN_ID } from '../../node/devnet/hosts.ts';
-import type { SequencerProcess } from '../../node/devnet/sequencer-process.ts';
+import { devAccount } from '../../node/tools/devnet/accounts.ts';
+import { DEVNET_L2_CHAIN_ID } from '../../node/tools/devnet/hosts.ts';
+import type { SequencerProcess } from '../../node/tools/devnet/sequencer-process.ts';
 import { BlockWatch } from '../e2e/block-watch.ts';
 import { TransferLoad } from '../e2e/load.ts';
 import { block, rpc, startE2eDevnet, waitFor, type E2eDevnet } from '../e2e/support.ts';

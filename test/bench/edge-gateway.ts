@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { executeLocalD1, migrateLocalD1, startLocalEdge } from '../../edge/local.ts';
+import { executeLocalD1, migrateLocalD1, startLocalEdge } from '../../node/tools/edge/local-edge.ts';
 import { startTestL1 } from '../support/l1.ts';
 import { freePort } from '../support/ports.ts';
 

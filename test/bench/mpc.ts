@@ -13,7 +13,7 @@
  */
 import { SigningKey, keccak256, recoverAddress, toUtf8Bytes, getAddress } from 'ethers';
 import { mpcSigningThreshold } from '@l2-sequencer/native';
-import { Cluster } from '../mpc/cluster.ts';
+import { Cluster } from '../node/mpc/cluster.ts';
 
 const SIZES = [4, 7, 10];
 const KEYGEN_RUNS = 3;

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { executeLocalD1, migrateLocalD1, startLocalEdge } from '../../edge/local.ts';
+import { executeLocalD1, migrateLocalD1, startLocalEdge } from '../../node/tools/edge/local-edge.ts';
 import { freePort } from '../support/ports.ts';
 import { machine } from './measure.ts';
 import { diskBytes, largestFiles, sampleProcesses, slope, workerHeap, ipOf } from './soak-probe.ts';

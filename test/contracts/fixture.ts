@@ -15,7 +15,7 @@ import {
   type LogDescription,
   type TransactionReceipt,
 } from 'ethers';
-import type { L1Node } from '../../node/l1/edr-node.ts';
+import type { L1Node } from '../../node/tools/devnet/edr-node.ts';
 import { DEV_MNEMONIC, startTestL1 } from '../support/l1.ts';
 
 export type Chain = {

@@ -1,11 +1,11 @@
 import { JsonRpcProvider } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsensusClient } from '../../node/consensus/client.ts';
-import type { Hex } from '../../node/chain/hex.ts';
-import { sequencerKeys } from '../../node/devnet/accounts.ts';
-import { DEVNET_L2_CHAIN_ID } from '../../node/devnet/hosts.ts';
-import { l1Contracts } from '../../node/devnet/l1-bootstrap.ts';
-import type { SequencerProcess } from '../../node/devnet/sequencer-process.ts';
+import type { ConsensusClient } from '../../node/consensus/client/client.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { sequencerKeys } from '../../node/tools/devnet/accounts.ts';
+import { DEVNET_L2_CHAIN_ID } from '../../node/tools/devnet/hosts.ts';
+import { l1Contracts } from '../../node/tools/devnet/l1-bootstrap.ts';
+import type { SequencerProcess } from '../../node/tools/devnet/sequencer-process.ts';
 import { SequencerStatus } from '../../node/l1/deploy.ts';
 import type { Address } from '../../node/mpc/identity.ts';
 import { ByzantineSequencer, type HonestPeer } from './byzantine-sequencer.ts';

@@ -1,8 +1,8 @@
-import { sealBlock } from '../../node/chain/block-seal.ts';
-import type { Hex } from '../../node/chain/hex.ts';
-import { NodeKey, keccak } from '../../node/chain/node-key.ts';
-import { EnvelopeSigner } from '../../node/replication/envelope.ts';
-import type { WireBlock } from '../../node/replication/wire.ts';
+import { sealBlock } from '../../node/identity/block-seal.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import { NodeKey, keccak } from '../../node/identity/node-key.ts';
+import { EnvelopeSigner } from '../../node/p2p/envelope.ts';
+import type { WireBlock } from '../../node/host/sync/wire.ts';
 import { dialAsPeer } from '../support/peer-client.ts';
 import { block } from './support.ts';
 

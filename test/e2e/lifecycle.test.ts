@@ -1,10 +1,10 @@
 import { Contract, ContractFactory, JsonRpcProvider, TypedDataEncoder, Wallet, WebSocketProvider, keccak256, parseEther, recoverAddress, type InterfaceAbi, type Log } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../contracts/artifacts.ts';
-import { devAccount } from '../../node/devnet/accounts.ts';
-import { DEVNET_L2_CHAIN_ID } from '../../node/devnet/hosts.ts';
+import { devAccount } from '../../node/tools/devnet/accounts.ts';
+import { DEVNET_L2_CHAIN_ID } from '../../node/tools/devnet/hosts.ts';
 import { BATCH_TYPES, batchChainDomain } from '../../node/l1/typed-data.ts';
-import { ConsensusClient } from '../../node/consensus/client.ts';
+import { ConsensusClient } from '../../node/consensus/client/client.ts';
 import { BlockWatch } from './block-watch.ts';
 import { l2RecordMatching } from './sequencer-set.ts';
 import { TransferLoad } from './load.ts';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { HostPorts } from '../../node/devnet/ports.ts';
+import type { HostPorts } from '../../node/tools/devnet/ports.ts';
 import { rawExchange } from '../support/raw-socket.ts';
 import {
   HTTP_METHODS,

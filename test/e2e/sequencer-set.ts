@@ -1,7 +1,7 @@
 import { Contract, JsonRpcProvider, type InterfaceAbi } from 'ethers';
 import { loadArtifact } from '../../contracts/artifacts.ts';
 import type { Epoch } from '../../protocol/consensus/types.ts';
-import type { ConsensusClient } from '../../node/consensus/client.ts';
+import type { ConsensusClient } from '../../node/consensus/client/client.ts';
 
 /**
  * The L2 SequencerSet as a host serves it, compared with the consensus layer's schedule: the epochs the contract

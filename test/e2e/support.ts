@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDevnet, type Devnet, type DevnetOptions, type DevnetPorts } from '../../node/devnet/devnet.ts';
+import { startDevnet, type Devnet, type DevnetOptions, type DevnetPorts } from '../../node/tools/devnet/devnet.ts';
 import { isFree } from '../support/ports.ts';
 
 /**

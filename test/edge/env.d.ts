@@ -1,6 +1,6 @@
 /// <reference types="@cloudflare/vitest-plugin/types" />
 import type { D1Migration } from 'cloudflare:test';
-import type { Env as EdgeEnv } from '../../edge/env.ts';
+import type { Env as EdgeEnv } from '../../edge/config/env.ts';
 
 declare global {
   namespace Cloudflare {

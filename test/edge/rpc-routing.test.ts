@@ -210,7 +210,7 @@ describe('write failover', () => {
 });
 
 describe('eth_sendRawTransactionSync (EIP-7966)', () => {
-  /** The active host answers sync sends with a receipt, as node/rpc/methods/send-sync.ts does. */
+  /** The active host answers sync sends with a receipt, as node/host/rpc/methods/send-sync.ts does. */
   const receiptsOn = (host: FakeHost) => {
     const answer = host.answer.bind(host);
     host.answer = (x) => {

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { executeLocalD1, migrateLocalD1, startLocalEdge } from '../../edge/local.ts';
+import { executeLocalD1, migrateLocalD1, startLocalEdge } from '../../node/tools/edge/local-edge.ts';
 import { freePort } from '../support/ports.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { limitTransactions } from '../../edge/rpc/limit.ts';
+import { limitTransactions } from '../../edge/limits/limit.ts';
 import { freshIp } from './support/seed.ts';
 
 // The transaction bucket is one Durable Object per client key: its storage must not outlive the client's last

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeUvarint, encodeFrame, encodeUvarint, FrameDecoder, FramingError, MAX_FRAME_BYTES } from '../../node/consensus/abci/framing.ts';
 import { startAbciServer } from '../../node/consensus/abci/server.ts';
-import { initializedApplication } from '../consensus/sim.ts';
+import { initializedApplication } from '../node/consensus/sim.ts';
 import { fuzzParams } from './support.ts';
 
 /** Pushes `chunks` in order; returns the frames, or the FramingError that ended the stream. */

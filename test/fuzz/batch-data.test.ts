@@ -1,7 +1,7 @@
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BatchDataError, decodeBatchData, encodeBatchData, type BatchBlock } from '../../node/batcher/batch-data.ts';
+import { BatchDataError, decodeBatchData, encodeBatchData, type BatchBlock } from '../../node/host/batcher/batch-data.ts';
 import { fuzzParams, hexOf } from './support.ts';
 
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });

@@ -7,9 +7,9 @@ import { TxCode, TxRejectedError } from '../../protocol/consensus/errors.ts';
 import { decodeVoteExtension, emptyVoteExtension, encodeVoteExtension, InvalidVoteExtensionError, type VoteExtension } from '../../node/consensus/app/extension.ts';
 import { answerQuery, QueryError, routeQuery } from '../../node/consensus/query/routes.ts';
 import { startQueryServer } from '../../node/consensus/query/server.ts';
-import { decodeTx, signTx } from '../../node/consensus/txs.ts';
-import { signer, signerKey } from '../consensus/support.ts';
-import { initializedApplication } from '../consensus/sim.ts';
+import { decodeTx, signTx } from '../../node/consensus/app/txs.ts';
+import { signer, signerKey } from '../node/consensus/support.ts';
+import { initializedApplication } from '../node/consensus/sim.ts';
 import { anyJson, fuzzParams, hexOf, hostileText } from './support.ts';
 
 const CHAIN = 'fuzz-chain';

@@ -2,7 +2,7 @@ import { decodeTransactions } from '@l2-sequencer/native';
 import { getBytes, hexlify, keccak256, Transaction, Wallet } from 'ethers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NativeTxDecoder } from '../../node/chain/native-decoder.ts';
+import { NativeTxDecoder } from '../../node/host/engine/native-decoder.ts';
 import { fuzzParams, hexOf } from './support.ts';
 
 const CHAIN_ID = 901;

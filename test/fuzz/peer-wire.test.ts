@@ -1,12 +1,12 @@
 import { MpcKeygen, mpcEnvelopeRecover, mpcShareInfo } from '@l2-sequencer/native';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NodeKey } from '../../node/chain/node-key.ts';
+import { NodeKey } from '../../node/identity/node-key.ts';
 import { openEnvelope as openMpcEnvelope, sealEnvelope, type MpcPayload } from '../../node/mpc/envelope.ts';
 import { NodeSigner } from '../../node/mpc/identity.ts';
 import { PrivateChannelError, PrivateChannels } from '../../node/mpc/private-channel.ts';
-import { EnvelopeSigner, openEnvelope } from '../../node/replication/envelope.ts';
-import { fromWire, isHash, isQuantity, isSeal, toWire, type WireBlock } from '../../node/replication/wire.ts';
+import { EnvelopeSigner, openEnvelope } from '../../node/p2p/envelope.ts';
+import { fromWire, isHash, isQuantity, isSeal, toWire, type WireBlock } from '../../node/host/sync/wire.ts';
 import { anyJson, fuzzParams, hexOf, hostileText } from './support.ts';
 
 const NETWORK = '901';

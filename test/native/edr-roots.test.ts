@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, HDNodeWallet, JsonRpcProvider, Mnemonic, Transaction, getCreateAddress, keccak256, parseEther, toBeHex, type TransactionRequest } from 'ethers';
 import { Chain } from '../../native/index.js';
 import { loadArtifact } from '../../contracts/artifacts.ts';
-import type { L1Node } from '../../node/l1/edr-node.ts';
+import type { L1Node } from '../../node/tools/devnet/edr-node.ts';
 import { DEV_MNEMONIC, startTestL1 } from '../support/l1.ts';
 
 // Our chain and Hardhat's EDR (revm inside, hardfork cancun) must agree on every root for the same

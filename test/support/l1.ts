@@ -1,4 +1,4 @@
-import { startL1Node, type L1Node } from '../../node/l1/edr-node.ts';
+import { startL1Node, type L1Node } from '../../node/tools/devnet/edr-node.ts';
 import { freePort } from './ports.ts';
 
 /** The default funded accounts of Hardhat/Anvil (`test test ... junk`), index 0..9. */

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
-import type { Hex } from '../../node/chain/hex.ts';
-import type { EnvelopeSigner } from '../../node/replication/envelope.ts';
-import { freshNonce, HELLO_CHANNEL, HELLO_SESSION, parseChallenge, PROTOCOL_VERSION, sessionId, type Transcript } from '../../node/replication/handshake.ts';
+import type { Hex } from '../../node/encoding/hex.ts';
+import type { EnvelopeSigner } from '../../node/p2p/envelope.ts';
+import { freshNonce, HELLO_CHANNEL, HELLO_SESSION, parseChallenge, PROTOCOL_VERSION, sessionId, type Transcript } from '../../node/p2p/handshake.ts';
 
 export interface RawPeerLink {
   ws: WebSocket;

@@ -8,7 +8,7 @@ import { pollBounds, type LogCriteria } from './criteria.ts';
 // Hosts differ in height (followers lag the active sequencer a little, and each poll may reach another one),
 // so a range is only handed out once the host that served it is known to hold all of it:
 //  - logs: eth_blockNumber and eth_getLogs go in one batch to one host. Hosts run a batch's calls in order (ours
-//    invoke each handler in turn before awaiting any, node/rpc/dispatch.ts; geth runs them one by one), so
+//    invoke each handler in turn before awaiting any, node/host/rpc/dispatch.ts; geth runs them one by one), so
 //    eth_getLogs saw at least the head eth_blockNumber reported, and everything up to that head is complete.
 //    Logs past it are dropped and come with the next poll. A lagging host hands out nothing new rather than
 //    too little.

@@ -1,6 +1,6 @@
 import { InvalidRequestError, } from '../../../protocol/jsonrpc/errors.ts';
 import type { Context } from 'hono';
-import { readConfig, type Env } from '../../env.ts';
+import { readConfig, type Env } from '../../config/env.ts';
 import { errorResponse } from '../../../protocol/jsonrpc/envelope.ts';
 import { clientKey } from '../client-key.ts';
 import { routeEvents } from '../table.ts';

@@ -2,7 +2,7 @@ import { ResourceUnavailableError, RpcError } from '../../../protocol/jsonrpc/er
 import type { Route, RouteEvents } from '../route.ts';
 import { UpstreamError } from '../upstream.ts';
 import { HostSocket } from './host-socket.ts';
-import { subscribeParams, type SubscriptionCall } from './subscription.ts';
+import { subscribeParams, type SubscriptionCall } from '../subscription.ts';
 
 // One client connection's subscriptions of one kind of host, relayed over one WebSocket to that host. The client
 // only ever sees the edge's subscription ids; the relay maps them to the host's. When the host's socket ends (the

@@ -1,14 +1,14 @@
 import { InternalError, LimitExceededError, RpcError } from '../../../protocol/jsonrpc/errors.ts';
-import type { EdgeConfig, Env } from '../../env.ts';
+import type { EdgeConfig, Env } from '../../config/env.ts';
 import { answerEnvelope, type CallContext } from '../answer.ts';
 import { newFilterId } from '../filters/store.ts';
 import { errorResponse, resultResponse, type RpcId, type RpcResponse } from '../../../protocol/jsonrpc/envelope.ts';
-import { limitRequest, requestLimitError } from '../limit.ts';
+import { limitRequest, requestLimitError } from '../../limits/limit.ts';
 import { pickReadHost, type RouteEvents } from '../route.ts';
 import { loadRoutingTable } from '../table.ts';
 import { isNotification, parseEnvelope, salvageId, type Envelope } from '../validate.ts';
 import { SubscriptionRelay, type HostPicker, type SubscribeCall } from './relay.ts';
-import { MAX_SUBSCRIPTIONS_PER_CONNECTION, type SubscriptionCall } from './subscription.ts';
+import { MAX_SUBSCRIPTIONS_PER_CONNECTION, type SubscriptionCall } from '../subscription.ts';
 
 // One client's WebSocket at the edge. Every message is one JSON-RPC request (single or batch) and goes through
 // what an HTTP body goes through (answer.ts): size, envelope, batch and per-IP budgets, allow list, parameters,
@@ -20,7 +20,7 @@ import { MAX_SUBSCRIPTIONS_PER_CONNECTION, type SubscriptionCall } from './subsc
 // relay follows rotations). A dapp that only watches blocks never touches the active host.
 //
 // Slow clients: a Worker cannot see how many bytes wait in a WebSocket's send buffer (no bufferedAmount), so it
-// cannot close a client for reading slowly the way hosts do (node/rpc/server.ts: 16 MiB buffered). What it can
+// cannot close a client for reading slowly the way hosts do (node/host/rpc/server.ts: 16 MiB buffered). What it can
 // bound is how much it sends: notifications draw on a byte bucket per connection (NOTIFY_BURST_BYTES, refilled at
 // NOTIFY_BYTES_PER_SECOND); a connection that overdraws it is closed with 1008. That caps what one connection can
 // make the edge queue per second, slow reader or not; the hosts' own bound applies to the edge's host sockets.

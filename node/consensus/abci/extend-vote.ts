@@ -5,7 +5,7 @@ import { currentEpoch } from '../app/epochs.ts';
 import { emptyVoteExtension, MAX_EVIDENCE_PER_EXTENSION, MAX_L1_EVENTS_PER_EXTENSION, type VoteExtension } from '../app/extension.ts';
 import type { ConsensusState, Hex } from '../../../protocol/consensus/types.ts';
 import { validatorByCometAddress } from '../app/validators.ts';
-import type { ValidatorObserver } from '../observer.ts';
+import type { ValidatorObserver } from './observer.ts';
 
 /** The local validator: its CometBFT address, its private randomness key and its host's observer. */
 export interface LocalValidator {

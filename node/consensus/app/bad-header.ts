@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { headerHash } from '../../chain/header.ts';
-import { objectiveViolation } from '../../chain/header-rules.ts';
+import { headerHash } from '../../../protocol/header.ts';
+import { objectiveViolation } from '../../../protocol/header-rules.ts';
 import { digestOf } from '../../../protocol/consensus/canonical.ts';
 import { epochForBlock } from './epochs.ts';
 import type { AppEvent } from './events.ts';

@@ -1,4 +1,4 @@
-import { decodeTx } from '../txs.ts';
+import { decodeTx } from './txs.ts';
 import { digestOf } from '../../../protocol/consensus/canonical.ts';
 import { progressEpochs } from './elections.ts';
 import { TxRejectedError } from '../../../protocol/consensus/errors.ts';

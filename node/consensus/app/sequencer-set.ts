@@ -9,7 +9,7 @@ import type { ConsensusState, Epoch } from '../../../protocol/consensus/types.ts
  * contract sees the decisions in the order they were made): nonce 0 deploys the contract (its address is the
  * MPC address's nonce-0 CREATE address), recording the epoch current at that moment; each later election
  * appends a `commitEpoch` or `recommitEpoch`. Hosts build the transaction from the request themselves
- * (node/consensus/sequencer-set-tx.ts) and the active sequencer includes the signed ones in order.
+ * (node/consensus/app/sequencer-set-tx.ts) and the active sequencer includes the signed ones in order.
  */
 
 export type SequencerSetMethod = 'deploy' | 'commitEpoch' | 'recommitEpoch';

@@ -1,5 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
-import type { AnyTxBody, SignedTx } from '../txs.ts';
+import type { AnyTxBody, SignedTx } from './txs.ts';
 import { currentEpoch, epochForBlock } from './epochs.ts';
 import { event, type AppEvent } from './events.ts';
 import { TxCode, TxRejectedError } from '../../../protocol/consensus/errors.ts';

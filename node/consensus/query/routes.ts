@@ -1,8 +1,8 @@
-import { sequencerSetAddress } from '../sequencer-set-tx.ts';
+import { sequencerSetAddress } from '../app/sequencer-set-tx.ts';
 import { currentEpoch, epochForBlock } from '../app/epochs.ts';
 import { activeValidators } from '../app/validators.ts';
 import type { ConsensusState, Epoch, Hex, Proposal } from '../../../protocol/consensus/types.ts';
-import { EMPTY_HISTORY, type HistoryView } from '../history.ts';
+import { EMPTY_HISTORY, type HistoryView } from '../store/history-archive.ts';
 
 /**
  * The consensus query API (docs/architecture/consensus.md), as a pure function of the committed state. Served over

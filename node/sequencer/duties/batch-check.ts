@@ -1,8 +1,8 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import type { TypedDataDomain } from 'ethers';
-import { encodeBatchData, type BatchBlock } from '../../batcher/batch-data.ts';
-import { nativeMerkle } from '../../batcher/merkle.ts';
-import { fromHex, toHex, type Hex } from '../../chain/hex.ts';
+import { encodeBatchData, type BatchBlock } from '../../host/batcher/batch-data.ts';
+import { nativeMerkle } from '../../host/batcher/merkle.ts';
+import { fromHex, toHex, type Hex } from '../../encoding/hex.ts';
 import { batchDigest, type BatchHeader } from '../../l1/typed-data.ts';
 import type { ConsensusSafeHead, ReplicaView } from './context.ts';
 
@@ -11,7 +11,7 @@ import type { ConsensusSafeHead, ReplicaView } from './context.ts';
  * index (in `ref`) and the digest; everything else is re-derived here exactly as node/batcher does it: the
  * transaction Merkle root over keccak256 of each raw transaction (the native OpenZeppelin-layout tree; 0x00…00
  * for a batch without transactions), the state root this host verified for the last block, and the dataHash =
- * keccak256 of the brotli-compressed batch encoding (node/batcher/batch-data.ts) rebuilt from this host's own
+ * keccak256 of the brotli-compressed batch encoding (node/host/batcher/batch-data.ts) rebuilt from this host's own
  * sealed blocks. Brotli at a fixed quality is deterministic for one brotli build, and every host runs the same
  * pinned Node 22 (its bundled brotli), so honest hosts derive the same dataHash. Then the EIP-712 digest is
  * computed here; a host never signs a digest it did not derive.

@@ -1,8 +1,8 @@
-import type { SealedBlock } from '../../chain/engine.ts';
-import type { Hex } from '../../chain/hex.ts';
-import type { ConsensusClient } from '../../consensus/client.ts';
+import type { SealedBlock } from '../../host/engine/engine.ts';
+import type { Hex } from '../../encoding/hex.ts';
+import type { ConsensusClient } from '../../consensus/client/client.ts';
 import type { TxResult } from '../../../protocol/consensus/query.ts';
-import type { TxType } from '../../consensus/txs.ts';
+import type { TxType } from '../../consensus/app/txs.ts';
 import type { MpcParty } from '../../mpc/party.ts';
 import type { L2Writes } from './sequencer-set-writer.ts';
 
@@ -14,14 +14,14 @@ export type SubmitTx = (type: TxType, payload: object) => Promise<TxVerdict>;
 
 /**
  * The read-only view of this host's own chain that a signer checks a batch against: `ExecutionEngine`
- * (node/chain/engine.ts) plus the host's safe head, see `replicaOf`.
+ * (node/host/engine/engine.ts) plus the host's safe head, see `replicaOf`.
  */
 export interface ReplicaView {
   /** The block as replication carries it (env + raw transactions + the roots this host verified), or null. */
   sealedBlock(number: bigint): SealedBlock | null;
   /** The newest block this host holds. */
   latestNumber(): bigint;
-  /** This host's safe head: the highest block held by more than 2/3 of the hosts (node/replication/safe-head.ts). */
+  /** This host's safe head: the highest block held by more than 2/3 of the hosts (node/host/sync/safe-head.ts). */
   safeNumber(): bigint;
 }
 

@@ -16,10 +16,10 @@
  * - `Duties` also exposes `reports` (this host's recent mpc-session-result reports) for metrics and tests.
  * - Helpers: `registerGenesisMpc(l1, ownerKey, address)` (governance/devnet, after keygen), `awaitMpcAddress`.
  */
-import type { BatchSigner } from '../../batcher/batch-signer.ts';
+import type { BatchSigner } from '../../host/batcher/batch-signer.ts';
 import { batchChainDomain } from '../../l1/typed-data.ts';
 import type { Address } from '../../../protocol/consensus/types.ts';
-import type { ConsensusClient } from '../../consensus/client.ts';
+import type { ConsensusClient } from '../../consensus/client/client.ts';
 import { DEFAULT_TIMING, type DutyContext } from './context.ts';
 import { LockingPoolRelay } from './locking-pool-relay.ts';
 import { MpcBatchSigner } from './mpc-batch-signer.ts';

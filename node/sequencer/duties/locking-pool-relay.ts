@@ -1,5 +1,5 @@
 import { JsonRpcProvider, Wallet, type Interface } from 'ethers';
-import type { Hex } from '../../chain/hex.ts';
+import type { Hex } from '../../encoding/hex.ts';
 import { contractAt, type LockingPoolContract } from '../../l1/deploy.ts';
 import { lockingPoolDomain, type RewardsMessage, type SlashMessage } from '../../l1/typed-data.ts';
 import type { DutyL1 } from './context.ts';

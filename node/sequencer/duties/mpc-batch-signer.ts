@@ -1,6 +1,6 @@
 import { recoverAddress } from 'ethers';
-import type { BatchSignRequest, BatchSigner } from '../../batcher/batch-signer.ts';
-import type { Hex } from '../../chain/hex.ts';
+import type { BatchSignRequest, BatchSigner } from '../../host/batcher/batch-signer.ts';
+import type { Hex } from '../../encoding/hex.ts';
 import type { MpcSessionView } from '../../../protocol/consensus/query.ts';
 import { batchChainDomain, batchDigest } from '../../l1/typed-data.ts';
 import { batchRef } from './batch-check.ts';

@@ -1,9 +1,9 @@
 import { recoverAddress, type TypedDataDomain } from 'ethers';
-import type { Hex } from '../../chain/hex.ts';
+import type { Hex } from '../../encoding/hex.ts';
 import type { Address } from '../../../protocol/consensus/types.ts';
 import type { MpcSessionView } from '../../../protocol/consensus/query.ts';
 import type { MpcParty, SignPurpose } from '../../mpc/party.ts';
-import { parseSequencerSetCall, SequencerSetRequestError, sequencerSetTx } from '../../consensus/sequencer-set-tx.ts';
+import { parseSequencerSetCall, SequencerSetRequestError, sequencerSetTx } from '../../consensus/app/sequencer-set-tx.ts';
 import { checkBatch, type BatchSignRequestFields } from './batch-check.ts';
 import type { DutyTiming, ReplicaView, SubmitTx, TxVerdict } from './context.ts';
 import { FaultLog } from './fault-log.ts';

@@ -1,5 +1,5 @@
-import type { Hex } from '../../chain/hex.ts';
-import { parseSequencerSetCall, signedSequencerSetTx } from '../../consensus/sequencer-set-tx.ts';
+import type { Hex } from '../../encoding/hex.ts';
+import { parseSequencerSetCall, signedSequencerSetTx } from '../../consensus/app/sequencer-set-tx.ts';
 import type { MpcSnapshot } from './session-feed.ts';
 
 /** What the writer needs of this host's L2 side. */

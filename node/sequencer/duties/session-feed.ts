@@ -1,4 +1,4 @@
-import type { ConsensusClient } from '../../consensus/client.ts';
+import type { ConsensusClient } from '../../consensus/client/client.ts';
 import type { MpcStateView } from '../../../protocol/consensus/query.ts';
 
 /** The consensus layer's committed MPC state, as GET /v1/consensus/mpc returns it. */

@@ -1,5 +1,5 @@
 import type { TypedDataDomain } from 'ethers';
-import type { Hex } from '../../chain/hex.ts';
+import type { Hex } from '../../encoding/hex.ts';
 import { rewardsDigest, slashDigest, type RewardsMessage, type SlashMessage } from '../../l1/typed-data.ts';
 
 /**

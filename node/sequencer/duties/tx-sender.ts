@@ -1,7 +1,7 @@
-import type { ConsensusClient } from '../../consensus/client.ts';
-import { AppTxSender } from '../../consensus/tx-sender.ts';
-import type { TxPayload, TxType } from '../../consensus/txs.ts';
-import type { Hex } from '../../chain/hex.ts';
+import type { ConsensusClient } from '../../consensus/client/client.ts';
+import { AppTxSender } from '../../consensus/client/tx-sender.ts';
+import type { TxPayload, TxType } from '../../consensus/app/txs.ts';
+import type { Hex } from '../../encoding/hex.ts';
 import type { SubmitTx } from './context.ts';
 
 /**

@@ -33,10 +33,10 @@ let fakeSubscriptionCounter = 0;
 
 /**
  * A sequencer host's JSON-RPC as far as the edge can tell: heights, a transaction pool, blocks by hash and number,
- * and logs. eth_getLogs behaves like node/rpc/methods/logs.ts: the range is clamped to the host's own height, and
+ * and logs. eth_getLogs behaves like node/host/rpc/methods/logs.ts: the range is clamped to the host's own height, and
  * it refuses (-32005) a range over 10,000 blocks or more than `maxLogResults` logs.
  *
- * It also answers a WebSocket upgrade on its JSON-RPC URL (as node/rpc/server.ts does on the same port): the
+ * It also answers a WebSocket upgrade on its JSON-RPC URL (as node/host/rpc/server.ts does on the same port): the
  * server end of a WebSocketPair that this fake drives. eth_subscribe answers with the host's own id, `push`
  * sends notifications on command, `kill` closes every socket and refuses new connections. The pair is made
  * inside the Worker's request (the edge's fetch lands here), and workerd lets only that request touch it, so
