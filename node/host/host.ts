@@ -101,7 +101,9 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
   const isActive = () => schedule.sequencerFor(heads.latest + 1n) === key.address;
   const headAccount = (sender: Hex): AccountState => {
     const account = engine.getAccount(sender, heads.latest);
-    return { nonce: Number(account.nonce), balance: account.balance };
+    // Any code at the head is an EIP-7702 delegation here (a contract cannot send): the pool's set-code rules apply.
+    const delegated = engine.getCode(sender, heads.latest) !== '0x';
+    return { nonce: Number(account.nonce), balance: account.balance, delegated };
   };
   const blockGasLimit = () => BigInt(engine.getBlockByNumber(heads.latest)?.gasLimit ?? 30_000_000);
   let gasLimitCache = blockGasLimit();
@@ -115,6 +117,8 @@ export async function startHost(config: HostConfig, deps: HostDeps): Promise<Hos
     journal,
     account: headAccount,
     blockGasLimit: () => gasLimitCache,
+    txGasCap: (timestamp) => engine.txGasCap?.(timestamp),
+    forkAt: (timestamp) => engine.forkAt?.(timestamp),
     maxTxSize: config.rpc.maxTxSize,
     assertAccepting: () => {
       if (paused) throw new SequencerPausedError();

@@ -99,7 +99,22 @@ export interface CallArgs {
   data?: Hex;
   nonce?: bigint;
   accessList?: { address: Hex; storageKeys: Hex[] }[];
+  /** EIP-7702: a non-empty list runs the call as a set-code transaction. */
+  authorizationList?: CallAuthorization[];
 }
+
+/** One EIP-7702 authorization as geth's TransactionArgs take it; every number a 0x-hex string. */
+export interface CallAuthorization {
+  chainId: Hex;
+  address: Hex;
+  nonce: Hex;
+  yParity: Hex;
+  r: Hex;
+  s: Hex;
+}
+
+/** The pool's bound (seq_tx::MAX_POOL_AUTHORIZATIONS): a call may not carry more than a pooled transaction. */
+export const MAX_CALL_AUTHORIZATIONS = 64;
 
 const CALL_FIELDS = new Set(['from', 'to', 'gas', 'gasPrice', 'maxFeePerGas', 'maxPriorityFeePerGas', 'value', 'data', 'input', 'nonce', 'accessList', 'chainId', 'type', 'blobVersionedHashes', 'maxFeePerBlobGas', 'authorizationList']);
 
@@ -127,7 +142,34 @@ export function callArgs(value: unknown, field = 'transaction'): CallArgs {
   if (input != null) args.data = data(input, `${field}.input`);
   if (obj.nonce != null) args.nonce = uint64(obj.nonce, `${field}.nonce`);
   if (obj.accessList != null) args.accessList = accessList(obj.accessList, `${field}.accessList`);
+  if (obj.authorizationList != null) args.authorizationList = authorizationList(obj.authorizationList, `${field}.authorizationList`);
   return args;
+}
+
+function authorizationList(value: unknown, field: string): CallAuthorization[] {
+  if (!Array.isArray(value)) throw new InvalidParamsError(`${field}: expected an array`);
+  if (value.length > MAX_CALL_AUTHORIZATIONS) throw new InvalidParamsError(`${field}: at most ${MAX_CALL_AUTHORIZATIONS} authorizations`);
+  return value.map((item, i) => {
+    if (typeof item !== 'object' || item === null) throw new InvalidParamsError(`${field}[${i}]: expected an object`);
+    const entry = item as Record<string, unknown>;
+    const at = (key: string) => `${field}[${i}].${key}`;
+    // Signature words come zero-padded from some wallets (viem): hex of at most 32 bytes, leading zeros allowed.
+    const word = (key: string, max: bigint) => {
+      const text = entry[key];
+      if (typeof text !== 'string' || !/^0x[0-9a-f]{1,64}$/i.test(text)) throw new InvalidParamsError(`${at(key)}: expected a hex number`);
+      const n = BigInt(text);
+      if (n > max) throw new InvalidParamsError(`${at(key)}: above ${max}`);
+      return `0x${n.toString(16)}` as Hex;
+    };
+    return {
+      chainId: word('chainId', UINT256_MAX),
+      address: address(entry.address, at('address')),
+      nonce: word('nonce', (1n << 64n) - 1n),
+      yParity: word(entry.yParity === undefined ? 'v' : 'yParity', 1n),
+      r: word('r', UINT256_MAX),
+      s: word('s', UINT256_MAX),
+    };
+  });
 }
 
 function accessList(value: unknown, field: string): { address: Hex; storageKeys: Hex[] }[] {

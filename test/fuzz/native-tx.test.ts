@@ -7,7 +7,7 @@ import { fuzzParams, hexOf } from './support.ts';
 
 const CHAIN_ID = 901;
 const MAX_SIZE = 4096;
-const CODES = ['Empty', 'Oversize', 'MalformedRlp', 'UnsupportedType', 'UnprotectedLegacy', 'WrongChainId', 'BadSignature'];
+const CODES = ['Empty', 'Oversize', 'MalformedRlp', 'UnsupportedType', 'UnprotectedLegacy', 'WrongChainId', 'BadSignature', 'EmptyAuthorizationList', 'TooManyAuthorizations', 'AuthorizationWrongChain'];
 const wallet = new Wallet(`0x${'42'.repeat(32)}`);
 
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });

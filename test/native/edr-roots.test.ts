@@ -12,6 +12,8 @@ import { DEV_MNEMONIC, startTestL1 } from '../support/l1.ts';
 // allocation and the same transactions: the genesis state, and a block of mixed transactions.
 const CHAIN_ID = 31337n;
 const BEACON_ROOTS = '0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02';
+/** EDR runs Cancun (hardhat.config.cjs), so our chain does too (without a schedule it would run the newest fork). */
+const FORKS = [{ fork: 'cancun', activation: 0 }];
 /** Runtime: reverts on value; else sstore(calldata[32:64], calldata[0:32]) and LOG1(slot). */
 const STORE_RUNTIME = '0x346014576000356020355560203560006000a1005b60006000fd';
 const STORE_AT = '0x000000000000000000000000000000000000c0DE';
@@ -69,7 +71,7 @@ describe('state, transactions and receipts roots match Hardhat EDR', () => {
   it('agrees on genesis, on an allocation with code and storage, and on a block of mixed transactions', async () => {
     const edrGenesis = await rpc<RpcBlock>('eth_getBlockByNumber', ['0x0', false]);
     const alloc = await edrAllocation();
-    const plain = Chain.open(join(dir, 'plain'), JSON.stringify({ chainId: 31337, alloc }));
+    const plain = Chain.open(join(dir, 'plain'), JSON.stringify({ chainId: 31337, alloc, forks: FORKS }));
     expect(plain.getBlockByNumber(0n)?.stateRoot).toBe(edrGenesis.stateRoot);
 
     // An allocation with code, storage, nonce and balance: set on EDR, then an empty block commits it.
@@ -87,6 +89,7 @@ describe('state, transactions and receipts roots match Hardhat EDR', () => {
       timestamp: edrAllocated.timestamp,
       gasLimit: edrAllocated.gasLimit,
       baseFeePerGas: toBeHex(GENESIS_BASE_FEE),
+      forks: FORKS,
     };
     const chain = Chain.open(join(dir, 'chain'), JSON.stringify(genesis));
     expect(chain.getBlockByNumber(0n)?.stateRoot).toBe(edrAllocated.stateRoot);

@@ -145,12 +145,27 @@ describe('decodeTransactions rejects bad input with stable codes, without touchi
     expect(rejected(results[6]!).message).toBe(`transaction is ${getBytes(oversize).length} bytes, more than the 1024-byte limit`);
   });
 
-  it('rejects EIP-7702 and unknown types as UnsupportedType', async () => {
+  it('rejects an EIP-7702 transaction without authorizations, and unknown types as UnsupportedType', async () => {
     const setCode = await sign({ ...dynamicFee, type: 4, authorizationList: [] });
     const unknown = '0x05' + (await sign(dynamicFee)).slice(4);
     const results = decode([setCode, unknown]);
-    expect(results.map((r) => rejected(r).code)).toEqual(['UnsupportedType', 'UnsupportedType']);
+    expect(results.map((r) => rejected(r).code)).toEqual(['EmptyAuthorizationList', 'UnsupportedType']);
     expect(rejected(results[1]!).message).toBe('unsupported transaction type 0x05');
+  });
+
+  it('decodes an ethers-signed EIP-7702 transaction and names its authorities, refusing other chains and long lists', async () => {
+    const authority = new Wallet('0x' + '43'.repeat(32));
+    const auth = (chainId: number, nonce = 0) => authority.authorize({ address: recipient, nonce, chainId });
+    const setCode = (authorizationList: Awaited<ReturnType<typeof auth>>[]) => sign({ ...dynamicFee, type: 4, gasLimit: 100_000n, authorizationList });
+    const [ours, anyChain, otherChain] = await Promise.all([auth(CHAIN_ID), auth(0, 1), auth(CHAIN_ID + 1)]);
+    const many = Array.from({ length: 65 }, () => ours);
+    const results = decode([await setCode([ours, anyChain]), await setCode([otherChain]), await setCode(many)]);
+    const decoded = accepted(results[0]!);
+    expect(decoded.type).toBe(4);
+    expect(decoded.from).toBe(wallet.address);
+    expect(decoded.authorizationCount).toBe(2);
+    expect(decoded.authorities).toEqual([authority.address, authority.address]);
+    expect(results.slice(1).map((r) => rejected(r).code)).toEqual(['AuthorizationWrongChain', 'TooManyAuthorizations']);
   });
 
   it('rejects trailing bytes and an RLP string as MalformedRlp', async () => {

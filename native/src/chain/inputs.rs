@@ -49,6 +49,8 @@ pub struct CallInput {
     pub nonce: Option<BigInt>,
     /// EIP-2930 access list to warm up before the call.
     pub access_list: Option<Vec<super::views::RpcAccessListItem>>,
+    /// EIP-7702 authorizations: a non-empty list runs the call as a set-code transaction.
+    pub authorization_list: Option<Vec<super::views::RpcAuthorization>>,
 }
 
 pub(crate) fn invalid(message: impl std::fmt::Display) -> napi::Error {
@@ -164,6 +166,19 @@ impl CallInput {
                         .collect::<napi::Result<_>>()?,
                 ),
             },
+            authorization_list: self.authorization_list.iter().flatten().map(authorization).collect::<napi::Result<_>>()?,
         })
     }
+}
+
+fn authorization(item: &super::views::RpcAuthorization) -> napi::Result<alloy_eips::eip7702::SignedAuthorization> {
+    let word = |text: &str, what: &str| U256::from_str_radix(text.trim_start_matches("0x"), 16).map_err(|_| invalid(format!("authorization {what}: {text}")));
+    let small = |text: &str, what: &str| u64::try_from(word(text, what)?).map_err(|_| invalid(format!("authorization {what} above 2^64: {text}")));
+    let y_parity = u8::try_from(small(&item.y_parity, "yParity")?).map_err(|_| invalid(format!("authorization yParity: {}", item.y_parity)))?;
+    let inner = alloy_eips::eip7702::Authorization {
+        chain_id: word(&item.chain_id, "chainId")?,
+        address: address(&item.address)?,
+        nonce: small(&item.nonce, "nonce")?,
+    };
+    Ok(alloy_eips::eip7702::SignedAuthorization::new_unchecked(inner, y_parity, word(&item.r, "r")?, word(&item.s, "s")?))
 }

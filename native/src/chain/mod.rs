@@ -133,6 +133,18 @@ impl Chain {
         Ok(self.chain()?.next_base_fee().into())
     }
 
+    /// The fork (`cancun`, `prague`, `osaka`) a block with this timestamp runs under: the chain's schedule.
+    #[napi]
+    pub fn fork_at(&self, timestamp: BigInt) -> napi::Result<String> {
+        Ok(self.chain()?.fork_at(inputs::u64_of(&timestamp, "timestamp")?).name().to_string())
+    }
+
+    /// Most gas one transaction may carry in a block with this timestamp: EIP-7825's 2^24 from Osaka on, else 2^64-1.
+    #[napi]
+    pub fn tx_gas_cap(&self, timestamp: BigInt) -> napi::Result<BigInt> {
+        Ok(self.chain()?.fork_at(inputs::u64_of(&timestamp, "timestamp")?).tx_gas_cap().into())
+    }
+
     /// Gas limit of the next block built with `target` (0: the head's): one allowed step (< parent/1024) toward it.
     #[napi]
     pub fn next_gas_limit(&self, target: BigInt) -> napi::Result<BigInt> {

@@ -213,6 +213,28 @@ pub struct RpcAccessListItem {
     pub storage_keys: Vec<String>,
 }
 
+/// One EIP-7702 authorization as geth's RPC shows it (and as eth_call / eth_estimateGas take it).
+#[napi(object)]
+pub struct RpcAuthorization {
+    pub chain_id: String,
+    pub address: String,
+    pub nonce: String,
+    pub y_parity: String,
+    pub r: String,
+    pub s: String,
+}
+
+pub(crate) fn authorization_view(auth: &alloy_eips::eip7702::SignedAuthorization) -> RpcAuthorization {
+    RpcAuthorization {
+        chain_id: q(auth.chain_id),
+        address: addr(auth.address),
+        nonce: q(auth.nonce),
+        y_parity: q(auth.y_parity()),
+        r: q(auth.r()),
+        s: q(auth.s()),
+    }
+}
+
 #[napi(object)]
 pub struct RpcTransactionView {
     pub hash: String,
@@ -231,6 +253,8 @@ pub struct RpcTransactionView {
     pub value: String,
     pub input: String,
     pub access_list: Option<Vec<RpcAccessListItem>>,
+    /// EIP-7702 transactions only.
+    pub authorization_list: Option<Vec<RpcAuthorization>>,
     pub v: String,
     pub r: String,
     pub s: String,
@@ -284,6 +308,7 @@ pub(crate) fn transaction_view(envelope: &TxEnvelope, sender: Address, place: &T
         access_list: envelope.access_list().map(|list| {
             list.iter().map(|item| RpcAccessListItem { address: addr(item.address), storage_keys: item.storage_keys.iter().map(data).collect() }).collect()
         }),
+        authorization_list: envelope.authorization_list().map(|list| list.iter().map(authorization_view).collect()),
         v,
         r: q(signature.r()),
         s: q(signature.s()),
@@ -405,4 +430,18 @@ impl From<alloy_eips::eip2718::Eip2718Error> for ChainErrorLike {
     fn from(error: alloy_eips::eip2718::Eip2718Error) -> Self {
         Self("StoreFailure", error.to_string())
     }
+}
+
+/// A pooled (not yet included) raw transaction as eth_getTransactionByHash shows it, from the same decoder and view
+/// as stored ones, so any transaction the pool admitted has a view (ethers' parser refuses, e.g., an EIP-7702
+/// authorization with a high s, which the EVM merely skips). Block fields are the caller's to null; `gasPrice` is
+/// the fee cap (no base fee applies yet).
+#[napi]
+pub fn pooled_transaction_view(raw: napi::bindgen_prelude::Buffer, sender: String) -> napi::Result<RpcTransactionView> {
+    use alloy_eips::eip2718::Decodable2718;
+    let envelope = TxEnvelope::decode_2718(&mut raw.as_ref()).map_err(to_napi)?;
+    let sender = super::inputs::address(&sender)?;
+    let mut view = transaction_view(&envelope, sender, &TxPlace { block_hash: None, block_number: 0, index: 0, base_fee: 0 });
+    view.gas_price = q(envelope.max_fee_per_gas());
+    Ok(view)
 }

@@ -19,6 +19,8 @@ export interface DecodedTx {
   value: bigint;
   /** Minimum gas the transaction must pay before execution, when the decoder computes it. */
   intrinsicGas?: bigint;
+  /** EIP-7702: recovered authorities of a set-code transaction (lowercase). */
+  authorities?: Hex[];
 }
 
 /** Why one raw transaction could not be decoded; `error` is the native crate's stable code. */
@@ -165,6 +167,10 @@ export interface ExecutionEngine {
   nextBaseFee(): bigint;
   /** Gas limit of the next block built toward `target` (0: the head's): one allowed step, < parent/1024 (header rules). */
   nextGasLimit(target: bigint): bigint;
+  /** Most gas one transaction may carry in a block at `timestamp` (EIP-7825 from Osaka on); absent: no cap but the block's. */
+  txGasCap?(timestamp: bigint): bigint;
+  /** The fork ('cancun' | 'prague' | 'osaka') a block at `timestamp` runs under (the chain's schedule). */
+  forkAt?(timestamp: bigint): string;
   /**
    * Executes `rawTxs` on top of the head and commits durably; one native call, run off the event loop so JSON-RPC
    * keeps being served meanwhile.

@@ -20,7 +20,9 @@ export class NativeTxDecoder implements TxDecoder {
     return decodeTransactions(raws as Uint8Array[], this.chainId, this.maxSize).map((r) => {
       if (!r.ok) return { error: r.code, message: r.message };
       const create = r.to === null;
-      const intrinsicGas = 21_000n + 4n * BigInt(r.inputLength) + (create ? 32_000n + 2n * BigInt(Math.ceil(r.inputLength / 32)) : 0n);
+      // EIP-7702 charges 25,000 per authorization up front (PER_EMPTY_ACCOUNT_COST), refunding some later.
+      const intrinsicGas =
+        21_000n + 4n * BigInt(r.inputLength) + (create ? 32_000n + 2n * BigInt(Math.ceil(r.inputLength / 32)) : 0n) + 25_000n * BigInt(r.authorizationCount);
       const gasPrice = r.gasPrice ?? 0n;
       return {
         hash: r.hash as Hex,
@@ -31,6 +33,7 @@ export class NativeTxDecoder implements TxDecoder {
         maxPriorityFeePerGas: r.maxPriorityFeePerGas ?? gasPrice,
         value: r.value,
         intrinsicGas,
+        ...(r.type === 4 ? { authorities: r.authorities.map((a) => a.toLowerCase() as Hex) } : {}),
       };
     });
   }

@@ -36,6 +36,14 @@ export class NativeEngine implements ExecutionEngine {
     return BigInt(this.chain.nextBaseFee());
   }
 
+  forkAt(timestamp: bigint): string {
+    return this.chain.forkAt(timestamp);
+  }
+
+  txGasCap(timestamp: bigint): bigint {
+    return BigInt(this.chain.txGasCap(timestamp));
+  }
+
   nextGasLimit(target: bigint): bigint {
     return BigInt(this.chain.nextGasLimit(target));
   }
@@ -356,6 +364,7 @@ function callInput(request: CallRequest): CallInput {
   if (request.maxPriorityFeePerGas !== undefined) input.maxPriorityFeePerGas = request.maxPriorityFeePerGas;
   if (request.nonce !== undefined) input.nonce = request.nonce;
   if (request.accessList) input.accessList = request.accessList;
+  if (request.authorizationList) input.authorizationList = request.authorizationList;
   return input;
 }
 

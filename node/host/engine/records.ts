@@ -56,6 +56,8 @@ export interface RpcTransaction {
   value: Hex;
   input: Hex;
   accessList?: { address: Hex; storageKeys: Hex[] }[];
+  /** EIP-7702 transactions only. */
+  authorizationList?: { chainId: Hex; address: Hex; nonce: Hex; yParity: Hex; r: Hex; s: Hex }[];
   v: Hex;
   r: Hex;
   s: Hex;

@@ -3,6 +3,7 @@ import type { Hex } from '../../encoding/hex.ts';
 import {
   ExceedsBlockGasLimitError,
   FeeCapTooLowError,
+  GasLimitTooHighError,
   IntrinsicGasTooLowError,
   InvalidSenderError,
   InvalidTransactionError,
@@ -26,6 +27,10 @@ export interface AdmissionDeps {
   /** The sender's account at the chain head (asked only for senders the pool does not hold yet). */
   account(sender: Hex): AccountState;
   blockGasLimit(): bigint;
+  /** Per-transaction gas cap of a block at `timestamp` (s) by its fork (EIP-7825, Osaka on); absent: none but the block's. */
+  txGasCap?(timestamp: bigint): bigint | undefined;
+  /** The fork of a block at `timestamp` (s); absent: every decodable type is admitted. */
+  forkAt?(timestamp: bigint): string | undefined;
   maxTxSize: number;
   /** Throws (e.g. SequencerPausedError) when this host must not take transactions now. */
   assertAccepting(): void;
@@ -155,6 +160,11 @@ export class Admission {
   private admit(decoded: DecodedTx, raw: Uint8Array): PoolTx {
     const gasLimit = this.deps.blockGasLimit();
     if (decoded.gasLimit > gasLimit) throw new ExceedsBlockGasLimitError(decoded.gasLimit, gasLimit);
+    // The next block is stamped about now; cap and types change only at a fork's activation.
+    const nextTimestamp = BigInt(Math.floor(this.deps.now() / 1000));
+    if (decoded.authorities && this.deps.forkAt?.(nextTimestamp) === 'cancun') throw new UnsupportedTxTypeError('set-code (0x04) transactions start with Prague');
+    const txGasCap = this.deps.txGasCap?.(nextTimestamp);
+    if (txGasCap !== undefined && decoded.gasLimit > txGasCap) throw new GasLimitTooHighError(txGasCap, decoded.gasLimit);
     if (decoded.intrinsicGas !== undefined && decoded.gasLimit < decoded.intrinsicGas) throw new IntrinsicGasTooLowError(decoded.gasLimit, decoded.intrinsicGas);
     if (decoded.maxPriorityFeePerGas > decoded.maxFeePerGas) throw new TipAboveFeeCapError();
     if (decoded.maxFeePerGas < this.deps.pool.baseFee) throw new FeeCapTooLowError(decoded.maxFeePerGas, this.deps.pool.baseFee);
@@ -169,6 +179,7 @@ export class Admission {
       value: decoded.value,
       raw,
       receivedAt: this.deps.now(),
+      ...(decoded.authorities ? { authorities: decoded.authorities } : {}),
     };
     this.deps.pool.add(tx, this.deps.account);
     return tx;

@@ -89,3 +89,28 @@ export class UnsupportedTxTypeError extends PoolRejectionError {
     super(`transaction type not supported: ${detail}`);
   }
 }
+
+/** EIP-7702, geth's txpool.ErrInflightTxLimitReached: a delegated (or authorizing) account holds one in-flight tx. */
+export class InflightTxLimitError extends PoolRejectionError {
+  constructor() {
+    super('in-flight transaction limit reached for delegated accounts');
+  }
+}
+/** EIP-7702, geth's legacypool.ErrOutOfOrderTxFromDelegated. */
+export class OutOfOrderFromDelegatedError extends PoolRejectionError {
+  constructor() {
+    super('gapped-nonce tx from delegated accounts');
+  }
+}
+/** EIP-7702, geth's legacypool.ErrAuthorityReserved: an authorization names an account with in-flight transactions. */
+export class AuthorityReservedError extends PoolRejectionError {
+  constructor() {
+    super('authority already reserved');
+  }
+}
+/** EIP-7825 (Osaka), geth's core.ErrGasLimitTooHigh: the gas limit is above the per-transaction cap. */
+export class GasLimitTooHighError extends PoolRejectionError {
+  constructor(cap: bigint, gas: bigint) {
+    super(`transaction gas limit too high (cap: ${cap}, tx: ${gas})`);
+  }
+}

@@ -13,6 +13,8 @@ export interface PoolTx {
   readonly raw: Uint8Array;
   /** Wall-clock arrival (ms), used only for queued-transaction expiry and metrics. */
   readonly receivedAt: number;
+  /** EIP-7702: the recovered authorities of a set-code transaction (lowercase); absent for other types. */
+  readonly authorities?: readonly Hex[];
 }
 
 /** Most the sender can be charged: gasLimit * maxFeePerGas + value. */

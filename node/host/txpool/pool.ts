@@ -9,6 +9,7 @@ import {
   PoolFullError,
 } from './errors.ts';
 import { Heap } from './heap.ts';
+import { AuthorityIndex } from './set-code-rules.ts';
 import { effectiveTip, isSufficientBump, maxCost, type PoolTx } from './pool-tx.ts';
 import { SenderQueue, type AccountState } from './sender-queue.ts';
 
@@ -52,6 +53,7 @@ export class Mempool {
   baseFee = 0n;
   private readonly senders = new Map<Hex, SenderQueue>();
   private readonly byHash = new Map<Hex, PoolTx>();
+  private readonly authorities = new AuthorityIndex();
   private readonly listeners = new Set<(tx: PoolTx) => void>();
   /** Built only under pressure; while present it is kept current by pushes and read lazily (stale entries skipped). */
   private tails: Heap<TailEntry> | null = null;
@@ -132,14 +134,16 @@ export class Mempool {
     const committed = queue.committedCost - (existing ? maxCost(existing) : 0n) + cost;
     if (committed > queue.balance) throw new InsufficientFundsError(queue.balance, committed);
     if (!existing && queue.size >= this.config.maxPerSender) throw new AccountLimitError(this.config.maxPerSender);
+    this.authorities.check(tx, queue, (address) => this.senders.get(address)?.size ?? 0);
     const evicted = existing ? [] : this.makeRoom(tx);
 
     if (!known) this.senders.set(tx.sender, queue);
     const before = queue.pendingCount;
     const replaced = queue.put(tx);
     this.pendingTotal += queue.pendingCount - before;
-    if (replaced) this.byHash.delete(replaced.hash);
+    if (replaced) this.forget(replaced);
     this.byHash.set(tx.hash, tx);
+    this.authorities.add(tx);
     this.changes++;
     this.pushTail(queue);
     for (const listener of this.listeners) listener(tx);
@@ -192,7 +196,7 @@ export class Mempool {
       const consumed = queue.rebase(account);
       this.pendingTotal += queue.pendingCount - before;
       for (const tx of consumed) {
-        this.byHash.delete(tx.hash);
+        this.forget(tx);
         removed.push(tx);
       }
       this.retireIfEmpty(queue);
@@ -210,7 +214,7 @@ export class Mempool {
     const before = queue.pendingCount;
     queue.remove(tx.nonce);
     this.pendingTotal += queue.pendingCount - before;
-    this.byHash.delete(hash);
+    this.forget(tx);
     this.retireIfEmpty(queue);
     this.pushTail(queue);
     return tx;
@@ -230,6 +234,11 @@ export class Mempool {
   /** Every transaction, each sender's in nonce order (used to rewrite the journal). */
   *all(): IterableIterator<PoolTx> {
     for (const queue of this.senders.values()) yield* queue.inOrder();
+  }
+
+  private forget(tx: PoolTx): void {
+    this.byHash.delete(tx.hash);
+    this.authorities.remove(tx);
   }
 
   private retireIfEmpty(queue: SenderQueue): void {

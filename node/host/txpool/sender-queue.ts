@@ -5,6 +5,8 @@ import { maxCost, type PoolTx } from './pool-tx.ts';
 export interface AccountState {
   nonce: number;
   balance: bigint;
+  /** The account has code at the head (an EIP-7702 delegation): the pool then allows it one in-flight transaction. */
+  delegated?: boolean;
 }
 
 /**
@@ -18,6 +20,8 @@ export class SenderQueue {
   /** Sum of maxCost over every transaction held, so a new one cannot overdraw the account. */
   committedCost = 0n;
   pendingCount = 0;
+  /** Has code at the head (an EIP-7702 delegation), as last told. */
+  delegated: boolean;
   private readonly txs = new Map<number, PoolTx>();
   private highest = -1;
 
@@ -25,6 +29,7 @@ export class SenderQueue {
     this.sender = sender;
     this.stateNonce = account.nonce;
     this.balance = account.balance;
+    this.delegated = account.delegated ?? false;
   }
 
   get size(): number {
@@ -83,6 +88,7 @@ export class SenderQueue {
     }
     this.stateNonce = account.nonce;
     this.balance = account.balance;
+    this.delegated = account.delegated ?? this.delegated;
     this.pendingCount = 0;
     this.extendPending();
     if (this.highest < account.nonce) this.highest = this.findHighest();

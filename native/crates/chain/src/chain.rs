@@ -11,7 +11,7 @@ use std::sync::Arc;
 use alloy_consensus::Header;
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use parking_lot::{Mutex, RwLock, RwLockWriteGuard};
-use seq_evm::{execute_block, AccountDiff, BlockExecution, BlockInput, Bytecode, Mode, Rejection};
+use seq_evm::{execute_block, AccountDiff, BlockExecution, BlockInput, Bytecode, Fork, ForkSchedule, Mode, Rejection};
 use seq_state::{AccountChange, AccountFields, StateTrie, StorageSource, Undo, EMPTY_ROOT_HASH};
 use seq_store::{AccountRecord, BlockWrite, ChangeSet, StagedBlock, Store, StoreError, StoreReader};
 use seq_tx::{DecodePolicy, RecoveredTx};
@@ -20,11 +20,12 @@ use crate::block::{self, BlockEnv, HeaderFields, SealedBlock, StoredReceipt};
 use crate::decode;
 use crate::flat::{Changes, Flat, StateView};
 use crate::header_rules::{self, ChildFields, HeaderRules};
-use crate::startup::{genesis_block, load, meta_bytes, write_genesis};
+use crate::startup::{genesis_block, load, meta_bytes, stored_forks, write_genesis};
 use crate::{ChainError, Genesis};
 
 pub(crate) const CHAIN_ID_KEY: &str = "chain_id";
 pub(crate) const GENESIS_HASH_KEY: &str = "genesis_hash";
+pub(crate) const FORKS_KEY: &str = "fork_schedule";
 pub(crate) const BLOCK_HASH_WINDOW: u64 = 256;
 /// Storage slots kept in memory (about 100 bytes each).
 const STORAGE_CACHE_LIMIT: usize = 4_000_000;
@@ -92,6 +93,7 @@ fn micros(since: std::time::Instant) -> u64 {
 pub struct Chain {
     pub(crate) store: Store,
     chain_id: u64,
+    forks: ForkSchedule,
     options: ChainOptions,
     pub(crate) flat: RwLock<Flat>,
     pub(crate) writer: Mutex<StateTrie>,
@@ -118,19 +120,32 @@ impl Chain {
         let reader = store.reader()?;
         let chain_id = u64::from_be_bytes(meta_bytes(&reader, CHAIN_ID_KEY)?);
         let stored_genesis = B256::from(meta_bytes::<32>(&reader, GENESIS_HASH_KEY)?);
+        let forks = stored_forks(&reader)?;
         if let Some(genesis) = genesis {
             let (header, _) = genesis_block(genesis)?;
             if header.hash_slow() != stored_genesis {
                 return Err(ChainError::Genesis(format!("the data directory holds another chain (genesis {stored_genesis})")));
             }
+            if genesis.forks != forks {
+                return Err(ChainError::Genesis(format!("the data directory runs fork schedule {forks:?}, the genesis names {:?}", genesis.forks)));
+            }
         }
         let (flat, trie) = load(&reader, options)?;
         drop(reader);
-        Ok(Self { store, chain_id, options, flat: RwLock::new(flat), writer: Mutex::new(trie) })
+        Ok(Self { store, chain_id, forks, options, flat: RwLock::new(flat), writer: Mutex::new(trie) })
     }
 
     pub fn chain_id(&self) -> u64 {
         self.chain_id
+    }
+
+    /// The rules a block with this timestamp runs under: the one answer producer, followers and calls share.
+    pub fn fork_at(&self, timestamp: u64) -> Fork {
+        self.forks.fork_at(timestamp)
+    }
+
+    pub fn forks(&self) -> &ForkSchedule {
+        &self.forks
     }
 
     pub fn options(&self) -> ChainOptions {
@@ -272,6 +287,8 @@ impl Chain {
             base_fee: env.base_fee.unwrap_or_else(|| header_rules::expected_base_fee(parent)),
             prevrandao: env.prevrandao.unwrap_or_else(|| header_rules::expected_prevrandao(parent_hash)),
             chain_id: self.chain_id,
+            fork: self.fork_at(env.timestamp),
+            parent_hash,
         };
         let child = ChildFields {
             timestamp: input.timestamp,

@@ -1,9 +1,12 @@
 //! Genesis from geth/hardhat-style JSON: `{ chainId | config.chainId, alloc: { address: { balance, nonce,
 //! code, storage } }, timestamp, gasLimit, baseFeePerGas, extraData, mixHash, coinbase }`. Quantities may be
-//! hex strings, decimal strings or JSON numbers.
+//! hex strings, decimal strings or JSON numbers. `forks` (or `config.forks`): `[{ fork: "cancun" | "prague" |
+//! "osaka", activation: <timestamp> }]`, first at 0; absent means the newest fork from genesis. A schedule that
+//! reaches Prague gets the EIP-2935 history contract in its alloc unless the alloc names that address itself.
 use std::collections::BTreeMap;
 
 use alloy_primitives::{hex, keccak256, Address, Bytes, B256, U256};
+use seq_evm::{Fork, ForkActivation, ForkSchedule};
 use serde_json::Value;
 
 use crate::ChainError;
@@ -36,6 +39,7 @@ pub struct Genesis {
     pub extra_data: Bytes,
     pub mix_hash: B256,
     pub coinbase: Address,
+    pub forks: ForkSchedule,
 }
 
 impl Genesis {
@@ -50,7 +54,15 @@ impl Genesis {
                 alloc.insert(address, parse_account(account).map_err(|e| err(format!("{address}: {e}")))?);
             }
         }
+        let forks = match json.get("forks").or_else(|| json.pointer("/config/forks")) {
+            Some(list) => parse_forks(list)?,
+            None => ForkSchedule::single(Fork::NEWEST),
+        };
+        if forks.reaches(Fork::Prague) {
+            alloc.entry(alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS).or_insert_with(history_contract);
+        }
         Ok(Self {
+            forks,
             chain_id: u64_of(chain_id).map_err(|e| err(format!("chainId: {e}")))?,
             alloc,
             timestamp: opt_u64(&json, "timestamp")?.unwrap_or(0),
@@ -70,6 +82,25 @@ impl Genesis {
             },
         })
     }
+}
+
+fn parse_forks(list: &Value) -> Result<ForkSchedule, ChainError> {
+    let entries = list.as_array().ok_or_else(|| err("forks must be a list of { fork, activation }"))?;
+    let parsed = entries
+        .iter()
+        .map(|entry| {
+            let name = entry.get("fork").and_then(Value::as_str).ok_or_else(|| err("forks: each entry needs a fork name"))?;
+            let fork = Fork::from_name(name).ok_or_else(|| err(format!("forks: unsupported fork {name} (cancun, prague, osaka)")))?;
+            let timestamp = entry.get("activation").map(u64_of).transpose().map_err(|e| err(format!("forks: activation: {e}")))?.unwrap_or(0);
+            Ok(ForkActivation { fork, timestamp })
+        })
+        .collect::<Result<Vec<_>, ChainError>>()?;
+    ForkSchedule::new(parsed).map_err(|e| err(e.to_string()))
+}
+
+/// The EIP-2935 history contract as its deployment left it on Ethereum (nonce 1, no balance, no storage).
+fn history_contract() -> GenesisAccount {
+    GenesisAccount { nonce: 1, code: alloy_eips::eip2935::HISTORY_STORAGE_CODE.clone(), ..Default::default() }
 }
 
 fn err(message: impl Into<String>) -> ChainError {

@@ -22,5 +22,5 @@ pub use pending::{PendingBlock, PendingSummary};
 pub use query::{BlockRecord, ReceiptRecord, TxRecord};
 
 pub use alloy_consensus::{Header, TxEnvelope};
-pub use seq_evm::{AccountState, CallLimits, CallOutcome, CallRequest};
+pub use seq_evm::{AccountState, CallLimits, CallOutcome, CallRequest, Fork, ForkSchedule};
 pub use seq_store::{AccountRecord, BlockEntryCounts};

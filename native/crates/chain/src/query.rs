@@ -103,6 +103,8 @@ impl Chain {
             base_fee: header.base_fee_per_gas.unwrap_or_default(),
             prevrandao: header.mix_hash,
             chain_id: self.chain_id(),
+            fork: self.fork_at(header.timestamp),
+            parent_hash: header.parent_hash,
         })
     }
 

@@ -8,7 +8,7 @@ use seq_state::{AccountChange, AccountFields, StateTrie, StorageSource, TrieAcco
 use seq_store::{AccountRecord, BlockWrite, ChangeSet, Store, StoreReader};
 
 use crate::block::{self, HeaderFields};
-use crate::chain::{ChainOptions, BLOCK_HASH_WINDOW, CHAIN_ID_KEY, GENESIS_HASH_KEY};
+use crate::chain::{ChainOptions, BLOCK_HASH_WINDOW, CHAIN_ID_KEY, FORKS_KEY, GENESIS_HASH_KEY};
 use crate::flat::{Changes, Flat};
 use crate::{ChainError, Genesis};
 
@@ -69,6 +69,7 @@ pub(crate) fn write_genesis(store: &Store, genesis: &Genesis) -> Result<(), Chai
     let codes: Vec<(B256, &[u8])> = genesis.alloc.values().filter(|a| !a.code.is_empty()).map(|a| (a.code_hash(), a.code.as_ref())).collect();
     let header_rlp = block::encode_header(&header);
     let chain_id = genesis.chain_id.to_be_bytes();
+    let forks = genesis.forks.to_bytes();
     let changeset = ChangeSet { accounts: accounts.iter().map(|(a, _)| (*a, None)).collect(), ..Default::default() };
     let write = BlockWrite {
         number: 0,
@@ -83,10 +84,18 @@ pub(crate) fn write_genesis(store: &Store, genesis: &Genesis) -> Result<(), Chai
         codes: &codes,
         changeset: &changeset,
         prune_changesets_below: 0,
-        meta: &[(CHAIN_ID_KEY, &chain_id), (GENESIS_HASH_KEY, hash.as_slice())],
+        meta: &[(CHAIN_ID_KEY, &chain_id), (GENESIS_HASH_KEY, hash.as_slice()), (FORKS_KEY, &forks)],
     };
     store.stage_block(&write)?.commit()?;
     Ok(())
+}
+
+/// The stored fork schedule; a store written before schedules existed ran Cancun throughout.
+pub(crate) fn stored_forks(reader: &StoreReader) -> Result<seq_evm::ForkSchedule, ChainError> {
+    match reader.meta(FORKS_KEY)? {
+        None => Ok(seq_evm::ForkSchedule::single(seq_evm::Fork::Cancun)),
+        Some(bytes) => seq_evm::ForkSchedule::from_bytes(&bytes).map_err(|e| ChainError::Store(seq_store::StoreError::Corrupt(e.to_string()))),
+    }
 }
 
 /// Rebuilds the in-memory state from the store and checks it against the head's state root.

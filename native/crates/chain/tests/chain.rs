@@ -33,6 +33,11 @@ fn genesis_state_root_is_the_ethereum_root_of_the_allocation() {
         (a.address, TrieAccount::new(0, U256::from(10).pow(U256::from(21)), seq_state::EMPTY_ROOT_HASH, seq_state::KECCAK_EMPTY)),
         (b.address, TrieAccount::new(0, U256::from(10).pow(U256::from(21)), seq_state::EMPTY_ROOT_HASH, seq_state::KECCAK_EMPTY)),
         (store_address(), TrieAccount::new(1, U256::ZERO, storage_root, code_hash)),
+        // The genesis runs the newest fork, so it gets EIP-2935's history contract.
+        (
+            alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS,
+            TrieAccount::new(1, U256::ZERO, seq_state::EMPTY_ROOT_HASH, keccak256(&alloy_eips::eip2935::HISTORY_STORAGE_CODE)),
+        ),
     ]);
     assert_eq!(head.state_root, expected);
     assert_eq!(chain.storage(store_address(), U256::from(1), None).unwrap(), U256::from(7));
@@ -283,7 +288,10 @@ fn calls_and_gas_estimates_read_state_without_changing_it() {
     assert!(matches!(chain.estimate_gas(&reverting, None, &seq_chain::CallLimits::default()).unwrap(), CallOutcome::Revert { .. }));
     let broke = CallRequest { from: Some(Address::repeat_byte(0x99)), value: U256::from(5), to: Some(b.address), ..Default::default() };
     assert!(matches!(chain.call(&broke, None, &seq_chain::CallLimits::default()), Err(ChainError::Call(_))));
-    let starved = CallRequest { gas: Some(21_500), ..request };
+    // Below EIP-7623's calldata floor the call cannot start; above it, the sstore runs out of gas.
+    let below_floor = CallRequest { gas: Some(21_500), ..request.clone() };
+    assert!(matches!(chain.call(&below_floor, None, &seq_chain::CallLimits::default()), Err(ChainError::Call(_))));
+    let starved = CallRequest { gas: Some(21_800), ..request };
     assert!(matches!(chain.call(&starved, None, &seq_chain::CallLimits::default()).unwrap(), CallOutcome::Halt { .. }));
 }
 

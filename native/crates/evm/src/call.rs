@@ -1,5 +1,6 @@
 //! Read-only execution (eth_call) and gas estimation (eth_estimateGas, geth's binary search).
 use alloy_eips::eip2930::AccessList;
+use alloy_eips::eip7702::SignedAuthorization;
 use std::time::Duration;
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
@@ -50,6 +51,8 @@ pub struct CallRequest {
     pub max_priority_fee_per_gas: Option<u128>,
     pub nonce: Option<u64>,
     pub access_list: AccessList,
+    /// EIP-7702: a non-empty list makes the call a set-code transaction (authorities recovered as in a block).
+    pub authorization_list: Vec<SignedAuthorization>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,8 +104,10 @@ pub fn call<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &C
 fn gas_allowance(block: &BlockInput, request: &CallRequest, limits: &CallLimits) -> Result<u64, CallError> {
     match request.gas {
         Some(requested) if requested > limits.gas_cap => Err(CallError::GasAboveCap { requested, cap: limits.gas_cap }),
-        Some(requested) => Ok(requested),
-        None => Ok(block.gas_limit.min(limits.gas_cap)),
+        // Osaka on, no transaction may carry more than EIP-7825's cap: a call runs with at most that, as geth's RPC
+        // gas cap lowers the gas silently.
+        Some(requested) => Ok(requested.min(block.fork.tx_gas_cap())),
+        None => Ok(block.gas_limit.min(limits.gas_cap).min(block.fork.tx_gas_cap())),
     }
 }
 
@@ -119,8 +124,9 @@ pub fn estimate_gas<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, req
         let available = balance.saturating_sub(request.value) / U256::from(fee_cap);
         hi = hi.min(u64::try_from(available).unwrap_or(u64::MAX));
     }
-    // As geth: a plain value transfer to an account without code needs exactly the intrinsic 21,000 gas.
-    if let (Some(to), true) = (request.to, request.data.is_empty()) {
+    // As geth: a plain value transfer to an account without code needs exactly the intrinsic 21,000 gas (a set-code
+    // call is never plain: each authorization costs more up front).
+    if let (Some(to), true) = (request.to, request.data.is_empty() && request.authorization_list.is_empty()) {
         let code_hash = BlockState::new(reader).account(to)?.map_or(revm::primitives::KECCAK_EMPTY, |a| a.code_hash);
         if code_hash == revm::primitives::KECCAK_EMPTY && hi >= TRANSFER_GAS {
             if let CallOutcome::Success { output, .. } = run(TRANSFER_GAS)? {
@@ -172,9 +178,12 @@ fn run<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRe
         None => state.account(from)?.map_or(0, |a| a.nonce),
     };
     let no_fee = request.gas_price.unwrap_or(0) == 0 && request.max_fee_per_gas.unwrap_or(0) == 0;
-    let dynamic = request.max_fee_per_gas.is_some() || request.max_priority_fee_per_gas.is_some();
-    let tx = TxEnv {
-        tx_type: if dynamic {
+    let set_code = !request.authorization_list.is_empty();
+    let dynamic = set_code || request.max_fee_per_gas.is_some() || request.max_priority_fee_per_gas.is_some();
+    let mut tx = TxEnv {
+        tx_type: if set_code {
+            4
+        } else if dynamic {
             2
         } else if request.access_list.is_empty() {
             0
@@ -193,6 +202,7 @@ fn run<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, request: &CallRe
         gas_priority_fee: if dynamic { Some(request.max_priority_fee_per_gas.unwrap_or(0)) } else { None },
         ..Default::default()
     };
+    tx.set_signed_authorization(request.authorization_list.clone());
     let inspector = DeadlineInspector::new(deadline);
     let mut evm = build_evm_inspected(state, block, inspector, |cfg| {
         cfg.disable_nonce_check = true;
@@ -226,7 +236,8 @@ fn halt_message(reason: &revm::context::result::HaltReason) -> String {
     use revm::context::result::HaltReason as H;
     match reason {
         H::OutOfGas(_) => "out of gas".into(),
-        H::OpcodeNotFound | H::InvalidFEOpcode => "invalid opcode".into(),
+        // An opcode of a later fork is, to this block, not defined (as geth words it).
+        H::OpcodeNotFound | H::InvalidFEOpcode | H::NotActivated => "invalid opcode".into(),
         H::StackUnderflow => "stack underflow".into(),
         H::StackOverflow => "stack limit reached".into(),
         H::InvalidJump => "invalid jump destination".into(),

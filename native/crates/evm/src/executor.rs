@@ -1,4 +1,5 @@
-//! Runs a block's transactions in order with revm (Cancun) over a [`BlockState`].
+//! Runs a block's transactions in order with revm (the block's fork) over a [`BlockState`], after the pre-block
+//! system call the fork asks for (EIP-2935's parent-hash write, Prague on).
 use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_primitives::{Address, Bytes, Log, B256};
 use revm::{
@@ -66,6 +67,7 @@ pub enum ExecError {
 
 pub fn execute_block<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, txs: &[RecoveredTx], mode: Mode) -> Result<BlockExecution, ExecError> {
     let mut evm = build_evm(BlockState::new(reader), block, |_| {});
+    crate::system_calls::store_parent_hash(&mut evm, block)?;
     let mut out = BlockExecution {
         included: Vec::with_capacity(txs.len()),
         receipts: Vec::with_capacity(txs.len()),
@@ -74,7 +76,7 @@ pub fn execute_block<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, tx
         diff: StateDiff::default(),
     };
     for (index, tx) in txs.iter().enumerate() {
-        let rejection = match precheck(&tx.envelope, block.gas_limit - out.gas_used) {
+        let rejection = match precheck(&tx.envelope, block.gas_limit - out.gas_used, block.fork) {
             Some(rejection) => Some(rejection),
             None => match evm.transact_one(tx_env(&tx.envelope, tx.sender)) {
                 Ok(result) => {
@@ -108,9 +110,11 @@ pub fn execute_block<R: StateReader + ?Sized>(reader: &R, block: &BlockInput, tx
     Ok(out)
 }
 
-/// Checks revm does not make at block level: the remaining block gas, and types this chain does not carry.
-fn precheck(envelope: &TxEnvelope, remaining_gas: u64) -> Option<Rejection> {
-    if matches!(envelope, TxEnvelope::Eip4844(_) | TxEnvelope::Eip7702(_)) {
+/// Checks revm does not make at block level: the remaining block gas, and types this chain does not carry (blob
+/// transactions: the L2 has no blob data availability), or not yet (set-code before Prague).
+fn precheck(envelope: &TxEnvelope, remaining_gas: u64, fork: crate::Fork) -> Option<Rejection> {
+    let set_code_too_early = matches!(envelope, TxEnvelope::Eip7702(_)) && fork < crate::Fork::Prague;
+    if matches!(envelope, TxEnvelope::Eip4844(_)) || set_code_too_early {
         return Some(Rejection::unsupported_type(envelope.tx_type() as u8));
     }
     (envelope.gas_limit() > remaining_gas).then(|| Rejection::block_gas_exhausted(envelope.gas_limit(), remaining_gas))

@@ -36,7 +36,10 @@ impl Rejection {
             I::RejectCallerWithCode => "SenderNotEoa",
             I::CreateInitCodeSizeLimit => "InitCodeTooLarge",
             I::InvalidChainId | I::MissingChainId => "WrongChainId",
-            I::Eip2930NotSupported | I::Eip1559NotSupported | I::Eip4844NotSupported | I::Eip7702NotSupported => "UnsupportedType",
+            I::Eip2930NotSupported | I::Eip1559NotSupported | I::Eip4844NotSupported | I::Eip7702NotSupported | I::AuthorizationListNotSupported => {
+                "UnsupportedType"
+            }
+            I::EmptyAuthorizationList => "EmptyAuthorizationList",
             _ => "InvalidTransaction",
         };
         Self::new(code, error.to_string())

@@ -1,6 +1,7 @@
 use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_primitives::Address;
 use revm::context::TxEnv;
+use revm::context_interface::either::Either;
 
 /// The revm view of a signed transaction whose sender is already recovered.
 pub fn tx_env(envelope: &TxEnvelope, sender: Address) -> TxEnv {
@@ -19,7 +20,8 @@ pub fn tx_env(envelope: &TxEnvelope, sender: Address) -> TxEnv {
         gas_priority_fee: if is_dynamic_fee { envelope.max_priority_fee_per_gas() } else { None },
         blob_hashes: Vec::new(),
         max_fee_per_blob_gas: 0,
-        authorization_list: Vec::new(),
+        // Signed, not recovered: revm recovers each authority itself and skips the ones that do not recover (EIP-7702).
+        authorization_list: envelope.authorization_list().map_or_else(Vec::new, |list| list.iter().cloned().map(Either::Left).collect()),
     }
 }
 

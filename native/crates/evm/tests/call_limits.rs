@@ -2,7 +2,7 @@
 use std::time::Duration;
 
 use alloy_primitives::{hex, Address, B256, U256};
-use seq_evm::{call, estimate_gas, AccountInfo, BlockInput, Bytecode, CallError, CallLimits, CallOutcome, CallRequest};
+use seq_evm::{call, estimate_gas, AccountInfo, BlockInput, Bytecode, CallError, CallLimits, CallOutcome, CallRequest, Fork};
 
 mod support;
 use support::{Memory, CHAIN_ID};
@@ -10,8 +10,19 @@ use support::{Memory, CHAIN_ID};
 /// Runtime `JUMPDEST PUSH1 0 JUMP`: loops until the gas runs out.
 const LOOP_RUNTIME: &str = "5b600056";
 
+/// Prague: before EIP-7825 a call may carry the whole 50M cap, which is what the wall-time budget has to stop.
 fn block(gas_limit: u64) -> BlockInput {
-    BlockInput { number: 2, timestamp: 20, beneficiary: Address::repeat_byte(0xcb), gas_limit, base_fee: 0, prevrandao: B256::ZERO, chain_id: CHAIN_ID }
+    BlockInput {
+        number: 2,
+        timestamp: 20,
+        beneficiary: Address::repeat_byte(0xcb),
+        gas_limit,
+        base_fee: 0,
+        prevrandao: B256::ZERO,
+        chain_id: CHAIN_ID,
+        fork: Fork::Prague,
+        parent_hash: B256::ZERO,
+    }
 }
 
 fn looping(contract: Address) -> Memory {

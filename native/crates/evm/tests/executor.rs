@@ -1,6 +1,6 @@
 //! Block execution over an in-memory state: receipts, diffs, rejections.
 use alloy_primitives::{hex, Address, Bytes, B256, U256};
-use seq_evm::{execute_block, revert_reason, AccountInfo, BlockInput, ExecError, Mode};
+use seq_evm::{execute_block, revert_reason, AccountInfo, BlockInput, ExecError, Fork, Mode};
 
 mod support;
 use support::{key, tx, Memory, CHAIN_ID};
@@ -14,6 +14,8 @@ fn block() -> BlockInput {
         base_fee: 5,
         prevrandao: B256::ZERO,
         chain_id: CHAIN_ID,
+        fork: Fork::NEWEST,
+        parent_hash: B256::ZERO,
     }
 }
 

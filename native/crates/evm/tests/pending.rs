@@ -1,6 +1,6 @@
 //! The pending layer: transactions executed as the next block over a state, read back without committing.
 use alloy_primitives::{hex, Address, Bytes, B256, U256};
-use seq_evm::{call, estimate_gas, execute_pending, AccountInfo, BlockInput, Bytecode, CallError, CallOutcome, CallRequest, StateReader};
+use seq_evm::{call, estimate_gas, execute_pending, AccountInfo, BlockInput, Bytecode, CallError, CallOutcome, CallRequest, Fork, StateReader};
 
 mod support;
 use support::{key, tx, Memory, CHAIN_ID};
@@ -16,6 +16,8 @@ fn block() -> BlockInput {
         base_fee: 5,
         prevrandao: B256::ZERO,
         chain_id: CHAIN_ID,
+        fork: Fork::NEWEST,
+        parent_hash: B256::ZERO,
     }
 }
 

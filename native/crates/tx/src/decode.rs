@@ -6,10 +6,12 @@ use alloy_primitives::Address;
 
 use crate::{DecodePolicy, RecoveredTx, TxError};
 
-/// Type bytes the sequencer executes: EIP-2930 access-list and EIP-1559 dynamic-fee transactions
-/// (legacy ones carry no type byte). Blob (3) and set-code (4) transactions have no meaning on this L2.
+/// Type bytes the sequencer executes: EIP-2930 access-list, EIP-1559 dynamic-fee and EIP-7702 set-code
+/// transactions (legacy ones carry no type byte). Blob transactions (3) have no meaning on this L2: it has no blob
+/// data availability. Whether the block's fork allows set-code is the executor's question.
 const EIP2930: u8 = 0x01;
 const EIP1559: u8 = 0x02;
+const EIP7702: u8 = 0x04;
 /// EIP-2718: a first byte at or above 0xc0 starts an RLP list, i.e. an untyped legacy transaction.
 const LEGACY_LIST_START: u8 = 0xc0;
 /// EIP-2718 reserves type bytes 0x00..=0x7f; 0x80..=0xbf would be an RLP string, not a transaction.
@@ -42,6 +44,10 @@ fn decode_checked(raw: &[u8], policy: &DecodePolicy) -> Result<TxEnvelope, TxErr
 
     let envelope = TxEnvelope::decode_2718_exact(raw).map_err(malformed)?;
     check_chain_id(&envelope, policy.chain_id)?;
+    // EIP-7702: a set-code transaction without authorizations is invalid (not merely a no-op).
+    if envelope.authorization_list().is_some_and(|list| list.is_empty()) {
+        return Err(TxError::EmptyAuthorizationList);
+    }
 
     if envelope.signature().s() > SECP256K1N_HALF {
         return Err(TxError::BadSignature("s is above secp256k1n/2 (EIP-2)"));
@@ -55,7 +61,7 @@ fn recovered(envelope: TxEnvelope, sender: Address, encoded_len: usize) -> Recov
 }
 fn check_type_byte(first: u8) -> Result<(), TxError> {
     match first {
-        EIP2930 | EIP1559 => Ok(()),
+        EIP2930 | EIP1559 | EIP7702 => Ok(()),
         LEGACY_LIST_START.. => Ok(()),
         0..=MAX_TYPE_BYTE => Err(TxError::UnsupportedType(first)),
         _ => Err(TxError::MalformedRlp(format!("first byte 0x{first:02x} is neither a type nor an RLP list"))),

@@ -18,6 +18,12 @@ pub enum TxError {
     WrongChainId { expected: u64, got: u64 },
     #[error("invalid signature: {0}")]
     BadSignature(&'static str),
+    #[error("EIP-7702 transaction with empty auth list")]
+    EmptyAuthorizationList,
+    #[error("{count} authorizations, more than the pool's limit of {max}")]
+    TooManyAuthorizations { count: usize, max: usize },
+    #[error("authorization {index} is for chain {got}, not 0 or {expected}")]
+    AuthorizationWrongChain { index: usize, expected: u64, got: String },
 }
 
 impl TxError {
@@ -31,6 +37,9 @@ impl TxError {
             Self::UnprotectedLegacy => "UnprotectedLegacy",
             Self::WrongChainId { .. } => "WrongChainId",
             Self::BadSignature(_) => "BadSignature",
+            Self::EmptyAuthorizationList => "EmptyAuthorizationList",
+            Self::TooManyAuthorizations { .. } => "TooManyAuthorizations",
+            Self::AuthorizationWrongChain { .. } => "AuthorizationWrongChain",
         }
     }
 }

@@ -161,7 +161,7 @@ fn wrong_chain_id_is_reported_for_every_type() {
 }
 
 #[test]
-fn blob_set_code_and_unknown_types_are_unsupported() {
+fn blob_and_unknown_types_are_unsupported_and_an_empty_set_code_list_is_invalid() {
     let blob = TxEip4844 {
         chain_id: CHAIN_ID,
         to: TO,
@@ -176,7 +176,7 @@ fn blob_set_code_and_unknown_types_are_unsupported() {
 
     let set_code = TxEip7702 { chain_id: CHAIN_ID, to: TO, gas_limit: 50_000, ..Default::default() };
     let set_code_raw = encode(sign(set_code, &key()));
-    assert_eq!(decode_and_recover(&set_code_raw, &POLICY).unwrap_err(), TxError::UnsupportedType(4));
+    assert_eq!(decode_and_recover(&set_code_raw, &POLICY).unwrap_err(), TxError::EmptyAuthorizationList);
 
     for ty in [0x00, 0x05, 0x7e, 0x7f] {
         let mut raw = encode(sign(eip1559(), &key()));
@@ -271,7 +271,7 @@ fn given_sender_still_runs_every_cheap_check() {
     assert_eq!(code(decode_with_sender(&raw, sender, &wrong_chain)), "WrongChainId");
     assert_eq!(decode_with_sender(&encode(sign(legacy(None), &key())), sender, &POLICY).unwrap_err(), TxError::UnprotectedLegacy);
     let set_code = TxEip7702 { chain_id: CHAIN_ID, to: TO, gas_limit: 50_000, ..Default::default() };
-    assert_eq!(decode_with_sender(&encode(sign(set_code, &key())), sender, &POLICY).unwrap_err(), TxError::UnsupportedType(4));
+    assert_eq!(decode_with_sender(&encode(sign(set_code, &key())), sender, &POLICY).unwrap_err(), TxError::EmptyAuthorizationList);
     let sig = *sign(eip1559(), &key()).signature();
     let n = U256::from_str_radix("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141", 16).unwrap();
     let high = encode(eip1559().into_signed(Signature::new(sig.r(), n - sig.s(), !sig.v())));
@@ -298,6 +298,9 @@ fn codes_are_stable_strings() {
         (TxError::UnprotectedLegacy, "UnprotectedLegacy"),
         (TxError::WrongChainId { expected: 1, got: 2 }, "WrongChainId"),
         (TxError::BadSignature("x"), "BadSignature"),
+        (TxError::EmptyAuthorizationList, "EmptyAuthorizationList"),
+        (TxError::TooManyAuthorizations { count: 2, max: 1 }, "TooManyAuthorizations"),
+        (TxError::AuthorizationWrongChain { index: 0, expected: 1, got: "2".into() }, "AuthorizationWrongChain"),
     ];
     for (err, expected) in all {
         assert_eq!(err.code(), expected);

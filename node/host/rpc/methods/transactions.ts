@@ -1,5 +1,4 @@
-import { Transaction } from 'ethers';
-import { quantity, toHex, type Hex } from '../../../encoding/hex.ts';
+import { pooledTransactionView } from '@l2-sequencer/native';
 import type { RpcTransaction } from '../../engine/records.ts';
 import type { PoolTx } from '../../txpool/pool-tx.ts';
 import type { RpcBackend } from '../backend.ts';
@@ -31,36 +30,12 @@ export function transactionMethods(backend: RpcBackend): MethodTable {
   };
 }
 
-/** A pooled transaction in RPC form. Parsed on demand (ethers' RLP reader); the sender is already known. */
+/**
+ * A pooled transaction in RPC form, by the native decoder and view that stored transactions use (ethers' parser
+ * refuses some transactions the pool rightly holds, e.g. an EIP-7702 authorization with a high s, which the EVM
+ * skips); the sender is already known.
+ */
 export function pendingTransaction(tx: PoolTx): RpcTransaction {
-  const parsed = Transaction.from(toHex(tx.raw));
-  const sig = parsed.signature;
-  const legacy = parsed.type === 0;
-  const out: RpcTransaction = {
-    hash: tx.hash,
-    type: quantity(parsed.type ?? 0),
-    nonce: quantity(parsed.nonce),
-    from: tx.sender,
-    to: (parsed.to?.toLowerCase() ?? null) as Hex | null,
-    gas: quantity(parsed.gasLimit),
-    gasPrice: quantity(legacy || parsed.type === 1 ? (parsed.gasPrice ?? 0n) : tx.maxFeePerGas),
-    value: quantity(parsed.value),
-    input: parsed.data as Hex,
-    v: quantity(sig ? (legacy ? BigInt(sig.networkV ?? sig.v) : BigInt(sig.yParity)) : 0n),
-    r: (sig?.r ?? '0x0') as Hex,
-    s: (sig?.s ?? '0x0') as Hex,
-    blockHash: null,
-    blockNumber: null,
-    transactionIndex: null,
-  };
-  if (parsed.chainId) out.chainId = quantity(parsed.chainId);
-  if (!legacy) {
-    out.yParity = quantity(sig?.yParity ?? 0);
-    out.accessList = (parsed.accessList ?? []).map((e) => ({ address: e.address.toLowerCase() as Hex, storageKeys: e.storageKeys as Hex[] }));
-  }
-  if (parsed.type === 2 || parsed.type === 4) {
-    out.maxFeePerGas = quantity(tx.maxFeePerGas);
-    out.maxPriorityFeePerGas = quantity(tx.maxPriorityFeePerGas);
-  }
-  return out;
+  const view = pooledTransactionView(Buffer.from(tx.raw), tx.sender) as unknown as RpcTransaction;
+  return { ...view, blockHash: null, blockNumber: null, transactionIndex: null };
 }
