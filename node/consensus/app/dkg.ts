@@ -1,8 +1,8 @@
 import type { Address, BeaconGroup, ConsensusState, DkgRound, Hex } from '../../../protocol/consensus/types.ts';
 import { event, type AppEvent } from './events.ts';
-import type { BeaconContribution } from './extension.ts';
+import { MAX_BEACON_MEMBERS, type BeaconContribution } from './extension.ts';
 import { isBlockingMinority, isSupermajority } from './tally.ts';
-import { MAX_BEACON_MEMBERS, beaconThreshold, decodeCommitments, groupKeyOf, scalarFromHex, shareIndices, shareMatches, shareWeights, sumCommitments } from './threshold-bls.ts';
+import { beaconThreshold, decodeCommitments, groupKeyOf, scalarFromHex, shareIndices, shareMatches, shareWeights, sumCommitments } from './threshold-bls.ts';
 import { activeValidators, powerOf, totalPower } from './validators.ts';
 
 /**

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { badHeaderEvidenceSchema } from './bad-header.ts';
-import { MAX_BEACON_MEMBERS } from './threshold-bls.ts';
 import { l1EventSchema } from './l1-events.ts';
 import { address, describeIssues, hex32, hexBytes, uint } from './schemas.ts';
 
@@ -26,6 +25,7 @@ export const evidenceSchema = z.discriminatedUnion('kind', [
 export type Evidence = z.infer<typeof evidenceSchema>;
 
 /** Bounds of the rotation beacon (docs/architecture/rotation-seed.md): members, shares, threshold. */
+export const MAX_BEACON_MEMBERS = 100;
 export const MAX_BEACON_SHARES = 3 * MAX_BEACON_MEMBERS + MAX_BEACON_MEMBERS / 2;
 const MAX_BEACON_THRESHOLD = Math.floor((3 * MAX_BEACON_MEMBERS) / 2) + 1;
 const g1Point = z.string().regex(/^0x[0-9a-fA-F]{96}$/, 'expected a compressed G1 point').transform((value) => value.toLowerCase() as `0x${string}`);

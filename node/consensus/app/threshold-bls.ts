@@ -3,9 +3,6 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Hex } from '../../../protocol/consensus/types.ts';
 
-/** The most validators a DKG takes (bounds vote extensions and DKG state); more refuse to open one. */
-export const MAX_BEACON_MEMBERS = 100;
-
 /**
  * Threshold BLS over BLS12-381 in the short-signature mode (signatures in G1, keys in G2), with @noble/curves.
  * Pure: the state machine and the hosts share it. Shares are points of a degree t-1 polynomial at x = 1..W;
