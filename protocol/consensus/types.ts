@@ -149,74 +149,28 @@ export interface MpcState {
   retries?: { due: number; purpose: string; request: Record<string, unknown> }[];
 }
 
-/** The threshold-BLS rotation beacon (docs/architecture/rotation-seed.md). */
-export interface BeaconDealing {
-  /** Feldman commitments g2^a_k, k = 0..threshold-1 (compressed G2, hex). */
-  commitments: Hex[];
-  /** The dealer's x25519 key for this round; shares are encrypted to each recipient's registered key. */
-  ephemeral: Hex;
-  /** Share x (index x-1) XOR a pad only its holder can derive; null for holders without a registered key. */
-  shares: (Hex | null)[];
-}
-
-export interface DkgRound {
+/** The commit-reveal randomness beacon (see README "Randomness"). */
+export interface RandaoState {
+  /** Index of the next election; every election consumes one round. */
   round: number;
-  members: Address[];
-  /** Shares per member (same order), proportional to power; share indices run 1..sum in member order. */
-  weights: number[];
-  /** Shares needed to sign (t+1). */
-  threshold: number;
-  /** The members' encryption keys when the round opened; shares to a member without one are null. */
-  keys: Record<string, Hex>;
-  phase: 'deal' | 'complain' | 'justify';
-  phaseStartedAt: number;
-  dealings: Record<string, BeaconDealing>;
-  /** member -> dealers whose shares to it did not match their commitments. */
-  verdicts: Record<string, Address[]>;
-  /** dealer -> share index -> share revealed in answer to a complaint (checked against the commitments). */
-  revealed: Record<string, Record<string, Hex>>;
-  disqualified: Address[];
-}
-
-export interface BeaconGroup {
-  round: number;
-  members: Address[];
-  weights: number[];
-  threshold: number;
-  /** The group public key: the sum of the qualified dealers' constant-term commitments (compressed G2). */
-  publicKey: Hex;
-  /** Public key of share x at index x-1. */
-  publicShares: Hex[];
-  /** The qualified dealers' ciphertexts and revealed shares: members rebuild their secret shares from them. */
-  dealings: Record<string, { ephemeral: Hex; shares: (Hex | null)[] }>;
-  revealed: Record<string, Record<string, Hex>>;
-  completedAtHeight: number;
-}
-
-export interface BeaconState {
-  /** Index of the next election; every election consumes one round (it is part of the signed message). */
-  round: number;
-  /** validator address -> x25519 public key its shares are encrypted to. */
-  keys: Record<string, Hex>;
-  group: BeaconGroup | null;
-  dkg: DkgRound | null;
-  nextDkgRound: number;
-  /** Partial signatures gathered for the pending election, by share index, and the group signature once recovered. */
-  partials: { round: number; group: number; byIndex: Record<string, Hex>; signature?: Hex } | null;
-  /** Peer contributions dropped because they failed verification, by kind. */
-  dropped: { partials: number; dealings: number; verdicts: number; reveals: number };
-  /** The newest group signatures (the seed is sha256 of one), newest last. */
-  signatures: { round: number; epoch: number; group: number; signature: Hex }[];
+  /** validator address -> round -> sha256(secret) (hex), only for rounds >= round. */
+  commitments: Record<string, Record<string, Hex>>;
+  /** Seed of the last election, chained into the next. */
+  lastSeed: Hex;
 }
 
 export interface PendingElection {
   round: number;
   reason: ElectionReason;
+  /** False while validators holding more than 2/3 of power have not yet committed to this round. */
+  revealOpen: boolean;
   /** The epoch being elected. */
   epochNumber: number;
   firstBlock: number;
   /** Validators that may not be chosen (the faulty sequencer). */
   excluded: Address[];
+  /** validator address -> revealed secret (hex) */
+  reveals: Record<string, Hex>;
   openedAtHeight: number;
   /** For fault elections: the sequencer being replaced. */
   replacing: Address | null;
@@ -262,7 +216,7 @@ export interface ConsensusState {
   nextEpoch: Epoch | null;
   rotations: Rotation[];
   pendingElection: PendingElection | null;
-  beacon: BeaconState;
+  randao: RandaoState;
   l2: L2View;
   l1: { processedBlock: number; appliedEvents: number };
   proposals: Proposal[];

@@ -76,18 +76,12 @@ const voteExtension: fc.Arbitrary<VoteExtension> = fc.record({
   liveness: fc.option(fc.record({ epoch: fc.nat(), verdict: fc.constantFrom('alive' as const, 'dead' as const, 'unknown' as const) }), { nil: null }),
   evidence: fc.array(fc.record({ kind: fc.constant('invalid-batch' as const), sequencer: hexOf(20), ref: fc.string({ minLength: 1, maxLength: 128 }), reason: fc.string({ maxLength: 256 }) }), { maxLength: 3 }),
   l1: fc.option(fc.record({ head: fc.nat(), events: fc.array(fc.record({ kind: fc.constant('unlocked' as const), block: fc.nat(), logIndex: fc.nat(), txHash: hexOf(32), sequencerId: fc.nat() }), { maxLength: 3 }) }), { nil: null }),
-  beacon: fc.record({
-    key: fc.option(hexOf(32), { nil: null }),
-    deal: fc.option(fc.record({ round: fc.nat(), commitments: fc.array(hexOf(96), { minLength: 1, maxLength: 3 }), ephemeral: hexOf(32), shares: fc.array(fc.option(hexOf(32), { nil: null }), { maxLength: 4 }) }), { nil: null }),
-    verdict: fc.option(fc.record({ round: fc.nat(), complaints: fc.array(hexOf(20), { maxLength: 3 }) }), { nil: null }),
-    reveal: fc.option(fc.record({ round: fc.nat(), shares: fc.array(fc.record({ index: fc.nat(), value: hexOf(32) }), { maxLength: 3 }) }), { nil: null }),
-    partial: fc.option(fc.record({ round: fc.nat(), group: fc.nat(), signatures: fc.array(fc.option(hexOf(48), { nil: null }), { maxLength: 3 }) }), { nil: null }),
-  }),
+  randao: fc.record({ commit: fc.option(fc.record({ round: fc.nat(), hash: hexOf(32) }), { nil: null }), reveal: fc.option(fc.record({ round: fc.nat(), secret: hexOf(32) }), { nil: null }) }),
 });
 
 describe('fuzz: vote extensions (decodeVoteExtension) and injected commits', () => {
   it('any bytes decode or throw InvalidVoteExtensionError', () => {
-    const nearlyValid = fc.tuple(voteExtension, fc.constantFrom('v', 'l2', 'liveness', 'evidence', 'l1', 'beacon'), anyJson()).map(([extension, field, value]) => ({ ...extension, [field]: value }));
+    const nearlyValid = fc.tuple(voteExtension, fc.constantFrom('v', 'l2', 'liveness', 'evidence', 'l1', 'randao'), anyJson()).map(([extension, field, value]) => ({ ...extension, [field]: value }));
     fc.assert(
       fc.property(hostileBytes(fc.oneof(anyJson(), nearlyValid)), (bytes) => {
         try {
@@ -114,7 +108,7 @@ describe('fuzz: vote extensions (decodeVoteExtension) and injected commits', () 
     const app = initializedApplication(CHAIN, STAKES);
     fc.assert(
       fc.property(hostileBytes(), fc.uint8Array({ maxLength: 200 }), (extension, injectedBody) => {
-        const verdict = app.verifyVoteExtension({ voteExtension: extension, hash: new Uint8Array(32), validatorAddress: new Uint8Array(20), height: 2n }).status;
+        const verdict = app.verifyVoteExtension(extension).status;
         expect([ResponseVerifyVoteExtension_VerifyStatus.ACCEPT, ResponseVerifyVoteExtension_VerifyStatus.REJECT]).toContain(verdict);
         const injected = Uint8Array.of(INJECTED_PREFIX, ...injectedBody);
         try {

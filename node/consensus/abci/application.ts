@@ -2,12 +2,11 @@ import { MisbehaviorType, type Request, Response, type Misbehavior, ResponseProc
 import { applyBlock, appHashOf, type BlockResult } from '../app/block.ts';
 import { TxRejectedError } from '../../../protocol/consensus/errors.ts';
 import type { AppEvent } from '../app/events.ts';
-import { electionMessage, partialsProblem } from '../app/beacon.ts';
-import { decodeVoteExtension, encodeVoteExtension, type VoteExtension } from '../app/extension.ts';
+import { decodeVoteExtension, encodeVoteExtension } from '../app/extension.ts';
 import { createGenesisState } from '../app/genesis.ts';
 import { checkTx } from '../app/transactions.ts';
 import type { ConsensusState, Hex } from '../../../protocol/consensus/types.ts';
-import { cometValidatorSet, validatorByCometAddress } from '../app/validators.ts';
+import { cometValidatorSet } from '../app/validators.ts';
 import { answerQueryTarget, type CommittedView } from '../query/routes.ts';
 import { History } from '../store/history-archive.ts';
 import type { StateStore } from '../store/store.ts';
@@ -77,7 +76,7 @@ export class ConsensusApplication {
     if (request.prepareProposal) return Response.fromPartial({ prepareProposal: this.prepareProposal(request.prepareProposal) });
     if (request.processProposal) return Response.fromPartial({ processProposal: this.processProposal(request.processProposal) });
     if (request.extendVote) return Response.fromPartial({ extendVote: this.extendVote(request.extendVote) });
-    if (request.verifyVoteExtension) return Response.fromPartial({ verifyVoteExtension: this.verifyVoteExtension(request.verifyVoteExtension) });
+    if (request.verifyVoteExtension) return Response.fromPartial({ verifyVoteExtension: this.verifyVoteExtension(request.verifyVoteExtension.voteExtension) });
     if (request.finalizeBlock) return Response.fromPartial({ finalizeBlock: this.finalizeBlock(request.finalizeBlock) });
     if (request.commit) return Response.fromPartial({ commit: this.commit() });
     if (request.listSnapshots) return Response.fromPartial({ listSnapshots: { snapshots: [] } });
@@ -208,28 +207,13 @@ export class ConsensusApplication {
     return { voteExtension: encodeVoteExtension(extension) };
   }
 
-  /**
-   * Rejects an extension that does not parse, or whose beacon partials fail against the sender's public shares in
-   * a group this node knows (the state after the voted block when it executed it, else the committed one). Partials
-   * for a group it does not know yet are left to FinalizeBlock, which drops and counts bad ones.
-   */
-  verifyVoteExtension(request: NonNullable<Request['verifyVoteExtension']>) {
-    const reject = { status: ResponseVerifyVoteExtension_VerifyStatus.REJECT };
-    let extension: VoteExtension;
+  verifyVoteExtension(bytes: Uint8Array) {
     try {
-      extension = decodeVoteExtension(request.voteExtension);
+      decodeVoteExtension(bytes);
+      return { status: ResponseVerifyVoteExtension_VerifyStatus.ACCEPT };
     } catch {
-      return reject;
+      return { status: ResponseVerifyVoteExtension_VerifyStatus.REJECT };
     }
-    const partial = extension.beacon.partial;
-    const speculative = this.speculative?.hash === hexOf(request.hash) ? this.speculative.state : null;
-    const state = speculative ?? this.committed?.state;
-    const validator = state ? validatorByCometAddress(state, cometAddressHex(request.validatorAddress)) : undefined;
-    const group = state?.beacon.group;
-    const election = state?.pendingElection;
-    const accept = { status: ResponseVerifyVoteExtension_VerifyStatus.ACCEPT };
-    if (!partial || !state || !validator || !group || !election || group.round !== partial.group || election.round !== partial.round) return accept;
-    return partialsProblem(group, validator.address, electionMessage(state, election), partial.signatures) ? reject : accept;
   }
 
   /** Applies a block to a copy of the committed state (FinalizeBlock, and ExtendVote ahead of it). */

@@ -1,15 +1,26 @@
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { currentEpoch } from '../app/epochs.ts';
-import { emptyBeaconContribution, emptyVoteExtension, MAX_EVIDENCE_PER_EXTENSION, MAX_L1_EVENTS_PER_EXTENSION, type VoteExtension } from '../app/extension.ts';
-import type { ConsensusState } from '../../../protocol/consensus/types.ts';
+import { emptyVoteExtension, MAX_EVIDENCE_PER_EXTENSION, MAX_L1_EVENTS_PER_EXTENSION, type VoteExtension } from '../app/extension.ts';
+import type { ConsensusState, Hex } from '../../../protocol/consensus/types.ts';
 import { validatorByAddress, validatorByCometAddress } from '../app/validators.ts';
 import type { ValidatorObserver } from './observer.ts';
-import { beaconContribution } from './beacon-host.ts';
 
-/** The local validator: its CometBFT address, its private beacon secret (file randao.key) and its host's observer. */
+/** The local validator: its CometBFT address, its private randomness key and its host's observer. */
 export interface LocalValidator {
   cometAddress: string;
   randaoKey: Uint8Array;
   observer: ValidatorObserver | null;
+}
+
+/** secret_r = HMAC-SHA256(randaoKey, "randao:<chainId>:<r>"): derivable again after a restart, unknowable to others. */
+export function randaoSecret(randaoKey: Uint8Array, chainId: string, round: number): Hex {
+  return `0x${bytesToHex(hmac(sha256, randaoKey, utf8ToBytes(`randao:${chainId}:${round}`)))}`;
+}
+
+export function randaoCommitment(secret: Hex): Hex {
+  return `0x${bytesToHex(sha256(Buffer.from(secret.slice(2), 'hex')))}`;
 }
 
 function attempt<T>(read: () => T, fallback: T): T {
@@ -47,8 +58,17 @@ export function buildVoteExtension(state: ConsensusState, local: LocalValidator)
     extension.l1 = attempt(() => observer.l1Events(state.l1.processedBlock, state.params.l1Confirmations, MAX_L1_EVENTS_PER_EXTENSION), null);
   }
   if (me && me.power > 0) {
-    // A failure here (a malformed state the app accepted) must not cost the vote: the beacon part stays empty.
-    extension.beacon = attempt(() => beaconContribution(local.randaoKey, state, me.address), emptyBeaconContribution());
+    const round = state.randao.round;
+    const mine = state.randao.commitments[me.address] ?? {};
+    const election = state.pendingElection;
+    const open = election?.round === round && election.revealOpen;
+    const commitRound = !mine[String(round)] && !open ? round : !mine[String(round + 1)] ? round + 1 : null;
+    if (commitRound !== null) {
+      extension.randao.commit = { round: commitRound, hash: randaoCommitment(randaoSecret(local.randaoKey, state.chainId, commitRound)) };
+    }
+    if (open && mine[String(round)] && !election.reveals[me.address]) {
+      extension.randao.reveal = { round, secret: randaoSecret(local.randaoKey, state.chainId, round) };
+    }
   }
   return extension;
 }

@@ -1,6 +1,5 @@
 import { decodeTx } from './txs.ts';
 import { digestOf } from '../../../protocol/consensus/canonical.ts';
-import { progressBeacon } from './beacon.ts';
 import { progressEpochs } from './elections.ts';
 import { TxRejectedError } from '../../../protocol/consensus/errors.ts';
 import type { AppEvent } from './events.ts';
@@ -81,7 +80,6 @@ export function applyBlock(state: ConsensusState, input: BlockInput): BlockResul
   settleAccusations(state, events);
   processProposals(state, events);
   replaceIneligibleSequencer(state, events);
-  progressBeacon(state, events);
   progressEpochs(state, events);
   syncMpcParties(state);
   openDueRetries(state);

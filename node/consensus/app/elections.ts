@@ -2,7 +2,7 @@ import { currentEpoch } from './epochs.ts';
 import { event, type AppEvent } from './events.ts';
 import { requestSignature } from './mpc.ts';
 import { deploySequencerSetIfDue, recordElection } from './sequencer-set.ts';
-import { advanceBeaconRound, electionSeed } from './beacon.ts';
+import { advanceRound, maybeOpenReveals, seedIfComplete } from './randao.ts';
 import { selectWeighted, type Candidate } from './selection.ts';
 import type { Address, ConsensusState, ElectionReason, Epoch } from '../../../protocol/consensus/types.ts';
 import { activeValidators, validatorByAddress } from './validators.ts';
@@ -10,7 +10,7 @@ import { activeValidators, validatorByAddress } from './validators.ts';
 /**
  * Epoch progression. The next epoch's sequencer is elected when the agreed L2 head reaches the current epoch's
  * end (minus params.electionLeadBlocks); a fault elects a replacement at once and cuts the current epoch at the
- * last safe block. Either way the seed is the beacon group's threshold signature over the election (beacon.ts).
+ * last safe block. Either way the seed comes from the commit-reveal beacon (randao.ts).
  */
 
 /** Opens an election (replacing a regular one still pending: a fault takes precedence). */
@@ -18,14 +18,17 @@ export function openElection(state: ConsensusState, reason: ElectionReason, excl
   const current = currentEpoch(state);
   const previous = state.pendingElection;
   state.pendingElection = {
-    round: previous?.round ?? state.beacon.round,
+    round: previous?.round ?? state.randao.round,
     reason,
+    revealOpen: previous?.revealOpen ?? false,
     epochNumber: current.number + 1,
     firstBlock: replacing ? state.l2.safe + 1 : current.lastBlock + 1,
     excluded: [...new Set([...(previous?.excluded ?? []), ...excluded])].sort(),
+    reveals: previous?.reveals ?? {},
     openedAtHeight: state.height,
     replacing,
   };
+  maybeOpenReveals(state);
 }
 
 function candidatesFor(state: ConsensusState, epochNumber: number, excluded: readonly Address[]): Candidate[] {
@@ -77,7 +80,7 @@ function finalizeElection(state: ConsensusState, seed: `0x${string}`, events: Ap
     state.rotations.push({ epoch: number, from: election.replacing, to: sequencer, reason: election.reason, l2StartBlock: cut + 1, height: state.height });
     announce(state, events, 'recommitEpoch', epoch, current);
   }
-  advanceBeaconRound(state);
+  advanceRound(state, seed);
   state.pendingElection = null;
 }
 
@@ -102,7 +105,8 @@ function announce(state: ConsensusState, events: AppEvent[], action: 'commitEpoc
 /** Runs once per block after observations and txs: finalize a due election, start the next epoch, open the next election. */
 export function progressEpochs(state: ConsensusState, events: AppEvent[]): void {
   deploySequencerSetIfDue(state);
-  const seed = state.pendingElection ? electionSeed(state, events) : undefined;
+  maybeOpenReveals(state);
+  const seed = seedIfComplete(state);
   if (seed) finalizeElection(state, seed, events);
   const current = currentEpoch(state);
   if (state.nextEpoch && state.l2.latest >= current.lastBlock) {

@@ -24,29 +24,6 @@ export const evidenceSchema = z.discriminatedUnion('kind', [
 ]);
 export type Evidence = z.infer<typeof evidenceSchema>;
 
-/** Bounds of the rotation beacon (docs/architecture/rotation-seed.md): members, shares, threshold. */
-export const MAX_BEACON_MEMBERS = 100;
-export const MAX_BEACON_SHARES = 3 * MAX_BEACON_MEMBERS + MAX_BEACON_MEMBERS / 2;
-const MAX_BEACON_THRESHOLD = Math.floor((3 * MAX_BEACON_MEMBERS) / 2) + 1;
-const g1Point = z.string().regex(/^0x[0-9a-fA-F]{96}$/, 'expected a compressed G1 point').transform((value) => value.toLowerCase() as `0x${string}`);
-const g2Point = z.string().regex(/^0x[0-9a-fA-F]{192}$/, 'expected a compressed G2 point').transform((value) => value.toLowerCase() as `0x${string}`);
-
-/** A validator's part in the beacon: its encryption key, its DKG messages and its partial signature. */
-export const beaconContributionSchema = z
-  .object({
-    key: hex32.nullable(),
-    deal: z
-      .object({ round: uint, commitments: z.array(g2Point).min(1).max(MAX_BEACON_THRESHOLD), ephemeral: hex32, shares: z.array(hex32.nullable()).max(MAX_BEACON_SHARES) })
-      .strict()
-      .nullable(),
-    verdict: z.object({ round: uint, complaints: z.array(address).max(MAX_BEACON_MEMBERS) }).strict().nullable(),
-    reveal: z.object({ round: uint, shares: z.array(z.object({ index: uint, value: hex32 }).strict()).max(MAX_BEACON_SHARES) }).strict().nullable(),
-    /** Signatures by the sender's shares, in share order; null for a share it could not rebuild. */
-    partial: z.object({ round: uint, group: uint, signatures: z.array(g1Point.nullable()).max(MAX_BEACON_SHARES) }).strict().nullable(),
-  })
-  .strict();
-export type BeaconContribution = z.infer<typeof beaconContributionSchema>;
-
 export const voteExtensionSchema = z
   .object({
     v: z.literal(1),
@@ -56,7 +33,12 @@ export const voteExtensionSchema = z
     l1: z.object({ head: uint, events: z.array(l1EventSchema).max(MAX_L1_EVENTS_PER_EXTENSION) }).strict().nullable(),
     /** After a rotation trigger: whether this validator reached the epoch's sequencer's public RPC itself. */
     probe: z.object({ epoch: uint, reachable: z.boolean() }).strict().nullable().optional(),
-    beacon: beaconContributionSchema,
+    randao: z
+      .object({
+        commit: z.object({ round: uint, hash: hex32 }).strict().nullable(),
+        reveal: z.object({ round: uint, secret: hex32 }).strict().nullable(),
+      })
+      .strict(),
   })
   .strict();
 
@@ -84,9 +66,5 @@ export function decodeVoteExtension(bytes: Uint8Array): VoteExtension {
 }
 
 export function emptyVoteExtension(): VoteExtension {
-  return { v: 1, l2: { latest: null, attest: null, finalized: 0 }, liveness: null, evidence: [], l1: null, beacon: emptyBeaconContribution() };
-}
-
-export function emptyBeaconContribution(): BeaconContribution {
-  return { key: null, deal: null, verdict: null, reveal: null, partial: null };
+  return { v: 1, l2: { latest: null, attest: null, finalized: 0 }, liveness: null, evidence: [], l1: null, randao: { commit: null, reveal: null } };
 }

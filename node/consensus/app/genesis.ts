@@ -5,7 +5,6 @@ import { selectWeighted } from './selection.ts';
 import type { ConsensusState, Params } from '../../../protocol/consensus/types.ts';
 import { activeValidators, cometAddressOf, refreshValidators } from './validators.ts';
 import { openKeygenIfNeeded, thresholdFor } from './mpc.ts';
-import { emptyBeaconState } from './beacon.ts';
 
 const METIS = 10n ** 18n;
 
@@ -110,7 +109,7 @@ export function createGenesisState(chainId: string, initialHeight: number, appSt
     nextEpoch: null,
     rotations: [],
     pendingElection: null,
-    beacon: emptyBeaconState(),
+    randao: { round: 1, commitments: {}, lastSeed: seed },
     l2: { latest: genesis.l2StartBlock - 1, safe: genesis.l2StartBlock - 1, safeHash: null, finalized: 0 },
     l1: { processedBlock: genesis.l1StartBlock, appliedEvents: 0 },
     proposals: [],

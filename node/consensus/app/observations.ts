@@ -6,7 +6,7 @@ import { applyBadHeader } from './bad-header.ts';
 import { applyDoubleSign, declareLivenessFault, recordAccusation } from './faults.ts';
 import { applyL1Events } from './l1.ts';
 import { compareL1Events, type L1Event } from './l1-events.ts';
-import { applyBeaconContributions } from './beacon.ts';
+import { recordCommitment, recordReveal } from './randao.ts';
 import { isSupermajority, supermajorityFloor, supermajorityKey } from './tally.ts';
 import type { Address, ConsensusState } from '../../../protocol/consensus/types.ts';
 import { powerOf, totalPower } from './validators.ts';
@@ -35,7 +35,11 @@ export function applyObservations(state: ConsensusState, votes: readonly Observe
     }
   }
   applyL1(state, weighted, total, events);
-  applyBeaconContributions(state, weighted.map((vote) => ({ validator: vote.validator, contribution: vote.extension.beacon })), events);
+  for (const vote of weighted) {
+    const { commit, reveal } = vote.extension.randao;
+    if (reveal) recordReveal(state, vote.validator, reveal.round, reveal.secret);
+    if (commit) recordCommitment(state, vote.validator, commit.round, commit.hash);
+  }
 }
 
 type WeightedVote = ObservedVote & { power: number };

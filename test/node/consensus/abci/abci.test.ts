@@ -45,8 +45,6 @@ function lastCommitOf(commit: ExtendedCommitInfo) {
   return { round: commit.round, votes: commit.votes.map((vote) => ({ validator: vote.validator, blockIdFlag: vote.blockIdFlag })) };
 }
 
-
-const verifyRequest = (voteExtension: Uint8Array) => ({ voteExtension, hash: new Uint8Array(32), validatorAddress: new Uint8Array(20), height: 2n });
 describe('ABCI application: vote extensions into blocks', () => {
   it('the proposer injects the extended commit as tx 0; ProcessProposal accepts it when every signature verifies', () => {
     const app = application();
@@ -76,10 +74,10 @@ describe('ABCI application: vote extensions into blocks', () => {
   it('VerifyVoteExtension accepts its own format and rejects anything else', () => {
     const app = application();
     const own = app.extendVote({ txs: [], proposedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32), height: 2n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() }).voteExtension;
-    expect(app.verifyVoteExtension(verifyRequest(own)).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.ACCEPT);
-    expect(app.verifyVoteExtension(verifyRequest(new TextEncoder().encode('{"v":2}'))).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.REJECT);
+    expect(app.verifyVoteExtension(own).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.ACCEPT);
+    expect(app.verifyVoteExtension(new TextEncoder().encode('{"v":2}')).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.REJECT);
     const extra = JSON.stringify({ ...emptyVoteExtension(), extra: 1 });
-    expect(app.verifyVoteExtension(verifyRequest(new TextEncoder().encode(extra))).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.REJECT);
+    expect(app.verifyVoteExtension(new TextEncoder().encode(extra)).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.REJECT);
   });
 
   it('ABCI Query serves the query API paths with the same JSON', () => {
@@ -112,7 +110,7 @@ describe('ABCI application: vote extensions into blocks', () => {
     const voter = application();
     const before = voter.view!.state.height;
     const voted = block(voter, 1, true);
-    expect(voter.verifyVoteExtension(verifyRequest(voter.extendVote(voted.vote).voteExtension)).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.ACCEPT);
+    expect(voter.verifyVoteExtension(voter.extendVote(voted.vote).voteExtension).status).toBe(ResponseVerifyVoteExtension_VerifyStatus.ACCEPT);
     expect(voter.view!.state.height).toBe(before); // nothing committed by voting
     expect(hashOf(voter.finalizeBlock(voted.decide).appHash)).toBe(expected);
     voter.commit();

@@ -12,9 +12,6 @@ import { SimNet } from '../sim.ts';
 const STAKES = [30_000, 25_000, 25_000, 20_000];
 
 /** A network that went through `epochs` short epochs (2 L2 blocks each), with every archived item kept in `history`. */
-/** Every election is a threshold BLS signature (rotation-seed.md): a hundred of them take a while on a shared machine. */
-const LONG_NET_TIMEOUT_MS = 600_000;
-
 function longNet(epochs: number): SimNet {
   const net = new SimNet(STAKES, { epochLength: 2 });
   for (let head = 2; net.state.epochs.at(-1)!.number < epochs; head += 2) {
@@ -61,7 +58,7 @@ describe('consensus history: the state keeps recent epochs, the node archives th
     expect(get(net, `/v1/consensus/sequencer?l2Block=${recent.lastBlock}`).body).toMatchObject({ epoch: recent.number });
     // Without the archive (a node that lost it) the old block is simply not known: a 404, not a wrong answer.
     expect(get(net, `/v1/consensus/sequencer?l2Block=${old.firstBlock}`, { epochs: [], rotations: [] }).status).toBe(404);
-  }, LONG_NET_TIMEOUT_MS);
+  });
 
   it('persists the archive append-only: a reload gives it back, a replayed block adds nothing, a torn line is dropped', () => {
     const dir = mkdtempSync(join(tmpdir(), 'history-'));
@@ -89,12 +86,12 @@ describe('consensus history: the state keeps recent epochs, the node archives th
     appendFileSync(join(dir, 'history-epochs.jsonl'), '{"number": 99, "firstB');
     expect(new History(dir).epochs).toEqual(net.history.epochs);
     expect(readFileSync(join(dir, 'history-epochs.jsonl'), 'utf8').split('\n').filter(Boolean).length).toBe(net.history.epochs.length + 1);
-  }, LONG_NET_TIMEOUT_MS);
+  });
 
   it('refuses to place items after a gap (an archive that lost lines the state counts)', () => {
     const net = longNet(HISTORY_IN_STATE + 3);
     const fresh = new History(null);
     const epoch = net.history.epochs.at(-1)!;
     expect(() => fresh.append({ epochs: [epoch], rotations: [] }, { epochs: net.history.epochs.length, rotations: 0 })).toThrow(/holds 0 items, the state counts/);
-  }, LONG_NET_TIMEOUT_MS);
+  });
 });

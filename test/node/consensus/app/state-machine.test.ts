@@ -20,19 +20,18 @@ describe('consensus state machine (pure, no CometBFT)', () => {
     const first = run();
     expect(run()).toEqual(first);
     expect(new Set(first).size).toBe(first.length);
-    // Two nets with threshold-BLS elections: minutes on a loaded shared machine.
-  }, 300_000);
+  });
 
-  it('rotates at every epoch boundary, by stake, with a seed signed only after the election became due', () => {
+  it('rotates at every epoch boundary, by stake, with a seed revealed only after the election became due', () => {
     const net = new SimNet(STAKES);
     const seen: number[] = [];
     for (let step = 1; step <= 200 && net.state.rotations.length < 8; step++) {
       if (step % 2 === 0) net.produceL2(net.l2Head + 3);
       net.block();
       const election = net.state.pendingElection;
-      // Partial signatures only ever appear for an election that is due (the L2 head reached the epoch's end).
-      if (!election) expect(net.state.beacon.partials).toBeNull();
-      else seen.push(election.openedAtHeight);
+      // Reveals only ever appear once the window is open (after the L2 head reached the epoch's end).
+      if (election && !election.revealOpen) expect(Object.keys(election.reveals)).toHaveLength(0);
+      if (election?.revealOpen) seen.push(election.openedAtHeight);
     }
     expect(net.state.rotations.length).toBeGreaterThanOrEqual(8);
     const epochs = net.state.epochs;
@@ -98,7 +97,7 @@ describe('consensus state machine (pure, no CometBFT)', () => {
     expect(net.lastResult!.events.some((event) => event.type === 'sequencer_set' && event.attributes.action === 'recommitEpoch')).toBe(true);
   });
 
-  it('elects without a validator that withholds its partial signature (it can only abstain)', () => {
+  it('elects without a validator that withholds its reveal (it can only abstain)', () => {
     const net = new SimNet(STAKES);
     net.produceL2(2);
     net.blocks(3);
@@ -116,13 +115,12 @@ describe('consensus state machine (pure, no CometBFT)', () => {
     net.produceL2(2);
     net.blocks(3);
     net.produceL2(12);
-    net.until((state) => state.pendingElection !== null, 10);
+    net.until((state) => state.pendingElection?.revealOpen === true, 10);
     net.online[0] = false;
-    net.online[1] = false; // 55% silent: the 45% that sign hold 5 of the 7 shares the seed needs
+    net.online[1] = false; // 55% silent: the 45% that reveal cannot make the seed
     net.blocks(10);
     expect(net.state.pendingElection).not.toBeNull();
-    expect(net.state.beacon.group!.threshold).toBe(7);
-    expect(Object.keys(net.state.beacon.partials!.byIndex)).toHaveLength(5);
+    expect(Object.keys(net.state.pendingElection!.reveals)).toHaveLength(2);
     expect(net.state.nextEpoch).toBeNull();
     expect(net.state.rotations).toHaveLength(1);
     net.online[0] = true;
