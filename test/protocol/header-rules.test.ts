@@ -13,7 +13,7 @@ import type { PeerEndpoint } from '../../node/p2p/peer-network.ts';
 import { toWire } from '../../node/host/sync/wire.ts';
 import { dialAsPeer } from '../support/peer-client.ts';
 import { freePort } from '../support/ports.ts';
-import { hostKey, L2_CHAIN_ID, startTestHost, until, type TestHost } from '../node/host/harness.ts';
+import { hostKey, L2_CHAIN_ID, startTestHost, testGenesis, until, type TestHost } from '../node/host/harness.ts';
 
 // The elected sequencer (key 0) is not running: blocks come only from this test, sealed with its key.
 const keys = [0, 1].map(hostKey);
@@ -25,7 +25,8 @@ let follower: TestHost;
 beforeAll(async () => {
   const ports = await Promise.all(keys.map(() => freePort()));
   const peers: PeerEndpoint[] = addresses.map((address, i) => ({ address, url: `ws://127.0.0.1:${ports[i]}` }));
-  follower = await startTestHost({ nodeKey: keys[1], peer: { port: ports[1]!, peers }, sequencer: { mode: 'static', address: addresses[0]! } });
+  // Cancun: an honest empty block keeps its parent's state root only before Prague's EIP-2935 history write.
+  follower = await startTestHost({ genesis: { ...testGenesis(), forks: [{ fork: 'cancun', activation: 0 }] }, nodeKey: keys[1], peer: { port: ports[1]!, peers }, sequencer: { mode: 'static', address: addresses[0]! } });
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { currentEpoch } from '../../../node/consensus/app/epochs.ts';
-import { AppTxSigners } from './support.ts';
-import { SimNet } from './sim.ts';
+import { currentEpoch } from '../../../../node/consensus/app/epochs.ts';
+import { AppTxSigners } from '../support.ts';
+import { SimNet } from '../sim.ts';
 
 /**
  * The edge's rotation trigger as a state machine: a trigger alone rotates nobody; it makes validators probe the
