@@ -1,5 +1,6 @@
 import { decodeBatchData, BatchDataError, type BatchBlock } from '../host/batcher/batch-data.ts';
 import type { TxMerkle } from '../host/batcher/merkle.ts';
+import type { BatchRecord } from '../host/batcher/batch-store.ts';
 import type { ExecutionEngine } from '../host/engine/engine.ts';
 import type { Heads } from '../host/engine/heads.ts';
 import { fromHex, type Hex } from '../encoding/hex.ts';
@@ -25,14 +26,7 @@ export interface MismatchReport {
 }
 
 /** One batch re-executed and matched against its L1 header. */
-export interface DerivedBatch {
-  index: number;
-  firstBlock: number;
-  lastBlock: number;
-  txCount: number;
-  txRoot: Hex;
-  stateRoot: Hex;
-  dataHash: Hex;
+export interface DerivedBatch extends Pick<BatchRecord, 'index' | 'firstBlock' | 'lastBlock' | 'txCount' | 'txRoot' | 'stateRoot' | 'dataHash'> {
   l1TxHash: Hex;
   l1BlockNumber: number;
 }

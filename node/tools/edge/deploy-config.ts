@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import { isLoopback } from '../../net/listen-address.ts';
 
 /**
  * The edge's production configuration: what differs between the devnet's `wrangler.toml` and one operator's
@@ -108,12 +109,12 @@ export function renderWranglerConfig(baseToml: string, deploy: DeployConfig, roo
 
 function isPrivateHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isLoopback(host) || host.endsWith('.localhost')) return true;
   const version = isIP(host);
   if (version === 4) {
     const [a, b] = host.split('.').map(Number) as [number, number];
-    return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+    return a === 10 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
   }
-  if (version === 6) return host === '::1' || host === '::' || /^f[cd]/i.test(host) || /^fe[89ab]/i.test(host);
+  if (version === 6) return host === '::' || /^f[cd]/i.test(host) || /^fe[89ab]/i.test(host);
   return false;
 }
